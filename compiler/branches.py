@@ -1,0 +1,80 @@
+"""Branch names: glob and regex rules, the first match, and the branch slug (SPEC 3)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .model import BranchRule, WorkspaceSpec
+
+SLUG_MAX = 40
+SLUG_CUT = 33
+
+
+def slug(branch: str) -> str:
+    """Lower-case, runs outside [a-z0-9] become one '-', trimmed; long names get a hash suffix."""
+    text = re.sub(r"[^a-z0-9]+", "-", branch.lower()).strip("-")
+    if len(text) > SLUG_MAX:
+        digest = hashlib.sha1(branch.encode("utf-8")).hexdigest()[:6]
+        text = f"{text[:SLUG_CUT]}-{digest}"
+    return text
+
+
+@lru_cache(maxsize=256)
+def glob_regex(pattern: str) -> re.Pattern[str]:
+    """`*` within a path segment, `**` across segments, `?` one character (not '/')."""
+    out = []
+    i = 0
+    while i < len(pattern):
+        char = pattern[i]
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")  # `a/**/b` also matches `a/b`
+            i += 3
+            continue
+        if pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+            continue
+        out.append({"*": "[^/]*", "?": "[^/]"}.get(char, re.escape(char)))
+        i += 1
+    return re.compile("".join(out))
+
+
+def rule_regex(rule: BranchRule) -> re.Pattern[str]:
+    """The compiled matcher of a rule; raises re.error for an invalid `regex:`."""
+    return _compile(rule.pattern) if rule.is_regex else glob_regex(rule.pattern)
+
+
+@lru_cache(maxsize=256)
+def _compile(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a branch goes: an existing Deployment or a preview derived from one."""
+
+    branch: str
+    slug: str
+    rule: BranchRule
+
+    @property
+    def is_preview(self) -> bool:
+        return self.rule.preview is not None
+
+    @property
+    def base(self) -> str:
+        """The Deployment whose files this target starts from."""
+        if self.rule.preview is not None:
+            return self.rule.preview.from_
+        assert self.rule.deployment is not None
+        return self.rule.deployment
+
+
+def match(workspace: WorkspaceSpec, branch: str) -> Target | None:
+    for rule in workspace.rules:
+        if rule_regex(rule).fullmatch(branch):
+            return Target(branch=branch, slug=slug(branch), rule=rule)
+    return None

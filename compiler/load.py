@@ -1,0 +1,354 @@
+"""Reading environments/: files from a source, YAML with positions, and hostile-input limits.
+
+A document keeps the ruamel.yaml round-trip tree (for positions) beside a plain copy of
+its data (dicts, lists, str, int, float, bool, None) that every later stage reads.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any, Literal
+
+from .diagnostics import Diagnostic, Location, error, warning
+
+ENVIRONMENTS = "environments"
+WORKSPACE_FILE = f"{ENVIRONMENTS}/workspace.yaml"
+DEPLOYMENTS_DIR = f"{ENVIRONMENTS}/deployments/"
+YAML_SUFFIXES = (".yaml", ".yml")
+
+# Bounds on hostile input (documented in the README, section "Limits").
+MAX_FILE_BYTES = 2 * 1024 * 1024
+MAX_DEPTH = 64
+MAX_NODES = 1_000_000  # per file, counting every alias expansion
+MAX_FILES = 20_000
+
+Kind = Literal["workspace", "deployment", "objects"]
+YPath = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One file of environments/: its path relative to the root and its bytes, or why not."""
+
+    path: str
+    data: bytes | None
+    problem: Diagnostic | None = None
+
+
+@dataclass(frozen=True)
+class Document:
+    path: str
+    kind: Kind
+    data: Any
+    tree: Any = field(repr=False, compare=False)
+
+    def locate(self, ypath: YPath, *, at: Literal["key", "value"] = "value") -> Location:
+        return locate(self, ypath, at=at)
+
+
+def kind_of(path: str) -> Kind:
+    if path == WORKSPACE_FILE:
+        return "workspace"
+    if path.startswith(DEPLOYMENTS_DIR):
+        return "deployment"
+    return "objects"
+
+
+# --- sources -------------------------------------------------------------------------
+
+
+def filesystem_sources(root: Path) -> list[SourceFile]:
+    """Every YAML file below root/environments, in a stable order, never leaving it."""
+    base = root / ENVIRONMENTS
+    if not base.is_dir():
+        return []
+    real_base = base.resolve()
+    found: list[SourceFile] = []
+    for dirpath, dirnames, filenames in os.walk(base, followlinks=False):
+        here = Path(dirpath)
+        for name in sorted(dirnames):
+            if (here / name).is_symlink():
+                dirnames.remove(name)  # linked folders are never followed (no loops, no escapes)
+                found.extend(_symlink_problem(root, here / name, real_base, is_dir=True))
+        dirnames.sort()
+        for name in sorted(filenames):
+            if name.endswith(YAML_SUFFIXES):
+                found.append(_read_file(root, here / name, real_base))
+        if len(found) > MAX_FILES:
+            loc = Location(_relative(root, base))
+            return [SourceFile(loc.path, None, error(loc, "too-many-files", f"more than {MAX_FILES} files"))]
+    return sorted(found, key=lambda s: s.path)
+
+
+def _relative(root: Path, path: Path) -> str:
+    return PurePosixPath(path.relative_to(root).as_posix()).as_posix()
+
+
+def _symlink_problem(root: Path, path: Path, real_base: Path, *, is_dir: bool) -> list[SourceFile]:
+    if path.resolve().is_relative_to(real_base) and is_dir:
+        return []
+    rel = _relative(root, path)
+    what = "folder" if is_dir else "file"
+    return [
+        SourceFile(
+            rel,
+            None,
+            error(Location(rel), "outside-root", f"symbolic link to a {what} outside environments/ is not read"),
+        )
+    ]
+
+
+def _read_file(root: Path, path: Path, real_base: Path) -> SourceFile:
+    rel = _relative(root, path)
+    if path.is_symlink() and not path.resolve().is_relative_to(real_base):
+        return _symlink_problem(root, path, real_base, is_dir=False)[0]
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return SourceFile(rel, None, _too_large(rel, size))
+        return SourceFile(rel, path.read_bytes())
+    except OSError as exc:
+        return SourceFile(rel, None, error(Location(rel), "unreadable", f"cannot read file: {exc.strerror}"))
+
+
+def _too_large(rel: str, size: int) -> Diagnostic:
+    return error(Location(rel), "file-too-large", f"file is {size} bytes; the limit is {MAX_FILE_BYTES}")
+
+
+# --- parsing -------------------------------------------------------------------------
+
+
+def load_documents(sources: Iterable[SourceFile]) -> tuple[list[Document], list[Diagnostic]]:
+    """Parse every source; return the documents that parsed and every problem found."""
+    documents: list[Document] = []
+    problems: list[Diagnostic] = []
+    for source in sources:
+        if source.problem is not None:
+            problems.append(source.problem)
+            continue
+        assert source.data is not None
+        document, found = parse_document(source.path, source.data)
+        problems.extend(found)
+        if document is not None:
+            documents.append(document)
+    return documents, problems
+
+
+def parse_document(path: str, data: bytes) -> tuple[Document | None, list[Diagnostic]]:
+    if len(data) > MAX_FILE_BYTES:
+        return None, [_too_large(path, len(data))]
+    text_or_problem = _decode(path, data)
+    if isinstance(text_or_problem, Diagnostic):
+        return None, [text_or_problem]
+    text = text_or_problem
+    deep = _flow_depth_problem(path, text)
+    if deep is not None:
+        return None, [deep]
+    tree_or_problem = _parse_yaml(path, text)
+    if isinstance(tree_or_problem, Diagnostic):
+        return None, [tree_or_problem]
+    tree = tree_or_problem
+    kind = kind_of(path)
+    if tree is None:
+        severity = error if kind != "objects" else warning
+        return Document(path, kind, {}, {}), [severity(Location(path), "empty-file", "file is empty")]
+    converter = _Plain(path)
+    plain = converter.convert(tree, (), tree, 0)
+    if converter.problems:
+        return None, converter.problems
+    return Document(path, kind, plain, tree), []
+
+
+def _decode(path: str, data: bytes) -> str | Diagnostic:
+    if b"\x00" in data:
+        return error(Location(path), "binary-file", "file is binary (contains NUL bytes), not YAML")
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = data[: exc.start]
+        line = before.count(b"\n") + 1
+        column = exc.start - (before.rfind(b"\n") + 1) + 1
+        return error(Location(path, line, column), "not-utf8", "file is not valid UTF-8")
+
+
+def _flow_depth_problem(path: str, text: str) -> Diagnostic | None:
+    """Catch absurd [[[...]]] / {{{...}}} nesting before the recursive parser sees it."""
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return None
+    depth = 0
+    line, column = 1, 0
+    quote = ""
+    for char in text:
+        column += 1
+        if char == "\n":
+            line, column = line + 1, 0
+        elif quote:
+            quote = "" if char == quote else quote
+        elif char in "\"'" and depth:
+            quote = char
+        elif char in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return error(Location(path, line, column), "too-deep", f"nesting deeper than {MAX_DEPTH} levels")
+        elif char in "]}":
+            depth = max(0, depth - 1)
+    return None
+
+
+def _parse_yaml(path: str, text: str) -> Any:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    yaml = YAML(typ="rt")
+    yaml.allow_duplicate_keys = False
+    try:
+        return yaml.load(text)
+    except MarkedYAMLError as exc:
+        return _yaml_problem(path, exc)
+    except YAMLError as exc:
+        return error(Location(path), "yaml-syntax", _one_line(str(exc)))
+    except RecursionError:
+        return error(Location(path), "too-deep", f"nesting deeper than {MAX_DEPTH} levels")
+
+
+def _yaml_problem(path: str, exc: Any) -> Diagnostic:
+    mark = exc.problem_mark or exc.context_mark
+    where = Location(path, mark.line + 1, mark.column + 1) if mark else Location(path)
+    name = type(exc).__name__
+    if name == "DuplicateKeyError":
+        first = exc.context_mark
+        seen = f" (first defined at line {first.line + 1})" if first else ""
+        key = _one_line(str(exc.problem)).removeprefix("found duplicate key ")
+        key = key.split(" with value")[0]
+        return error(where, "duplicate-key", f"duplicate key {key}{seen}")
+    message = " ".join(part for part in (exc.context, exc.problem) if part)
+    return error(where, "yaml-syntax", _one_line(message or name))
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+class _Plain:
+    """Converts a ruamel tree to plain data, enforcing depth and alias-expansion bounds."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.nodes = 0
+        self.problems: list[Diagnostic] = []
+        self.memo: dict[int, tuple[Any, int]] = {}
+
+    def convert(self, node: Any, ypath: YPath, root: Any, depth: int) -> Any:
+        if self.problems:
+            return None
+        if depth > MAX_DEPTH:
+            return self._fail(root, ypath, "too-deep", f"nesting deeper than {MAX_DEPTH} levels")
+        if isinstance(node, (dict, list)):
+            return self._container(node, ypath, root, depth)
+        self.nodes += 1
+        return self._scalar(node, ypath, root)
+
+    def _container(self, node: Any, ypath: YPath, root: Any, depth: int) -> Any:
+        cached = self.memo.get(id(node))
+        if cached is not None:
+            # An alias: count its whole expansion again without copying it again.
+            value, size = cached
+            self.nodes += size
+            if self.nodes > MAX_NODES:
+                return self._fail(root, ypath, "alias-bomb", f"aliases expand to more than {MAX_NODES} values")
+            return value
+        start = self.nodes
+        value = self._mapping(node, ypath, root, depth) if isinstance(node, dict) else self._list(node, ypath, root, depth)
+        self.memo[id(node)] = (value, self.nodes - start)
+        return value
+
+    def _mapping(self, node: dict[Any, Any], ypath: YPath, root: Any, depth: int) -> dict[str, Any]:
+        self.nodes += 1
+        result: dict[str, Any] = {}
+        for key, child in node.items():
+            if not isinstance(key, str):
+                return self._fail(root, ypath, "non-string-key", f"mapping key {key!r} is not a string; quote it")
+            result[key] = self.convert(child, (*ypath, key), root, depth + 1)
+        return result
+
+    def _list(self, node: list[Any], ypath: YPath, root: Any, depth: int) -> list[Any]:
+        self.nodes += 1
+        return [self.convert(child, (*ypath, i), root, depth + 1) for i, child in enumerate(node)]
+
+    def _scalar(self, node: Any, ypath: YPath, root: Any) -> Any:
+        if node is None or isinstance(node, bool):
+            return node
+        if isinstance(node, str):
+            return str(node)
+        if isinstance(node, int):
+            return bool(node) if type(node).__name__ == "ScalarBoolean" else int(node)
+        if isinstance(node, float):
+            if node != node or node in (float("inf"), float("-inf")):
+                return self._fail(root, ypath, "invalid-value", "NaN and infinity are not allowed")
+            return float(node)
+        what = type(node).__name__
+        return self._fail(root, ypath, "unsupported-value", f"a YAML {what} is not allowed here; quote the value")
+
+    def _fail(self, root: Any, ypath: YPath, code: str, message: str) -> None:
+        self.problems.append(error(_locate_tree(self.path, root, ypath, "value"), code, message))
+        return None
+
+
+# --- positions -----------------------------------------------------------------------
+
+
+def locate(document: Document, ypath: YPath, *, at: Literal["key", "value"] = "value") -> Location:
+    """The file:line:column of the key or value at ypath, or of its nearest ancestor."""
+    return _locate_tree(document.path, document.tree, ypath, at)
+
+
+def _locate_tree(path: str, tree: Any, ypath: YPath, at: str) -> Location:
+    best = (0, 0)
+    node = tree
+    for depth, step in enumerate(ypath):
+        position = _position(node, step, at if depth == len(ypath) - 1 else "key")
+        if position is None:
+            break
+        best = position
+        try:
+            node = node[step]
+        except (KeyError, IndexError, TypeError):
+            break
+    else:
+        if not ypath:
+            best = _own_position(tree)
+    return Location(path, best[0] + 1, best[1] + 1)
+
+
+def _position(node: Any, step: str | int, at: str) -> tuple[int, int] | None:
+    lc = getattr(node, "lc", None)
+    if lc is None:
+        return None
+    try:
+        if isinstance(step, int):
+            return tuple(lc.item(step))  # type: ignore[return-value]
+        return tuple(lc.value(step) if at == "value" else lc.key(step))  # type: ignore[return-value]
+    except (KeyError, IndexError, TypeError):
+        return None
+
+
+def _own_position(tree: Any) -> tuple[int, int]:
+    lc = getattr(tree, "lc", None)
+    return (lc.line, lc.col) if lc is not None and lc.line is not None else (0, 0)
+
+
+def iter_strings(value: Any, ypath: YPath = ()) -> Iterator[tuple[YPath, str]]:
+    """Every string leaf of plain data with its path."""
+    if isinstance(value, str):
+        yield ypath, value
+    elif isinstance(value, dict):
+        for key, child in value.items():
+            yield from iter_strings(child, (*ypath, key))
+    elif isinstance(value, list):
+        for i, child in enumerate(value):
+            yield from iter_strings(child, (*ypath, i))

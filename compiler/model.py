@@ -1,0 +1,250 @@
+"""The typed, frozen model of environments/.
+
+pydantic is the edge: schema-checked documents are parsed into frozen models here, and
+every later stage reads only these values. Secret references become `Secret` values, so
+no stage can mistake a reference for a literal. Source positions are not copied into
+the model: each object remembers its file and YAML path, and `Document.locate` turns
+those into `file:line:column` when a diagnostic or `explain` needs one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .load import YPath
+
+ObjectKind = Literal["connection", "variable", "pool"]
+KINDS: tuple[ObjectKind, ...] = ("connection", "variable", "pool")
+SECTION: dict[ObjectKind, str] = {"connection": "connections", "variable": "variables", "pool": "pools"}
+
+
+@dataclass(frozen=True, order=True)
+class Secret:
+    """A reference `{secret: NAME}`; the value lives outside the repository."""
+
+    name: str
+
+    def __str__(self) -> str:
+        return f"<secret:{self.name}>"
+
+
+def lift_secrets(value: Any) -> Any:
+    """Plain data with every `{secret: NAME}` mapping replaced by a `Secret`."""
+    if isinstance(value, dict):
+        if set(value) == {"secret"} and isinstance(value["secret"], str):
+            return Secret(value["secret"])
+        return {k: lift_secrets(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [lift_secrets(v) for v in value]
+    return value
+
+
+def freeze(value: Any) -> Any:
+    """A read-only deep copy: mappings become MappingProxyType, lists tuples."""
+    if isinstance(value, Mapping):
+        return MappingProxyType({k: freeze(v) for k, v in value.items()})
+    if isinstance(value, (list, tuple)):
+        return tuple(freeze(v) for v in value)
+    return value
+
+
+def thaw(value: Any) -> Any:
+    """The plain (dict/list) copy of a frozen value, for rendering."""
+    if isinstance(value, Mapping):
+        return {k: thaw(v) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return [thaw(v) for v in value]
+    return value
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True, populate_by_name=True)
+
+
+class ObjectSpec(_Frozen):
+    """A connection, variable or pool as written (workspace or Deployment scope)."""
+
+    kind: ObjectKind
+    key: str
+    path: str
+    ypath: YPath
+    fields: Mapping[str, Any]
+    links: Literal["all"] | tuple[str, ...] | None = None
+    exclude: tuple[str, ...] = ()
+    allow_plaintext: bool = False
+    deployment: str | None = None  # set for Deployment-scoped objects
+
+    @property
+    def linked_nowhere(self) -> bool:
+        return not self.links
+
+
+class OverrideSpec(_Frozen):
+    """Field overrides of one linked object, in a Deployment file or a preview rule."""
+
+    kind: ObjectKind
+    key: str
+    path: str
+    ypath: YPath
+    fields: Mapping[str, Any]
+    allow_plaintext: bool | None = None
+
+
+class PreviewSpec(_Frozen):
+    from_: str = Field(alias="from")
+    name: str
+    overrides: tuple[OverrideSpec, ...] = ()
+
+
+class BranchRule(_Frozen):
+    index: int
+    path: str
+    ypath: YPath
+    pattern: str
+    is_regex: bool
+    deployment: str | None = None
+    preview: PreviewSpec | None = None
+
+    def describe(self) -> str:
+        target = self.deployment if self.deployment else f"preview from {self.preview.from_ if self.preview else '?'}"
+        how = "regex" if self.is_regex else "branch"
+        return f"{how} '{self.pattern}' -> {target}"
+
+
+class DeploymentSpec(_Frozen):
+    name: str
+    path: str
+    description: str | None = None
+    astro: Mapping[str, Any] = MappingProxyType({})
+    worker_queues: tuple[Mapping[str, Any], ...] = ()
+    environment_variables: Mapping[str, Any] = MappingProxyType({})
+    alert_emails: tuple[str, ...] = ()
+    hibernation_schedules: tuple[Mapping[str, Any], ...] = ()
+    overrides: tuple[OverrideSpec, ...] = ()
+    objects: tuple[ObjectSpec, ...] = ()
+
+
+class WorkspaceSpec(_Frozen):
+    path: str
+    name: str
+    rules: tuple[BranchRule, ...]
+    conn_extra: Literal["json", "mapping"] = "json"
+
+
+class Model(_Frozen):
+    """Everything environments/ says, typed and frozen."""
+
+    workspace: WorkspaceSpec | None
+    deployments: tuple[DeploymentSpec, ...]
+    objects: tuple[ObjectSpec, ...]
+
+    def deployment(self, name: str) -> DeploymentSpec | None:
+        return next((d for d in self.deployments if d.name == name), None)
+
+    @property
+    def deployment_names(self) -> list[str]:
+        return [d.name for d in self.deployments]
+
+
+# --- building the model from schema-valid documents ----------------------------------
+
+_CONTROL_KEYS = ("links", "exclude", "allow_plaintext")
+
+
+def build_model(documents: list[Any]) -> Model:
+    """The model of documents that passed the schema checks (others are left out)."""
+    workspace = next((_workspace(d) for d in documents if d.kind == "workspace"), None)
+    deployments = tuple(_deployment(d) for d in documents if d.kind == "deployment")
+    objects = tuple(o for d in documents if d.kind == "objects" for o in _objects(d.data, d.path, ()))
+    return Model(workspace=workspace, deployments=deployments, objects=objects)
+
+
+def _objects(data: Mapping[str, Any], path: str, prefix: YPath, deployment: str | None = None) -> list[ObjectSpec]:
+    found = []
+    for kind in KINDS:
+        for key, body in (data.get(SECTION[kind]) or {}).items():
+            links = body.get("links")
+            found.append(
+                ObjectSpec(
+                    kind=kind,
+                    key=key,
+                    path=path,
+                    ypath=(*prefix, SECTION[kind], key),
+                    fields=freeze(lift_secrets({k: v for k, v in body.items() if k not in _CONTROL_KEYS})),
+                    links=tuple(links) if isinstance(links, list) else links,
+                    exclude=tuple(body.get("exclude") or ()),
+                    allow_plaintext=bool(body.get("allow_plaintext", False)),
+                    deployment=deployment,
+                )
+            )
+    return found
+
+
+def _overrides(data: Mapping[str, Any] | None, path: str, prefix: YPath) -> tuple[OverrideSpec, ...]:
+    found = []
+    for kind in KINDS:
+        for key, body in ((data or {}).get(SECTION[kind]) or {}).items():
+            body = body or {}
+            found.append(
+                OverrideSpec(
+                    kind=kind,
+                    key=key,
+                    path=path,
+                    ypath=(*prefix, SECTION[kind], key),
+                    fields=freeze(lift_secrets({k: v for k, v in body.items() if k != "allow_plaintext"})),
+                    allow_plaintext=body.get("allow_plaintext"),
+                )
+            )
+    return tuple(found)
+
+
+def _deployment(document: Any) -> DeploymentSpec:
+    data = document.data
+    return DeploymentSpec(
+        name=data["name"],
+        path=document.path,
+        description=data.get("description"),
+        astro=freeze(data.get("astro") or {}),
+        worker_queues=freeze(data.get("worker_queues") or []),
+        environment_variables=freeze(lift_secrets(data.get("environment_variables") or {})),
+        alert_emails=tuple(data.get("alert_emails") or ()),
+        hibernation_schedules=freeze(data.get("hibernation_schedules") or []),
+        overrides=_overrides(data.get("overrides"), document.path, ("overrides",)),
+        objects=tuple(_objects(data, document.path, (), deployment=data["name"])),
+    )
+
+
+def _workspace(document: Any) -> WorkspaceSpec:
+    data = document.data
+    rules = []
+    for index, rule in enumerate(data.get("branches") or []):
+        ypath: YPath = ("branches", index)
+        preview = rule.get("preview")
+        rules.append(
+            BranchRule(
+                index=index,
+                path=document.path,
+                ypath=ypath,
+                pattern=rule.get("regex", rule.get("branch", "")),
+                is_regex="regex" in rule,
+                deployment=rule.get("deployment"),
+                preview=None
+                if preview is None
+                else PreviewSpec(
+                    **{"from": preview["from"]},
+                    name=preview["name"],
+                    overrides=_overrides(preview.get("overrides"), document.path, (*ypath, "preview", "overrides")),
+                ),
+            )
+        )
+    return WorkspaceSpec(
+        path=document.path,
+        name=data["workspace"],
+        rules=tuple(rules),
+        conn_extra=(data.get("render") or {}).get("conn_extra", "json"),
+    )

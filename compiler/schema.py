@@ -1,0 +1,147 @@
+"""JSON Schema checks of loaded documents -> located diagnostics.
+
+One compiled validator per document kind, built on first use and reused. Errors of
+`anyOf`/`oneOf` are narrowed to the most relevant branch (as jsonschema's best_match
+does), so the user reads one precise message per problem.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+
+from .diagnostics import Diagnostic, did_you_mean, error
+from .load import Document, Kind
+
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
+
+SCHEMA_FILES: dict[str, str] = {
+    "workspace": "workspace.schema.json",
+    "objects": "objects.schema.json",
+    "deployment": "deployment.schema.json",
+}
+_KIND_SCHEMA: dict[Kind, str] = {"workspace": "workspace", "objects": "objects", "deployment": "deployment"}
+_VALUE_VALIDATORS = {"pattern", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "enum", "const", "minLength", "maxLength", "not"}
+
+
+def schema_text(name: str) -> str:
+    """The JSON text of a shipped schema (`workspace`, `objects` or `deployment`)."""
+    return resources.files("compiler.schemas").joinpath(SCHEMA_FILES[name]).read_text(encoding="utf-8")
+
+
+@lru_cache(maxsize=None)
+def schema(name: str) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(schema_text(name))
+    return loaded
+
+
+@lru_cache(maxsize=None)
+def _validator(name: str) -> Any:
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator(schema(name))
+
+
+def check_document(document: Document) -> list[Diagnostic]:
+    validator = _validator(_KIND_SCHEMA[document.kind])
+    found: list[Diagnostic] = []
+    for err in validator.iter_errors(document.data):
+        found.extend(_diagnostics(document, _narrow(err)))
+    return found
+
+
+def _narrow(err: ValidationError) -> ValidationError:
+    from jsonschema.exceptions import best_match
+
+    while err.context and not _all_type_errors(err):
+        err = best_match(err.context)
+    return err
+
+
+def _all_type_errors(err: ValidationError) -> bool:
+    """True for `anyOf: [string, secret]` and the like given a value of another type."""
+    return bool(err.context) and all(sub.validator == "type" and not sub.relative_path for sub in err.context)
+
+
+def _diagnostics(document: Document, err: ValidationError) -> list[Diagnostic]:
+    ypath = tuple(err.absolute_path)
+    if err.validator == "additionalProperties":
+        return _unknown_keys(document, err, ypath)
+    if err.validator == "required":
+        where = document.locate(ypath, at="key") if ypath else document.locate(())
+        missing = err.message.split(" is a required property")[0]
+        return [error(where, "missing-key", f"missing required key {missing}{_under(ypath)}")]
+    if err.validator == "type" or (err.context and _all_type_errors(err)):
+        return [error(document.locate(ypath), "wrong-type", _type_message(err, ypath))]
+    code = err.schema.get("x-code") if isinstance(err.schema, dict) else None
+    if err.validator not in _VALUE_VALIDATORS or not code:
+        code = "invalid-value"
+    return [error(document.locate(ypath), code, _value_message(err, ypath))]
+
+
+def _unknown_keys(document: Document, err: ValidationError, ypath: tuple[Any, ...]) -> list[Diagnostic]:
+    allowed = set(err.schema.get("properties", {}))
+    instance = err.instance if isinstance(err.instance, dict) else {}
+    return [
+        error(
+            document.locate((*ypath, key), at="key"),
+            "unknown-key",
+            f"unknown key '{key}'{_under(ypath)}{did_you_mean(key, allowed)}",
+        )
+        for key in instance
+        if key not in allowed
+    ]
+
+
+def _under(ypath: tuple[Any, ...]) -> str:
+    return f" in '{_dotted(ypath)}'" if ypath else ""
+
+
+def _dotted(ypath: tuple[Any, ...]) -> str:
+    return "".join(f"[{p}]" if isinstance(p, int) else (f".{p}" if i else str(p)) for i, p in enumerate(ypath))
+
+
+_JSON_TYPE = {dict: "mapping", list: "list", str: "string", bool: "boolean", int: "integer", float: "number", type(None): "null"}
+
+
+def _type_message(err: ValidationError, ypath: tuple[Any, ...]) -> str:
+    if err.context:
+        expected = sorted({_expected_name(sub.schema) for sub in err.context})
+    else:
+        expected = [_expected_name(err.schema)]
+    got = _JSON_TYPE.get(type(err.instance), type(err.instance).__name__)
+    where = f"'{_dotted(ypath)}'" if ypath else "the document"
+    return f"{where} must be {' or '.join(expected)}, not {got}"
+
+
+def _expected_name(subschema: Any) -> str:
+    if not isinstance(subschema, dict):
+        return "a value"
+    if "secret" in subschema.get("properties", {}):
+        return "{secret: NAME}"
+    kind = subschema.get("type", "value")
+    names = {"object": "a mapping", "array": "a list", "string": "a string", "integer": "an integer", "boolean": "a boolean (true or false)", "number": "a number", "null": "null"}
+    if isinstance(kind, list):
+        return " or ".join(names.get(k, k) for k in kind)
+    return names.get(kind, str(kind))
+
+
+def _value_message(err: ValidationError, ypath: tuple[Any, ...]) -> str:
+    shown = repr(err.instance)
+    if len(shown) > 60:
+        shown = shown[:57] + "..."
+    where = f"'{_dotted(ypath)}'" if ypath else "the document"
+    if err.validator == "enum":
+        options = ", ".join(str(o) for o in err.validator_value)
+        return f"{where} is {shown}; expected one of: {options}"
+    if err.validator == "pattern":
+        return f"{where} is {shown}, which does not match {err.validator_value}"
+    if err.validator in ("minimum", "maximum"):
+        bound = "at least" if err.validator == "minimum" else "at most"
+        return f"{where} is {shown}; it must be {bound} {err.validator_value}"
+    if err.validator == "const":
+        return f"{where} is {shown}; expected {err.validator_value!r}"
+    return f"{where}: {err.message if len(err.message) < 200 else err.message[:197] + '...'}"
