@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
+from .errors import OperationError
 from .model import BranchRule, WorkspaceSpec
 
 SLUG_MAX = 40
@@ -78,3 +80,22 @@ def match(workspace: WorkspaceSpec, branch: str) -> Target | None:
         if rule_regex(rule).fullmatch(branch):
             return Target(branch=branch, slug=slug(branch), rule=rule)
     return None
+
+
+def detect(explicit: str | None, environ: Mapping[str, str], checked_out: Callable[[], str | None]) -> str:
+    """The branch, in SPEC 3's order: --branch, GITHUB_HEAD_REF, GITHUB_REF_NAME, git."""
+    if explicit:
+        return explicit
+    if environ.get("GITHUB_HEAD_REF"):
+        return environ["GITHUB_HEAD_REF"]
+    if environ.get("GITHUB_REF", "").startswith("refs/heads/") and environ.get("GITHUB_REF_NAME"):
+        return environ["GITHUB_REF_NAME"]
+    branch = checked_out()
+    if branch is None:
+        raise OperationError("cannot tell the branch: HEAD is detached (or this is not a git repository); pass --branch")
+    return branch
+
+
+def no_match_message(workspace: WorkspaceSpec, branch: str) -> str:
+    listed = "; ".join(f"{i + 1}. {rule.describe()}" for i, rule in enumerate(workspace.rules))
+    return f"branch '{branch}' matches no rule in {workspace.path}: {listed}"

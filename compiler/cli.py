@@ -1,6 +1,154 @@
-def main() -> int:
+"""Command line: options -> one call into the core -> an exit code. No logic lives here."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import TextIO
+
+from .errors import AstroGitopsError, InvalidEnvironments
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_CHANGES, EXIT_INTERNAL = 0, 1, 2, 3, 70
+REPORT_URL = "https://github.com/astro-gitops/astro-gitops/issues"
+
+
+def _find_root(start: Path) -> Path:
+    """The git top level of `start` (found without importing git), else `start`."""
+    for folder in (start, *start.parents):
+        if (folder / ".git").exists():
+            return folder
+    return start
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="astro-gitops", description="GitOps configuration compiler for Astronomer Astro.")
+    parser.add_argument("--root", type=Path, help="the folder holding environments/ (default: the git top level, else .)")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    validate = commands.add_parser("validate", help="check every file; write nothing")
+    validate.add_argument("--format", choices=("text", "json", "github"))
+
+    which = commands.add_parser("which", help="print the Deployment the branch maps to")
+    which.add_argument("--branch")
+    which.add_argument("--format", choices=("text", "json"), default="text")
+
+    render = commands.add_parser("render", help="render airflow_settings.yaml, deployment.yaml, environment-objects.json")
+    chosen = render.add_mutually_exclusive_group()
+    chosen.add_argument("--branch")
+    chosen.add_argument("--deployment")
+    chosen.add_argument("--all", action="store_true")
+    render.add_argument("--out", type=Path, help="output folder (default: build/ under --root)")
+    render.add_argument("--secrets", default="redact", metavar="MODE", help="redact (default), env, or dotenv:PATH")
+    render.add_argument("--check", action="store_true", help="write nothing; exit 3 and show a diff when files would change")
+    render.add_argument("--format", choices=("text", "json", "github"))
+
+    schema = commands.add_parser("schema", help="print a JSON Schema")
+    schema.add_argument("name", nargs="?", choices=("workspace", "objects", "deployment"))
+    return parser
+
+
+def _format(requested: str | None, environ: Mapping[str, str]) -> str:
+    if requested:
+        return requested
+    return "github" if environ.get("GITHUB_ACTIONS") == "true" else "text"
+
+
+def _print_diagnostics(diagnostics: Sequence[object], fmt: str, stream: TextIO) -> None:
+    from .diagnostics import REPORTERS
+
+    stream.write(REPORTERS[fmt](diagnostics))  # type: ignore[arg-type]
+
+
+def _validate(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) -> int:
     from .project import validate_root
-    from pathlib import Path
-    p = validate_root(Path.cwd())
-    for d in p.diagnostics: print(d)
-    return 0 if p.ok else 1
+
+    project = validate_root(root)
+    _print_diagnostics(project.diagnostics, _format(args.format, environ), sys.stdout)
+    return EXIT_OK if project.ok else EXIT_INVALID
+
+
+def _valid_project(root: Path, fmt: str) -> object:
+    from .project import validate_root
+
+    project = validate_root(root)
+    warnings = [d for d in project.diagnostics if not d.is_error]
+    if project.ok and warnings:
+        _print_diagnostics(warnings, fmt, sys.stderr)
+    return project.require_valid()
+
+
+def _which(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) -> int:
+    from .build import which
+
+    found = which(_valid_project(root, "text"), root, args.branch, environ)  # type: ignore[arg-type]
+    if args.format == "json":
+        body = {"deployment": found.deployment, "preview": found.is_preview, "from": found.base if found.is_preview else None,
+                "template": found.template, "branch": found.branch, "slug": found.slug}  # fmt: skip
+        sys.stdout.write(json.dumps(body, indent=2) + "\n")
+    else:
+        note = f" (preview of {found.base}, branch {found.branch})" if found.is_preview else f" (branch {found.branch})"
+        sys.stdout.write(f"{found.deployment}{note}\n")
+    return EXIT_OK
+
+
+def _render(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) -> int:
+    from .build import Selection, run_render
+
+    project = _valid_project(root, _format(args.format, environ))
+    out = args.out if args.out is not None else root / "build"
+    selection = Selection(branch=args.branch, deployment=args.deployment, all=args.all)
+    result = run_render(project, root, selection, out, args.secrets, check=args.check, environ=environ)  # type: ignore[arg-type]
+    if environ.get("GITHUB_ACTIONS") == "true":
+        for value in result.secrets.known_values():
+            sys.stdout.write(f"::add-mask::{value}\n")
+    if args.check:
+        sys.stdout.write(result.drift)
+        return EXIT_CHANGES if result.drift else EXIT_OK
+    for relative in sorted(result.files):
+        state = "wrote" if relative in result.written else "unchanged"
+        sys.stdout.write(f"{state} {out / relative}\n")
+    return EXIT_OK
+
+
+def _schema(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) -> int:
+    from .schema import SCHEMA_FILES, schema
+
+    names = [args.name] if args.name else sorted(SCHEMA_FILES)
+    body = schema(names[0]) if len(names) == 1 else {name: schema(name) for name in names}
+    sys.stdout.write(json.dumps(body, indent=2) + "\n")
+    return EXIT_OK
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace, Path, Mapping[str, str]], int]] = {
+    "validate": _validate,
+    "which": _which,
+    "render": _render,
+    "schema": _schema,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    environ = dict(os.environ)
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exc:  # argparse: --help (0) or bad usage (2)
+        return int(exc.code or 0)
+    root = (args.root or _find_root(Path.cwd())).resolve()
+    try:
+        return COMMANDS[args.command](args, root, environ)
+    except InvalidEnvironments as exc:
+        _print_diagnostics(exc.diagnostics, _format(getattr(args, "format", None), environ) if getattr(args, "format", None) != "json" or args.command == "validate" else "text", sys.stderr)
+        return EXIT_INVALID
+    except AstroGitopsError as exc:
+        sys.stderr.write(f"astro-gitops: error: {exc}\n")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the one place that turns a bug into exit 70
+        # Only the exception's type: its message could quote a secret value.
+        sys.stderr.write(f"astro-gitops: internal error ({type(exc).__name__}); please report it at {REPORT_URL}\n")
+        return EXIT_INTERNAL

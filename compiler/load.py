@@ -108,13 +108,13 @@ def _read_file(root: Path, path: Path, real_base: Path) -> SourceFile:
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            return SourceFile(rel, None, _too_large(rel, size))
+            return SourceFile(rel, None, too_large(rel, size))
         return SourceFile(rel, path.read_bytes())
     except OSError as exc:
         return SourceFile(rel, None, error(Location(rel), "unreadable", f"cannot read file: {exc.strerror}"))
 
 
-def _too_large(rel: str, size: int) -> Diagnostic:
+def too_large(rel: str, size: int) -> Diagnostic:
     return error(Location(rel), "file-too-large", f"file is {size} bytes; the limit is {MAX_FILE_BYTES}")
 
 
@@ -139,7 +139,7 @@ def load_documents(sources: Iterable[SourceFile]) -> tuple[list[Document], list[
 
 def parse_document(path: str, data: bytes) -> tuple[Document | None, list[Diagnostic]]:
     if len(data) > MAX_FILE_BYTES:
-        return None, [_too_large(path, len(data))]
+        return None, [too_large(path, len(data))]
     text_or_problem = _decode(path, data)
     if isinstance(text_or_problem, Diagnostic):
         return None, [text_or_problem]

@@ -83,6 +83,12 @@ class ObjectSpec(_Frozen):
     def linked_nowhere(self) -> bool:
         return not self.links
 
+    def linked_to(self, deployment: str) -> bool:
+        """Astro's link semantics: all Deployments but the excluded, or those listed."""
+        if self.links == "all":
+            return deployment not in self.exclude
+        return bool(self.links) and deployment in (self.links or ())
+
 
 class OverrideSpec(_Frozen):
     """Field overrides of one linked object, in a Deployment file or a preview rule."""
@@ -223,6 +229,8 @@ def _workspace(document: Any) -> WorkspaceSpec:
     data = document.data
     rules = []
     for index, rule in enumerate(data.get("branches") or []):
+        if rule is None:  # a rule that failed its schema
+            continue
         ypath: YPath = ("branches", index)
         preview = rule.get("preview")
         rules.append(

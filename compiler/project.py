@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,17 +40,56 @@ def validate(sources: Sequence[load.SourceFile]) -> Project:
     """Everything `validate` reports, and the model of the files that passed the schema."""
     documents, problems = load.load_documents(sources)
     problems.extend(_missing(sources))
-    valid: list[load.Document] = []
+    usable: list[load.Document] = []
+    partial: set[str] = set()  # names whose definition failed its schema
     for document in documents:
         found = schema.check_document(document)
-        problems.extend(found)
-        if not found:
-            valid.append(document)
-    model = build_model(valid)
-    # Names defined in files that failed their schema are not reported again as unknown.
-    partial = {name for d in documents if d not in valid for name in _defined_names(d)}
+        problems.extend(d for _, d in found)
+        pruned = _prune(document, [ypath for ypath, _ in found])
+        if pruned is not None:
+            usable.append(pruned)
+        partial.update(set(_defined_names(document)) - set(_defined_names(pruned) if pruned else ()))
+    model = build_model(usable)
     problems.extend(rules.check(model, documents, partially_known=partial))
     return Project(tuple(documents), model, tuple(ordered(problems)))
+
+
+def _prune(document: load.Document, bad: list[load.YPath]) -> load.Document | None:
+    """The document without the objects, overrides or rules that failed the schema.
+
+    Semantic rules then still run over everything else, so one typo does not hide the
+    other problems of a file. An error outside such a unit drops the whole document.
+    """
+    if not bad:
+        return document
+    units = {_unit(document.kind, ypath) for ypath in bad}
+    if None in units or not isinstance(document.data, dict):
+        return None
+    return dataclasses.replace(document, data=_without(document.data, units))
+
+
+def _unit(kind: load.Kind, ypath: load.YPath) -> load.YPath | None:
+    sections = {SECTION[k] for k in KINDS}
+    if kind == "workspace" and len(ypath) >= 2 and ypath[0] == "branches":
+        return ypath[:2]
+    if kind in ("objects", "deployment") and len(ypath) >= 2 and ypath[0] in sections:
+        return ypath[:2]
+    if kind == "deployment" and len(ypath) >= 3 and ypath[0] == "overrides" and ypath[1] in sections:
+        return ypath[:3]
+    return None
+
+
+def _without(data: Any, units: set[Any]) -> Any:
+    pruned = copy.deepcopy(data)
+    for unit in sorted(units, key=lambda u: [str(p) for p in u], reverse=True):
+        parent = pruned
+        for step in unit[:-1]:
+            parent = parent[step]
+        if isinstance(parent, list):
+            parent[unit[-1]] = None  # keep the indexes of the other rules
+        else:
+            del parent[unit[-1]]
+    return pruned
 
 
 def validate_root(root: Path) -> Project:

@@ -215,12 +215,6 @@ def _check_links(c: _Checker) -> None:
             c.unknown_deployment(name, obj.path, (*obj.ypath, "exclude", i), f"{obj.kind} '{obj.key}' exclude")
 
 
-def linked_to(obj: ObjectSpec, deployment: str) -> bool:
-    if obj.links == "all":
-        return deployment not in obj.exclude
-    return bool(obj.links) and deployment in obj.links  # type: ignore[operator]
-
-
 def _check_overrides(c: _Checker) -> None:
     for d in c.model.deployments:
         _check_override_set(c, d.name, d.overrides, d.objects)
@@ -232,7 +226,7 @@ def _check_overrides(c: _Checker) -> None:
 
 
 def _check_override_set(c: _Checker, name: str, overrides: Iterable[OverrideSpec], scoped: Iterable[ObjectSpec], *, preview: bool = False) -> None:
-    linked = {(o.kind, o.key): o for o in c.model.objects if linked_to(o, name)}
+    linked = {(o.kind, o.key): o for o in c.model.objects if o.linked_to(name)}
     for obj in scoped:
         if (obj.kind, obj.key) in linked:
             other = c.at(*_where(linked[(obj.kind, obj.key)]), key=True)

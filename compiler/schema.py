@@ -45,20 +45,29 @@ def _validator(name: str) -> Any:
     return Draft202012Validator(schema(name))
 
 
-def check_document(document: Document) -> list[Diagnostic]:
+def check_document(document: Document) -> list[tuple[tuple[Any, ...], Diagnostic]]:
+    """Every schema problem of a document, each with the YAML path it is about."""
     validator = _validator(_KIND_SCHEMA[document.kind])
-    found: list[Diagnostic] = []
+    found: list[tuple[tuple[Any, ...], Diagnostic]] = []
     for err in validator.iter_errors(document.data):
-        found.extend(_diagnostics(document, _narrow(err)))
+        ypath = tuple(err.absolute_path)
+        found.extend((ypath, d) for d in _diagnostics(document, _narrow(err)))
     return found
 
 
 def _narrow(err: ValidationError) -> ValidationError:
+    """The most specific error below a combinator error (jsonschema's best_match descends)."""
     from jsonschema.exceptions import best_match
 
-    while err.context and not _all_type_errors(err):
-        err = best_match(err.context)
-    return err
+    if not err.context or _all_type_errors(err) or _explained_choice(err):
+        return err
+    narrowed: ValidationError = best_match([err])
+    return narrowed
+
+
+def _explained_choice(err: ValidationError) -> bool:
+    """A `oneOf` over `required` sets with its own description ("exactly one of ...")."""
+    return err.validator == "oneOf" and isinstance(err.schema, dict) and "description" in err.schema
 
 
 def _all_type_errors(err: ValidationError) -> bool:
@@ -74,6 +83,8 @@ def _diagnostics(document: Document, err: ValidationError) -> list[Diagnostic]:
         where = document.locate(ypath, at="key") if ypath else document.locate(())
         missing = err.message.split(" is a required property")[0]
         return [error(where, "missing-key", f"missing required key {missing}{_under(ypath)}")]
+    if err.validator == "oneOf" and _explained_choice(err):
+        return [error(document.locate(ypath, at="key") if ypath else document.locate(()), "invalid-value", err.schema["description"])]
     if err.validator == "type" or (err.context and _all_type_errors(err)):
         return [error(document.locate(ypath), "wrong-type", _type_message(err, ypath))]
     code = err.schema.get("x-code") if isinstance(err.schema, dict) else None

@@ -1,0 +1,186 @@
+"""The render pipeline: branch -> Deployment(s) -> resolved -> files -> written or compared."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import branches, output, render, secrets
+from .diagnostics import error
+from .errors import InvalidEnvironments, OperationError
+from .model import Model, WorkspaceSpec
+from .project import Project
+from .resolve import ResolvedDeployment, ResolveProblem, resolve, resolve_deployment
+from .secrets import SecretValues
+
+SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 _.-]{0,99}")
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What to render: a branch's Deployment, one Deployment by name, or all of them."""
+
+    branch: str | None = None
+    deployment: str | None = None
+    all: bool = False
+
+
+@dataclass(frozen=True)
+class Which:
+    deployment: str
+    is_preview: bool
+    base: str
+    template: str | None
+    branch: str
+    slug: str
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    files: dict[str, str]
+    secrets: SecretValues
+    written: list[str] = field(default_factory=list)
+    drift: str = ""
+
+
+def _workspace(project: Project) -> WorkspaceSpec:
+    workspace = project.model.workspace
+    assert workspace is not None, "a valid project has a workspace"
+    return workspace
+
+
+def _locator(project: Project) -> branches.Callable[[str, tuple[str | int, ...]], object]:
+    def locate(path: str, ypath: tuple[str | int, ...]) -> object:
+        document = project.document(path)
+        from .diagnostics import Location
+
+        return document.locate(ypath) if document else Location(path)
+
+    return locate
+
+
+def target(project: Project, root: Path, branch_flag: str | None, environ: Mapping[str, str]) -> branches.Target:
+    """The rule the current branch matches (SPEC 3)."""
+    from . import gitrefs
+
+    workspace = _workspace(project)
+    branch = branches.detect(branch_flag, environ, lambda: gitrefs.checked_out_branch(root))
+    found = branches.match(workspace, branch)
+    if found is None:
+        where = project.document(workspace.path)
+        location = where.locate(("branches",), at="key") if where else None
+        raise InvalidEnvironments([error(location, "no-matching-branch", branches.no_match_message(workspace, branch))] if location else [])
+    return found
+
+
+def which(project: Project, root: Path, branch_flag: str | None, environ: Mapping[str, str]) -> Which:
+    found = target(project, root, branch_flag, environ)
+    resolved = _resolve_target(project, root, found)
+    template = found.rule.preview.name if found.rule.preview else None
+    return Which(resolved.name, found.is_preview, found.base, template, found.branch, found.slug)
+
+
+def _resolve_target(project: Project, root: Path, found: branches.Target) -> ResolvedDeployment:
+    workspace = _workspace(project)
+    try:
+        resolved = resolve(project.model, found, workspace.name, _locator(project))  # type: ignore[arg-type]
+    except ResolveProblem as exc:
+        raise InvalidEnvironments(exc.diagnostics) from None
+    if found.is_preview:
+        _check_preview_name(project, root, found, resolved.name)
+    return resolved
+
+
+def _check_preview_name(project: Project, root: Path, found: branches.Target, name: str) -> None:
+    """A preview must not take an existing Deployment's name or another branch's preview name."""
+    from . import gitrefs
+
+    workspace = _workspace(project)
+    document = project.document(found.rule.path)
+    assert document is not None and found.rule.preview is not None
+    where = document.locate((*found.rule.ypath, "preview", "name"))
+    if not SAFE_NAME.fullmatch(name) or ".." in name:
+        raise InvalidEnvironments([error(where, "invalid-deployment-name", f"preview name '{name}' must match {SAFE_NAME.pattern}")])
+    if name in project.model.deployment_names:
+        raise InvalidEnvironments([error(where, "preview-name-collision", f"preview name '{name}' of branch '{found.branch}' is the name of an existing Deployment")])
+    for other in gitrefs.branch_names(root):
+        rule = branches.match(workspace, other)
+        if other == found.branch or rule is None or rule.rule.preview is None:
+            continue
+        try:
+            other_name = resolve(project.model, rule, workspace.name).name
+        except ResolveProblem:
+            continue
+        if other_name == name:
+            message = f"branches '{found.branch}' and '{other}' both get preview name '{name}'; rename one, or add {{{{ branch.name }}}}-based detail to the name"
+            raise InvalidEnvironments([error(where, "preview-name-collision", message)])
+
+
+def literal_branch(workspace: WorkspaceSpec, deployment: str) -> str:
+    """The branch context of `render --deployment/--all`: the first literal rule naming it."""
+    for rule in workspace.rules:
+        if rule.deployment == deployment and not rule.is_regex and not any(c in rule.pattern for c in "*?["):
+            return rule.pattern
+    return deployment
+
+
+def resolve_selection(project: Project, root: Path, selection: Selection, environ: Mapping[str, str]) -> list[ResolvedDeployment]:
+    model, workspace = project.model, _workspace(project)
+    if selection.all or selection.deployment:
+        names = model.deployment_names if selection.all else [selection.deployment or ""]
+        unknown = [n for n in names if model.deployment(n) is None]
+        if unknown:
+            from .diagnostics import did_you_mean
+
+            raise OperationError(f"no Deployment named '{unknown[0]}'{did_you_mean(unknown[0], model.deployment_names)}")
+        try:
+            return [resolve_deployment(model, n, literal_branch(workspace, n), workspace.name, _locator(project)) for n in sorted(names)]  # type: ignore[arg-type]
+        except ResolveProblem as exc:
+            raise InvalidEnvironments(exc.diagnostics) from None
+    return [_resolve_target(project, root, target(project, root, selection.branch, environ))]
+
+
+def render_files(model: Model, resolved: list[ResolvedDeployment], values: SecretValues, *, workspace_view: bool) -> dict[str, str]:
+    workspace = model.workspace
+    assert workspace is not None
+    files: dict[str, str] = {}
+    for dep in resolved:
+        files.update(render.render_deployment(dep, workspace.name, values, workspace.conn_extra))
+    if workspace_view:
+        files[render.OBJECTS_FILE] = render.environment_objects(model, workspace.name, values, resolved)
+    return files
+
+
+def needed_secrets(model: Model, resolved: list[ResolvedDeployment], *, workspace_view: bool) -> set[str]:
+    names = {s.name for dep in resolved for o in dep.objects for s in secrets.referenced(o.fields())}
+    names |= {s.name for dep in resolved for s in secrets.referenced(dep.spec.environment_variables)}
+    if workspace_view:
+        names |= {s.name for o in model.objects for s in secrets.referenced(o.fields)}
+    return names
+
+
+def run_render(
+    project: Project, root: Path, selection: Selection, out: Path, mode: str, *, check: bool, environ: Mapping[str, str]
+) -> RenderResult:
+    """Render the selection; write it (or, with check, report drift and write nothing)."""
+    secrets.parse_mode(mode)
+    resolved = resolve_selection(project, root, selection, environ)
+    values = secrets.load(mode, needed_secrets(project.model, resolved, workspace_view=selection.all), environ)
+    files = render_files(project.model, resolved, values, workspace_view=selection.all)
+    if check:
+        return RenderResult(files, values, drift=secrets.mask(output.drift(out, files, out.name or "."), values))
+    if not values.redacted:
+        _refuse_tracked(root, out, files)
+    return RenderResult(files, values, written=output.write(out, files).written)
+
+
+def _refuse_tracked(root: Path, out: Path, files: Mapping[str, str]) -> None:
+    """Resolved secrets never go into a file git tracks (it would be one commit from leaking)."""
+    from . import gitrefs
+
+    tracked = gitrefs.tracked(root, [out / p for p in files])
+    if tracked:
+        shown = ", ".join(str(p) for p in tracked)
+        raise OperationError(f"refusing to write resolved secrets into file(s) tracked by git: {shown}; use --secrets redact or an ignored --out")

@@ -1,0 +1,231 @@
+"""Resolved Deployments -> the text of each output file ({relative path: text}); writes nothing.
+
+Formats followed at their source:
+- airflow_settings.yaml: astronomer/astro-cli settings/types.go (Connection, Pool, Variable
+  keys) and settings/settings.go (conn_extra: a string passes through as JSON, a mapping is
+  JSON-encoded after viper lower-cased its keys; pool_slot 0 and empty variable values skipped).
+- deployment.yaml: astro-cli cloud/deployment/inspect/inspect.go (deploymentConfig, workerq,
+  environment variables, hibernation schedules) as read by cloud/deployment/fromfile/fromfile.go.
+- environment-objects.json: the Astro API's CreateEnvironmentObjectRequest
+  (objectKey, objectType, scope, scopeEntityId, autoLinkDeployments, links[].overrides,
+  excludeLinks, connection, airflowVariable).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from functools import lru_cache
+from typing import Any
+
+from . import yamltext
+from .model import Model, ObjectSpec, OverrideSpec, Secret
+from .resolve import ResolvedDeployment, ResolvedObject, flatten
+from .secrets import SecretValues
+
+# The configuration keys of the Astro deployment file, in inspect.go's order.
+CONFIGURATION_KEYS = (
+    "name", "description", "runtime_version", "dag_deploy_enabled", "ci_cd_enforcement",
+    "scheduler_size", "is_high_availability", "is_development_mode", "executor", "scheduler_au",
+    "scheduler_count", "cluster_name", "workspace_name", "deployment_type", "cloud_provider",
+    "region", "default_task_pod_cpu", "default_task_pod_memory", "resource_quota_cpu",
+    "resource_quota_memory", "default_worker_type", "workload_identity", "remote_execution",
+)  # fmt: skip
+QUEUE_KEYS = ("name", "max_worker_count", "min_worker_count", "worker_concurrency", "worker_type", "pod_cpu", "pod_ram", "pod_ephemeral_storage")
+CONNECTION_FIELDS = ("type", "host", "schema", "login", "password", "port", "extra")
+SETTINGS_FILE = "airflow_settings.yaml"
+DEPLOYMENT_FILE = "deployment.yaml"
+OBJECTS_FILE = "environment-objects.json"
+
+
+@lru_cache(maxsize=1)
+def _templates() -> Any:
+    from jinja2 import Environment, PackageLoader, StrictUndefined
+
+    env = Environment(
+        loader=PackageLoader("compiler", "templates"),
+        undefined=StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=True,
+    )
+    env.filters["yaml"] = yamltext.scalar
+    env.filters["yaml_block"] = yamltext.block
+    return env
+
+
+def _template(name: str, **values: Any) -> str:
+    text: str = _templates().get_template(name).render(**values)
+    return text.rstrip("\n") + "\n"
+
+
+def json_text(value: Any) -> str:
+    """The canonical JSON of a value: sorted keys, for byte-identical output."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
+def variable_text(value: Any) -> str:
+    """Airflow variable values are strings; anything else is stored as its JSON text."""
+    return value if isinstance(value, str) else json_text(value)
+
+
+# --- airflow_settings.yaml -----------------------------------------------------------
+
+
+def airflow_settings(dep: ResolvedDeployment, secrets: SecretValues, conn_extra: str = "json") -> str:
+    sections = [
+        ("connections", [_connection_entry(o, secrets, conn_extra) for o in dep.of_kind("connection")]),
+        ("pools", [_pool_entry(o) for o in dep.of_kind("pool")]),
+        ("variables", [_variable_entry(o, secrets) for o in dep.of_kind("variable")]),
+    ]
+    return _template("airflow_settings.yaml.j2", deployment=dep.name, sections=sections)
+
+
+def _connection_entry(obj: ResolvedObject, secrets: SecretValues, conn_extra: str) -> list[tuple[str, Any]]:
+    fields = secrets.reveal(obj.fields())
+    entry: list[tuple[str, Any]] = [("conn_id", obj.key)]
+    for name in CONNECTION_FIELDS:
+        if name not in fields:
+            continue
+        value = fields[name]
+        if name == "extra":
+            value = value if conn_extra == "mapping" else json_text(value)
+        entry.append((f"conn_{name}", value))
+    return entry
+
+
+def _pool_entry(obj: ResolvedObject) -> list[tuple[str, Any]]:
+    fields = obj.fields()
+    entry: list[tuple[str, Any]] = [("pool_name", obj.key), ("pool_slot", fields["slots"])]
+    if "description" in fields:
+        entry.append(("pool_description", fields["description"]))
+    return entry
+
+
+def _variable_entry(obj: ResolvedObject, secrets: SecretValues) -> list[tuple[str, Any]]:
+    value = secrets.reveal(obj.fields().get("value", ""))
+    return [("variable_name", obj.key), ("variable_value", variable_text(value))]
+
+
+# --- deployment.yaml -------------------------------------------------------------------
+
+
+def deployment_file(dep: ResolvedDeployment, workspace: str, secrets: SecretValues) -> str:
+    spec = dep.spec
+    configuration = {"name": dep.name, "description": spec.description, "workspace_name": workspace, **spec.astro}
+    sections: list[tuple[str, Any]] = [
+        ("environment_variables", _environment_variables(spec.environment_variables, secrets)),
+        ("configuration", {k: configuration[k] for k in CONFIGURATION_KEYS if configuration.get(k) is not None}),
+        ("worker_queues", [{k: q[k] for k in QUEUE_KEYS if k in q} for q in spec.worker_queues]),
+        ("alert_emails", list(spec.alert_emails)),
+        ("hibernation_schedules", [dict(h) for h in spec.hibernation_schedules]),
+    ]
+    return _template("deployment.yaml.j2", deployment=dep.name, sections=sections)
+
+
+def _environment_variables(variables: Mapping[str, Any], secrets: SecretValues) -> list[dict[str, Any]]:
+    return [
+        {"key": key, "value": _env_value(value, secrets), "is_secret": isinstance(value, Secret)}
+        for key, value in sorted(variables.items())
+    ]
+
+
+def _env_value(value: Any, secrets: SecretValues) -> str:
+    if isinstance(value, Secret):
+        return secrets.value(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+# --- environment-objects.json ----------------------------------------------------------
+
+
+def environment_objects(model: Model, workspace: str, secrets: SecretValues, resolved: Sequence[ResolvedDeployment]) -> str:
+    """The workspace view: one create request per workspace object, Deployment-scoped ones too."""
+    by_name = {d.name: d for d in resolved}
+    requests = [_workspace_request(o, model, workspace, secrets, by_name) for o in model.objects if o.kind != "pool"]
+    requests += [
+        _scoped_request(o, d.name, secrets) for d in resolved for o in d.objects if o.scope == "deployment" and o.kind != "pool"
+    ]
+    requests.sort(key=lambda r: (r["scope"], r["scopeEntityId"], r["objectType"], r["objectKey"]))
+    return json.dumps(requests, indent=2, ensure_ascii=False) + "\n"
+
+
+_OBJECT_TYPE = {"connection": "CONNECTION", "variable": "AIRFLOW_VARIABLE"}
+
+
+def _payload(kind: str, fields: Mapping[str, Any], secrets: SecretValues) -> dict[str, Any]:
+    if kind == "connection":
+        return {"connection": {k: secrets.reveal(fields[k]) for k in CONNECTION_FIELDS if k in fields}}
+    value = fields.get("value")
+    is_secret = any(isinstance(leaf, Secret) for _, leaf in flatten({"v": value}))
+    return {"airflowVariable": {"value": variable_text(secrets.reveal(value)), "isSecret": is_secret}}
+
+
+def _workspace_request(
+    obj: ObjectSpec, model: Model, workspace: str, secrets: SecretValues, resolved: Mapping[str, ResolvedDeployment]
+) -> dict[str, Any]:
+    from .model import thaw
+
+    base_fields = thaw(obj.fields)
+    request: dict[str, Any] = {
+        "objectKey": obj.key,
+        "objectType": _OBJECT_TYPE[obj.kind],
+        "scope": "WORKSPACE",
+        "scopeEntityId": workspace,
+        "autoLinkDeployments": obj.links == "all",
+        "links": _links(obj, model, secrets, resolved),
+        "excludeLinks": [{"scope": "DEPLOYMENT", "scopeEntityId": name} for name in sorted(obj.exclude)],
+    }
+    if "description" in base_fields:
+        request["description"] = base_fields["description"]
+    request.update(_payload(obj.kind, base_fields, secrets))
+    return request
+
+
+def _links(obj: ObjectSpec, model: Model, secrets: SecretValues, resolved: Mapping[str, ResolvedDeployment]) -> list[dict[str, Any]]:
+    names = set(obj.links) if isinstance(obj.links, tuple) else set()
+    overriding: dict[str, OverrideSpec] = {}
+    for d in model.deployments:
+        for override in d.overrides:
+            if (override.kind, override.key) == (obj.kind, obj.key) and obj.linked_to(d.name):
+                overriding[d.name] = override
+    links = []
+    for name in sorted(names | set(overriding)):
+        link: dict[str, Any] = {"scope": "DEPLOYMENT", "scopeEntityId": name}
+        if name in overriding and name in resolved:
+            link["overrides"] = _override_payload(obj, overriding[name], resolved[name], secrets)
+        links.append(link)
+    return links
+
+
+def _override_payload(obj: ObjectSpec, override: OverrideSpec, dep: ResolvedDeployment, secrets: SecretValues) -> dict[str, Any]:
+    """The overridden fields with their values as resolved for that Deployment."""
+    found = dep.find(obj.kind, obj.key)
+    fields = found.fields() if found else {}
+    changed = {k: fields.get(k) for k in override.fields}
+    payload = _payload(obj.kind, changed, secrets) if obj.kind == "variable" else {
+        "connection": {k: secrets.reveal(v) for k, v in changed.items()}
+    }  # fmt: skip
+    return payload
+
+
+def _scoped_request(obj: ResolvedObject, deployment: str, secrets: SecretValues) -> dict[str, Any]:
+    fields = obj.fields()
+    request: dict[str, Any] = {
+        "objectKey": obj.key,
+        "objectType": _OBJECT_TYPE[obj.kind],
+        "scope": "DEPLOYMENT",
+        "scopeEntityId": deployment,
+    }
+    if "description" in fields:
+        request["description"] = fields["description"]
+    request.update(_payload(obj.kind, fields, secrets))
+    return request
+
+
+def render_deployment(dep: ResolvedDeployment, workspace: str, secrets: SecretValues, conn_extra: str) -> dict[str, str]:
+    return {
+        f"{dep.name}/{SETTINGS_FILE}": airflow_settings(dep, secrets, conn_extra),
+        f"{dep.name}/{DEPLOYMENT_FILE}": deployment_file(dep, workspace, secrets),
+    }

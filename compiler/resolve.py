@@ -1,0 +1,244 @@
+"""Links + overrides -> what one Deployment gets, every field with its provenance (SPEC 2.4).
+
+An object's fields are kept flat: one `Setting` per leaf path (`("extra", "role")`), so
+the recursive merge of `extra` and mapping variable values is a sequence of leaf writes,
+and every leaf remembers the chain of layers that wrote it, for `explain` and `diff`.
+Resolution builds new values; it never mutates the model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Literal
+
+from . import templating
+from .branches import Target
+from .diagnostics import Diagnostic, Location
+from .load import YPath
+from .model import DeploymentSpec, Model, ObjectKind, ObjectSpec, OverrideSpec, freeze, thaw
+
+Layer = Literal["object", "override", "preview", "deployment"]
+FieldPath = tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Origin:
+    """One layer that set a value: the file, the YAML path in it, and which layer it was."""
+
+    path: str
+    ypath: YPath
+    layer: Layer
+
+
+@dataclass(frozen=True)
+class Setting:
+    value: Any
+    origins: tuple[Origin, ...]  # oldest first; the last one is in effect
+
+
+@dataclass(frozen=True)
+class ResolvedObject:
+    kind: ObjectKind
+    key: str
+    scope: Literal["workspace", "deployment"]
+    leaves: Mapping[FieldPath, Setting]
+    removed: Mapping[FieldPath, Origin] = field(default_factory=lambda: MappingProxyType({}))
+
+    def fields(self) -> dict[str, Any]:
+        """The nested, plain value of every field (secrets stay `Secret`)."""
+        return unflatten({path: s.value for path, s in self.leaves.items()})
+
+
+@dataclass(frozen=True)
+class ResolvedDeployment:
+    """Everything rendered for one Deployment (or preview)."""
+
+    name: str
+    base: str
+    is_preview: bool
+    branch: str
+    spec: DeploymentSpec
+    objects: tuple[ResolvedObject, ...]
+
+    def of_kind(self, kind: ObjectKind) -> list[ResolvedObject]:
+        return [o for o in self.objects if o.kind == kind]
+
+    def find(self, kind: ObjectKind, key: str) -> ResolvedObject | None:
+        return next((o for o in self.objects if o.kind == kind and o.key == key), None)
+
+
+class ResolveProblem(Exception):
+    def __init__(self, diagnostics: list[Diagnostic]) -> None:
+        super().__init__(f"{len(diagnostics)} problem(s)")
+        self.diagnostics = diagnostics
+
+
+# --- flat leaves and the merge -------------------------------------------------------
+
+
+def flatten(value: Any, prefix: FieldPath = ()) -> Iterator[tuple[FieldPath, Any]]:
+    """Leaf paths of nested mappings; an empty mapping, a list or a scalar is a leaf."""
+    if isinstance(value, Mapping) and value:
+        for key, child in value.items():
+            yield from flatten(child, (*prefix, key))
+    else:
+        yield prefix, value
+
+
+def unflatten(leaves: Mapping[FieldPath, Any]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for path, value in leaves.items():
+        node = result
+        for step in path[:-1]:
+            node = node.setdefault(step, {})
+        node[path[-1]] = thaw(value)
+    return result
+
+
+def _is_under(path: FieldPath, prefix: FieldPath) -> bool:
+    return len(path) > len(prefix) and path[: len(prefix)] == prefix
+
+
+def merge(
+    leaves: Mapping[FieldPath, Setting], patch: Mapping[str, Any], origin: Origin
+) -> tuple[dict[FieldPath, Setting], dict[FieldPath, Origin]]:
+    """Apply one layer: scalars and lists replace, mappings merge key by key, null removes."""
+    result = dict(leaves)
+    removed: dict[FieldPath, Origin] = {}
+    for path, value in flatten(patch):
+        below = [p for p in result if _is_under(p, path)]
+        if value is None:
+            for p in [*below, path]:
+                if result.pop(p, None) is not None:
+                    removed[p] = origin
+            continue
+        if value == {} and below:
+            continue  # merging an empty mapping changes nothing
+        for p in below:
+            del result[p]
+        for i in range(1, len(path)):
+            result.pop(path[:i], None)  # a scalar replaced by a mapping
+        earlier = result[path].origins if path in result else ()
+        result[path] = Setting(value, (*earlier, origin))
+    return result, removed
+
+
+# --- resolution ------------------------------------------------------------------------
+
+
+Locator = Callable[[str, YPath], Location]
+
+
+def _no_position(path: str, ypath: YPath) -> Location:
+    return Location(path)
+
+
+@dataclass(frozen=True)
+class Context:
+    branch: str
+    slug: str
+    workspace: str
+    locate: Locator = _no_position
+
+
+def resolve(model: Model, target: Target, workspace: str, locate: Locator = _no_position) -> ResolvedDeployment:
+    """The Deployment a branch maps to (SPEC 3), with a preview's layers."""
+    base = model.deployment(target.base)
+    assert base is not None, "validate() guarantees the rule's Deployment exists"
+    ctx = Context(target.branch, target.slug, workspace, locate)
+    name = base.name
+    preview_overrides: tuple[OverrideSpec, ...] = ()
+    if target.rule.preview is not None:
+        name = _render_text(target.rule.preview.name, ctx, name, Origin(target.rule.path, (*target.rule.ypath, "preview", "name"), "preview"))
+        preview_overrides = target.rule.preview.overrides
+    return _resolve(model, base, name, ctx, preview_overrides, is_preview=target.is_preview)
+
+
+def resolve_deployment(
+    model: Model, name: str, branch: str, workspace: str, locate: Locator = _no_position
+) -> ResolvedDeployment:
+    """A Deployment by name, for `render --deployment` and `--all` (no preview layers)."""
+    from .branches import slug
+
+    base = model.deployment(name)
+    assert base is not None
+    return _resolve(model, base, name, Context(branch, slug(branch), workspace, locate), (), is_preview=False)
+
+
+def _resolve(
+    model: Model, base: DeploymentSpec, name: str, ctx: Context, preview: tuple[OverrideSpec, ...], *, is_preview: bool
+) -> ResolvedDeployment:
+    problems: list[Diagnostic] = []
+    objects: list[ResolvedObject] = []
+    for obj in model.objects:
+        if obj.linked_to(base.name):
+            layers = [(o, "override") for o in base.overrides if (o.kind, o.key) == (obj.kind, obj.key)]
+            layers += [(o, "preview") for o in preview if (o.kind, o.key) == (obj.kind, obj.key)]
+            objects.append(_object(obj, "object", layers, ctx, name, problems))
+    objects.extend(_object(obj, "deployment", [], ctx, name, problems) for obj in base.objects)
+    spec = _render_spec(base, name, ctx, problems)
+    if problems:
+        raise ResolveProblem(problems)
+    objects.sort(key=lambda o: (o.kind, o.key))
+    return ResolvedDeployment(name, base.name, is_preview, ctx.branch, spec, tuple(objects))
+
+
+def _object(
+    obj: ObjectSpec, layer: Layer, overrides: list[tuple[OverrideSpec, str]], ctx: Context, name: str, problems: list[Diagnostic]
+) -> ResolvedObject:
+    leaves, removed = merge({}, obj.fields, Origin(obj.path, obj.ypath, layer))
+    for override, override_layer in overrides:
+        origin = Origin(override.path, override.ypath, override_layer)  # type: ignore[arg-type]
+        leaves, gone = merge(leaves, override.fields, origin)
+        removed.update(gone)
+    rendered = {path: _render_setting(s, ctx, name, path, problems) for path, s in leaves.items()}
+    scope: Literal["workspace", "deployment"] = "deployment" if obj.deployment else "workspace"
+    return ResolvedObject(obj.kind, obj.key, scope, MappingProxyType(rendered), MappingProxyType(removed))
+
+
+def _render_setting(setting: Setting, ctx: Context, name: str, path: FieldPath, problems: list[Diagnostic]) -> Setting:
+    if not isinstance(setting.value, str) or not templating.has_template(setting.value):
+        return setting
+    origin = setting.origins[-1]
+    located = Origin(origin.path, (*origin.ypath, *path), origin.layer)
+    try:
+        return Setting(_render_text(setting.value, ctx, name, located), setting.origins)
+    except ResolveProblem as exc:
+        problems.extend(exc.diagnostics)
+        return setting
+
+
+def _render_text(text: str, ctx: Context, deployment: str, origin: Origin) -> str:
+    variables = templating.context(ctx.branch, ctx.slug, deployment, ctx.workspace)
+    try:
+        return templating.render_string(text, variables)
+    except templating.TemplateProblem as problem:
+        from .diagnostics import error
+
+        raise ResolveProblem([error(ctx.locate(origin.path, origin.ypath), problem.code, problem.message)]) from None
+
+
+def _render_spec(base: DeploymentSpec, name: str, ctx: Context, problems: list[Diagnostic]) -> DeploymentSpec:
+    def render(value: Any, ypath: YPath) -> Any:
+        if isinstance(value, Mapping):
+            return {k: render(v, (*ypath, k)) for k, v in value.items()}
+        if isinstance(value, tuple):
+            return [render(v, (*ypath, i)) for i, v in enumerate(value)]
+        if isinstance(value, str) and templating.has_template(value):
+            try:
+                return _render_text(value, ctx, name, Origin(base.path, ypath, "deployment"))
+            except ResolveProblem as exc:
+                problems.extend(exc.diagnostics)
+        return value
+
+    return base.model_copy(
+        update={
+            "name": name,
+            "description": render(base.description, ("description",)),
+            "astro": freeze(render(base.astro, ("astro",))),
+            "environment_variables": freeze(render(base.environment_variables, ("environment_variables",))),
+            "worker_queues": freeze(render(base.worker_queues, ("worker_queues",))),
+        }
+    )
