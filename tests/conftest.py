@@ -1,0 +1,110 @@
+"""Shared fixtures: real git repositories in temporary folders and the installed command."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLE = REPO / "environments"
+
+
+def installed_command() -> str:
+    """The `astro-gitops` console script of the interpreter running the tests."""
+    beside = Path(sys.executable).parent / "astro-gitops"
+    found = str(beside) if beside.exists() else shutil.which("astro-gitops")
+    if not found:
+        pytest.fail("astro-gitops is not installed in this environment: pip install '.[test]'")
+    return found
+
+
+@dataclass(frozen=True)
+class Run:
+    code: int
+    out: str
+    err: str
+
+
+def clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The process environment without CI variables that would change branch detection."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "ASTRO_GITOPS_"))}
+    env.pop("CI", None)
+    env.update(extra or {})
+    return env
+
+
+def run_cli(*args: str, cwd: Path, env: Mapping[str, str] | None = None, stdin: str | None = None) -> Run:
+    proc = subprocess.run(
+        [installed_command(), *args],
+        cwd=cwd,
+        env=clean_env(env),
+        capture_output=True,
+        text=True,
+        input=stdin,
+        timeout=120,
+        check=False,
+    )
+    return Run(proc.returncode, proc.stdout, proc.stderr)
+
+
+def git(cwd: Path, *args: str) -> str:
+    env = clean_env(
+        {
+            "GIT_AUTHOR_NAME": "Test",
+            "GIT_AUTHOR_EMAIL": "test@example.com",
+            "GIT_COMMITTER_NAME": "Test",
+            "GIT_COMMITTER_EMAIL": "test@example.com",
+            "GIT_CONFIG_GLOBAL": os.devnull,
+            "GIT_CONFIG_SYSTEM": os.devnull,
+        }
+    )
+    proc = subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True, check=True)
+    return proc.stdout
+
+
+def write_files(root: Path, files: Mapping[str, str | bytes]) -> None:
+    for relative, content in files.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+
+
+@pytest.fixture
+def example_repo(tmp_path: Path) -> Path:
+    """A git repository on branch main holding a copy of the shipped environments/."""
+    root = tmp_path / "repo"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    shutil.copytree(EXAMPLE, root / "environments")
+    (root / ".gitignore").write_text("build/\n")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "environments")
+    return root
+
+
+@pytest.fixture
+def make_repo(tmp_path: Path) -> Callable[[Mapping[str, str | bytes]], Path]:
+    """Build a git repository (branch main, one commit) from {path: content}."""
+    counter = iter(range(1000))
+
+    def make(files: Mapping[str, str | bytes], *, commit: bool = True) -> Path:
+        root = tmp_path / f"repo{next(counter)}"
+        root.mkdir()
+        git(root, "init", "-q", "-b", "main")
+        write_files(root, files)
+        if commit:
+            git(root, "add", "-A")
+            git(root, "commit", "-q", "--allow-empty", "-m", "initial")
+        return root
+
+    return make
