@@ -46,6 +46,21 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument("--check", action="store_true", help="write nothing; exit 3 and show a diff when files would change")
     render.add_argument("--format", choices=("text", "json", "github"))
 
+    diff = commands.add_parser("diff", help="per-Deployment plan of changes between two git refs")
+    diff.add_argument("base", metavar="BASE")
+    diff.add_argument("head", metavar="HEAD", nargs="?", help="default: the working tree")
+    diff.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    diff.add_argument("--exit-code", action="store_true", help="exit 3 when there are changes")
+    diff.add_argument("--deployment")
+
+    explain = commands.add_parser("explain", help="every field of a resolved object and the layers that set it")
+    explain.add_argument("deployment", metavar="DEPLOYMENT")
+    explain.add_argument("key", metavar="KEY")
+    explain.add_argument("--kind", choices=("connection", "variable", "pool"))
+
+    matrix = commands.add_parser("matrix", help="JSON for a GitHub Actions matrix of Deployments")
+    matrix.add_argument("--since", metavar="REF", help="only Deployments whose rendered output changed since REF")
+
     schema = commands.add_parser("schema", help="print a JSON Schema")
     schema.add_argument("name", nargs="?", choices=("workspace", "objects", "deployment"))
     return parser
@@ -123,10 +138,48 @@ def _schema(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) ->
     return EXIT_OK
 
 
+def _diff(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) -> int:
+    from . import plans
+    from .review import diff
+
+    plan = diff(root, args.base, args.head, args.deployment)
+    if args.format == "markdown":
+        sys.stdout.write(plans.markdown(plan))
+    elif args.format == "json":
+        sys.stdout.write(plans.as_json(plan))
+    else:
+        sys.stdout.write(plans.text(plan, color=sys.stdout.isatty() and "NO_COLOR" not in environ))
+    return EXIT_CHANGES if args.exit_code and plan.has_changes else EXIT_OK
+
+
+def _explain(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) -> int:
+    from .review import explain
+
+    found = explain(root, args.deployment, args.key, args.kind)
+    sys.stdout.write(f"{found.kind} {found.key} in {found.deployment} ({found.scope} scope)\n")
+    for path, value, steps in found.fields:
+        sys.stdout.write(f"  {path} = {value}\n")
+        for step in steps:
+            sys.stdout.write(f"      {step.location}  {step.layer}: {step.value}\n")
+    for path, where in found.removed:
+        sys.stdout.write(f"  {path} removed\n      {where}  override: null\n")
+    return EXIT_OK
+
+
+def _matrix(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) -> int:
+    from .review import matrix
+
+    sys.stdout.write(json.dumps(matrix(root, args.since, environ), separators=(",", ":")) + "\n")
+    return EXIT_OK
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace, Path, Mapping[str, str]], int]] = {
     "validate": _validate,
     "which": _which,
     "render": _render,
+    "diff": _diff,
+    "explain": _explain,
+    "matrix": _matrix,
     "schema": _schema,
 }
 

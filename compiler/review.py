@@ -1,0 +1,272 @@
+"""Review over resolved Deployments: diff between git refs, explain provenance, the CI matrix."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from . import build, load, project
+from .diagnostics import Diagnostic, did_you_mean
+from .errors import InvalidEnvironments, OperationError, UsageError
+from .model import KINDS, ObjectKind, Secret
+from .resolve import Origin, ResolvedDeployment, flatten
+from .rules import looks_secret
+from .secrets import SecretValues
+
+Action = Literal["added", "removed", "changed"]
+SENSITIVE = "(sensitive value)"
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    path: str
+    old: str | None  # None: the field is absent on that side
+    new: str | None
+
+
+@dataclass(frozen=True)
+class ObjectChange:
+    kind: str
+    key: str
+    action: Action
+    fields: tuple[FieldChange, ...]
+
+
+@dataclass(frozen=True)
+class DeploymentPlan:
+    name: str
+    action: Action
+    objects: tuple[ObjectChange, ...]
+    settings: tuple[FieldChange, ...]
+
+    def count(self, action: Action) -> int:
+        counted = sum(1 for o in self.objects if o.action == action)
+        return counted + (1 if action == "changed" and self.settings else 0)
+
+
+@dataclass(frozen=True)
+class Plan:
+    base: str
+    head: str
+    deployments: tuple[DeploymentPlan, ...]
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.deployments)
+
+
+# --- reading both sides -------------------------------------------------------------
+
+
+def side(root: Path, ref: str | None) -> project.Project:
+    """environments/ at a git ref (from git objects), or the working tree when ref is None."""
+    from . import gitrefs
+
+    sources = load.filesystem_sources(root) if ref is None else gitrefs.sources_at(root, ref)
+    found = project.validate(sources)
+    if not found.ok:
+        label = ref or "the working tree"
+        raise InvalidEnvironments([_labelled(d, label) for d in found.diagnostics])
+    return found
+
+
+def _labelled(diagnostic: Diagnostic, label: str) -> Diagnostic:
+    return Diagnostic(diagnostic.location, diagnostic.severity, diagnostic.code, f"{diagnostic.message} (at {label})")
+
+
+def resolved_all(found: project.Project) -> dict[str, ResolvedDeployment]:
+    resolved = build.resolve_selection(found, Path("."), build.Selection(all=True), {})
+    return {d.name: d for d in resolved}
+
+
+# --- comparing ----------------------------------------------------------------------------
+
+
+def display(path: tuple[Any, ...], value: Any) -> str:
+    """A value as the plan shows it: secret references by name, literal secrets never."""
+    if isinstance(value, Secret):
+        return str(value)
+    if isinstance(value, str) and any(looks_secret(str(step)) for step in path):
+        return SENSITIVE
+    import json
+
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def _leaves(value: Mapping[str, Any]) -> dict[str, str]:
+    return {".".join(map(str, p)): display(p, v) for p, v in flatten(value) if p}
+
+
+def _compare(old: Mapping[str, str], new: Mapping[str, str]) -> tuple[FieldChange, ...]:
+    keys = sorted(set(old) | set(new))
+    return tuple(FieldChange(k, old.get(k), new.get(k)) for k in keys if old.get(k) != new.get(k))
+
+
+def settings_view(dep: ResolvedDeployment) -> dict[str, Any]:
+    """The Deployment-file side of a Deployment, keyed for a readable diff."""
+    spec = dep.spec
+    return {
+        "configuration": {"description": spec.description, **spec.astro},
+        "worker_queues": {q.get("name", str(i)): dict(q) for i, q in enumerate(spec.worker_queues)},
+        "environment_variables": dict(spec.environment_variables),
+        "alert_emails": list(spec.alert_emails),
+        "hibernation_schedules": [dict(h) for h in spec.hibernation_schedules],
+    }
+
+
+def _objects(dep: ResolvedDeployment | None) -> dict[tuple[str, str], dict[str, str]]:
+    if dep is None:
+        return {}
+    return {(o.kind, o.key): _leaves(o.fields()) for o in dep.objects}
+
+
+def compare_deployment(name: str, old: ResolvedDeployment | None, new: ResolvedDeployment | None) -> DeploymentPlan | None:
+    before, after = _objects(old), _objects(new)
+    changes = []
+    for kind, key in sorted(set(before) | set(after)):
+        fields = _compare(before.get((kind, key), {}), after.get((kind, key), {}))
+        action: Action = "added" if (kind, key) not in before else "removed" if (kind, key) not in after else "changed"
+        if fields or action != "changed":
+            changes.append(ObjectChange(kind, key, action, fields))
+    settings = _compare(_leaves(settings_view(old)) if old else {}, _leaves(settings_view(new)) if new else {})
+    if not changes and not settings:
+        return None
+    action = "added" if old is None else "removed" if new is None else "changed"
+    return DeploymentPlan(name, action, tuple(changes), settings)
+
+
+def diff(root: Path, base: str, head: str | None, deployment: str | None = None) -> Plan:
+    """The per-Deployment plan of changes from `base` to `head` (the working tree when None)."""
+    old, new = resolved_all(side(root, base)), resolved_all(side(root, head))
+    names = sorted(set(old) | set(new))
+    if deployment is not None:
+        if deployment not in names:
+            raise OperationError(f"no Deployment named '{deployment}' at either side{did_you_mean(deployment, names)}")
+        names = [deployment]
+    plans = [compare_deployment(n, old.get(n), new.get(n)) for n in names]
+    return Plan(base, head or "working tree", tuple(p for p in plans if p is not None))
+
+
+# --- matrix -------------------------------------------------------------------------------
+
+
+def _rendered(found: project.Project, deps: Mapping[str, ResolvedDeployment]) -> dict[str, dict[str, str]]:
+    return {
+        name: build.render_files(found.model, [dep], SecretValues(), workspace_view=False) for name, dep in deps.items()
+    }
+
+
+def matrix(root: Path, since: str | None, environ: Mapping[str, str]) -> dict[str, list[dict[str, Any]]]:
+    """`{"include": [...]}` for a GitHub Actions matrix: every Deployment, or those changed since a ref."""
+    current = side(root, None)
+    deps = resolved_all(current)
+    preview = _current_preview(current, root, environ)
+    if preview is not None:
+        deps[preview.name] = preview
+    if since is not None:
+        before_project = side(root, since)
+        before = resolved_all(before_project)
+        if preview is not None:
+            before.update(_preview_at(before_project, root, preview.branch))
+        old, new = _rendered(before_project, before), _rendered(current, deps)
+        deps = {n: d for n, d in deps.items() if old.get(n) != new[n]}
+    include = [
+        {"deployment": d.name, "preview": d.is_preview, "from": d.base, "branch": d.branch if d.is_preview else None}
+        for d in sorted(deps.values(), key=lambda d: d.name)
+    ]
+    return {"include": include}
+
+
+def _current_preview(found: project.Project, root: Path, environ: Mapping[str, str]) -> ResolvedDeployment | None:
+    """The preview the current branch maps to, if it maps to one (no branch: none)."""
+    try:
+        target = build.target(found, root, None, environ)
+    except (OperationError, InvalidEnvironments):
+        return None
+    if not target.is_preview:
+        return None
+    return build.resolve_selection(found, root, build.Selection(branch=target.branch), environ)[0]
+
+
+def _preview_at(found: project.Project, root: Path, branch: str) -> dict[str, ResolvedDeployment]:
+    try:
+        dep = build.resolve_selection(found, root, build.Selection(branch=branch), {})[0]
+    except (OperationError, InvalidEnvironments):
+        return {}
+    return {dep.name: dep} if dep.is_preview else {}
+
+
+# --- explain ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Step:
+    """One layer in a field's history: where, which layer, and the value it wrote."""
+
+    location: str
+    layer: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Explained:
+    deployment: str
+    kind: ObjectKind
+    key: str
+    scope: str
+    fields: tuple[tuple[str, str, tuple[Step, ...]], ...]  # path, value, history
+    removed: tuple[tuple[str, str], ...]  # path, where it was removed
+
+
+def explain(root: Path, deployment: str, key: str, kind: ObjectKind | None) -> Explained:
+    found = side(root, None)
+    deps = resolved_all(found)
+    if deployment not in deps:
+        raise OperationError(f"no Deployment named '{deployment}'{did_you_mean(deployment, deps)}")
+    dep = deps[deployment]
+    kinds = [kind] if kind else list(KINDS)
+    matches = [o for o in dep.objects if o.key == key and o.kind in kinds]
+    if len(matches) > 1:
+        raise UsageError(f"'{key}' is both a {matches[0].kind} and a {matches[1].kind}; pass --kind")
+    if not matches:
+        raise OperationError(_why_not(found, deployment, key, kinds, dep))
+    obj = matches[0]
+    fields = tuple(
+        (".".join(path), display(path, setting.value), tuple(_step(found, o, path) for o in setting.origins))
+        for path, setting in obj.leaves.items()
+    )
+    removed = tuple((".".join(p), _where(found, o)) for p, o in obj.removed.items())
+    return Explained(deployment, obj.kind, obj.key, obj.scope, fields, removed)
+
+
+def _where(found: project.Project, origin: Origin, path: tuple[str, ...] = ()) -> str:
+    document = found.document(origin.path)
+    location = document.locate((*origin.ypath, *path)) if document else None
+    return f"{origin.path}:{location.line}" if location else origin.path
+
+
+def _step(found: project.Project, origin: Origin, path: tuple[str, ...]) -> Step:
+    document = found.document(origin.path)
+    value: Any = document.data if document else None
+    for step in (*origin.ypath, *path):
+        value = value.get(step) if isinstance(value, dict) else None
+    if isinstance(value, dict) and set(value) == {"secret"}:
+        value = Secret(str(value["secret"]))
+    return Step(_where(found, origin, path), origin.layer, display(path, value))
+
+
+def _why_not(found: project.Project, deployment: str, key: str, kinds: list[ObjectKind], dep: ResolvedDeployment) -> str:
+    candidates = [o for o in found.model.objects if o.key == key and o.kind in kinds]
+    if not candidates:
+        known = [o.key for o in dep.objects if o.kind in kinds]
+        return f"'{key}' is not an object of '{deployment}'{did_you_mean(key, known)}"
+    obj = candidates[0]
+    document = found.document(obj.path)
+    at = lambda ypath: f"{obj.path}:{document.locate(ypath).line}" if document else obj.path  # noqa: E731
+    if obj.links == "all" and deployment in obj.exclude:
+        return f"{obj.kind} '{key}' is linked to all Deployments but excludes '{deployment}' ({at((*obj.ypath, 'exclude'))})"
+    if obj.links:
+        return f"{obj.kind} '{key}' is linked only to {', '.join(obj.links)} ({at((*obj.ypath, 'links'))}), not to '{deployment}'"
+    return f"{obj.kind} '{key}' is linked to no Deployment ({at(obj.ypath)}); add 'links'"
