@@ -1,0 +1,57 @@
+"""Synthetic environments/ for benchmarks: N connections x M Deployments."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+OVERRIDE_EVERY = 5  # every fifth connection is overridden in each Deployment
+
+
+def _deployment(index: int, connections: int, revision: int = 0) -> str:
+    lines = [
+        f"name: dep{index:04d}",
+        "astro: {runtime_version: '3.1-14', executor: CELERY, cloud_provider: AWS, region: us-east-1}",
+        "worker_queues:",
+        "  - {name: default, worker_type: A5, min_worker_count: 1, max_worker_count: 4}",
+        "environment_variables:",
+        "  LOG_LEVEL: INFO",
+        "overrides:",
+        "  connections:",
+    ]
+    for c in range(0, connections, OVERRIDE_EVERY):
+        database = f"DB_{index}_{revision}" if c < 3 * OVERRIDE_EVERY else f"DB_{index}"
+        lines.append(f"    conn{c:05d}: {{login: user{index}, extra: {{database: {database}}}}}")
+    return "\n".join(lines) + "\n"
+
+
+def generate(root: Path, connections: int, deployments: int) -> None:
+    env = root / "environments"
+    (env / "deployments").mkdir(parents=True)
+    (env / "workspace.yaml").write_text(
+        "version: 1\nworkspace: Bench\nbranches:\n  - branch: main\n    deployment: dep0000\n"
+        "  - branch: 'feature/**'\n    preview: {from: dep0000, name: 'pr-{{ branch.slug }}'}\n"
+    )
+    per_file = 500
+    for start in range(0, connections, per_file):
+        body = ["connections:"]
+        for c in range(start, min(connections, start + per_file)):
+            body += [
+                f"  conn{c:05d}:",
+                "    type: postgres",
+                f"    host: db{c}.example.com",
+                "    port: 5432",
+                "    login: reader",
+                f"    password: {{secret: CONN{c:05d}_PASSWORD}}",
+                f"    extra: {{sslmode: require, database: DB, application_name: app{c}}}",
+                "    links: all",
+            ]
+        (env / f"connections{start // per_file:03d}.yaml").write_text("\n".join(body) + "\n")
+    for d in range(deployments):
+        (env / "deployments" / f"dep{d:04d}.yaml").write_text(_deployment(d, connections))
+
+
+def second_commit(root: Path, deployments: int) -> None:
+    """Change three overrides in a tenth of the Deployments (for diff and matrix)."""
+    connections = sum(1 for p in (root / "environments").glob("connections*.yaml") for line in p.read_text().splitlines() if line.startswith("  conn"))
+    for d in range(0, deployments, 10):
+        (root / "environments" / "deployments" / f"dep{d:04d}.yaml").write_text(_deployment(d, connections, revision=1))
