@@ -8,11 +8,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import branches, output, render, secrets
-from .diagnostics import error
+from .diagnostics import Location, error
 from .errors import InvalidEnvironments, OperationError
+from .load import YPath
 from .model import Model, WorkspaceSpec
 from .project import Project
-from .resolve import ResolvedDeployment, ResolveProblem, resolve, resolve_deployment
+from .resolve import Locator, ResolvedDeployment, ResolveProblem, resolve, resolve_deployment
 from .secrets import SecretValues
 
 SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 _.-]{0,99}")
@@ -51,11 +52,9 @@ def _workspace(project: Project) -> WorkspaceSpec:
     return workspace
 
 
-def _locator(project: Project) -> branches.Callable[[str, tuple[str | int, ...]], object]:
-    def locate(path: str, ypath: tuple[str | int, ...]) -> object:
+def _locator(project: Project) -> Locator:
+    def locate(path: str, ypath: YPath) -> Location:
         document = project.document(path)
-        from .diagnostics import Location
-
         return document.locate(ypath) if document else Location(path)
 
     return locate
@@ -85,7 +84,7 @@ def which(project: Project, root: Path, branch_flag: str | None, environ: Mappin
 def _resolve_target(project: Project, root: Path, found: branches.Target) -> ResolvedDeployment:
     workspace = _workspace(project)
     try:
-        resolved = resolve(project.model, found, workspace.name, _locator(project))  # type: ignore[arg-type]
+        resolved = resolve(project.model, found, workspace.name, _locator(project))
     except ResolveProblem as exc:
         raise InvalidEnvironments(exc.diagnostics) from None
     if found.is_preview:
@@ -136,7 +135,7 @@ def resolve_selection(project: Project, root: Path, selection: Selection, enviro
 
             raise OperationError(f"no Deployment named '{unknown[0]}'{did_you_mean(unknown[0], model.deployment_names)}")
         try:
-            return [resolve_deployment(model, n, literal_branch(workspace, n), workspace.name, _locator(project)) for n in sorted(names)]  # type: ignore[arg-type]
+            return [resolve_deployment(model, n, literal_branch(workspace, n), workspace.name, _locator(project)) for n in sorted(names)]
         except ResolveProblem as exc:
             raise InvalidEnvironments(exc.diagnostics) from None
     return [_resolve_target(project, root, target(project, root, selection.branch, environ))]

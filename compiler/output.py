@@ -87,7 +87,7 @@ def _atomic_write(path: Path, text: str) -> None:
 
 def drift(out: Path, files: Mapping[str, str], label: str) -> str:
     """A unified diff of what `render` would change under `out` (empty: no drift)."""
-    parts = []
+    parts: list[str] = []
     for relative, current in sorted(changes(out, files).items()):
         old = (current or "").splitlines(keepends=True)
         new = files[relative].splitlines(keepends=True)

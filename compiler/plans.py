@@ -8,13 +8,14 @@ from typing import Any
 from .review import Action, DeploymentPlan, FieldChange, ObjectChange, Plan
 
 MARKDOWN_LIMIT = 65_000  # a PR comment holds 65,536 characters; leave room for the cut note
+_ACTIONS: tuple[Action, ...] = ("added", "changed", "removed")
 _SIGN: dict[Action, str] = {"added": "+", "removed": "-", "changed": "~"}
 _COLOR = {"+": "\033[32m", "-": "\033[31m", "~": "\033[33m"}
 _RESET = "\033[0m"
 
 
 def _counts(dep: DeploymentPlan) -> str:
-    parts = [f"{dep.count(a)} {a}" for a in ("added", "changed", "removed") if dep.count(a)]  # type: ignore[arg-type]
+    parts = [f"{dep.count(a)} {a}" for a in _ACTIONS if dep.count(a)]
     return ", ".join(parts)
 
 
@@ -100,7 +101,7 @@ def as_json(plan: Plan) -> str:
             {
                 "name": d.name,
                 "action": d.action,
-                "counts": {a: d.count(a) for a in ("added", "changed", "removed")},  # type: ignore[arg-type]
+                "counts": {a: d.count(a) for a in _ACTIONS},
                 "objects": [{"kind": o.kind, "key": o.key, "action": o.action, "fields": fields(o.fields)} for o in d.objects],
                 "deployment_file": fields(d.settings),
             }

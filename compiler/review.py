@@ -264,7 +264,10 @@ def _why_not(found: project.Project, deployment: str, key: str, kinds: list[Obje
         return f"'{key}' is not an object of '{deployment}'{did_you_mean(key, known)}"
     obj = candidates[0]
     document = found.document(obj.path)
-    at = lambda ypath: f"{obj.path}:{document.locate(ypath).line}" if document else obj.path  # noqa: E731
+
+    def at(ypath: tuple[str | int, ...]) -> str:
+        return f"{obj.path}:{document.locate(ypath).line}" if document else obj.path
+
     if obj.links == "all" and deployment in obj.exclude:
         return f"{obj.kind} '{key}' is linked to all Deployments but excludes '{deployment}' ({at((*obj.ypath, 'exclude'))})"
     if obj.links:

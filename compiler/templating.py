@@ -43,7 +43,7 @@ def render_string(source: str, variables: dict[str, Any]) -> str:
     from jinja2.exceptions import SecurityError
 
     try:
-        result = _environment().from_string(source).render(variables)
+        result: str = _environment().from_string(source).render(variables)
     except TemplateSyntaxError as exc:
         raise TemplateProblem("template-syntax", f"template syntax error: {exc.message}") from None
     except SecurityError as exc:
