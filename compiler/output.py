@@ -1,7 +1,9 @@
 """Writing rendered files: atomic, only when changed, never over a file we did not write.
 
 A manifest in the output folder lists what render wrote; a file at an output path that
-is not in it and differs is someone else's, and render refuses to replace it.
+is not in it and differs is someone else's, and render refuses to replace it. The
+manifest also remembers which lines of a file hold resolved secret values (never the
+values), so that a later `--check` diff can hide them even after the secrets changed.
 """
 
 from __future__ import annotations
@@ -9,20 +11,52 @@ from __future__ import annotations
 import difflib
 import json
 import os
+import re
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import OperationError
 
 MANIFEST = ".astro-gitops-manifest.json"
+MASK = "***"
+
+# Line numbers (0-based) of the lines of each file that hold a resolved secret.
+SecretLines = Mapping[str, Sequence[int]]
 
 
 @dataclass(frozen=True)
 class WriteResult:
     written: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Manifest:
+    files: frozenset[str] = frozenset()
+    secret_lines: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+
+    def text(self) -> str:
+        body = {"files": sorted(self.files), "secret_lines": {p: list(n) for p, n in sorted(self.secret_lines.items())}}
+        return json.dumps(body, indent=2) + "\n"
+
+
+def lines(text: str) -> list[str]:
+    """The lines of a text with their ends; only '\\n' ends a line (as in the files we write)."""
+    return re.findall(r"[^\n]*\n|[^\n]+$", text)
+
+
+def secret_lines(revealed: Mapping[str, str], redacted: Mapping[str, str]) -> dict[str, tuple[int, ...]]:
+    """Where two renderings, with secret values and with placeholders, differ: the secret lines."""
+    found = {}
+    for relative, text in revealed.items():
+        real, placeholder = lines(text), lines(redacted[relative])
+        if len(real) != len(placeholder):  # never expected; then every line counts as secret
+            found[relative] = tuple(range(len(real)))
+        else:
+            found[relative] = tuple(i for i, (a, b) in enumerate(zip(real, placeholder)) if a != b)
+    return {p: n for p, n in found.items() if n}
 
 
 def _current(out: Path, relative: str) -> str | None:
@@ -34,12 +68,13 @@ def _current(out: Path, relative: str) -> str | None:
         raise OperationError(f"cannot read {out / relative}: {type(exc).__name__}") from None
 
 
-def _manifest(out: Path) -> set[str]:
+def read_manifest(out: Path) -> Manifest:
     try:
         listed = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
-        return {str(p) for p in listed.get("files", [])}
-    except (FileNotFoundError, ValueError, AttributeError):
-        return set()
+        secret = {str(p): tuple(int(i) for i in n) for p, n in (listed.get("secret_lines") or {}).items()}
+        return Manifest(frozenset(str(p) for p in listed.get("files", [])), secret)
+    except (OSError, ValueError, AttributeError, TypeError):
+        return Manifest()
 
 
 def changes(out: Path, files: Mapping[str, str]) -> dict[str, str | None]:
@@ -52,29 +87,38 @@ def changes(out: Path, files: Mapping[str, str]) -> dict[str, str | None]:
     return result
 
 
-def write(out: Path, files: Mapping[str, str]) -> WriteResult:
+def write(out: Path, files: Mapping[str, str], secret: SecretLines | None = None) -> WriteResult:
     """Write what changed, each file through a temporary file and a rename."""
     pending = changes(out, files)
-    ours = _manifest(out)
-    foreign = sorted(p for p, current in pending.items() if current is not None and p not in ours)
+    manifest = read_manifest(out)
+    foreign = sorted(p for p, current in pending.items() if current is not None and p not in manifest.files)
     if foreign:
         raise OperationError(
             "refusing to overwrite file(s) astro-gitops did not write: "
             + ", ".join(str(out / p) for p in foreign)
             + " (move them away or choose another --out)"
         )
+    # The manifest claims the files before they are written: a run that fails half-way
+    # leaves files that the next run still knows as its own.
+    _claim(out, manifest, files, secret or {})
     for relative in sorted(pending):
         _atomic_write(out / relative, files[relative])
-    if pending or not (out / MANIFEST).exists():
-        _atomic_write(out / MANIFEST, json.dumps({"files": sorted(ours | set(files))}, indent=2) + "\n")
     unchanged = sorted(set(files) - set(pending))
     return WriteResult(written=sorted(pending), unchanged=unchanged)
+
+
+def _claim(out: Path, manifest: Manifest, files: Mapping[str, str], secret: SecretLines) -> None:
+    kept = {p: n for p, n in manifest.secret_lines.items() if p not in files}
+    updated = Manifest(manifest.files | set(files), {**kept, **{p: tuple(n) for p, n in secret.items() if n}})
+    if _current(out, MANIFEST) != updated.text():
+        _atomic_write(out / MANIFEST, updated.text())
 
 
 def _atomic_write(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes 0600; a rendered file is an ordinary file
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
             handle.flush()
@@ -85,12 +129,37 @@ def _atomic_write(path: Path, text: str) -> None:
         raise
 
 
-def drift(out: Path, files: Mapping[str, str], label: str) -> str:
-    """A unified diff of what `render` would change under `out` (empty: no drift)."""
-    parts: list[str] = []
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
+def drift(out: Path, files: Mapping[str, str], label: str, secret: SecretLines | None = None) -> str:
+    """A unified diff of what `render` would change under `out` (empty: no drift).
+
+    Lines that hold a secret value, in the new text or (per the manifest) in the file on
+    disk, show only their key: a diff is printed, and secret values never are.
+    """
+    old_secret = read_manifest(out).secret_lines
+    parts = []
     for relative, current in sorted(changes(out, files).items()):
-        old = (current or "").splitlines(keepends=True)
-        new = files[relative].splitlines(keepends=True)
+        old = _masked(lines(current or ""), old_secret.get(relative, ()))
+        new = _masked(lines(files[relative]), (secret or {}).get(relative, ()))
         before = f"{label}/{relative}" if current is not None else "/dev/null"
-        parts.extend(difflib.unified_diff(old, new, before, f"{label}/{relative}"))
+        hunks = list(difflib.unified_diff(old, new, before, f"{label}/{relative}"))
+        parts.extend(hunks or [f"{label}/{relative}: secret values differ (not shown)\n"])
     return "".join(p if p.endswith("\n") else p + "\n" for p in parts)
+
+
+def _masked(text: list[str], secret: Sequence[int]) -> list[str]:
+    hidden = set(secret)
+    return [_mask_line(line) if i in hidden else line for i, line in enumerate(text)]
+
+
+def _mask_line(line: str) -> str:
+    """`  key: value` -> `  key: ***` (a line without a key keeps only its indentation)."""
+    head, colon, _ = line.partition(": ")
+    if not colon:
+        head = line[: len(line) - len(line.lstrip())]
+    return f"{head}{colon}{MASK}\n"
