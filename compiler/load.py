@@ -153,8 +153,10 @@ def parse_document(path: str, data: bytes) -> tuple[Document | None, list[Diagno
     tree = tree_or_problem
     kind = kind_of(path)
     if tree is None:
-        severity = error if kind != "objects" else warning
-        return Document(path, kind, {}, {}), [severity(Location(path), "empty-file", "file is empty")]
+        if kind != "objects":
+            # Not checked further: its schema would only repeat that every key is missing.
+            return None, [error(Location(path), "empty-file", "file is empty")]
+        return Document(path, kind, {}, {}), [warning(Location(path), "empty-file", "file is empty")]
     converter = _Plain(path)
     plain = converter.convert(tree, (), tree, 0)
     if converter.problems:
@@ -172,7 +174,9 @@ def _decode(path: str, data: bytes) -> str | Diagnostic:
     except UnicodeDecodeError as exc:
         before = data[: exc.start]
         line = before.count(b"\n") + 1
-        column = exc.start - (before.rfind(b"\n") + 1) + 1
+        # Columns count characters, as the YAML parser's do; the bytes before the first
+        # invalid one are valid UTF-8.
+        column = len(before[before.rfind(b"\n") + 1 :].decode("utf-8")) + 1
         return error(Location(path, line, column), "not-utf8", "file is not valid UTF-8")
 
 
@@ -249,6 +253,9 @@ class _Plain:
         if depth > MAX_DEPTH:
             return self._fail(root, ypath, "too-deep", f"nesting deeper than {MAX_DEPTH} levels")
         if isinstance(node, (dict, list)):
+            tag = _custom_tag(node)
+            if tag is not None:
+                return self._fail(root, ypath, "unsupported-value", f"a YAML tag '{tag}' is not allowed here")
             return self._container(node, ypath, root, depth)
         self.nodes += 1
         return self._scalar(node, ypath, root)
@@ -267,12 +274,13 @@ class _Plain:
         self.memo[id(node)] = (value, self.nodes - start)
         return value
 
-    def _mapping(self, node: dict[Any, Any], ypath: YPath, root: Any, depth: int) -> dict[str, Any]:
+    def _mapping(self, node: dict[Any, Any], ypath: YPath, root: Any, depth: int) -> dict[str, Any] | None:
         self.nodes += 1
         result: dict[str, Any] = {}
         for key, child in node.items():
             if not isinstance(key, str):
-                return self._fail(root, ypath, "non-string-key", f"mapping key {key!r} is not a string; quote it")
+                self._fail(root, ypath, "non-string-key", f"mapping key {key!r} is not a string; quote it")
+                return None
             result[key] = self.convert(child, (*ypath, key), root, depth + 1)
         return result
 
@@ -291,12 +299,29 @@ class _Plain:
             if node != node or node in (float("inf"), float("-inf")):
                 return self._fail(root, ypath, "invalid-value", "NaN and infinity are not allowed")
             return float(node)
-        what = type(node).__name__
+        tag = _custom_tag(node)
+        if tag == _STR_TAG:
+            return str(node.value)  # `!!str 3.1`: an explicit string, as good as quoting
+        what = f"tag '{tag}'" if tag else type(node).__name__
         return self._fail(root, ypath, "unsupported-value", f"a YAML {what} is not allowed here; quote the value")
 
-    def _fail(self, root: Any, ypath: YPath, code: str, message: str) -> None:
+    def _fail(self, root: Any, ypath: YPath, code: str, message: str) -> Any:
+        """Record a problem; returns None, the stand-in value, so callers can `return self._fail(...)`."""
         self.problems.append(error(_locate_tree(self.path, root, ypath, "value"), code, message))
         return None
+
+
+_STR_TAG = "tag:yaml.org,2002:str"
+
+
+def _custom_tag(node: Any) -> str | None:
+    """The explicit tag of a node the round-trip loader kept as is (`!custom`, `!!python/...`).
+
+    ruamel.yaml keeps unknown tags on the node instead of refusing them; the plain data
+    would silently drop the tag, so such nodes are reported instead.
+    """
+    tag = getattr(getattr(node, "tag", None), "value", None)
+    return tag if isinstance(tag, str) else None
 
 
 # --- positions -----------------------------------------------------------------------
@@ -330,9 +355,8 @@ def _position(node: Any, step: str | int, at: str) -> tuple[int, int] | None:
     if lc is None:
         return None
     try:
-        if isinstance(step, int):
-            return tuple(lc.item(step))  # type: ignore[return-value]
-        return tuple(lc.value(step) if at == "value" else lc.key(step))  # type: ignore[return-value]
+        position = lc.item(step) if isinstance(step, int) else lc.value(step) if at == "value" else lc.key(step)
+        return (position[0], position[1])
     except (KeyError, IndexError, TypeError):
         return None
 

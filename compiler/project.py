@@ -73,14 +73,30 @@ def _unit(kind: load.Kind, ypath: load.YPath) -> load.YPath | None:
     if kind == "workspace" and len(ypath) >= 2 and ypath[0] == "branches":
         return ypath[:2]
     if kind in ("objects", "deployment") and len(ypath) >= 2 and ypath[0] in sections:
-        return ypath[:2]
+        return _object_unit(ypath[:2], ypath[2:])
     if kind == "deployment" and len(ypath) >= 3 and ypath[0] == "overrides" and ypath[1] in sections:
-        return ypath[:3]
+        return _object_unit(ypath[:3], ypath[3:])
     return None
+
+
+# Fields whose absence changes what other rules conclude (unused-object, plaintext-secret).
+_CONTROL_FIELDS = {"links", "exclude", "allow_plaintext"}
+
+
+def _object_unit(obj: load.YPath, inside: load.YPath) -> load.YPath:
+    """Only the bad field of an object, so the rules still check its other fields.
+
+    A bad port must not hide a plaintext password beside it. A bad control field, or an
+    error about the object itself (a missing or unknown key), drops the whole object.
+    """
+    if inside and inside[0] not in _CONTROL_FIELDS:
+        return (*obj, inside[0])
+    return obj
 
 
 def _without(data: Any, units: set[Any]) -> Any:
     pruned = copy.deepcopy(data)
+    units = {u for u in units if not any(u[:i] in units for i in range(1, len(u)))}  # the outermost only
     for unit in sorted(units, key=lambda u: [str(p) for p in u], reverse=True):
         parent = pruned
         for step in unit[:-1]:

@@ -10,7 +10,7 @@ from . import templating
 from .branches import rule_regex, slug
 from .diagnostics import Diagnostic, Location, did_you_mean, error, warning
 from .load import Document, YPath, iter_strings
-from .model import SECTION, DeploymentSpec, Model, ObjectSpec, OverrideSpec, Secret
+from .model import DeploymentSpec, Model, ObjectKind, ObjectSpec, OverrideSpec, Secret
 
 CONN_ID = re.compile(r"[A-Za-z0-9_.-]{1,200}")
 SECRET_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
@@ -227,10 +227,7 @@ def _check_overrides(c: _Checker) -> None:
 
 def _check_override_set(c: _Checker, name: str, overrides: Iterable[OverrideSpec], scoped: Iterable[ObjectSpec], *, preview: bool = False) -> None:
     linked = {(o.kind, o.key): o for o in c.model.objects if o.linked_to(name)}
-    for obj in scoped:
-        if (obj.kind, obj.key) in linked:
-            other = c.at(*_where(linked[(obj.kind, obj.key)]), key=True)
-            c.error(obj.path, obj.ypath, "scoped-collision", f"Deployment-scoped {obj.kind} '{obj.key}' has the key of the {obj.kind} linked to '{name}' at {other}; override it instead", key=True)
+    _check_scoped(c, name, scoped, linked)
     for override in overrides:
         target = linked.get((override.kind, override.key))
         if target is None and override.key in c.partially_known:
@@ -244,6 +241,23 @@ def _check_override_set(c: _Checker, name: str, overrides: Iterable[OverrideSpec
         if override.kind == "connection":
             allowed = override.allow_plaintext if override.allow_plaintext is not None else target.allow_plaintext
             _check_plaintext(c, override.path, override.ypath, override.fields, allowed)
+
+
+def _check_scoped(c: _Checker, name: str, scoped: Iterable[ObjectSpec], linked: Mapping[tuple[ObjectKind, str], ObjectSpec]) -> None:
+    """Deployment-scoped objects must not take the key of an object linked to the Deployment."""
+    # A conn_id that differs only in case would share AIRFLOW_CONN_<ID> inside this Deployment.
+    linked_conn_ids = {key.upper(): obj for (kind, key), obj in linked.items() if kind == "connection"}
+    for obj in scoped:
+        if (obj.kind, obj.key) in linked:
+            other = c.at(*_where(linked[(obj.kind, obj.key)]), key=True)
+            c.error(obj.path, obj.ypath, "scoped-collision", f"Deployment-scoped {obj.kind} '{obj.key}' has the key of the {obj.kind} linked to '{name}' at {other}; override it instead", key=True)
+        elif obj.kind == "connection" and obj.key.upper() in linked_conn_ids:
+            seen = linked_conn_ids[obj.key.upper()]
+            c.error(
+                obj.path, obj.ypath, "conn-id-case-collision",
+                f"conn_id '{obj.key}' differs from '{seen.key}' (linked to '{name}' at {c.at(*_where(seen), key=True)}) only in case; AIRFLOW_CONN_{obj.key.upper()} would be the same",
+                key=True,
+            )  # fmt: skip
 
 
 def _where(obj: ObjectSpec) -> tuple[str, YPath]:

@@ -8,7 +8,7 @@ does), so the user reads one precise message per problem.
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
@@ -32,13 +32,13 @@ def schema_text(name: str) -> str:
     return resources.files("compiler.schemas").joinpath(SCHEMA_FILES[name]).read_text(encoding="utf-8")
 
 
-@lru_cache(maxsize=None)
+@cache
 def schema(name: str) -> dict[str, Any]:
     loaded: dict[str, Any] = json.loads(schema_text(name))
     return loaded
 
 
-@lru_cache(maxsize=None)
+@cache
 def _validator(name: str) -> Any:
     from jsonschema import Draft202012Validator
 
@@ -52,7 +52,18 @@ def check_document(document: Document) -> list[tuple[tuple[Any, ...], Diagnostic
     for err in validator.iter_errors(document.data):
         ypath = tuple(err.absolute_path)
         found.extend((ypath, d) for d in _diagnostics(document, _narrow(err)))
-    return found
+    return _without_shadowed(found)
+
+
+def _without_shadowed(found: list[tuple[tuple[Any, ...], Diagnostic]]) -> list[tuple[tuple[Any, ...], Diagnostic]]:
+    """Only the type error where a value has the wrong type.
+
+    Other keywords still judge such a value (`required` passes for null, so a null branch
+    rule also fails both of its `oneOf`s; `const: 1` fails for `true`): noise beside the
+    one message that says what is wrong.
+    """
+    mistyped = {ypath for ypath, d in found if d.code == "wrong-type"}
+    return [(ypath, d) for ypath, d in found if d.code == "wrong-type" or ypath not in mistyped]
 
 
 def _narrow(err: ValidationError) -> ValidationError:
@@ -136,7 +147,7 @@ def _expected_name(subschema: Any) -> str:
     kind = subschema.get("type", "value")
     names = {"object": "a mapping", "array": "a list", "string": "a string", "integer": "an integer", "boolean": "a boolean (true or false)", "number": "a number", "null": "null"}
     if isinstance(kind, list):
-        return " or ".join(names.get(k, k) for k in kind)
+        return " or ".join(names.get(k, str(k)) for k in kind)
     return names.get(kind, str(kind))
 
 

@@ -1,0 +1,363 @@
+"""Units of compiler.load: positions, decoding, hostile-input limits, sources."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from compiler import load
+from compiler.diagnostics import Location
+from compiler.load import Document, parse_document
+
+
+def document(text: str, path: str = "environments/x.yaml") -> Document:
+    parsed, problems = parse_document(path, text.encode("utf-8"))
+    assert problems == [] and parsed is not None, problems
+    return parsed
+
+
+def only_problem(data: bytes | str, path: str = "environments/x.yaml") -> tuple[str, int, int, str]:
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    parsed, problems = parse_document(path, raw)
+    assert parsed is None and len(problems) == 1, problems
+    loc = problems[0].location
+    return problems[0].code, loc.line, loc.column, problems[0].message
+
+
+# --- locate ----------------------------------------------------------------------------
+
+NESTED = """\
+connections:
+  db:
+    type: postgres
+    extra: {region: eu, tags: [a, b]}
+queues:
+  - name: default
+    worker_type: A5
+  - name: heavy
+"""
+
+
+@pytest.mark.parametrize(
+    ("ypath", "at", "expected"),
+    [
+        (("connections", "db", "type"), "key", (3, 5)),
+        (("connections", "db", "type"), "value", (3, 11)),
+        (("connections", "db"), "key", (2, 3)),
+        (("connections", "db", "extra", "region"), "key", (4, 13)),
+        (("connections", "db", "extra", "region"), "value", (4, 21)),
+        (("connections", "db", "extra", "tags", 1), "value", (4, 35)),
+        (("queues", 1), "value", (8, 5)),
+        (("queues", 0, "worker_type"), "key", (7, 5)),
+        (("queues", 0, "worker_type"), "value", (7, 18)),
+    ],
+)
+def test_locate_points_at_the_key_or_the_value(ypath: load.YPath, at: str, expected: tuple[int, int]) -> None:
+    found = document(NESTED).locate(ypath, at=at)  # type: ignore[arg-type]
+
+    assert (found.line, found.column) == expected
+
+
+def test_locate_of_the_document_is_its_start() -> None:
+    assert document("\n\n# comment\nvariables: {}\n").locate(()) == Location("environments/x.yaml", 4, 1)
+
+
+@pytest.mark.parametrize(
+    ("ypath", "expected"),
+    [
+        (("connections", "nope"), (1, 1)),  # missing key: the nearest ancestor's key
+        (("connections", "db", "extra", "missing", "deeper"), (4, 5)),
+        (("queues", 7), (5, 1)),  # index out of range
+        (("queues", "name"), (5, 1)),  # a key step on a list
+        (("connections", 0), (1, 1)),  # an index step on a mapping
+        (("connections", "db", "type", "x"), (3, 5)),  # below a scalar
+    ],
+)
+def test_locate_falls_back_to_the_nearest_ancestor(ypath: load.YPath, expected: tuple[int, int]) -> None:
+    found = document(NESTED).locate(ypath)
+
+    assert (found.line, found.column) == expected
+
+
+MERGED = """\
+base: &base
+  sslmode: require
+  token: abc
+other:
+  <<: *base
+  region: eu
+"""
+
+
+def test_locate_of_a_key_from_a_merge_falls_back_to_the_mapping() -> None:
+    doc = document(MERGED)
+
+    assert doc.data["other"] == {"sslmode": "require", "token": "abc", "region": "eu"}
+    assert doc.locate(("other", "token")) == Location("environments/x.yaml", 4, 1)
+    assert doc.locate(("other", "token"), at="key") == Location("environments/x.yaml", 4, 1)
+    assert doc.locate(("other", "region"), at="key") == Location("environments/x.yaml", 6, 3)
+
+
+def test_locate_in_an_empty_objects_file_is_the_start() -> None:
+    parsed, problems = parse_document("environments/x.yaml", b"")
+
+    assert parsed is not None and [p.code for p in problems] == ["empty-file"]
+    assert parsed.locate(("variables", "x")) == Location("environments/x.yaml", 1, 1)
+
+
+# --- decoding --------------------------------------------------------------------------
+
+
+def test_a_byte_order_mark_is_not_a_column() -> None:
+    parsed, problems = parse_document("environments/x.yaml", b"\xef\xbb\xbfvariables:\n  v: {value: x}\n")
+
+    assert problems == [] and parsed is not None
+    assert parsed.locate(("variables",), at="key") == Location("environments/x.yaml", 1, 1)
+    assert parsed.locate(("variables", "v"), at="key") == Location("environments/x.yaml", 2, 3)
+
+
+def test_crlf_line_ends_count_as_one() -> None:
+    parsed, problems = parse_document("environments/x.yaml", b"variables:\r\n  v:\r\n    value: x\r\n")
+
+    assert problems == [] and parsed is not None
+    assert parsed.data == {"variables": {"v": {"value": "x"}}}
+    assert parsed.locate(("variables", "v", "value")) == Location("environments/x.yaml", 3, 12)
+
+
+def test_not_utf8_is_located_at_the_first_bad_byte_in_characters() -> None:
+    data = "a: 1\nb: café ".encode() + b"\xff\n"
+
+    assert only_problem(data)[:3] == ("not-utf8", 2, 9)
+
+
+def test_latin1_after_crlf() -> None:
+    assert only_problem(b"a: 1\r\nb: caf\xe9\r\n")[:3] == ("not-utf8", 2, 7)
+
+
+@pytest.mark.parametrize("data", [b"a: 1\n\x00\x01\x02", b"\xff\xfea\x00:\x00 \x001\x00"], ids=["nul", "utf-16"])
+def test_nul_bytes_mean_binary(data: bytes) -> None:
+    assert only_problem(data)[:3] == ("binary-file", 1, 1)
+
+
+# --- values --------------------------------------------------------------------------
+
+
+def test_explicit_str_tag_is_a_string() -> None:
+    assert document("a: !!str 3.10\nb: !!str 2024-01-01\n").data == {"a": "3.10", "b": "2024-01-01"}
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "words"),
+    [
+        ("a: !custom 1\n", (1, 4), "'!custom'"),
+        ("a: !custom [1]\n", (1, 4), "'!custom'"),
+        ("!!python/object:os.system {}\n", (1, 1), "python/object"),
+        ("a: 2024-01-01\n", (1, 4), "date"),
+        ("a: !!binary aGVsbG8=\n", (1, 4), "bytes"),
+        ("a: !!set {b: null}\n", (1, 4), "Set"),
+    ],
+)
+def test_unsupported_values(text: str, where: tuple[int, int], words: str) -> None:
+    code, line, column, message = only_problem(text)
+
+    assert (code, (line, column)) == ("unsupported-value", where)
+    assert words in message
+
+
+@pytest.mark.parametrize("text", ["a: .nan\n", "a: .inf\n", "a: -.Inf\n", "a: 1e400\n"])
+def test_nan_and_infinity_are_invalid(text: str) -> None:
+    assert only_problem(text)[:3] == ("invalid-value", 1, 4)
+
+
+def test_plain_data_types() -> None:
+    data = document("s: x\ni: 0x1F\nf: 1.5\nb: true\nn: ~\nl: [1, {k: v}]\nbig: 123456789012345678901234567890\n").data
+
+    assert data == {
+        "s": "x",
+        "i": 31,
+        "f": 1.5,
+        "b": True,
+        "n": None,
+        "l": [1, {"k": "v"}],
+        "big": 123456789012345678901234567890,
+    }
+    assert [type(v) for v in data.values()] == [str, int, float, bool, type(None), list, int]
+
+
+def test_non_string_keys() -> None:
+    assert only_problem("variables:\n  1: {value: x}\n")[:3] == ("non-string-key", 2, 3)
+    assert only_problem("? [a, b]\n: 1\n")[0] == "non-string-key"
+
+
+def test_duplicate_key_names_both_lines() -> None:
+    code, line, column, message = only_problem("a: 1\nb: 2\na: 3\n")
+
+    assert (code, line, column) == ("duplicate-key", 3, 1)
+    assert '"a"' in message and "line 1" in message
+
+
+def test_yaml_syntax_error_is_located() -> None:
+    assert only_problem("a: [1, 2\nb: 3\n")[0] == "yaml-syntax"
+    assert only_problem("a:\n\tb: 1\n")[:3] == ("yaml-syntax", 2, 1)
+
+
+def test_empty_files() -> None:
+    objects, found = parse_document("environments/pools.yaml", b"# nothing\n")
+    assert objects is not None and objects.data == {}
+    assert [(d.severity, d.code) for d in found] == [("warning", "empty-file")]
+
+    for path in ("environments/workspace.yaml", "environments/deployments/a.yaml"):
+        parsed, found = parse_document(path, b"")
+        assert parsed is None
+        assert [(d.severity, d.code) for d in found] == [("error", "empty-file")]
+
+
+# --- limits --------------------------------------------------------------------------
+
+
+def test_file_size_limit() -> None:
+    assert parse_document("environments/x.yaml", b"a: 1\n" + b"#" * load.MAX_FILE_BYTES)[1][0].code == "file-too-large"
+    fits = b"a: 1\n#" + b"x" * (load.MAX_FILE_BYTES - 7) + b"\n"
+    assert len(fits) == load.MAX_FILE_BYTES
+    assert parse_document("environments/x.yaml", fits)[1] == []
+
+
+def test_flow_depth_limit_is_inclusive() -> None:
+    deepest = "a: " + "[" * load.MAX_DEPTH + "]" * load.MAX_DEPTH + "\n"
+    assert parse_document("environments/x.yaml", deepest.encode())[1] == []
+
+    code, line, column, _ = only_problem("a: " + "[" * (load.MAX_DEPTH + 1) + "]" * (load.MAX_DEPTH + 1) + "\n")
+    assert (code, line, column) == ("too-deep", 1, 4 + load.MAX_DEPTH)
+
+
+def test_brackets_in_quotes_do_not_count() -> None:
+    text = "a: ['" + "[" * 500 + "', \"{" * 1 + "{" * 500 + '"]\n'
+
+    assert document(text).data == {"a": ["[" * 500, "{" * 501]}
+
+
+def nested_block(levels: int) -> str:
+    return (
+        "".join("  " * level + f"k{level}:\n" for level in range(levels - 1))
+        + "  " * (levels - 1)
+        + f"k{levels - 1}: leaf\n"
+    )
+
+
+def test_block_depth_limit() -> None:
+    # The document is level 0, so MAX_DEPTH nested keys put the leaf at level MAX_DEPTH.
+    assert parse_document("environments/x.yaml", nested_block(load.MAX_DEPTH).encode())[1] == []
+
+    code, line, column, _ = only_problem(nested_block(load.MAX_DEPTH + 1))
+    assert (code, line, column) == (
+        "too-deep",
+        load.MAX_DEPTH + 1,
+        2 * load.MAX_DEPTH + len(f"k{load.MAX_DEPTH}: ") + 1,
+    )
+
+
+def test_deep_block_sequences_do_not_crash() -> None:
+    assert only_problem("- " * 5000 + "x\n")[:3] == ("too-deep", 1, 1)
+
+
+def test_shared_aliases_are_fine() -> None:
+    data = document("a: &a [1, 2, 3]\nb: [*a, *a, *a]\n").data
+
+    assert data == {"a": [1, 2, 3], "b": [[1, 2, 3]] * 3}
+
+
+def test_alias_bomb() -> None:
+    lines = ['l0: &l0 ["x", "x", "x", "x", "x", "x", "x", "x", "x", "x"]']
+    lines += [f"l{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * 10) + "]" for i in range(1, 9)]
+
+    code, *_ = only_problem("\n".join(lines) + "\n")
+
+    assert code == "alias-bomb"
+
+
+# --- sources -------------------------------------------------------------------------
+
+
+def test_filesystem_sources_reads_yaml_only_in_a_stable_order(tmp_path: Path) -> None:
+    env = tmp_path / "environments"
+    (env / "deployments").mkdir(parents=True)
+    for name in ("z.yml", "a.yaml", "deployments/p.yaml", "notes.md", "b.json", "workspace.yaml"):
+        (env / name).write_text("{}\n")
+
+    paths = [s.path for s in load.filesystem_sources(tmp_path)]
+
+    assert paths == [
+        "environments/a.yaml",
+        "environments/deployments/p.yaml",
+        "environments/workspace.yaml",
+        "environments/z.yml",
+    ]
+
+
+def test_no_environments_folder(tmp_path: Path) -> None:
+    assert load.filesystem_sources(tmp_path) == []
+
+
+def test_too_many_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(load, "MAX_FILES", 3)
+    env = tmp_path / "environments"
+    env.mkdir()
+    for i in range(5):
+        (env / f"f{i}.yaml").write_text("{}\n")
+
+    sources = load.filesystem_sources(tmp_path)
+
+    assert len(sources) == 1 and sources[0].problem is not None
+    assert (sources[0].problem.code, sources[0].path) == ("too-many-files", "environments")
+
+
+def test_big_file_is_not_read(tmp_path: Path) -> None:
+    env = tmp_path / "environments"
+    env.mkdir()
+    with (env / "huge.yaml").open("wb") as handle:  # sparse: the size without the bytes
+        handle.truncate(load.MAX_FILE_BYTES + 1)
+
+    (source,) = load.filesystem_sources(tmp_path)
+
+    assert source.data is None and source.problem is not None and source.problem.code == "file-too-large"
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="needs symbolic links")
+def test_symbolic_links(tmp_path: Path) -> None:
+    env = tmp_path / "environments"
+    (env / "inside").mkdir(parents=True)
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / "o.yaml").write_text("{}\n")
+    (env / "inside" / "real.yaml").write_text("{}\n")
+    (env / "to-outside.yaml").symlink_to(tmp_path / "outside" / "o.yaml")
+    (env / "to-inside.yaml").symlink_to(env / "inside" / "real.yaml")
+    (env / "dir-outside").symlink_to(tmp_path / "outside", target_is_directory=True)
+    (env / "dir-inside").symlink_to(env / "inside", target_is_directory=True)
+    (env / "loop").symlink_to(env, target_is_directory=True)
+
+    found = {s.path: (s.problem.code if s.problem else "read") for s in load.filesystem_sources(tmp_path)}
+
+    assert found == {
+        "environments/dir-outside": "outside-root",
+        "environments/inside/real.yaml": "read",
+        "environments/to-inside.yaml": "read",
+        "environments/to-outside.yaml": "outside-root",
+    }
+
+
+# --- helpers -------------------------------------------------------------------------
+
+
+def test_kind_of() -> None:
+    assert load.kind_of("environments/workspace.yaml") == "workspace"
+    assert load.kind_of("environments/deployments/a.yaml") == "deployment"
+    assert load.kind_of("environments/deployments/nested/a.yaml") == "deployment"
+    assert load.kind_of("environments/teams/workspace.yaml") == "objects"
+
+
+def test_iter_strings() -> None:
+    found = list(load.iter_strings({"a": ["x", {"b": "y"}], "c": 1, "d": None}))
+
+    assert found == [(("a", 0), "x"), (("a", 1, "b"), "y")]

@@ -1,0 +1,104 @@
+"""Property: whatever the files say, validate returns located diagnostics and never raises.
+
+Documents are generated from the schemas' own vocabulary, so they reach past the schema
+into the model and the semantic rules instead of failing at the first unknown key.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from ruamel.yaml import YAML
+
+from compiler.load import SourceFile
+from compiler.project import validate
+
+SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
+
+
+def _vocabulary() -> list[str]:
+    words: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            words.update(node.get("properties", {}))
+            for child in node.values():
+                walk(child)
+        elif isinstance(node, list):
+            for child in node:
+                walk(child)
+
+    for path in SCHEMAS.glob("*.schema.json"):
+        walk(json.loads(path.read_text(encoding="utf-8")))
+    return sorted(words | {"prod", "dev", "db", "Db", "DB", "bucket", "secret", "default"})
+
+
+KEYS = st.sampled_from(_vocabulary())
+SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 70_000),
+    st.floats(allow_nan=False, allow_infinity=False, width=32),
+    st.text(max_size=6),
+    st.sampled_from(
+        [
+            "all",
+            "prod",
+            "dev",
+            "CELERY",
+            "ASTRO",
+            "default",
+            "A5",
+            "PW",
+            "lower",
+            "a@b.co",
+            "x..y",
+            "(",
+            "{{ branch.slug }}",
+            "{{ nope }}",
+            "{{ ''.__class__ }}",
+        ]
+    ),
+)
+VALUES = st.recursive(
+    SCALARS,
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(KEYS, inner, max_size=4)),
+    max_leaves=24,
+)
+DOCUMENTS = st.dictionaries(KEYS, VALUES, max_size=6)
+
+WORKSPACE = {"version": 1, "workspace": "T", "branches": [{"branch": "main", "deployment": "prod"}]}
+
+
+def dump(data: Any) -> bytes:
+    stream = io.StringIO()
+    YAML().dump(data, stream)
+    return stream.getvalue().encode("utf-8")
+
+
+@settings(max_examples=150, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(workspace_extra=DOCUMENTS, deployment=DOCUMENTS, objects=DOCUMENTS, objects2=DOCUMENTS)
+def test_validate_never_raises_and_locates_inside_the_files(
+    workspace_extra: dict[str, Any], deployment: dict[str, Any], objects: dict[str, Any], objects2: dict[str, Any]
+) -> None:
+    files = {
+        "environments/workspace.yaml": dump({**WORKSPACE, **workspace_extra}),
+        "environments/deployments/prod.yaml": dump({"name": "prod", **deployment}),
+        "environments/a.yaml": dump(objects),
+        "environments/b.yaml": dump(objects2),
+    }
+    sources = [SourceFile(path, data) for path, data in sorted(files.items())]
+
+    project = validate(sources)
+
+    assert validate(sources).diagnostics == project.diagnostics  # deterministic
+    for d in project.diagnostics:
+        lines = files[d.location.path].count(b"\n") + 1
+        assert 1 <= d.location.line <= lines and d.location.column >= 1, str(d)
+        assert d.severity in ("error", "warning") and d.code.replace("-", "").isalnum(), str(d)
+        assert "\n" not in d.message and d.message, str(d)
