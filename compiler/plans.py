@@ -7,7 +7,10 @@ from typing import Any
 
 from .review import Action, DeploymentPlan, FieldChange, ObjectChange, Plan
 
-MARKDOWN_LIMIT = 65_000  # a PR comment holds 65,536 characters; leave room for the cut note
+MARKDOWN_LIMIT = 65_000  # a PR comment holds 65,536 characters
+_NOTE_ROOM = 2_000  # kept free under the limit for the cut note and the footer
+_FOOTER = "\n<sub>Secrets are shown as references (`<secret:NAME>`), never as values.</sub>\n"
+_NOT_A_FENCE = "\u02bc" * 3  # reads like ``` but cannot close the diff block
 _ACTIONS: tuple[Action, ...] = ("added", "changed", "removed")
 _SIGN: dict[Action, str] = {"added": "+", "removed": "-", "changed": "~"}
 _COLOR = {"+": "\033[32m", "-": "\033[31m", "~": "\033[33m"}
@@ -34,20 +37,25 @@ def _field_line(change: FieldChange) -> str:
 
 
 def _object_lines(change: ObjectChange) -> list[str]:
-    sign = _SIGN[change.action]
-    lines = [f"{sign} {change.kind} {change.key}"]
+    lines = [f"{_SIGN[change.action]} {change.kind} {change.key}"]
     lines += [f"    {_field_line(f)}" for f in change.fields] if change.action != "removed" else []
     return lines
 
 
-def deployment_lines(dep: DeploymentPlan) -> list[str]:
-    lines: list[str] = []
-    for change in dep.objects:
-        lines += _object_lines(change)
-    if dep.settings:
-        lines.append("~ deployment file")
-        lines += [f"    {_field_line(f)}" for f in dep.settings]
+def _settings_lines(dep: DeploymentPlan) -> list[str]:
+    lines = [f"{_SIGN[dep.action]} deployment file"]
+    lines += [f"    {_field_line(f)}" for f in dep.settings] if dep.action != "removed" else []
     return lines
+
+
+def _groups(dep: DeploymentPlan) -> list[list[str]]:
+    """The lines of a Deployment's plan, one group per changed object (and the Deployment file)."""
+    groups = [_object_lines(change) for change in dep.objects]
+    return groups + ([_settings_lines(dep)] if dep.settings else [])
+
+
+def deployment_lines(dep: DeploymentPlan) -> list[str]:
+    return [line for group in _groups(dep) for line in group]
 
 
 def text(plan: Plan, *, color: bool = False) -> str:
@@ -65,28 +73,60 @@ def text(plan: Plan, *, color: bool = False) -> str:
 
 
 def markdown(plan: Plan, limit: int = MARKDOWN_LIMIT) -> str:
+    """The plan as a PR comment, cut on object boundaries to stay within `limit` characters."""
     head = [f"### astro-gitops plan: `{plan.base}` → `{plan.head}`", "", f"**{headline(plan)}**", ""]
     if plan.has_changes:
         head += ["| Deployment | added | changed | removed |", "|---|---:|---:|---:|"]
-        head += [f"| {d.name} | {d.count('added')} | {d.count('changed')} | {d.count('removed')} |" for d in plan.deployments]
+        head += [
+            f"| {d.name} | {d.count('added')} | {d.count('changed')} | {d.count('removed')} |" for d in plan.deployments
+        ]
         head.append("")
     body = "\n".join(head)
     left_out: list[str] = []
     for dep in plan.deployments:
-        block = _details(dep)
-        if len(body) + len(block) + 200 > limit:
-            left_out.append(dep.name)
-            continue
+        block, omitted = _details(dep, limit - _NOTE_ROOM - len(body))
         body += block
+        total = len(dep.objects) + (1 if dep.settings else 0)
+        if omitted:
+            left_out.append(
+                f"all of {dep.name}" if omitted == total else f"{omitted:,} of {total:,} changes of {dep.name}"
+            )
     if left_out:
-        body += f"\n> Cut to fit a comment: details of {', '.join(left_out)} left out; run `astro-gitops diff` locally for them.\n"
-    body += "\n<sub>Secrets are shown as references (`<secret:NAME>`), never as values.</sub>\n"
-    return body
+        body += _cut_note(left_out)
+    return body + _FOOTER
 
 
-def _details(dep: DeploymentPlan) -> str:
-    lines = "\n".join(deployment_lines(dep)).replace("```", "ʼʼʼ")
-    return f"\n<details><summary><b>{dep.name}</b>: {_counts(dep)}</summary>\n\n```diff\n{lines}\n```\n\n</details>\n"
+def _details(dep: DeploymentPlan, room: int) -> tuple[str, int]:
+    """A Deployment's collapsible block within `room` characters, and how many groups it left out."""
+    opening = f"\n<details><summary><b>{dep.name}</b>: {_counts(dep)}</summary>\n\n```diff\n"
+    closing = "```\n\n</details>\n"
+    groups = _groups(dep)
+    kept: list[str] = []
+    size = len(opening) + len(closing) + 100  # and the "... left out" line
+    for group in groups:
+        text = "".join(f"{line}\n" for line in group).replace("```", _NOT_A_FENCE)
+        if size + len(text) > room:
+            break
+        kept.append(text)
+        size += len(text)
+    omitted = len(groups) - len(kept)
+    if not kept:
+        return "", omitted
+    cut = f"… {omitted:,} more left out to fit a comment\n" if omitted else ""
+    return opening + "".join(kept) + cut + closing, omitted
+
+
+def _cut_note(left_out: list[str]) -> str:
+    shown: list[str] = []
+    size = 0
+    for entry in left_out:
+        size += len(entry) + 2
+        if size > _NOTE_ROOM // 2:
+            break
+        shown.append(entry)
+    rest = len(left_out) - len(shown)
+    named = "; ".join(shown) + (f"; and {rest:,} more Deployment(s)" if rest else "")
+    return f"\n> **Cut to fit a comment:** left out {named}. Run `astro-gitops diff` locally for the whole plan.\n"
 
 
 def as_json(plan: Plan) -> str:
@@ -102,7 +142,9 @@ def as_json(plan: Plan) -> str:
                 "name": d.name,
                 "action": d.action,
                 "counts": {a: d.count(a) for a in _ACTIONS},
-                "objects": [{"kind": o.kind, "key": o.key, "action": o.action, "fields": fields(o.fields)} for o in d.objects],
+                "objects": [
+                    {"kind": o.kind, "key": o.key, "action": o.action, "fields": fields(o.fields)} for o in d.objects
+                ],
                 "deployment_file": fields(d.settings),
             }
             for d in plan.deployments

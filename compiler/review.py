@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import Any, Literal
 from . import build, load, project
 from .diagnostics import Diagnostic, did_you_mean
 from .errors import InvalidEnvironments, OperationError, UsageError
-from .model import KINDS, ObjectKind, Secret
+from .model import KINDS, ObjectKind, Secret, thaw
 from .resolve import Origin, ResolvedDeployment, flatten
 from .rules import looks_secret
 from .secrets import SecretValues
@@ -43,7 +44,8 @@ class DeploymentPlan:
 
     def count(self, action: Action) -> int:
         counted = sum(1 for o in self.objects if o.action == action)
-        return counted + (1 if action == "changed" and self.settings else 0)
+        # The Deployment file counts once, as what happened to the Deployment itself.
+        return counted + (1 if self.settings and action == self.action else 0)
 
 
 @dataclass(frozen=True)
@@ -60,11 +62,28 @@ class Plan:
 # --- reading both sides -------------------------------------------------------------
 
 
-def side(root: Path, ref: str | None) -> project.Project:
-    """environments/ at a git ref (from git objects), or the working tree when ref is None."""
+def _sources(root: Path, ref: str | None) -> list[load.SourceFile]:
     from . import gitrefs
 
-    sources = load.filesystem_sources(root) if ref is None else gitrefs.sources_at(root, ref)
+    return load.filesystem_sources(root) if ref is None else gitrefs.sources_at(root, ref)
+
+
+def side(root: Path, ref: str | None) -> project.Project:
+    """environments/ at a git ref (from git objects), or the working tree when ref is None."""
+    return _validated(_sources(root, ref), ref)
+
+
+def compared_side(root: Path, ref: str | None) -> project.Project | None:
+    """`side` for a comparison; None when that side has no environments/ at all.
+
+    A commit from before the repository adopted astro-gitops has no Deployments, so the
+    pull request that adds environments/ gets a plan (everything added), not an error.
+    """
+    sources = _sources(root, ref)
+    return _validated(sources, ref) if sources else None
+
+
+def _validated(sources: list[load.SourceFile], ref: str | None) -> project.Project:
     found = project.validate(sources)
     if not found.ok:
         label = ref or "the working tree"
@@ -76,7 +95,9 @@ def _labelled(diagnostic: Diagnostic, label: str) -> Diagnostic:
     return Diagnostic(diagnostic.location, diagnostic.severity, diagnostic.code, f"{diagnostic.message} (at {label})")
 
 
-def resolved_all(found: project.Project) -> dict[str, ResolvedDeployment]:
+def resolved_all(found: project.Project | None) -> dict[str, ResolvedDeployment]:
+    if found is None:
+        return {}
     resolved = build.resolve_selection(found, Path("."), build.Selection(all=True), {})
     return {d.name: d for d in resolved}
 
@@ -88,41 +109,66 @@ def display(path: tuple[Any, ...], value: Any) -> str:
     """A value as the plan shows it: secret references by name, literal secrets never."""
     if isinstance(value, Secret):
         return str(value)
-    if isinstance(value, str) and any(looks_secret(str(step)) for step in path):
+    # Any literal under a secret-looking name, not only a string: `api_key: 123456` or
+    # `credentials: [...]` pass validation yet are still secrets. Booleans are flags.
+    if not isinstance(value, bool | None) and any(looks_secret(str(step)) for step in path):
         return SENSITIVE
-    import json
-
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    return json.dumps(thaw(value), ensure_ascii=False, sort_keys=True, default=str)
 
 
-def _leaves(value: Mapping[str, Any]) -> dict[str, str]:
-    return {".".join(map(str, p)): display(p, v) for p, v in flatten(value) if p}
+Leaves = dict[tuple[Any, ...], Any]
 
 
-def _compare(old: Mapping[str, str], new: Mapping[str, str]) -> tuple[FieldChange, ...]:
-    keys = sorted(set(old) | set(new))
-    return tuple(FieldChange(k, old.get(k), new.get(k)) for k in keys if old.get(k) != new.get(k))
+def _leaves(value: Mapping[str, Any]) -> Leaves:
+    """Every leaf by its path; a null leaf is a field that is absent."""
+    return {p: v for p, v in flatten(value) if p and v is not None}
+
+
+def _identity(value: Any) -> str:
+    """What makes two values equal: their JSON text (so 1, 1.0 and true differ), secrets by name.
+
+    Values are compared before they are displayed: a literal password that changes shows
+    as a change, although both sides display as the same `(sensitive value)`.
+    """
+    return json.dumps(thaw(value), sort_keys=True, default=_secret_as_json)
+
+
+def _secret_as_json(value: Any) -> Any:
+    return {"secret": value.name} if isinstance(value, Secret) else str(value)
+
+
+def _compare(old: Leaves, new: Leaves) -> tuple[FieldChange, ...]:
+    changes = []
+    for path in sorted(set(old) | set(new), key=lambda p: ".".join(map(str, p))):
+        if path in old and path in new and _identity(old[path]) == _identity(new[path]):
+            continue
+        before = display(path, old[path]) if path in old else None
+        after = display(path, new[path]) if path in new else None
+        changes.append(FieldChange(".".join(map(str, path)), before, after))
+    return tuple(changes)
 
 
 def settings_view(dep: ResolvedDeployment) -> dict[str, Any]:
     """The Deployment-file side of a Deployment, keyed for a readable diff."""
     spec = dep.spec
     return {
-        "configuration": {"description": spec.description, **spec.astro},
-        "worker_queues": {q.get("name", str(i)): dict(q) for i, q in enumerate(spec.worker_queues)},
-        "environment_variables": dict(spec.environment_variables),
+        "configuration": {"description": spec.description, **thaw(spec.astro)},
+        "worker_queues": {q.get("name", str(i)): thaw(q) for i, q in enumerate(spec.worker_queues)},
+        "environment_variables": thaw(spec.environment_variables),
         "alert_emails": list(spec.alert_emails),
-        "hibernation_schedules": [dict(h) for h in spec.hibernation_schedules],
+        "hibernation_schedules": thaw(spec.hibernation_schedules),
     }
 
 
-def _objects(dep: ResolvedDeployment | None) -> dict[tuple[str, str], dict[str, str]]:
+def _objects(dep: ResolvedDeployment | None) -> dict[tuple[str, str], Leaves]:
     if dep is None:
         return {}
     return {(o.kind, o.key): _leaves(o.fields()) for o in dep.objects}
 
 
-def compare_deployment(name: str, old: ResolvedDeployment | None, new: ResolvedDeployment | None) -> DeploymentPlan | None:
+def compare_deployment(
+    name: str, old: ResolvedDeployment | None, new: ResolvedDeployment | None
+) -> DeploymentPlan | None:
     before, after = _objects(old), _objects(new)
     changes = []
     for kind, key in sorted(set(before) | set(after)):
@@ -139,7 +185,7 @@ def compare_deployment(name: str, old: ResolvedDeployment | None, new: ResolvedD
 
 def diff(root: Path, base: str, head: str | None, deployment: str | None = None) -> Plan:
     """The per-Deployment plan of changes from `base` to `head` (the working tree when None)."""
-    old, new = resolved_all(side(root, base)), resolved_all(side(root, head))
+    old, new = resolved_all(compared_side(root, base)), resolved_all(compared_side(root, head))
     names = sorted(set(old) | set(new))
     if deployment is not None:
         if deployment not in names:
@@ -166,11 +212,12 @@ def matrix(root: Path, since: str | None, environ: Mapping[str, str]) -> dict[st
     if preview is not None:
         deps[preview.name] = preview
     if since is not None:
-        before_project = side(root, since)
+        before_project = compared_side(root, since)
         before = resolved_all(before_project)
-        if preview is not None:
+        if preview is not None and before_project is not None:
             before.update(_preview_at(before_project, root, preview.branch))
-        old, new = _rendered(before_project, before), _rendered(current, deps)
+        old = _rendered(before_project, before) if before_project is not None else {}
+        new = _rendered(current, deps)
         deps = {n: d for n, d in deps.items() if old.get(n) != new[n]}
     include = [
         {"deployment": d.name, "preview": d.is_preview, "from": d.base, "branch": d.branch if d.is_preview else None}
@@ -237,7 +284,7 @@ def explain(root: Path, deployment: str, key: str, kind: ObjectKind | None) -> E
         (".".join(path), display(path, setting.value), tuple(_step(found, o, path) for o in setting.origins))
         for path, setting in obj.leaves.items()
     )
-    removed = tuple((".".join(p), _where(found, o)) for p, o in obj.removed.items())
+    removed = tuple((".".join(p), _where(found, o, p)) for p, o in obj.removed.items())
     return Explained(deployment, obj.kind, obj.key, obj.scope, fields, removed)
 
 
@@ -257,7 +304,9 @@ def _step(found: project.Project, origin: Origin, path: tuple[str, ...]) -> Step
     return Step(_where(found, origin, path), origin.layer, display(path, value))
 
 
-def _why_not(found: project.Project, deployment: str, key: str, kinds: list[ObjectKind], dep: ResolvedDeployment) -> str:
+def _why_not(
+    found: project.Project, deployment: str, key: str, kinds: list[ObjectKind], dep: ResolvedDeployment
+) -> str:
     candidates = [o for o in found.model.objects if o.key == key and o.kind in kinds]
     if not candidates:
         known = [o.key for o in dep.objects if o.kind in kinds]

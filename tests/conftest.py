@@ -108,3 +108,37 @@ def make_repo(tmp_path: Path) -> Callable[[Mapping[str, str | bytes]], Path]:
         return root
 
     return make
+
+
+def commit_files(
+    root: Path, files: Mapping[str, str | bytes], message: str = "change", *, remove: tuple[str, ...] = ()
+) -> str:
+    """Write `files`, delete `remove`, commit everything; the new commit's id."""
+    write_files(root, files)
+    for relative in remove:
+        (root / relative).unlink()
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "--allow-empty", "-m", message)
+    return git(root, "rev-parse", "HEAD").strip()
+
+
+def edit_file(root: Path, relative: str, old: str, new: str) -> None:
+    """Replace the one occurrence of `old` in a file (failing loudly when it is not there)."""
+    path = root / relative
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times in {relative}"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def example_secret_names() -> list[str]:
+    """Every secret name the shipped example refers to."""
+    import re
+
+    text = "".join(p.read_text(encoding="utf-8") for p in sorted(EXAMPLE.rglob("*.yaml")))
+    return sorted(set(re.findall(r"\{secret: ([A-Z_][A-Z0-9_]*)\}", text)))
+
+
+@pytest.fixture
+def example_secrets() -> dict[str, str]:
+    """A fake value for every secret of the example: distinctive, and hard to quote."""
+    return {name: f"fake-{name.lower()}-'q' \"dq\" #: \\ é" for name in example_secret_names()}
