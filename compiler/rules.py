@@ -171,12 +171,19 @@ def plaintext_paths(fields: Mapping[str, Any]) -> Iterator[YPath]:
         yield from _secret_leaves(extra, ("extra",))
 
 
-def _secret_leaves(value: Mapping[str, Any], ypath: YPath) -> Iterator[YPath]:
+def _secret_leaves(value: Mapping[str, Any], ypath: YPath, inherited: bool = False) -> Iterator[YPath]:
+    """Literal leaves under a secret-looking key (a whole `keyfile_dict` is secret, not just its keys)."""
     for key, child in value.items():
+        secret = inherited or looks_secret(key)
         if isinstance(child, Mapping):
-            yield from _secret_leaves(child, (*ypath, key))
-        elif isinstance(child, str) and child and looks_secret(key):
+            yield from _secret_leaves(child, (*ypath, key), secret)
+        elif secret and _is_literal(child):
             yield (*ypath, key)
+
+
+def _is_literal(value: Any) -> bool:
+    """A value that would hold the secret itself: not a reference, not empty, not a flag."""
+    return not isinstance(value, (Secret, bool)) and value not in (None, "", ())
 
 
 def _check_plaintext(c: _Checker, path: str, ypath: YPath, fields: Mapping[str, Any], allowed: bool) -> None:
