@@ -168,11 +168,21 @@ def run_render(
     resolved = resolve_selection(project, root, selection, environ)
     values = secrets.load(mode, needed_secrets(project.model, resolved, workspace_view=selection.all), environ)
     files = render_files(project.model, resolved, values, workspace_view=selection.all)
+    hidden = _secret_lines(project.model, resolved, values, files, workspace_view=selection.all)
     if check:
-        return RenderResult(files, values, drift=secrets.mask(output.drift(out, files, out.name or "."), values))
+        return RenderResult(files, values, drift=secrets.mask(output.drift(out, files, out.name or ".", hidden), values))
     if not values.redacted:
         _refuse_tracked(root, out, files)
-    return RenderResult(files, values, written=output.write(out, files).written)
+    return RenderResult(files, values, written=output.write(out, files, hidden).written)
+
+
+def _secret_lines(
+    model: Model, resolved: list[ResolvedDeployment], values: SecretValues, files: Mapping[str, str], *, workspace_view: bool
+) -> dict[str, tuple[int, ...]]:
+    """The lines that hold secret values, found by rendering once more with placeholders."""
+    if values.redacted:
+        return {}
+    return output.secret_lines(files, render_files(model, resolved, SecretValues(), workspace_view=workspace_view))
 
 
 def _refuse_tracked(root: Path, out: Path, files: Mapping[str, str]) -> None:

@@ -55,7 +55,7 @@ def secret_lines(revealed: Mapping[str, str], redacted: Mapping[str, str]) -> di
         if len(real) != len(placeholder):  # never expected; then every line counts as secret
             found[relative] = tuple(range(len(real)))
         else:
-            found[relative] = tuple(i for i, (a, b) in enumerate(zip(real, placeholder)) if a != b)
+            found[relative] = tuple(i for i, (a, b) in enumerate(zip(real, placeholder, strict=True)) if a != b)
     return {p: n for p, n in found.items() if n}
 
 

@@ -18,8 +18,8 @@ from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
-from . import yamltext
-from .model import Model, ObjectSpec, OverrideSpec, Secret
+from . import templating, yamltext
+from .model import Model, ObjectSpec, Secret
 from .resolve import ResolvedDeployment, ResolvedObject, flatten
 from .secrets import SecretValues
 
@@ -32,6 +32,7 @@ CONFIGURATION_KEYS = (
     "resource_quota_memory", "default_worker_type", "workload_identity", "remote_execution",
 )  # fmt: skip
 QUEUE_KEYS = ("name", "max_worker_count", "min_worker_count", "worker_concurrency", "worker_type", "pod_cpu", "pod_ram", "pod_ephemeral_storage")
+HIBERNATION_KEYS = ("hibernate_at", "wake_at", "description", "enabled")
 CONNECTION_FIELDS = ("type", "host", "schema", "login", "password", "port", "extra")
 SETTINGS_FILE = "airflow_settings.yaml"
 DEPLOYMENT_FILE = "deployment.yaml"
@@ -68,6 +69,15 @@ def variable_text(value: Any) -> str:
     return value if isinstance(value, str) else json_text(value)
 
 
+def canonical(value: Any) -> Any:
+    """Mappings with sorted keys, at every depth: the order keys were written in means nothing."""
+    if isinstance(value, Mapping):
+        return {k: canonical(value[k]) for k in sorted(value)}
+    if isinstance(value, (list, tuple)):
+        return [canonical(v) for v in value]
+    return value
+
+
 # --- airflow_settings.yaml -----------------------------------------------------------
 
 
@@ -88,7 +98,7 @@ def _connection_entry(obj: ResolvedObject, secrets: SecretValues, conn_extra: st
             continue
         value = fields[name]
         if name == "extra":
-            value = value if conn_extra == "mapping" else json_text(value)
+            value = canonical(value) if conn_extra == "mapping" else json_text(value)
         entry.append((f"conn_{name}", value))
     return entry
 
@@ -117,7 +127,7 @@ def deployment_file(dep: ResolvedDeployment, workspace: str, secrets: SecretValu
         ("configuration", {k: configuration[k] for k in CONFIGURATION_KEYS if configuration.get(k) is not None}),
         ("worker_queues", [{k: q[k] for k in QUEUE_KEYS if k in q} for q in spec.worker_queues]),
         ("alert_emails", list(spec.alert_emails)),
-        ("hibernation_schedules", [dict(h) for h in spec.hibernation_schedules]),
+        ("hibernation_schedules", [{k: h[k] for k in HIBERNATION_KEYS if k in h} for h in spec.hibernation_schedules]),
     ]
     return _template("deployment.yaml.j2", deployment=dep.name, sections=sections)
 
@@ -156,7 +166,7 @@ _OBJECT_TYPE = {"connection": "CONNECTION", "variable": "AIRFLOW_VARIABLE"}
 
 def _payload(kind: str, fields: Mapping[str, Any], secrets: SecretValues) -> dict[str, Any]:
     if kind == "connection":
-        return {"connection": {k: secrets.reveal(fields[k]) for k in CONNECTION_FIELDS if k in fields}}
+        return {"connection": {k: canonical(secrets.reveal(fields[k])) for k in CONNECTION_FIELDS if k in fields}}
     value = fields.get("value")
     is_secret = any(isinstance(leaf, Secret) for _, leaf in flatten({"v": value}))
     return {"airflowVariable": {"value": variable_text(secrets.reveal(value)), "isSecret": is_secret}}
@@ -165,16 +175,14 @@ def _payload(kind: str, fields: Mapping[str, Any], secrets: SecretValues) -> dic
 def _workspace_request(
     obj: ObjectSpec, model: Model, workspace: str, secrets: SecretValues, resolved: Mapping[str, ResolvedDeployment]
 ) -> dict[str, Any]:
-    from .model import thaw
-
-    base_fields = thaw(obj.fields)
+    base_fields = _base_fields(obj, workspace)
     request: dict[str, Any] = {
         "objectKey": obj.key,
         "objectType": _OBJECT_TYPE[obj.kind],
         "scope": "WORKSPACE",
         "scopeEntityId": workspace,
         "autoLinkDeployments": obj.links == "all",
-        "links": _links(obj, model, secrets, resolved),
+        "links": _links(obj, base_fields, model, secrets, resolved),
         "excludeLinks": [{"scope": "DEPLOYMENT", "scopeEntityId": name} for name in sorted(obj.exclude)],
     }
     if "description" in base_fields:
@@ -183,31 +191,72 @@ def _workspace_request(
     return request
 
 
-def _links(obj: ObjectSpec, model: Model, secrets: SecretValues, resolved: Mapping[str, ResolvedDeployment]) -> list[dict[str, Any]]:
-    names = set(obj.links) if isinstance(obj.links, tuple) else set()
-    overriding: dict[str, OverrideSpec] = {}
-    for d in model.deployments:
-        for override in d.overrides:
-            if (override.kind, override.key) == (obj.kind, obj.key) and obj.linked_to(d.name):
-                overriding[d.name] = override
+def _base_fields(obj: ObjectSpec, workspace: str) -> dict[str, Any]:
+    """The object's own fields, templates rendered where they need only `workspace`.
+
+    A template that names the branch or the Deployment has no workspace-wide value: it
+    stays as written here, and every linked Deployment gets its value as a link override.
+    """
+    variables = {"workspace": workspace}
+
+    def render(value: Any) -> Any:
+        if isinstance(value, Mapping):
+            return {k: render(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [render(v) for v in value]
+        if isinstance(value, str):
+            try:
+                return templating.render_string(value, variables)
+            except templating.TemplateProblem:
+                return value
+        return value
+
+    return {k: render(v) for k, v in obj.fields.items()}
+
+
+def _links(
+    obj: ObjectSpec, base: Mapping[str, Any], model: Model, secrets: SecretValues, resolved: Mapping[str, ResolvedDeployment]
+) -> list[dict[str, Any]]:
+    """One link per listed Deployment and per linked Deployment whose values differ from the base."""
+    listed = set(obj.links) if isinstance(obj.links, tuple) else set()
+    explicit = _explicit_overrides(obj, model)
     links = []
-    for name in sorted(names | set(overriding)):
+    for name in sorted(n for n in listed | set(explicit) | set(resolved) if obj.linked_to(n)):
+        found = resolved[name].find(obj.kind, obj.key) if name in resolved else None
+        fields = found.fields() if found else {}
+        keys = set(explicit.get(name, ())) | {k for k in _LINK_FIELDS[obj.kind] if k in fields and fields[k] != base.get(k)}
+        overrides = _override_payload(obj.kind, keys, fields, secrets) if found else None
+        if name not in listed and name not in explicit and overrides is None:
+            continue
         link: dict[str, Any] = {"scope": "DEPLOYMENT", "scopeEntityId": name}
-        if name in overriding and name in resolved:
-            link["overrides"] = _override_payload(obj, overriding[name], resolved[name], secrets)
+        if overrides is not None:
+            link["overrides"] = overrides
         links.append(link)
     return links
 
 
-def _override_payload(obj: ObjectSpec, override: OverrideSpec, dep: ResolvedDeployment, secrets: SecretValues) -> dict[str, Any]:
-    """The overridden fields with their values as resolved for that Deployment."""
-    found = dep.find(obj.kind, obj.key)
-    fields = found.fields() if found else {}
-    changed = {k: fields.get(k) for k in override.fields}
-    payload = _payload(obj.kind, changed, secrets) if obj.kind == "variable" else {
-        "connection": {k: secrets.reveal(v) for k, v in changed.items()}
-    }  # fmt: skip
-    return payload
+# The fields a link override can carry in the Astro API (a description is the object's own).
+_LINK_FIELDS = {"connection": CONNECTION_FIELDS, "variable": ("value",)}
+
+
+def _explicit_overrides(obj: ObjectSpec, model: Model) -> dict[str, Mapping[str, Any]]:
+    """The override each Deployment file writes for this object, by Deployment name."""
+    return {
+        d.name: o.fields
+        for d in model.deployments
+        for o in d.overrides
+        if (o.kind, o.key) == (obj.kind, obj.key) and obj.linked_to(d.name)
+    }
+
+
+def _override_payload(kind: str, keys: set[str], fields: Mapping[str, Any], secrets: SecretValues) -> dict[str, Any] | None:
+    """The overridden fields with their values as resolved for that Deployment (None: nothing to carry)."""
+    carried = [k for k in _LINK_FIELDS[kind] if k in keys]
+    if not carried:
+        return None
+    if kind == "variable":
+        return _payload(kind, fields, secrets)
+    return {"connection": {k: canonical(secrets.reveal(fields.get(k))) for k in carried}}
 
 
 def _scoped_request(obj: ResolvedObject, deployment: str, secrets: SecretValues) -> dict[str, Any]:

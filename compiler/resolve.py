@@ -79,8 +79,11 @@ class ResolveProblem(Exception):
 
 
 def flatten(value: Any, prefix: FieldPath = ()) -> Iterator[tuple[FieldPath, Any]]:
-    """Leaf paths of nested mappings; an empty mapping, a list or a scalar is a leaf."""
-    if isinstance(value, Mapping) and value:
+    """Leaf paths of nested mappings; an empty mapping, a list or a scalar is a leaf.
+
+    An empty mapping at the top has no leaves: it is an override of nothing, not a value.
+    """
+    if isinstance(value, Mapping) and (value or not prefix):
         for key, child in value.items():
             yield from flatten(child, (*prefix, key))
     else:
@@ -111,7 +114,8 @@ def merge(
         below = [p for p in result if _is_under(p, path)]
         if value is None:
             for p in [*below, path]:
-                if result.pop(p, None) is not None:
+                if p in result:  # a leaf whose value is JSON null is removed too
+                    del result[p]
                     removed[p] = origin
             continue
         if value == {} and below:
@@ -188,26 +192,58 @@ def _resolve(
 def _object(
     obj: ObjectSpec, layer: Layer, overrides: list[tuple[OverrideSpec, str]], ctx: Context, name: str, problems: list[Diagnostic]
 ) -> ResolvedObject:
-    leaves, removed = merge({}, obj.fields, Origin(obj.path, obj.ypath, layer))
+    leaves = _base_leaves(obj.fields, Origin(obj.path, obj.ypath, layer))
+    removed: dict[FieldPath, Origin] = {}
     for override, override_layer in overrides:
         origin = Origin(override.path, override.ypath, override_layer)  # type: ignore[arg-type]
         leaves, gone = merge(leaves, override.fields, origin)
         removed.update(gone)
+        problems.extend(_required_removed(obj, override, ctx))
     rendered = {path: _render_setting(s, ctx, name, path, problems) for path, s in leaves.items()}
     scope: Literal["workspace", "deployment"] = "deployment" if obj.deployment else "workspace"
     return ResolvedObject(obj.kind, obj.key, scope, MappingProxyType(rendered), MappingProxyType(removed))
 
 
+# The field each kind cannot do without (Airflow and the Astro API require it).
+REQUIRED: dict[ObjectKind, str] = {"connection": "type", "variable": "value", "pool": "slots"}
+
+
+def _required_removed(obj: ObjectSpec, override: OverrideSpec, ctx: Context) -> list[Diagnostic]:
+    """An override's null may remove any field but the one the object is nothing without."""
+    from .diagnostics import error
+
+    required = REQUIRED[obj.kind]
+    if required not in override.fields or override.fields[required] is not None:
+        return []
+    where = ctx.locate(override.path, (*override.ypath, required))
+    message = f"null removes '{required}' of {obj.kind} '{obj.key}', which it cannot do without; override it with a value instead"
+    return [error(where, "required-field-removed", message)]
+
+
+def _base_leaves(fields: Mapping[str, Any], origin: Origin) -> dict[FieldPath, Setting]:
+    """The object as written: `null` is a JSON value there (only an override's null removes)."""
+    return {path: Setting(value, (origin,)) for path, value in flatten(fields)}
+
+
 def _render_setting(setting: Setting, ctx: Context, name: str, path: FieldPath, problems: list[Diagnostic]) -> Setting:
-    if not isinstance(setting.value, str) or not templating.has_template(setting.value):
-        return setting
     origin = setting.origins[-1]
     located = Origin(origin.path, (*origin.ypath, *path), origin.layer)
     try:
-        return Setting(_render_text(setting.value, ctx, name, located), setting.origins)
+        return Setting(_render_value(setting.value, lambda text: _render_text(text, ctx, name, located)), setting.origins)
     except ResolveProblem as exc:
         problems.extend(exc.diagnostics)
         return setting
+
+
+def _render_value(value: Any, render_text: Callable[[str], str]) -> Any:
+    """Every templated string in a leaf, lists included (a list is one leaf of the merge)."""
+    if isinstance(value, str):
+        return render_text(value) if templating.has_template(value) else value
+    if isinstance(value, tuple):
+        return tuple(_render_value(v, render_text) for v in value)
+    if isinstance(value, Mapping):
+        return MappingProxyType({k: _render_value(v, render_text) for k, v in value.items()})
+    return value
 
 
 def _render_text(text: str, ctx: Context, deployment: str, origin: Origin) -> str:
@@ -240,5 +276,7 @@ def _render_spec(base: DeploymentSpec, name: str, ctx: Context, problems: list[D
             "astro": freeze(render(base.astro, ("astro",))),
             "environment_variables": freeze(render(base.environment_variables, ("environment_variables",))),
             "worker_queues": freeze(render(base.worker_queues, ("worker_queues",))),
+            "alert_emails": freeze(render(base.alert_emails, ("alert_emails",))),
+            "hibernation_schedules": freeze(render(base.hibernation_schedules, ("hibernation_schedules",))),
         }
     )

@@ -13,6 +13,10 @@ from collections.abc import Mapping
 from typing import Any
 
 _PLAIN = re.compile(r"[A-Za-z_/][A-Za-z0-9_./@+-]*(?: [A-Za-z0-9_./@+()-]+)*")
+# What JSON leaves raw but YAML must not see raw: DEL and C1 controls (outside YAML's
+# printable set; U+0085 is a YAML 1.1 line break), the 1.1 line and paragraph separators,
+# and the non-characters a YAML reader rejects. Inside double quotes `\uXXXX` is read back.
+_UNPRINTABLE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
 _AMBIGUOUS = re.compile(
     r"(?i)(?:y|yes|n|no|true|false|on|off|null|~|[-+]?(?:\.?[0-9][0-9_.:eE+-]*|\.inf|\.nan|0x[0-9a-f_]+|0o?[0-7_]+|0b[01_]+))"
 )
@@ -30,7 +34,7 @@ def scalar(value: Any) -> str:
         return text
     if text.isprintable() and "\n" not in text:
         return "'" + text.replace("'", "''") + "'"
-    return json.dumps(text, ensure_ascii=False)
+    return _UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(text, ensure_ascii=False))
 
 
 def block(value: Any, indent: int = 0) -> str:

@@ -1,0 +1,398 @@
+"""Branch -> Deployment (SPEC 3): globs, regexes, the first match, the slug, detection in real git."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import pytest
+from conftest import git, run_cli
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+from compiler.branches import SLUG_MAX, detect, glob_regex, match, slug
+from compiler.errors import OperationError
+from compiler.model import BranchRule, PreviewSpec, WorkspaceSpec
+
+# --- globs and regexes --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("pattern", "branch", "matches"),
+    [
+        ("main", "main", True),
+        ("main", "main2", False),
+        ("feature/*", "feature/x", True),
+        ("feature/*", "feature/x/y", False),  # `*` stays within one segment
+        ("feature/*", "feature/", True),
+        ("feature/**", "feature/x/y/z", True),  # `**` crosses segments
+        ("feature/**", "feature", False),
+        ("**", "any/thing/at/all", True),
+        ("**/hotfix", "hotfix", True),  # `**/` also matches no segment at all
+        ("**/hotfix", "team/a/hotfix", True),
+        ("release/*/fix", "release/1.0/fix", True),
+        ("release/*/fix", "release/1/0/fix", False),
+        ("v?.?", "v1.2", True),
+        ("v?.?", "v1.23", False),
+        ("v?", "v/", False),  # `?` is one character, never '/'
+        ("release-1.0", "release-1x0", False),  # everything else is literal
+        ("a+b", "a+b", True),
+        ("a+b", "aab", False),
+        ("(x)", "(x)", True),
+    ],
+)
+def test_glob(pattern: str, branch: str, matches: bool) -> None:
+    assert bool(glob_regex(pattern).fullmatch(branch)) is matches
+
+
+def rule(
+    index: int, pattern: str, *, regex: bool = False, deployment: str | None = None, preview: str | None = None
+) -> BranchRule:
+    return BranchRule(
+        index=index,
+        path="environments/workspace.yaml",
+        ypath=("branches", index),
+        pattern=pattern,
+        is_regex=regex,
+        deployment=deployment,
+        preview=PreviewSpec(**{"from": preview}, name="p-{{ branch.slug }}") if preview else None,
+    )
+
+
+WORKSPACE = WorkspaceSpec(
+    path="environments/workspace.yaml",
+    name="Data Platform",
+    rules=(
+        rule(0, "main", deployment="production"),
+        rule(1, r"(spike|sandbox)/.+", regex=True, deployment="sandbox"),
+        rule(2, "feature/legacy", deployment="legacy"),
+        rule(3, "feature/**", preview="development"),
+        rule(4, r"release-\d+", regex=True, deployment="staging"),
+        rule(5, "**", deployment="development"),
+    ),
+)
+
+
+@pytest.mark.parametrize(
+    ("branch", "index"),
+    [
+        ("main", 0),
+        ("spike/idea", 1),
+        ("sandbox/a/b", 1),
+        ("xspike/idea", 5),  # a regex must match the whole name
+        ("spike/", 5),
+        ("feature/legacy", 2),  # first match wins over the later feature/**
+        ("feature/legacy/x", 3),
+        ("release-12", 4),
+        ("release-12a", 5),
+        ("hotfix/x", 5),
+    ],
+)
+def test_first_matching_rule_wins(branch: str, index: int) -> None:
+    found = match(WORKSPACE, branch)
+    assert found is not None
+    assert found.rule.index == index
+    assert found.branch == branch
+    assert found.slug == slug(branch)
+
+
+def test_no_rule_matches() -> None:
+    assert match(WorkspaceSpec(path="w", name="W", rules=(rule(0, "main", deployment="p"),)), "dev") is None
+
+
+def test_target_of_a_preview_starts_from_its_base() -> None:
+    found = match(WORKSPACE, "feature/x")
+    assert found is not None
+    assert found.is_preview
+    assert found.base == "development"
+
+
+# --- the slug ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("branch", "expected"),
+    [
+        ("main", "main"),
+        ("feature/JIRA-123_New-Thing", "feature-jira-123-new-thing"),
+        ("--Feature//X__", "feature-x"),
+        ("feature/ümlaut", "feature-mlaut"),
+        ("", ""),
+        ("x" * 40, "x" * 40),
+    ],
+)
+def test_slug_examples(branch: str, expected: str) -> None:
+    assert slug(branch) == expected
+
+
+def test_a_long_slug_is_cut_and_hashed() -> None:
+    branch = "feature/" + "very-long-branch-name-" * 3
+    digest = hashlib.sha1(branch.encode()).hexdigest()[:6]
+    assert slug(branch) == "feature-very-long-branch-name-ver-" + digest
+    assert slug("x" * 41) == "x" * 33 + "-" + hashlib.sha1(b"x" * 41).hexdigest()[:6]
+
+
+def _normalized(branch: str) -> str:
+    """SPEC 3 before the length rule, written independently of compiler.branches."""
+    return re.sub(r"[^a-z0-9]+", "-", branch.lower()).strip("-")
+
+
+BRANCHES = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=80) | st.from_regex(
+    r"[A-Za-z0-9_./-]{0,90}", fullmatch=True
+)
+
+
+@given(BRANCHES)
+def test_slug_shape(branch: str) -> None:
+    result = slug(branch)
+    normalized = _normalized(branch)
+    assert len(result) <= SLUG_MAX
+    assert re.fullmatch(r"[a-z0-9-]*", result)
+    assert not result.startswith("-")
+    if len(normalized) <= SLUG_MAX:
+        assert result == normalized
+        assert slug(result) == result  # a short slug is its own slug
+    else:
+        assert result == normalized[:33] + "-" + hashlib.sha1(branch.encode()).hexdigest()[:6]
+
+
+@given(
+    st.from_regex(r"[a-z0-9]{33}", fullmatch=True),
+    st.text("abc/_-", min_size=8, max_size=20),
+    st.text("abc/_-", min_size=8, max_size=20),
+)
+def test_distinct_long_names_sharing_33_characters_get_distinct_slugs(prefix: str, tail1: str, tail2: str) -> None:
+    assume(tail1 != tail2)
+    first, second = prefix + tail1, prefix + tail2
+    assume(len(_normalized(first)) > SLUG_MAX and len(_normalized(second)) > SLUG_MAX)
+    assert slug(first)[:33] == slug(second)[:33]
+    assert slug(first) != slug(second)
+
+
+# --- detection order -----------------------------------------------------------------------
+
+
+def checked_out(name: str | None) -> Callable[[], str | None]:
+    return lambda: name
+
+
+@pytest.mark.parametrize(
+    ("flag", "environ", "expected"),
+    [
+        ("cli", {"GITHUB_HEAD_REF": "pr", "GITHUB_REF": "refs/heads/push", "GITHUB_REF_NAME": "push"}, "cli"),
+        (None, {"GITHUB_HEAD_REF": "pr", "GITHUB_REF": "refs/pull/1/merge", "GITHUB_REF_NAME": "1/merge"}, "pr"),
+        (None, {"GITHUB_HEAD_REF": "", "GITHUB_REF": "refs/heads/push", "GITHUB_REF_NAME": "push"}, "push"),
+        (None, {"GITHUB_REF": "refs/pull/1/merge", "GITHUB_REF_NAME": "1/merge"}, "git"),
+        (None, {"GITHUB_REF": "refs/tags/v1", "GITHUB_REF_NAME": "v1"}, "git"),
+        (None, {"GITHUB_REF_NAME": "push"}, "git"),
+        (None, {}, "git"),
+    ],
+)
+def test_detect_order(flag: str | None, environ: dict[str, str], expected: str) -> None:
+    assert detect(flag, environ, checked_out("git")) == expected
+
+
+def test_detect_never_asks_git_when_told() -> None:
+    def fail() -> str | None:
+        raise AssertionError("git was asked")
+
+    assert detect(None, {"GITHUB_HEAD_REF": "pr"}, fail) == "pr"
+
+
+def test_detached_head_without_variables_says_to_pass_branch() -> None:
+    with pytest.raises(OperationError, match="--branch"):
+        detect(None, {"GITHUB_REF": "refs/pull/3/merge"}, checked_out(None))
+
+
+# --- real git repositories ----------------------------------------------------------------
+
+FILES = {
+    "environments/workspace.yaml": """\
+version: 1
+workspace: Data Platform
+branches:
+  - branch: main
+    deployment: production
+  - branch: dev
+    deployment: development
+  - branch: "feature/**"
+    preview:
+      from: development
+      name: "dev-{{ branch.slug }}"
+  - branch: "takeover/*"
+    preview:
+      from: development
+      name: "{{ branch.name | replace('takeover/', '') }}"
+""",
+    "environments/deployments/production.yaml": "name: production\nastro: {executor: KUBERNETES}\n",
+    "environments/deployments/development.yaml": "name: development\nastro: {executor: KUBERNETES}\n",
+}
+
+MakeRepo = Callable[[Mapping[str, str]], Path]
+
+
+def which(root: Path, *args: str, env: Mapping[str, str] | None = None) -> dict[str, object]:
+    result = run_cli("which", "--format", "json", *args, cwd=root, env=env)
+    assert result.code == 0, result.err
+    found: dict[str, object] = json.loads(result.out)
+    return found
+
+
+def test_the_checked_out_branch(make_repo: MakeRepo) -> None:
+    root = make_repo(FILES)
+    assert which(root)["deployment"] == "production"
+    git(root, "checkout", "-q", "-b", "dev")
+    assert which(root)["deployment"] == "development"
+
+
+def test_which_json_fields(make_repo: MakeRepo) -> None:
+    root = make_repo(FILES)
+    git(root, "checkout", "-q", "-b", "feature/Add_Login")
+    assert which(root) == {
+        "deployment": "dev-feature-add-login",
+        "preview": True,
+        "from": "development",
+        "template": "dev-{{ branch.slug }}",
+        "branch": "feature/Add_Login",
+        "slug": "feature-add-login",
+    }
+    assert which(root, "--branch", "main") == {
+        "deployment": "production",
+        "preview": False,
+        "from": None,
+        "template": None,
+        "branch": "main",
+        "slug": "main",
+    }
+
+
+def test_which_text(make_repo: MakeRepo) -> None:
+    root = make_repo(FILES)
+    result = run_cli("which", "--branch", "feature/x", cwd=root)
+    assert (result.code, result.out) == (0, "dev-feature-x (preview of development, branch feature/x)\n")
+
+
+def test_pull_request_head_ref_beats_the_checkout(make_repo: MakeRepo) -> None:
+    root = make_repo(FILES)
+    env = {"GITHUB_HEAD_REF": "dev", "GITHUB_REF": "refs/pull/7/merge", "GITHUB_REF_NAME": "7/merge"}
+    assert which(root, env=env)["branch"] == "dev"
+
+
+def test_push_ref_name(make_repo: MakeRepo) -> None:
+    root = make_repo(FILES)
+    assert which(root, env={"GITHUB_REF": "refs/heads/dev", "GITHUB_REF_NAME": "dev"})["deployment"] == "development"
+
+
+def test_pull_request_merge_ref_is_not_a_branch(make_repo: MakeRepo) -> None:
+    root = make_repo(FILES)
+    found = which(root, env={"GITHUB_REF": "refs/pull/1/merge", "GITHUB_REF_NAME": "1/merge"})
+    assert found["branch"] == "main"  # the checkout, not "1/merge"
+
+
+def test_branch_flag_beats_everything(make_repo: MakeRepo) -> None:
+    root = make_repo(FILES)
+    env = {"GITHUB_HEAD_REF": "dev", "GITHUB_REF": "refs/heads/dev", "GITHUB_REF_NAME": "dev"}
+    assert which(root, "--branch", "main", env=env)["deployment"] == "production"
+
+
+def _detach(root: Path) -> None:
+    git(root, "checkout", "-q", "--detach", "HEAD")
+
+
+def test_detached_head_is_an_error_that_says_to_pass_branch(make_repo: MakeRepo) -> None:
+    root = make_repo(FILES)
+    _detach(root)
+    for command in (("which",), ("render", "--out", str(root / "build"))):
+        result = run_cli(*command, cwd=root)
+        assert result.code == 1, result.err
+        assert "--branch" in result.err
+        assert "Traceback" not in result.err
+    assert not (root / "build").exists()
+
+
+def test_detached_head_in_a_pull_request_uses_head_ref(make_repo: MakeRepo) -> None:
+    root = make_repo(FILES)
+    _detach(root)  # what actions/checkout leaves on pull_request
+    assert (
+        which(root, env={"GITHUB_HEAD_REF": "feature/x", "GITHUB_REF": "refs/pull/2/merge"})["deployment"]
+        == "dev-feature-x"
+    )
+
+
+def test_outside_git_needs_branch(tmp_path: Path) -> None:
+    from conftest import write_files
+
+    write_files(tmp_path, FILES)
+    assert run_cli("which", cwd=tmp_path).code == 1
+    assert which(tmp_path, "--branch", "dev")["deployment"] == "development"
+
+
+def test_no_matching_rule_lists_the_rules(make_repo: MakeRepo) -> None:
+    root = make_repo(FILES)
+    git(root, "checkout", "-q", "-b", "hotfix/urgent")
+    result = run_cli("which", cwd=root)
+    assert result.code == 1
+    assert "error[no-matching-branch]" in result.err
+    assert "'hotfix/urgent'" in result.err
+    for listed in (
+        "branch 'main' -> production",
+        "branch 'dev' -> development",
+        "branch 'feature/**' -> preview from development",
+    ):
+        assert listed in result.err
+
+
+def test_two_branches_with_one_preview_name_collide(make_repo: MakeRepo) -> None:
+    root = make_repo(FILES)
+    git(root, "branch", "feature/a_b")
+    git(root, "branch", "feature/a-b")
+    for args in (
+        ("which", "--branch", "feature/a_b"),
+        ("render", "--branch", "feature/a-b", "--out", str(root / "build")),
+    ):
+        result = run_cli(*args, cwd=root)
+        assert result.code == 1, result.err
+        assert "error[preview-name-collision]" in result.err
+        assert "feature/a_b" in result.err
+        assert "feature/a-b" in result.err
+    assert not (root / "build").exists()
+
+
+def test_a_remote_branch_collides_too(make_repo: MakeRepo, tmp_path: Path) -> None:
+    upstream = make_repo(FILES)
+    git(upstream, "branch", "feature/x.y")
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(upstream), str(clone))
+    git(clone, "checkout", "-q", "-b", "feature/x-y")
+    result = run_cli("which", cwd=clone)
+    assert result.code == 1
+    assert "error[preview-name-collision]" in result.err
+
+
+def test_a_preview_named_like_a_deployment_collides(make_repo: MakeRepo) -> None:
+    root = make_repo(FILES)
+    result = run_cli("which", "--branch", "takeover/production", cwd=root)
+    assert result.code == 1
+    assert "error[preview-name-collision]" in result.err
+
+
+def test_distinct_previews_do_not_collide(make_repo: MakeRepo) -> None:
+    root = make_repo(FILES)
+    git(root, "branch", "feature/a")
+    git(root, "branch", "feature/b")
+    assert which(root, "--branch", "feature/a")["deployment"] == "dev-feature-a"
+
+
+def test_render_follows_the_checked_out_branch(make_repo: MakeRepo) -> None:
+    root = make_repo(FILES)
+    git(root, "checkout", "-q", "-b", "feature/Render_Me")
+    result = run_cli("render", cwd=root)
+    assert result.code == 0, result.err
+    assert sorted(p.relative_to(root / "build").as_posix() for p in (root / "build").rglob("*.yaml")) == [
+        "dev-feature-render-me/airflow_settings.yaml",
+        "dev-feature-render-me/deployment.yaml",
+    ]
+    assert "name: dev-feature-render-me\n" in (root / "build/dev-feature-render-me/deployment.yaml").read_text()
