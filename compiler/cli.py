@@ -118,8 +118,9 @@ def _render(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) ->
     selection = Selection(branch=args.branch, deployment=args.deployment, all=args.all)
     result = run_render(project, root, selection, out, args.secrets, check=args.check, environ=environ)  # type: ignore[arg-type]
     if environ.get("GITHUB_ACTIONS") == "true":
-        for value in result.secrets.known_values():
-            sys.stdout.write(f"::add-mask::{value}\n")
+        # GitHub masks one line per command: a multi-line secret (a PEM key) needs one per line.
+        for line in sorted({line for value in result.secrets.known_values() for line in value.splitlines() if line.strip()}):
+            sys.stdout.write(f"::add-mask::{line}\n")
     if args.check:
         sys.stdout.write(result.drift)
         return EXIT_CHANGES if result.drift else EXIT_OK

@@ -261,11 +261,6 @@ def test_dotenv_values_stay_out_of_diagnostics(
     assert not (example_repo / "build").exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cli.py writes '::add-mask::VALUE' once per value: GitHub masks one line, so lines 2+ of a multi-line secret "
-    "(a PEM key) reach the log; it needs one ::add-mask:: per line",
-)
 def test_github_masks_every_line_of_a_multi_line_secret(example_repo: Path, example_secrets: dict[str, str]) -> None:
     secrets = {**example_secrets, "SNOWFLAKE_PROD_PASSWORD": "-----BEGIN KEY-----\nMIIEsecretline\n-----END KEY-----"}
     result = render(example_repo, "--secrets", "env", env={**secrets, "GITHUB_ACTIONS": "true"})
