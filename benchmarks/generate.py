@@ -52,6 +52,11 @@ def generate(root: Path, connections: int, deployments: int) -> None:
 
 def second_commit(root: Path, deployments: int) -> None:
     """Change three overrides in a tenth of the Deployments (for diff and matrix)."""
-    connections = sum(1 for p in (root / "environments").glob("connections*.yaml") for line in p.read_text().splitlines() if line.startswith("  conn"))
+    connections = sum(
+        1
+        for p in (root / "environments").glob("connections*.yaml")
+        for line in p.read_text().splitlines()
+        if line.startswith("  conn")
+    )
     for d in range(0, deployments, 10):
         (root / "environments" / "deployments" / f"dep{d:04d}.yaml").write_text(_deployment(d, connections, revision=1))

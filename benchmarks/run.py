@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from generate import generate, second_commit  # noqa: E402
+from generate import generate, second_commit
 
 HERE = Path(__file__).resolve().parent
 COMMAND = str(Path(sys.executable).parent / "astro-gitops")
@@ -85,7 +85,9 @@ def compare_check_jsonschema(repeat: int) -> None:
     ours, _ = measure([COMMAND, "validate"], example, repeat)
     print("\ncold validate of the shipped example vs check-jsonschema (permissive schema)")
     if not Path(checker).exists():
-        print(f"  astro-gitops validate: {ours * 1000:.0f} ms (check-jsonschema not installed: pip install check-jsonschema)")
+        print(
+            f"  astro-gitops validate: {ours * 1000:.0f} ms (check-jsonschema not installed: pip install check-jsonschema)"
+        )
         return
     theirs, _ = measure([checker, "--schemafile", str(HERE / "permissive.schema.json"), *files], example, repeat)
     print(f"  astro-gitops validate: {ours * 1000:.0f} ms")
@@ -95,7 +97,9 @@ def compare_check_jsonschema(repeat: int) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", default="10x2,100x5,1000x50", help="CONNECTIONSxDEPLOYMENTS,... (add 5000x200 for the largest)")
+    parser.add_argument(
+        "--sizes", default="10x2,100x5,1000x50", help="CONNECTIONSxDEPLOYMENTS,... (add 5000x200 for the largest)"
+    )
     parser.add_argument("--repeat", type=int, default=5, help="cold runs per small measurement (median)")
     args = parser.parse_args()
     print(f"{'size':>10} {'command':<24} {'wall':>9} {'peak RSS':>10} {'per object x deployment':>24}")

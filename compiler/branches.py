@@ -92,7 +92,9 @@ def detect(explicit: str | None, environ: Mapping[str, str], checked_out: Callab
         return environ["GITHUB_REF_NAME"]
     branch = checked_out()
     if branch is None:
-        raise OperationError("cannot tell the branch: HEAD is detached (or this is not a git repository); pass --branch")
+        raise OperationError(
+            "cannot tell the branch: HEAD is detached (or this is not a git repository); pass --branch"
+        )
     return branch
 
 

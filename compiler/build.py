@@ -70,7 +70,9 @@ def target(project: Project, root: Path, branch_flag: str | None, environ: Mappi
     if found is None:
         where = project.document(workspace.path)
         location = where.locate(("branches",), at="key") if where else None
-        raise InvalidEnvironments([error(location, "no-matching-branch", branches.no_match_message(workspace, branch))] if location else [])
+        raise InvalidEnvironments(
+            [error(location, "no-matching-branch", branches.no_match_message(workspace, branch))] if location else []
+        )
     return found
 
 
@@ -101,9 +103,19 @@ def _check_preview_name(project: Project, root: Path, found: branches.Target, na
     assert document is not None and found.rule.preview is not None
     where = document.locate((*found.rule.ypath, "preview", "name"))
     if not SAFE_NAME.fullmatch(name) or ".." in name:
-        raise InvalidEnvironments([error(where, "invalid-deployment-name", f"preview name '{name}' must match {SAFE_NAME.pattern}")])
+        raise InvalidEnvironments(
+            [error(where, "invalid-deployment-name", f"preview name '{name}' must match {SAFE_NAME.pattern}")]
+        )
     if name in project.model.deployment_names:
-        raise InvalidEnvironments([error(where, "preview-name-collision", f"preview name '{name}' of branch '{found.branch}' is the name of an existing Deployment")])
+        raise InvalidEnvironments(
+            [
+                error(
+                    where,
+                    "preview-name-collision",
+                    f"preview name '{name}' of branch '{found.branch}' is the name of an existing Deployment",
+                )
+            ]
+        )
     for other in gitrefs.branch_names(root):
         rule = branches.match(workspace, other)
         if other == found.branch or rule is None or rule.rule.preview is None:
@@ -125,7 +137,9 @@ def literal_branch(workspace: WorkspaceSpec, deployment: str) -> str:
     return deployment
 
 
-def resolve_selection(project: Project, root: Path, selection: Selection, environ: Mapping[str, str]) -> list[ResolvedDeployment]:
+def resolve_selection(
+    project: Project, root: Path, selection: Selection, environ: Mapping[str, str]
+) -> list[ResolvedDeployment]:
     model, workspace = project.model, _workspace(project)
     if selection.all or selection.deployment:
         names = model.deployment_names if selection.all else [selection.deployment or ""]
@@ -133,15 +147,22 @@ def resolve_selection(project: Project, root: Path, selection: Selection, enviro
         if unknown:
             from .diagnostics import did_you_mean
 
-            raise OperationError(f"no Deployment named '{unknown[0]}'{did_you_mean(unknown[0], model.deployment_names)}")
+            raise OperationError(
+                f"no Deployment named '{unknown[0]}'{did_you_mean(unknown[0], model.deployment_names)}"
+            )
         try:
-            return [resolve_deployment(model, n, literal_branch(workspace, n), workspace.name, _locator(project)) for n in sorted(names)]
+            return [
+                resolve_deployment(model, n, literal_branch(workspace, n), workspace.name, _locator(project))
+                for n in sorted(names)
+            ]
         except ResolveProblem as exc:
             raise InvalidEnvironments(exc.diagnostics) from None
     return [_resolve_target(project, root, target(project, root, selection.branch, environ))]
 
 
-def render_files(model: Model, resolved: list[ResolvedDeployment], values: SecretValues, *, workspace_view: bool) -> dict[str, str]:
+def render_files(
+    model: Model, resolved: list[ResolvedDeployment], values: SecretValues, *, workspace_view: bool
+) -> dict[str, str]:
     workspace = model.workspace
     assert workspace is not None
     files: dict[str, str] = {}
@@ -170,14 +191,21 @@ def run_render(
     files = render_files(project.model, resolved, values, workspace_view=selection.all)
     hidden = _secret_lines(project.model, resolved, values, files, workspace_view=selection.all)
     if check:
-        return RenderResult(files, values, drift=secrets.mask(output.drift(out, files, out.name or ".", hidden), values))
+        return RenderResult(
+            files, values, drift=secrets.mask(output.drift(out, files, out.name or ".", hidden), values)
+        )
     if not values.redacted:
         _refuse_tracked(root, out, files)
     return RenderResult(files, values, written=output.write(out, files, hidden).written)
 
 
 def _secret_lines(
-    model: Model, resolved: list[ResolvedDeployment], values: SecretValues, files: Mapping[str, str], *, workspace_view: bool
+    model: Model,
+    resolved: list[ResolvedDeployment],
+    values: SecretValues,
+    files: Mapping[str, str],
+    *,
+    workspace_view: bool,
 ) -> dict[str, tuple[int, ...]]:
     """The lines that hold secret values, found by rendering once more with placeholders."""
     if values.redacted:
@@ -192,4 +220,6 @@ def _refuse_tracked(root: Path, out: Path, files: Mapping[str, str]) -> None:
     tracked = gitrefs.tracked(root, [out / p for p in files])
     if tracked:
         shown = ", ".join(str(p) for p in tracked)
-        raise OperationError(f"refusing to write resolved secrets into file(s) tracked by git: {shown}; use --secrets redact or an ignored --out")
+        raise OperationError(
+            f"refusing to write resolved secrets into file(s) tracked by git: {shown}; use --secrets redact or an ignored --out"
+        )

@@ -25,8 +25,12 @@ def _find_root(start: Path) -> Path:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="astro-gitops", description="GitOps configuration compiler for Astronomer Astro.")
-    parser.add_argument("--root", type=Path, help="the folder holding environments/ (default: the git top level, else .)")
+    parser = argparse.ArgumentParser(
+        prog="astro-gitops", description="GitOps configuration compiler for Astronomer Astro."
+    )
+    parser.add_argument(
+        "--root", type=Path, help="the folder holding environments/ (default: the git top level, else .)"
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     validate = commands.add_parser("validate", help="check every file; write nothing")
@@ -36,14 +40,18 @@ def _parser() -> argparse.ArgumentParser:
     which.add_argument("--branch")
     which.add_argument("--format", choices=("text", "json"), default="text")
 
-    render = commands.add_parser("render", help="render airflow_settings.yaml, deployment.yaml, environment-objects.json")
+    render = commands.add_parser(
+        "render", help="render airflow_settings.yaml, deployment.yaml, environment-objects.json"
+    )
     chosen = render.add_mutually_exclusive_group()
     chosen.add_argument("--branch")
     chosen.add_argument("--deployment")
     chosen.add_argument("--all", action="store_true")
     render.add_argument("--out", type=Path, help="output folder (default: build/ under --root)")
     render.add_argument("--secrets", default="redact", metavar="MODE", help="redact (default), env, or dotenv:PATH")
-    render.add_argument("--check", action="store_true", help="write nothing; exit 3 and show a diff when files would change")
+    render.add_argument(
+        "--check", action="store_true", help="write nothing; exit 3 and show a diff when files would change"
+    )
     render.add_argument("--format", choices=("text", "json", "github"))
 
     diff = commands.add_parser("diff", help="per-Deployment plan of changes between two git refs")
@@ -119,7 +127,9 @@ def _render(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) ->
     result = run_render(project, root, selection, out, args.secrets, check=args.check, environ=environ)  # type: ignore[arg-type]
     if environ.get("GITHUB_ACTIONS") == "true":
         # GitHub masks one line per command: a multi-line secret (a PEM key) needs one per line.
-        for line in sorted({line for value in result.secrets.known_values() for line in value.splitlines() if line.strip()}):
+        for line in sorted(
+            {line for value in result.secrets.known_values() for line in value.splitlines() if line.strip()}
+        ):
             sys.stdout.write(f"::add-mask::{line}\n")
     if args.check:
         sys.stdout.write(result.drift)
@@ -195,14 +205,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args, root, environ)
     except InvalidEnvironments as exc:
-        _print_diagnostics(exc.diagnostics, _format(getattr(args, "format", None), environ) if getattr(args, "format", None) != "json" or args.command == "validate" else "text", sys.stderr)
+        _print_diagnostics(
+            exc.diagnostics,
+            _format(getattr(args, "format", None), environ)
+            if getattr(args, "format", None) != "json" or args.command == "validate"
+            else "text",
+            sys.stderr,
+        )
         return EXIT_INVALID
     except AstroGitopsError as exc:
         sys.stderr.write(f"astro-gitops: error: {exc}\n")
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
-    except Exception as exc:  # noqa: BLE001 - the one place that turns a bug into exit 70
+    except Exception as exc:
         # Only the exception's type: its message could quote a secret value.
         sys.stderr.write(f"astro-gitops: internal error ({type(exc).__name__}); please report it at {REPORT_URL}\n")
         return EXIT_INTERNAL

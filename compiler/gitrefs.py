@@ -89,4 +89,6 @@ def sources_at(root: Path, ref: str) -> list[SourceFile]:
 def _link_in_tree(relative: str) -> SourceFile:
     from .diagnostics import Location, error
 
-    return SourceFile(relative, None, error(Location(relative), "outside-root", "symbolic links are not read from git history"))
+    return SourceFile(
+        relative, None, error(Location(relative), "outside-root", "symbolic links are not read from git history")
+    )

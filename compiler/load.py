@@ -270,7 +270,9 @@ class _Plain:
                 return self._fail(root, ypath, "alias-bomb", f"aliases expand to more than {MAX_NODES} values")
             return value
         start = self.nodes
-        value = self._mapping(node, ypath, root, depth) if isinstance(node, dict) else self._list(node, ypath, root, depth)
+        value = (
+            self._mapping(node, ypath, root, depth) if isinstance(node, dict) else self._list(node, ypath, root, depth)
+        )
         self.memo[id(node)] = (value, self.nodes - start)
         return value
 

@@ -115,7 +115,11 @@ def validate_root(root: Path) -> Project:
 def _missing(sources: Sequence[load.SourceFile]) -> list[Diagnostic]:
     if not sources:
         where = Location(load.ENVIRONMENTS + "/")
-        return [error(where, "no-environments", "no YAML files under environments/ (run 'astro-gitops init' to scaffold them)")]
+        return [
+            error(
+                where, "no-environments", "no YAML files under environments/ (run 'astro-gitops init' to scaffold them)"
+            )
+        ]
     if all(s.path != load.WORKSPACE_FILE for s in sources):
         return [error(Location(load.WORKSPACE_FILE), "missing-workspace", "environments/workspace.yaml is required")]
     return []

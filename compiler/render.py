@@ -31,7 +31,16 @@ CONFIGURATION_KEYS = (
     "region", "default_task_pod_cpu", "default_task_pod_memory", "resource_quota_cpu",
     "resource_quota_memory", "default_worker_type", "workload_identity", "remote_execution",
 )  # fmt: skip
-QUEUE_KEYS = ("name", "max_worker_count", "min_worker_count", "worker_concurrency", "worker_type", "pod_cpu", "pod_ram", "pod_ephemeral_storage")
+QUEUE_KEYS = (
+    "name",
+    "max_worker_count",
+    "min_worker_count",
+    "worker_concurrency",
+    "worker_type",
+    "pod_cpu",
+    "pod_ram",
+    "pod_ephemeral_storage",
+)
 HIBERNATION_KEYS = ("hibernate_at", "wake_at", "description", "enabled")
 CONNECTION_FIELDS = ("type", "host", "schema", "login", "password", "port", "extra")
 SETTINGS_FILE = "airflow_settings.yaml"
@@ -150,12 +159,17 @@ def _env_value(value: Any, secrets: SecretValues) -> str:
 # --- environment-objects.json ----------------------------------------------------------
 
 
-def environment_objects(model: Model, workspace: str, secrets: SecretValues, resolved: Sequence[ResolvedDeployment]) -> str:
+def environment_objects(
+    model: Model, workspace: str, secrets: SecretValues, resolved: Sequence[ResolvedDeployment]
+) -> str:
     """The workspace view: one create request per workspace object, Deployment-scoped ones too."""
     by_name = {d.name: d for d in resolved}
     requests = [_workspace_request(o, model, workspace, secrets, by_name) for o in model.objects if o.kind != "pool"]
     requests += [
-        _scoped_request(o, d.name, secrets) for d in resolved for o in d.objects if o.scope == "deployment" and o.kind != "pool"
+        _scoped_request(o, d.name, secrets)
+        for d in resolved
+        for o in d.objects
+        if o.scope == "deployment" and o.kind != "pool"
     ]
     requests.sort(key=lambda r: (r["scope"], r["scopeEntityId"], r["objectType"], r["objectKey"]))
     return json.dumps(requests, indent=2, ensure_ascii=False) + "\n"
@@ -215,7 +229,11 @@ def _base_fields(obj: ObjectSpec, workspace: str) -> dict[str, Any]:
 
 
 def _links(
-    obj: ObjectSpec, base: Mapping[str, Any], model: Model, secrets: SecretValues, resolved: Mapping[str, ResolvedDeployment]
+    obj: ObjectSpec,
+    base: Mapping[str, Any],
+    model: Model,
+    secrets: SecretValues,
+    resolved: Mapping[str, ResolvedDeployment],
 ) -> list[dict[str, Any]]:
     """One link per listed Deployment and per linked Deployment whose values differ from the base."""
     listed = set(obj.links) if isinstance(obj.links, tuple) else set()
@@ -224,7 +242,9 @@ def _links(
     for name in sorted(n for n in listed | set(explicit) | set(resolved) if obj.linked_to(n)):
         found = resolved[name].find(obj.kind, obj.key) if name in resolved else None
         fields = found.fields() if found else {}
-        keys = set(explicit.get(name, ())) | {k for k in _LINK_FIELDS[obj.kind] if k in fields and fields[k] != base.get(k)}
+        keys = set(explicit.get(name, ())) | {
+            k for k in _LINK_FIELDS[obj.kind] if k in fields and fields[k] != base.get(k)
+        }
         overrides = _override_payload(obj.kind, keys, fields, secrets) if found else None
         if name not in listed and name not in explicit and overrides is None:
             continue
@@ -249,7 +269,9 @@ def _explicit_overrides(obj: ObjectSpec, model: Model) -> dict[str, Mapping[str,
     }
 
 
-def _override_payload(kind: str, keys: set[str], fields: Mapping[str, Any], secrets: SecretValues) -> dict[str, Any] | None:
+def _override_payload(
+    kind: str, keys: set[str], fields: Mapping[str, Any], secrets: SecretValues
+) -> dict[str, Any] | None:
     """The overridden fields with their values as resolved for that Deployment (None: nothing to carry)."""
     carried = [k for k in _LINK_FIELDS[kind] if k in keys]
     if not carried:
@@ -273,7 +295,9 @@ def _scoped_request(obj: ResolvedObject, deployment: str, secrets: SecretValues)
     return request
 
 
-def render_deployment(dep: ResolvedDeployment, workspace: str, secrets: SecretValues, conn_extra: str) -> dict[str, str]:
+def render_deployment(
+    dep: ResolvedDeployment, workspace: str, secrets: SecretValues, conn_extra: str
+) -> dict[str, str]:
     return {
         f"{dep.name}/{SETTINGS_FILE}": airflow_settings(dep, secrets, conn_extra),
         f"{dep.name}/{DEPLOYMENT_FILE}": deployment_file(dep, workspace, secrets),

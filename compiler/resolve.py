@@ -155,7 +155,12 @@ def resolve(model: Model, target: Target, workspace: str, locate: Locator = _no_
     name = base.name
     preview_overrides: tuple[OverrideSpec, ...] = ()
     if target.rule.preview is not None:
-        name = _render_text(target.rule.preview.name, ctx, name, Origin(target.rule.path, (*target.rule.ypath, "preview", "name"), "preview"))
+        name = _render_text(
+            target.rule.preview.name,
+            ctx,
+            name,
+            Origin(target.rule.path, (*target.rule.ypath, "preview", "name"), "preview"),
+        )
         preview_overrides = target.rule.preview.overrides
     return _resolve(model, base, name, ctx, preview_overrides, is_preview=target.is_preview)
 
@@ -190,7 +195,12 @@ def _resolve(
 
 
 def _object(
-    obj: ObjectSpec, layer: Layer, overrides: list[tuple[OverrideSpec, str]], ctx: Context, name: str, problems: list[Diagnostic]
+    obj: ObjectSpec,
+    layer: Layer,
+    overrides: list[tuple[OverrideSpec, str]],
+    ctx: Context,
+    name: str,
+    problems: list[Diagnostic],
 ) -> ResolvedObject:
     leaves = _base_leaves(obj.fields, Origin(obj.path, obj.ypath, layer))
     removed: dict[FieldPath, Origin] = {}
@@ -229,7 +239,9 @@ def _render_setting(setting: Setting, ctx: Context, name: str, path: FieldPath, 
     origin = setting.origins[-1]
     located = Origin(origin.path, (*origin.ypath, *path), origin.layer)
     try:
-        return Setting(_render_value(setting.value, lambda text: _render_text(text, ctx, name, located)), setting.origins)
+        return Setting(
+            _render_value(setting.value, lambda text: _render_text(text, ctx, name, located)), setting.origins
+        )
     except ResolveProblem as exc:
         problems.extend(exc.diagnostics)
         return setting

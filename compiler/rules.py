@@ -15,8 +15,22 @@ from .model import DeploymentSpec, Model, ObjectKind, ObjectSpec, OverrideSpec, 
 CONN_ID = re.compile(r"[A-Za-z0-9_.-]{1,200}")
 SECRET_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
 ENV_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-EMAIL = re.compile(r"[^@\s<>(),;:\"\[\]]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+")
-SECRET_WORDS = ("password", "passwd", "secret", "token", "private_key", "api_key", "apikey", "key_content", "keyfile_dict", "credentials", "access_key")
+EMAIL = re.compile(
+    r"[^@\s<>(),;:\"\[\]]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+"
+)
+SECRET_WORDS = (
+    "password",
+    "passwd",
+    "secret",
+    "token",
+    "private_key",
+    "api_key",
+    "apikey",
+    "key_content",
+    "keyfile_dict",
+    "credentials",
+    "access_key",
+)
 QUEUE_EXECUTORS = {"CELERY", "CELERYEXECUTOR", "ASTRO", "ASTROEXECUTOR"}
 MAX_VARIABLE_KEY = 250
 MAX_POOL_NAME = 256
@@ -41,7 +55,9 @@ class _Checker:
     def unknown_deployment(self, name: str, path: str, ypath: YPath, what: str) -> None:
         if name not in self.names and name not in self.partially_known:
             hint = did_you_mean(name, self.names)
-            self.error(path, ypath, "unknown-deployment", f"{what} names Deployment '{name}', which does not exist{hint}")
+            self.error(
+                path, ypath, "unknown-deployment", f"{what} names Deployment '{name}', which does not exist{hint}"
+            )
 
 
 def check(model: Model, documents: Iterable[Document], partially_known: set[str] | None = None) -> list[Diagnostic]:
@@ -81,7 +97,12 @@ def _check_deployments(c: _Checker) -> None:
     for deployment in c.model.deployments:
         if deployment.name in first:
             other = c.at(first[deployment.name].path, ("name",))
-            c.error(deployment.path, ("name",), "duplicate-deployment", f"Deployment '{deployment.name}' is also defined at {other}")
+            c.error(
+                deployment.path,
+                ("name",),
+                "duplicate-deployment",
+                f"Deployment '{deployment.name}' is also defined at {other}",
+            )
         first.setdefault(deployment.name, deployment)
         _check_deployment_file(c, deployment)
 
@@ -90,7 +111,13 @@ def _check_deployment_file(c: _Checker, d: DeploymentSpec) -> None:
     """The checks the Astro CLI makes of a deployment file (cloud/deployment/fromfile)."""
     executor = d.astro.get("executor")
     if executor is None:
-        c.error(d.path, ("astro",) if "astro" in c.docs[d.path].data else ("name",), "missing-executor", "the Astro deployment file needs 'astro.executor'", key=True)
+        c.error(
+            d.path,
+            ("astro",) if "astro" in c.docs[d.path].data else ("name",),
+            "missing-executor",
+            "the Astro deployment file needs 'astro.executor'",
+            key=True,
+        )
     needs_default = str(executor or "").upper() in QUEUE_EXECUTORS
     for i, queue in enumerate(d.worker_queues):
         for field in ("name", "worker_type"):
@@ -98,13 +125,25 @@ def _check_deployment_file(c: _Checker, d: DeploymentSpec) -> None:
                 c.error(d.path, ("worker_queues", i), "queue-missing-field", f"worker queue {i + 1} needs '{field}'")
     if needs_default and not any(q.get("name") == "default" for q in d.worker_queues):
         where = ("worker_queues",) if d.worker_queues else ("astro", "executor")
-        c.error(d.path, where, "missing-default-queue", f"executor {executor} needs a worker queue named 'default'", key=True)
+        c.error(
+            d.path,
+            where,
+            "missing-default-queue",
+            f"executor {executor} needs a worker queue named 'default'",
+            key=True,
+        )
     for i, email in enumerate(d.alert_emails):
         if not EMAIL.fullmatch(email):
             c.error(d.path, ("alert_emails", i), "invalid-email", f"'{email}' is not an e-mail address")
     for key, value in d.environment_variables.items():
         if not ENV_KEY.fullmatch(key):
-            c.error(d.path, ("environment_variables", key), "invalid-env-key", f"environment variable name '{key}' must match {ENV_KEY.pattern}", key=True)
+            c.error(
+                d.path,
+                ("environment_variables", key),
+                "invalid-env-key",
+                f"environment variable name '{key}' must match {ENV_KEY.pattern}",
+                key=True,
+            )
         _check_secret_names(c, d.path, ("environment_variables", key), value)
 
 
@@ -124,7 +163,9 @@ def _duplicates(c: _Checker, objects: Iterable[ObjectSpec]) -> None:
         seen = first.setdefault((obj.kind, obj.key), obj)
         if seen is not obj:
             other = c.at(seen.path, seen.ypath, key=True)
-            c.error(obj.path, obj.ypath, "duplicate-object", f"{obj.kind} '{obj.key}' is also defined at {other}", key=True)
+            c.error(
+                obj.path, obj.ypath, "duplicate-object", f"{obj.kind} '{obj.key}' is also defined at {other}", key=True
+            )
 
 
 def _case_collisions(c: _Checker, connections: list[ObjectSpec]) -> None:
@@ -142,17 +183,43 @@ def _case_collisions(c: _Checker, connections: list[ObjectSpec]) -> None:
 def _check_object(c: _Checker, obj: ObjectSpec) -> None:
     if obj.kind == "connection":
         if not CONN_ID.fullmatch(obj.key) or ".." in obj.key:
-            c.error(obj.path, obj.ypath, "invalid-conn-id", f"conn_id '{obj.key}' must match ^[A-Za-z0-9_.-]{{1,200}}$ and not contain '..'", key=True)
+            c.error(
+                obj.path,
+                obj.ypath,
+                "invalid-conn-id",
+                f"conn_id '{obj.key}' must match ^[A-Za-z0-9_.-]{{1,200}}$ and not contain '..'",
+                key=True,
+            )
         _check_plaintext(c, obj.path, obj.ypath, obj.fields, obj.allow_plaintext)
     elif obj.kind == "variable" and not 0 < len(obj.key) <= MAX_VARIABLE_KEY:
-        c.error(obj.path, obj.ypath, "invalid-variable-key", f"variable key must be 1 to {MAX_VARIABLE_KEY} characters", key=True)
+        c.error(
+            obj.path,
+            obj.ypath,
+            "invalid-variable-key",
+            f"variable key must be 1 to {MAX_VARIABLE_KEY} characters",
+            key=True,
+        )
     elif obj.kind == "pool" and not 0 < len(obj.key) <= MAX_POOL_NAME:
-        c.error(obj.path, obj.ypath, "invalid-pool-name", f"pool name must be 1 to {MAX_POOL_NAME} characters", key=True)
+        c.error(
+            obj.path, obj.ypath, "invalid-pool-name", f"pool name must be 1 to {MAX_POOL_NAME} characters", key=True
+        )
     _check_secret_names(c, obj.path, obj.ypath, obj.fields)
     if obj.deployment is None and obj.linked_nowhere:
-        c.found.append(warning(c.at(obj.path, obj.ypath, key=True), "unused-object", f"{obj.kind} '{obj.key}' is linked to no Deployment"))
+        c.found.append(
+            warning(
+                c.at(obj.path, obj.ypath, key=True),
+                "unused-object",
+                f"{obj.kind} '{obj.key}' is linked to no Deployment",
+            )
+        )
     if obj.exclude and obj.links != "all":
-        c.error(obj.path, (*obj.ypath, "exclude"), "exclude-without-all", "'exclude' is only allowed with 'links: all'", key=True)
+        c.error(
+            obj.path,
+            (*obj.ypath, "exclude"),
+            "exclude-without-all",
+            "'exclude' is only allowed with 'links: all'",
+            key=True,
+        )
 
 
 def looks_secret(key: str) -> bool:
@@ -199,7 +266,12 @@ def _check_plaintext(c: _Checker, path: str, ypath: YPath, fields: Mapping[str, 
 def _check_secret_names(c: _Checker, path: str, ypath: YPath, value: Any) -> None:
     for leaf, secret in _secrets(value, ()):
         if not SECRET_NAME.fullmatch(secret.name):
-            c.error(path, (*ypath, *leaf, "secret"), "invalid-secret-name", f"secret name '{secret.name}' must match ^[A-Z_][A-Z0-9_]*$")
+            c.error(
+                path,
+                (*ypath, *leaf, "secret"),
+                "invalid-secret-name",
+                f"secret name '{secret.name}' must match ^[A-Z_][A-Z0-9_]*$",
+            )
 
 
 def _secrets(value: Any, ypath: YPath) -> Iterator[tuple[YPath, Secret]]:
@@ -232,7 +304,9 @@ def _check_overrides(c: _Checker) -> None:
             _check_override_set(c, base.name, rule.preview.overrides, base.objects, preview=True)
 
 
-def _check_override_set(c: _Checker, name: str, overrides: Iterable[OverrideSpec], scoped: Iterable[ObjectSpec], *, preview: bool = False) -> None:
+def _check_override_set(
+    c: _Checker, name: str, overrides: Iterable[OverrideSpec], scoped: Iterable[ObjectSpec], *, preview: bool = False
+) -> None:
     linked = {(o.kind, o.key): o for o in c.model.objects if o.linked_to(name)}
     _check_scoped(c, name, scoped, linked)
     for override in overrides:
@@ -242,7 +316,13 @@ def _check_override_set(c: _Checker, name: str, overrides: Iterable[OverrideSpec
         if target is None:
             keys = [k for kind, k in linked if kind == override.kind]
             whose = f"the preview's base '{name}'" if preview else f"'{name}'"
-            c.error(override.path, override.ypath, "override-unlinked", f"override of {override.kind} '{override.key}', which is not linked to {whose}{did_you_mean(override.key, keys)}", key=True)
+            c.error(
+                override.path,
+                override.ypath,
+                "override-unlinked",
+                f"override of {override.kind} '{override.key}', which is not linked to {whose}{did_you_mean(override.key, keys)}",
+                key=True,
+            )
             continue
         _check_secret_names(c, override.path, override.ypath, override.fields)
         if override.kind == "connection":
@@ -250,14 +330,22 @@ def _check_override_set(c: _Checker, name: str, overrides: Iterable[OverrideSpec
             _check_plaintext(c, override.path, override.ypath, override.fields, allowed)
 
 
-def _check_scoped(c: _Checker, name: str, scoped: Iterable[ObjectSpec], linked: Mapping[tuple[ObjectKind, str], ObjectSpec]) -> None:
+def _check_scoped(
+    c: _Checker, name: str, scoped: Iterable[ObjectSpec], linked: Mapping[tuple[ObjectKind, str], ObjectSpec]
+) -> None:
     """Deployment-scoped objects must not take the key of an object linked to the Deployment."""
     # A conn_id that differs only in case would share AIRFLOW_CONN_<ID> inside this Deployment.
     linked_conn_ids = {key.upper(): obj for (kind, key), obj in linked.items() if kind == "connection"}
     for obj in scoped:
         if (obj.kind, obj.key) in linked:
             other = c.at(*_where(linked[(obj.kind, obj.key)]), key=True)
-            c.error(obj.path, obj.ypath, "scoped-collision", f"Deployment-scoped {obj.kind} '{obj.key}' has the key of the {obj.kind} linked to '{name}' at {other}; override it instead", key=True)
+            c.error(
+                obj.path,
+                obj.ypath,
+                "scoped-collision",
+                f"Deployment-scoped {obj.kind} '{obj.key}' has the key of the {obj.kind} linked to '{name}' at {other}; override it instead",
+                key=True,
+            )
         elif obj.kind == "connection" and obj.key.upper() in linked_conn_ids:
             seen = linked_conn_ids[obj.key.upper()]
             c.error(

@@ -24,7 +24,18 @@ SCHEMA_FILES: dict[str, str] = {
     "deployment": "deployment.schema.json",
 }
 _KIND_SCHEMA: dict[Kind, str] = {"workspace": "workspace", "objects": "objects", "deployment": "deployment"}
-_VALUE_VALIDATORS = {"pattern", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "enum", "const", "minLength", "maxLength", "not"}
+_VALUE_VALIDATORS = {
+    "pattern",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "enum",
+    "const",
+    "minLength",
+    "maxLength",
+    "not",
+}
 
 
 def schema_text(name: str) -> str:
@@ -95,7 +106,13 @@ def _diagnostics(document: Document, err: ValidationError) -> list[Diagnostic]:
         missing = err.message.split(" is a required property")[0]
         return [error(where, "missing-key", f"missing required key {missing}{_under(ypath)}")]
     if err.validator == "oneOf" and _explained_choice(err):
-        return [error(document.locate(ypath, at="key") if ypath else document.locate(()), "invalid-value", err.schema["description"])]
+        return [
+            error(
+                document.locate(ypath, at="key") if ypath else document.locate(()),
+                "invalid-value",
+                err.schema["description"],
+            )
+        ]
     if err.validator == "type" or (err.context and _all_type_errors(err)):
         return [error(document.locate(ypath), "wrong-type", _type_message(err, ypath))]
     code = err.schema.get("x-code") if isinstance(err.schema, dict) else None
@@ -126,7 +143,15 @@ def _dotted(ypath: tuple[Any, ...]) -> str:
     return "".join(f"[{p}]" if isinstance(p, int) else (f".{p}" if i else str(p)) for i, p in enumerate(ypath))
 
 
-_JSON_TYPE = {dict: "mapping", list: "list", str: "string", bool: "boolean", int: "integer", float: "number", type(None): "null"}
+_JSON_TYPE = {
+    dict: "mapping",
+    list: "list",
+    str: "string",
+    bool: "boolean",
+    int: "integer",
+    float: "number",
+    type(None): "null",
+}
 
 
 def _type_message(err: ValidationError, ypath: tuple[Any, ...]) -> str:
@@ -145,7 +170,15 @@ def _expected_name(subschema: Any) -> str:
     if "secret" in subschema.get("properties", {}):
         return "{secret: NAME}"
     kind = subschema.get("type", "value")
-    names = {"object": "a mapping", "array": "a list", "string": "a string", "integer": "an integer", "boolean": "a boolean (true or false)", "number": "a number", "null": "null"}
+    names = {
+        "object": "a mapping",
+        "array": "a list",
+        "string": "a string",
+        "integer": "an integer",
+        "boolean": "a boolean (true or false)",
+        "number": "a number",
+        "null": "null",
+    }
     if isinstance(kind, list):
         return " or ".join(names.get(k, str(k)) for k in kind)
     return names.get(kind, str(kind))
