@@ -69,6 +69,14 @@ def _parser() -> argparse.ArgumentParser:
     matrix = commands.add_parser("matrix", help="JSON for a GitHub Actions matrix of Deployments")
     matrix.add_argument("--since", metavar="REF", help="only Deployments whose rendered output changed since REF")
 
+    init = commands.add_parser("init", help="scaffold environments/, a pre-commit entry and a workflow")
+    init.add_argument("--force", action="store_true", help="replace files that exist")
+
+    importer = commands.add_parser("import", help="convert an Astro airflow_settings.yaml into environments/ files")
+    importer.add_argument("file", metavar="FILE", type=Path)
+    importer.add_argument("--links", default="all", help="what imported objects link to: all (default) or D1,D2")
+    importer.add_argument("--force", action="store_true", help="replace files that exist")
+
     schema = commands.add_parser("schema", help="print a JSON Schema")
     schema.add_argument("name", nargs="?", choices=("workspace", "objects", "deployment"))
     return parser
@@ -140,6 +148,43 @@ def _render(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) ->
     return EXIT_OK
 
 
+def _init(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) -> int:
+    from .scaffold import init
+
+    result = init(root, force=args.force)
+    for state, paths in (("created", result.created), ("updated", result.updated)):
+        for path in paths:
+            shown = "replaced" if path in result.replaced else state
+            sys.stdout.write(f"{shown} {path}\n")
+    for path in result.unchanged:
+        sys.stdout.write(f"unchanged {path} (already set up)\n")
+    for note in result.notes:
+        sys.stderr.write(f"note: {note}\n")
+    return EXIT_OK
+
+
+def _import(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) -> int:
+    from .importer import dotenv_text, import_file, parse_links
+
+    result = import_file(root, args.file.resolve(), links=parse_links(args.links), force=args.force)
+    _print_diagnostics(result.diagnostics, "text", sys.stderr)
+    for path in result.written:
+        sys.stdout.write(f"wrote {path}\n")
+    counts = result.counts
+    sys.stdout.write(
+        f"imported {counts.get('connections', 0)} connection(s), {counts.get('variables', 0)} variable(s), "
+        f"{counts.get('pools', 0)} pool(s)\n"
+    )
+    if result.secrets:
+        # The values leave the file exactly once, here, for the user's secret store.
+        sys.stderr.write(
+            f"# {len(result.secrets)} secret value(s) taken out of {args.file}: put them in your secret store. "
+            "Shown this once, written to no file.\n"
+        )
+        sys.stderr.write(dotenv_text(result.secrets))
+    return EXIT_OK
+
+
 def _schema(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) -> int:
     from .schema import SCHEMA_FILES, schema
 
@@ -191,6 +236,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Path, Mapping[str, str]], int]
     "diff": _diff,
     "explain": _explain,
     "matrix": _matrix,
+    "init": _init,
+    "import": _import,
     "schema": _schema,
 }
 

@@ -1,0 +1,274 @@
+"""`init` (compiler/scaffold.py): the scaffolded tree validates cleanly and renders; the user's
+files are never clobbered; .gitignore and .pre-commit-config.yaml only gain what they lack."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import REPO, clean_env
+from ruamel.yaml import YAML
+
+from compiler import scaffold
+from compiler.errors import OperationError
+from compiler.project import validate_root
+
+MakeRepo = Callable[..., Path]
+SCHEMA_LINE = re.compile(r"# yaml-language-server: \$schema=(\S+)\n")
+KIND_OF = {
+    "workspace.yaml": "workspace",
+    "example.yaml": "objects",
+    "production.yaml": "deployment",
+    "development.yaml": "deployment",
+}
+
+
+def compiler(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """The program as `python -m compiler` (the `init` command is wired into the CLI separately)."""
+    command = [sys.executable, "-m", "compiler", *args]
+    return subprocess.run(command, cwd=cwd, env=clean_env(), capture_output=True, text=True, timeout=120, check=False)
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    files = (p for p in sorted(root.rglob("*")) if p.is_file() and ".git" not in p.relative_to(root).parts)
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in files}
+
+
+def safe_load(text: str) -> Any:
+    return YAML(typ="safe").load(text)
+
+
+# --- the scaffolded tree -------------------------------------------------------------------
+
+
+def test_scaffold_validates_with_no_error_and_no_warning(make_repo: MakeRepo) -> None:
+    root = make_repo({})
+    result = scaffold.init(root)
+    assert set(result.created) == {*scaffold.SCAFFOLD, ".gitignore", ".pre-commit-config.yaml"}
+    assert result.updated == result.unchanged == result.replaced == ()
+    assert validate_root(root).diagnostics == ()
+    run = compiler("--root", str(root), "validate", cwd=root)
+    assert (run.returncode, run.stdout, run.stderr) == (0, "", "")
+
+
+def test_scaffold_renders_every_deployment_and_a_preview(make_repo: MakeRepo, tmp_path: Path) -> None:
+    root = make_repo({})
+    scaffold.init(root)
+    out = tmp_path / "out"
+    rendered = compiler("--root", str(root), "render", "--all", "--out", str(out), cwd=root)
+    assert rendered.returncode == 0, rendered.stderr
+    assert rendered.stderr == ""  # no warning either
+    production = safe_load((out / "production" / "airflow_settings.yaml").read_text())
+    [connection] = production["airflow"]["connections"]
+    assert connection["conn_id"] == "example_db"
+    assert connection["conn_host"] == "prod-db.example.com"  # the override
+    assert connection["conn_password"] == "<secret:EXAMPLE_DB_PROD_PASSWORD>"
+    deployment = safe_load((out / "development" / "deployment.yaml").read_text())["deployment"]
+    assert deployment["configuration"]["workspace_name"] == root.name
+    assert deployment["worker_queues"][0]["name"] == "default"
+    preview = compiler("--root", str(root), "render", "--branch", "feature/new-dag", "--out", str(out), cwd=root)
+    assert preview.returncode == 0, preview.stderr
+    assert (out / "dev-feature-new-dag" / "airflow_settings.yaml").is_file()
+
+
+def test_every_yaml_file_names_its_published_schema(make_repo: MakeRepo) -> None:
+    root = make_repo({})
+    scaffold.init(root)
+    for relative in scaffold.SCAFFOLD:
+        if not relative.startswith("environments/"):
+            continue
+        first = SCHEMA_LINE.match((root / relative).read_text())
+        assert first, relative
+        kind = KIND_OF[Path(relative).name]
+        assert (
+            first.group(1)
+            == f"https://raw.githubusercontent.com/astro-gitops/astro-gitops/main/schemas/{kind}.schema.json"
+        )
+        assert (REPO / "schemas" / f"{kind}.schema.json").is_file()  # the URL names a file we publish
+
+
+def test_workspace_name_is_the_folder_name_quoted_as_needed(tmp_path: Path) -> None:
+    root = tmp_path / "data: platform #1"
+    root.mkdir()
+    scaffold.init(root)
+    assert safe_load((root / "environments/workspace.yaml").read_text())["workspace"] == "data: platform #1"
+    assert validate_root(root).diagnostics == ()
+
+
+def test_version_is_pyproject_version() -> None:
+    # tomllib is Python 3.11+; the [project] version line is simple enough to read directly.
+    version = re.search(r'(?m)^version = "([^"]+)"$', (REPO / "pyproject.toml").read_text())
+    assert version
+    assert (version.group(1), f"v{version.group(1)}") == (scaffold.VERSION, scaffold.RELEASE)
+
+
+# --- never clobber ---------------------------------------------------------------------------
+
+
+def test_refuses_to_overwrite_and_writes_nothing(make_repo: MakeRepo) -> None:
+    root = make_repo(
+        {"environments/workspace.yaml": "mine\n", ".github/workflows/astro-gitops.yml": "mine\n", ".gitignore": "x\n"}
+    )
+    before = tree(root)
+    with pytest.raises(OperationError) as raised:
+        scaffold.init(root)
+    message = str(raised.value)
+    assert "environments/workspace.yaml" in message
+    assert ".github/workflows/astro-gitops.yml" in message
+    assert "--force" in message
+    assert tree(root) == before
+
+
+def test_force_replaces_scaffold_files_but_still_only_appends_to_the_users(make_repo: MakeRepo) -> None:
+    root = make_repo({"environments/workspace.yaml": "mine\n", ".gitignore": "node_modules/\n"})
+    result = scaffold.init(root, force=True)
+    assert result.replaced == ("environments/workspace.yaml",)
+    assert "environments/workspace.yaml" in result.created
+    assert result.updated == (".gitignore",)
+    assert (root / ".gitignore").read_text().startswith("node_modules/\n")
+    assert validate_root(root).diagnostics == ()
+
+
+def test_second_run_with_force_changes_nothing_of_the_users(make_repo: MakeRepo) -> None:
+    root = make_repo({})
+    scaffold.init(root)
+    before = tree(root)
+    with pytest.raises(OperationError):
+        scaffold.init(root)
+    result = scaffold.init(root, force=True)
+    assert result.unchanged == (".gitignore", ".pre-commit-config.yaml")
+    assert result.updated == ()
+    assert tree(root) == before
+
+
+def test_notes_an_airflow_settings_file(make_repo: MakeRepo) -> None:
+    root = make_repo({"airflow_settings.yaml": "airflow: {}\n"})
+    result = scaffold.init(root)
+    assert any("astro-gitops import airflow_settings.yaml" in note for note in result.notes)
+
+
+# --- .gitignore ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        (
+            None,
+            "# astro-gitops: rendered output, and local settings that may hold secrets\nbuild/\nairflow_settings.yaml\n",
+        ),
+        (
+            "",
+            "# astro-gitops: rendered output, and local settings that may hold secrets\nbuild/\nairflow_settings.yaml\n",
+        ),
+        (
+            "*.pyc",
+            "*.pyc\n\n# astro-gitops: rendered output, and local settings that may hold secrets\nbuild/\nairflow_settings.yaml\n",
+        ),
+        (
+            "/build\n",
+            "/build\n\n# astro-gitops: rendered output, and local settings that may hold secrets\nairflow_settings.yaml\n",
+        ),
+        ("build/\n  airflow_settings.yaml  \n", None),
+    ],
+)
+def test_gitignore_gains_only_missing_lines(before: str | None, after: str | None) -> None:
+    assert scaffold.with_ignored(before) == after
+
+
+# --- .pre-commit-config.yaml ------------------------------------------------------------------
+
+OUR_ENTRY = {"repo": scaffold.REPOSITORY, "rev": scaffold.RELEASE, "hooks": [{"id": scaffold.HOOK_ID}]}
+BLACK = "https://github.com/psf/black"
+
+LAYOUTS = {
+    "compact": f"repos:\n- repo: {BLACK}\n  rev: 24.1.0\n  hooks:\n  - id: black\n",
+    "wide": f"# mine\nrepos:\n    -   repo: {BLACK}\n        rev: 24.1.0\n        hooks:\n            -   id: black\n",
+    "no final newline": f"repos:\n  - repo: {BLACK}\n    rev: 24.1.0\n    hooks:\n      - id: black",
+    "keys after repos": f"repos:\n  - repo: {BLACK}\n    rev: 24.1.0\n    hooks: [{{id: black}}]\n\n# CI settings\nci:\n  autofix_prs: false\n",
+    "flow": f"repos: [{{repo: {BLACK}, rev: 24.1.0, hooks: [{{id: black}}]}}]\n",
+    "empty list": "default_stages: [pre-commit]\nrepos: []\n",
+}
+
+
+@pytest.mark.parametrize("layout", sorted(LAYOUTS))
+def test_precommit_entry_is_appended_keeping_the_users_layout(layout: str) -> None:
+    before = LAYOUTS[layout]
+    after = scaffold.with_hook(before)
+    assert after is not None
+    old, new = safe_load(before), safe_load(after)
+    assert new["repos"] == [*old["repos"], OUR_ENTRY]
+    assert {k: v for k, v in new.items() if k != "repos"} == {k: v for k, v in old.items() if k != "repos"}
+    if layout not in ("flow", "empty list"):  # text insertion: every original line is still there, in order
+        kept = iter(after.splitlines())
+        assert all(line in kept for line in before.splitlines())
+
+
+@pytest.mark.parametrize(
+    "existing",
+    [
+        f"repos:\n  - repo: {scaffold.REPOSITORY}.git\n    rev: v0.0.1\n    hooks:\n      - id: astro-gitops-render-check\n",
+        "repos:\n  - repo: local\n    hooks:\n      - {id: astro-gitops-validate, name: v, entry: astro-gitops validate, language: system}\n",
+    ],
+)
+def test_precommit_config_that_has_us_is_left_alone(make_repo: MakeRepo, existing: str) -> None:
+    assert scaffold.with_hook(existing) is None
+    root = make_repo({".pre-commit-config.yaml": existing})
+    result = scaffold.init(root)
+    assert ".pre-commit-config.yaml" in result.unchanged
+    assert (root / ".pre-commit-config.yaml").read_text() == existing
+
+
+def test_broken_precommit_config_stops_init_before_writing(make_repo: MakeRepo) -> None:
+    root = make_repo({".pre-commit-config.yaml": "repos: [\n"})
+    before = tree(root)
+    with pytest.raises(OperationError, match=r"\.pre-commit-config\.yaml is not valid YAML.*by hand"):
+        scaffold.init(root)
+    assert tree(root) == before
+
+
+@pytest.mark.parametrize("existing", [None, LAYOUTS["wide"], LAYOUTS["flow"]])
+def test_precommit_config_passes_pre_commit_validate_config(make_repo: MakeRepo, existing: str | None) -> None:
+    root = make_repo({} if existing is None else {".pre-commit-config.yaml": existing})
+    scaffold.init(root)
+    run = subprocess.run(
+        [sys.executable, "-m", "pre_commit", "validate-config", ".pre-commit-config.yaml"],
+        cwd=root, env=clean_env(), capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+# --- the caller workflow ---------------------------------------------------------------------
+
+
+def reusable_workflow() -> Mapping[str, Any]:
+    loaded: Mapping[str, Any] = safe_load((REPO / ".github/workflows/astro-gitops.yml").read_text())
+    return loaded
+
+
+def test_workflow_calls_the_reusable_workflow_with_least_privilege(make_repo: MakeRepo) -> None:
+    root = make_repo({})
+    scaffold.init(root)
+    workflow = safe_load((root / ".github/workflows/astro-gitops.yml").read_text())
+    assert set(workflow["on"]) == {"push", "pull_request"}
+    assert workflow["permissions"] == {"contents": "read"}
+    [job] = workflow["jobs"].values()
+    assert job["uses"] == f"astro-gitops/astro-gitops/.github/workflows/astro-gitops.yml@{scaffold.RELEASE}"
+    called = reusable_workflow()
+    assert set(job.get("with", {})) <= set(called["on"]["workflow_call"]["inputs"])
+    # A called workflow gets at most the caller's permissions.
+    assert called["permissions"].items() <= workflow["permissions"].items()
+
+
+def test_workflow_passes_actionlint(make_repo: MakeRepo) -> None:
+    from test_workflows import run_actionlint
+
+    root = make_repo({})
+    scaffold.init(root)
+    run = run_actionlint(root / ".github/workflows/astro-gitops.yml", cwd=root)
+    assert run.returncode == 0, run.stdout + run.stderr
