@@ -9,7 +9,7 @@ those into `file:line:column` when a diagnostic or `explain` needs one.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Literal
@@ -170,43 +170,50 @@ def build_model(documents: list[Any]) -> Model:
     return Model(workspace=workspace, deployments=deployments, objects=objects)
 
 
+def _entries(data: Mapping[str, Any] | None, prefix: YPath) -> Iterator[tuple[ObjectKind, str, Mapping[str, Any], YPath]]:
+    """(kind, key, body, YAML path) of every entry under connections/variables/pools."""
+    for kind in KINDS:
+        for key, body in ((data or {}).get(SECTION[kind]) or {}).items():
+            yield kind, key, body or {}, (*prefix, SECTION[kind], key)
+
+
+def _content(body: Mapping[str, Any], control: tuple[str, ...]) -> Mapping[str, Any]:
+    """The fields that resolution merges, without the control keys, secrets lifted, frozen."""
+    return freeze(lift_secrets({k: v for k, v in body.items() if k not in control}))  # type: ignore[no-any-return]
+
+
 def _objects(data: Mapping[str, Any], path: str, prefix: YPath, deployment: str | None = None) -> list[ObjectSpec]:
     found = []
-    for kind in KINDS:
-        for key, body in (data.get(SECTION[kind]) or {}).items():
-            links = body.get("links")
-            found.append(
-                ObjectSpec(
-                    kind=kind,
-                    key=key,
-                    path=path,
-                    ypath=(*prefix, SECTION[kind], key),
-                    fields=freeze(lift_secrets({k: v for k, v in body.items() if k not in _CONTROL_KEYS})),
-                    links=tuple(links) if isinstance(links, list) else links,
-                    exclude=tuple(body.get("exclude") or ()),
-                    allow_plaintext=bool(body.get("allow_plaintext", False)),
-                    deployment=deployment,
-                )
+    for kind, key, body, ypath in _entries(data, prefix):
+        links = body.get("links")
+        found.append(
+            ObjectSpec(
+                kind=kind,
+                key=key,
+                path=path,
+                ypath=ypath,
+                fields=_content(body, _CONTROL_KEYS),
+                links=tuple(links) if isinstance(links, list) else links,
+                exclude=tuple(body.get("exclude") or ()),
+                allow_plaintext=bool(body.get("allow_plaintext", False)),
+                deployment=deployment,
             )
+        )
     return found
 
 
 def _overrides(data: Mapping[str, Any] | None, path: str, prefix: YPath) -> tuple[OverrideSpec, ...]:
-    found = []
-    for kind in KINDS:
-        for key, body in ((data or {}).get(SECTION[kind]) or {}).items():
-            body = body or {}
-            found.append(
-                OverrideSpec(
-                    kind=kind,
-                    key=key,
-                    path=path,
-                    ypath=(*prefix, SECTION[kind], key),
-                    fields=freeze(lift_secrets({k: v for k, v in body.items() if k != "allow_plaintext"})),
-                    allow_plaintext=body.get("allow_plaintext"),
-                )
-            )
-    return tuple(found)
+    return tuple(
+        OverrideSpec(
+            kind=kind,
+            key=key,
+            path=path,
+            ypath=ypath,
+            fields=_content(body, ("allow_plaintext",)),
+            allow_plaintext=body.get("allow_plaintext"),
+        )
+        for kind, key, body, ypath in _entries(data, prefix)
+    )
 
 
 def _deployment(document: Any) -> DeploymentSpec:
