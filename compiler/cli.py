@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from .errors import AstroGitopsError, InvalidEnvironments
+from .errors import AstroGitopsError, InvalidEnvironments, OperationError
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_CHANGES, EXIT_INTERNAL = 0, 1, 2, 3, 70
 REPORT_URL = "https://github.com/astro-gitops/astro-gitops/issues"
@@ -22,6 +22,17 @@ def _find_root(start: Path) -> Path:
         if (folder / ".git").exists():
             return folder
     return start
+
+
+def _root(flag: Path | None) -> Path:
+    """--root, else the git top level of the current folder (which may have been deleted)."""
+    if flag is not None and flag.is_absolute():
+        return flag.resolve()
+    try:
+        here = Path.cwd()
+    except OSError as exc:
+        raise OperationError(f"cannot use the current folder ({type(exc).__name__}); pass an absolute --root") from None
+    return (here / flag if flag is not None else _find_root(here)).resolve()
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -78,7 +89,20 @@ def _parser() -> argparse.ArgumentParser:
     importer.add_argument("--force", action="store_true", help="replace files that exist")
 
     schema = commands.add_parser("schema", help="print a JSON Schema")
-    schema.add_argument("name", nargs="?", choices=("workspace", "objects", "deployment"))
+    schema.add_argument(
+        "name",
+        nargs="?",
+        choices=(
+            "workspace",
+            "objects",
+            "deployment",
+            "validate-report",
+            "which-report",
+            "matrix-report",
+            "diff-report",
+        ),
+        help="an input schema (default: all three), or the schema of a JSON output",
+    )
     return parser
 
 
@@ -117,9 +141,17 @@ def _which(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) -> 
 
     found = which(_valid_project(root, "text"), root, args.branch, environ)  # type: ignore[arg-type]
     if args.format == "json":
-        body = {"deployment": found.deployment, "preview": found.is_preview, "from": found.base if found.is_preview else None,
-                "template": found.template, "branch": found.branch, "slug": found.slug}  # fmt: skip
-        sys.stdout.write(json.dumps(body, indent=2) + "\n")
+        from .reports import WhichReport
+
+        report = WhichReport(
+            deployment=found.deployment,
+            preview=found.is_preview,
+            from_=found.base if found.is_preview else None,
+            template=found.template,
+            branch=found.branch,
+            slug=found.slug,
+        )
+        sys.stdout.write(report.text())
     else:
         note = f" (preview of {found.base}, branch {found.branch})" if found.is_preview else f" (branch {found.branch})"
         sys.stdout.write(f"{found.deployment}{note}\n")
@@ -188,6 +220,11 @@ def _import(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) ->
 def _schema(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) -> int:
     from .schema import SCHEMA_FILES, schema
 
+    if args.name and args.name.endswith("-report"):
+        from .reports import REPORTS
+
+        sys.stdout.write(json.dumps(REPORTS[args.name].model_json_schema(by_alias=True), indent=2) + "\n")
+        return EXIT_OK
     names = [args.name] if args.name else sorted(SCHEMA_FILES)
     body = schema(names[0]) if len(names) == 1 else {name: schema(name) for name in names}
     sys.stdout.write(json.dumps(body, indent=2) + "\n")
@@ -225,7 +262,7 @@ def _explain(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) -
 def _matrix(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) -> int:
     from .review import matrix
 
-    sys.stdout.write(json.dumps(matrix(root, args.since, environ), separators=(",", ":")) + "\n")
+    sys.stdout.write(matrix(root, args.since, environ).text(indent=None))
     return EXIT_OK
 
 
@@ -248,9 +285,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = _parser().parse_args(argv)
     except SystemExit as exc:  # argparse: --help (0) or bad usage (2)
         return int(exc.code or 0)
-    root = (args.root or _find_root(Path.cwd())).resolve()
     try:
-        return COMMANDS[args.command](args, root, environ)
+        code = COMMANDS[args.command](args, _root(args.root), environ)
+        sys.stdout.flush()  # a closed pipe shows here, not as an error at interpreter exit
+        return code
     except InvalidEnvironments as exc:
         _print_diagnostics(
             exc.diagnostics,
@@ -265,6 +303,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (`| head`): not a bug. Keep Python from failing again at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_INVALID
     except Exception as exc:
         # Only the exception's type: its message could quote a secret value.
         sys.stderr.write(f"astro-gitops: internal error ({type(exc).__name__}); please report it at {REPORT_URL}\n")

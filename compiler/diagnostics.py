@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -67,21 +66,20 @@ def report_text(diagnostics: Sequence[Diagnostic]) -> str:
 
 
 def report_json(diagnostics: Sequence[Diagnostic]) -> str:
-    body = {
-        "ok": not has_errors(diagnostics),
-        "diagnostics": [
-            {
-                "path": d.location.path,
-                "line": d.location.line,
-                "column": d.location.column,
-                "severity": d.severity,
-                "code": d.code,
-                "message": d.message,
-            }
-            for d in diagnostics
-        ],
-    }
-    return json.dumps(body, indent=2) + "\n"
+    from .reports import DiagnosticEntry, ValidateReport
+
+    entries = [
+        DiagnosticEntry(
+            path=d.location.path,
+            line=d.location.line,
+            column=d.location.column,
+            severity=d.severity,
+            code=d.code,
+            message=d.message,
+        )
+        for d in diagnostics
+    ]
+    return ValidateReport(ok=not has_errors(diagnostics), diagnostics=entries).text()
 
 
 def _github_escape(text: str, *, property_value: bool = False) -> str:

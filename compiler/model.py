@@ -1,7 +1,9 @@
 """The typed, frozen model of environments/.
 
-pydantic is the edge: schema-checked documents are parsed into frozen models here, and
-every later stage reads only these values. Secret references become `Secret` values, so
+The JSON Schemas are the edge of environments/ (they are the published contract and give
+every error a position); documents that pass them are turned into the frozen dataclasses
+here, and every later stage reads only these values. (pydantic was the first edge here;
+it re-checked what the schemas had just checked and cost ~50 ms of every cold start.) Secret references become `Secret` values, so
 no stage can mistake a reference for a literal. Source positions are not copied into
 the model: each object remembers its file and YAML path, and `Document.locate` turns
 those into `file:line:column` when a diagnostic or `explain` needs one.
@@ -10,11 +12,9 @@ those into `file:line:column` when a diagnostic or `explain` needs one.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Field
 
 from .load import YPath
 
@@ -62,11 +62,11 @@ def thaw(value: Any) -> Any:
     return value
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True, populate_by_name=True)
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 
-class ObjectSpec(_Frozen):
+@dataclass(frozen=True)
+class ObjectSpec:
     """A connection, variable or pool as written (workspace or Deployment scope)."""
 
     kind: ObjectKind
@@ -90,7 +90,8 @@ class ObjectSpec(_Frozen):
         return bool(self.links) and deployment in (self.links or ())
 
 
-class OverrideSpec(_Frozen):
+@dataclass(frozen=True)
+class OverrideSpec:
     """Field overrides of one linked object, in a Deployment file or a preview rule."""
 
     kind: ObjectKind
@@ -101,13 +102,15 @@ class OverrideSpec(_Frozen):
     allow_plaintext: bool | None = None
 
 
-class PreviewSpec(_Frozen):
-    from_: str = Field(alias="from")
+@dataclass(frozen=True)
+class PreviewSpec:
+    from_: str  # `from` in the file
     name: str
     overrides: tuple[OverrideSpec, ...] = ()
 
 
-class BranchRule(_Frozen):
+@dataclass(frozen=True)
+class BranchRule:
     index: int
     path: str
     ypath: YPath
@@ -122,27 +125,30 @@ class BranchRule(_Frozen):
         return f"{how} '{self.pattern}' -> {target}"
 
 
-class DeploymentSpec(_Frozen):
+@dataclass(frozen=True)
+class DeploymentSpec:
     name: str
     path: str
     description: str | None = None
-    astro: Mapping[str, Any] = MappingProxyType({})
+    astro: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
     worker_queues: tuple[Mapping[str, Any], ...] = ()
-    environment_variables: Mapping[str, Any] = MappingProxyType({})
+    environment_variables: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
     alert_emails: tuple[str, ...] = ()
     hibernation_schedules: tuple[Mapping[str, Any], ...] = ()
     overrides: tuple[OverrideSpec, ...] = ()
     objects: tuple[ObjectSpec, ...] = ()
 
 
-class WorkspaceSpec(_Frozen):
+@dataclass(frozen=True)
+class WorkspaceSpec:
     path: str
     name: str
     rules: tuple[BranchRule, ...]
     conn_extra: Literal["json", "mapping"] = "json"
 
 
-class Model(_Frozen):
+@dataclass(frozen=True)
+class Model:
     """Everything environments/ says, typed and frozen."""
 
     workspace: WorkspaceSpec | None
@@ -170,7 +176,9 @@ def build_model(documents: list[Any]) -> Model:
     return Model(workspace=workspace, deployments=deployments, objects=objects)
 
 
-def _entries(data: Mapping[str, Any] | None, prefix: YPath) -> Iterator[tuple[ObjectKind, str, Mapping[str, Any], YPath]]:
+def _entries(
+    data: Mapping[str, Any] | None, prefix: YPath
+) -> Iterator[tuple[ObjectKind, str, Mapping[str, Any], YPath]]:
     """(kind, key, body, YAML path) of every entry under connections/variables/pools."""
     for kind in KINDS:
         for key, body in ((data or {}).get(SECTION[kind]) or {}).items():
@@ -251,7 +259,7 @@ def _workspace(document: Any) -> WorkspaceSpec:
                 preview=None
                 if preview is None
                 else PreviewSpec(
-                    **{"from": preview["from"]},
+                    from_=preview["from"],
                     name=preview["name"],
                     overrides=_overrides(preview.get("overrides"), document.path, (*ypath, "preview", "overrides")),
                 ),

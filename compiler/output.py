@@ -139,13 +139,19 @@ def drift(out: Path, files: Mapping[str, str], label: str, secret: SecretLines |
     """A unified diff of what `render` would change under `out` (empty: no drift).
 
     Lines that hold a secret value, in the new text or (per the manifest) in the file on
-    disk, show only their key: a diff is printed, and secret values never are.
+    disk, show only their key: a diff is printed, and secret values never are. A file on
+    disk that the manifest does not list (it went missing, or someone else wrote the file)
+    may hold a secret on any line: of it, only lines the new text also has are shown.
     """
-    old_secret = read_manifest(out).secret_lines
+    manifest = read_manifest(out)
     parts = []
     for relative, current in sorted(changes(out, files).items()):
-        old = _masked(lines(current or ""), old_secret.get(relative, ()))
         new = _masked(lines(files[relative]), (secret or {}).get(relative, ()))
+        if relative in manifest.files:
+            old = _masked(lines(current or ""), manifest.secret_lines.get(relative, ()))
+        else:
+            shown = set(new)
+            old = [line if line in shown else _mask_line(line) for line in lines(current or "")]
         before = f"{label}/{relative}" if current is not None else "/dev/null"
         hunks = list(difflib.unified_diff(old, new, before, f"{label}/{relative}"))
         parts.extend(hunks or [f"{label}/{relative}: secret values differ (not shown)\n"])

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 from .review import Action, DeploymentPlan, FieldChange, ObjectChange, Plan
 
 MARKDOWN_LIMIT = 65_000  # a PR comment holds 65,536 characters
@@ -130,24 +127,26 @@ def _cut_note(left_out: list[str]) -> str:
 
 
 def as_json(plan: Plan) -> str:
-    def fields(changes: tuple[FieldChange, ...]) -> list[dict[str, Any]]:
-        return [{"path": f.path, "old": f.old, "new": f.new} for f in changes]
+    from .reports import Counts, DeploymentPlanEntry, DiffReport, FieldChangeEntry, ObjectChangeEntry
 
-    body = {
-        "base": plan.base,
-        "head": plan.head,
-        "changes": plan.has_changes,
-        "deployments": [
-            {
-                "name": d.name,
-                "action": d.action,
-                "counts": {a: d.count(a) for a in _ACTIONS},
-                "objects": [
-                    {"kind": o.kind, "key": o.key, "action": o.action, "fields": fields(o.fields)} for o in d.objects
+    def fields(changes: tuple[FieldChange, ...]) -> list[FieldChangeEntry]:
+        return [FieldChangeEntry(path=f.path, old=f.old, new=f.new) for f in changes]
+
+    return DiffReport(
+        base=plan.base,
+        head=plan.head,
+        changes=plan.has_changes,
+        deployments=[
+            DeploymentPlanEntry(
+                name=d.name,
+                action=d.action,
+                counts=Counts(**{a: d.count(a) for a in _ACTIONS}),
+                objects=[
+                    ObjectChangeEntry(kind=o.kind, key=o.key, action=o.action, fields=fields(o.fields))
+                    for o in d.objects
                 ],
-                "deployment_file": fields(d.settings),
-            }
+                deployment_file=fields(d.settings),
+            )
             for d in plan.deployments
         ],
-    }
-    return json.dumps(body, indent=2, ensure_ascii=False) + "\n"
+    ).text()

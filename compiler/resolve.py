@@ -8,6 +8,7 @@ Resolution builds new values; it never mutates the model.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -281,14 +282,13 @@ def _render_spec(base: DeploymentSpec, name: str, ctx: Context, problems: list[D
                 problems.extend(exc.diagnostics)
         return value
 
-    return base.model_copy(
-        update={
-            "name": name,
-            "description": render(base.description, ("description",)),
-            "astro": freeze(render(base.astro, ("astro",))),
-            "environment_variables": freeze(render(base.environment_variables, ("environment_variables",))),
-            "worker_queues": freeze(render(base.worker_queues, ("worker_queues",))),
-            "alert_emails": freeze(render(base.alert_emails, ("alert_emails",))),
-            "hibernation_schedules": freeze(render(base.hibernation_schedules, ("hibernation_schedules",))),
-        }
+    return dataclasses.replace(
+        base,
+        name=name,
+        description=render(base.description, ("description",)),
+        astro=freeze(render(base.astro, ("astro",))),
+        environment_variables=freeze(render(base.environment_variables, ("environment_variables",))),
+        worker_queues=freeze(render(base.worker_queues, ("worker_queues",))),
+        alert_emails=freeze(render(base.alert_emails, ("alert_emails",))),
+        hibernation_schedules=freeze(render(base.hibernation_schedules, ("hibernation_schedules",))),
     )

@@ -6,7 +6,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from . import build, load, project
 from .diagnostics import Diagnostic, did_you_mean
@@ -15,6 +15,9 @@ from .model import KINDS, ObjectKind, Secret, thaw
 from .resolve import Origin, ResolvedDeployment, flatten
 from .rules import looks_secret
 from .secrets import SecretValues
+
+if TYPE_CHECKING:
+    from .reports import MatrixReport
 
 Action = Literal["added", "removed", "changed"]
 SENSITIVE = "(sensitive value)"
@@ -204,7 +207,7 @@ def _rendered(found: project.Project, deps: Mapping[str, ResolvedDeployment]) ->
     }
 
 
-def matrix(root: Path, since: str | None, environ: Mapping[str, str]) -> dict[str, list[dict[str, Any]]]:
+def matrix(root: Path, since: str | None, environ: Mapping[str, str]) -> MatrixReport:
     """`{"include": [...]}` for a GitHub Actions matrix: every Deployment, or those changed since a ref."""
     current = side(root, None)
     deps = resolved_all(current)
@@ -219,11 +222,13 @@ def matrix(root: Path, since: str | None, environ: Mapping[str, str]) -> dict[st
         old = _rendered(before_project, before) if before_project is not None else {}
         new = _rendered(current, deps)
         deps = {n: d for n, d in deps.items() if old.get(n) != new[n]}
+    from .reports import MatrixEntry, MatrixReport
+
     include = [
-        {"deployment": d.name, "preview": d.is_preview, "from": d.base, "branch": d.branch if d.is_preview else None}
+        MatrixEntry(deployment=d.name, preview=d.is_preview, from_=d.base, branch=d.branch if d.is_preview else None)
         for d in sorted(deps.values(), key=lambda d: d.name)
     ]
-    return {"include": include}
+    return MatrixReport(include=include)
 
 
 def _current_preview(found: project.Project, root: Path, environ: Mapping[str, str]) -> ResolvedDeployment | None:

@@ -87,11 +87,16 @@ def read_dotenv(path: Path) -> dict[str, str]:
     return values
 
 
+_ESCAPE = re.compile(r'\\([n"\\])')
+_ESCAPED = {"n": "\n", '"': '"', "\\": "\\"}
+
+
 def _unquote(raw: str) -> str:
     if len(raw) >= 2 and raw[0] == raw[-1] == "'":
         return raw[1:-1]
     if len(raw) >= 2 and raw[0] == raw[-1] == '"':
-        return raw[1:-1].replace("\\n", "\n").replace('\\"', '"').replace("\\\\", "\\")
+        # One pass, left to right: `\\n` is a backslash and an n, not a backslash and a newline.
+        return _ESCAPE.sub(lambda m: _ESCAPED[m.group(1)], raw[1:-1])
     return raw.split(" #", 1)[0].rstrip()
 
 

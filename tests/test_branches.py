@@ -58,7 +58,7 @@ def rule(
         pattern=pattern,
         is_regex=regex,
         deployment=deployment,
-        preview=PreviewSpec(**{"from": preview}, name="p-{{ branch.slug }}") if preview else None,
+        preview=PreviewSpec(from_=preview, name="p-{{ branch.slug }}") if preview else None,
     )
 
 

@@ -472,11 +472,11 @@ def test_explain_never_shows_a_literal_password(example_repo: Path) -> None:
 
 
 def matrix_names(root: Path, since: str | None = None, environ: Mapping[str, str] | None = None) -> list[str]:
-    return [row["deployment"] for row in review.matrix(root, since, environ or {})["include"]]
+    return [row["deployment"] for row in review.matrix(root, since, environ or {}).model_dump(by_alias=True)["include"]]
 
 
 def test_matrix_lists_every_deployment(example_repo: Path) -> None:
-    assert review.matrix(example_repo, None, {}) == {
+    assert review.matrix(example_repo, None, {}).model_dump(by_alias=True) == {
         "include": [
             {"deployment": name, "preview": False, "from": name, "branch": None}
             for name in ("development", "production", "sandbox")
@@ -500,15 +500,15 @@ def test_matrix_since_a_links_all_change_is_every_linked_deployment(example_repo
 
 def test_matrix_since_without_a_rendered_change_is_empty(example_repo: Path) -> None:
     commit_files(example_repo, {"dags/example.py": "print('hi')\n"})
-    assert review.matrix(example_repo, "HEAD~1", {}) == {"include": []}
+    assert review.matrix(example_repo, "HEAD~1", {}).model_dump(by_alias=True) == {"include": []}
     # A description that no output renders is no change to deploy either.
     edit_file(example_repo, VARIABLES, "description: Landing bucket", "description: The landing bucket")
-    assert review.matrix(example_repo, "HEAD", {}) == {"include": []}
+    assert review.matrix(example_repo, "HEAD", {}).model_dump(by_alias=True) == {"include": []}
 
 
 def test_matrix_adds_the_preview_of_the_checked_out_branch(example_repo: Path) -> None:
     git(example_repo, "checkout", "-q", "-b", "feature/x")
-    rows = review.matrix(example_repo, None, {})["include"]
+    rows = review.matrix(example_repo, None, {}).model_dump(by_alias=True)["include"]
     assert {"deployment": "dev-feature-x", "preview": True, "from": "development", "branch": "feature/x"} in rows
     assert [r["deployment"] for r in rows] == ["dev-feature-x", "development", "production", "sandbox"]
     # CI names the branch through the environment, not the checkout.
