@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
@@ -43,7 +44,16 @@ class Document:
     path: str
     kind: Kind
     data: Any
-    tree: Any = field(repr=False, compare=False)
+    text: str = field(default="", repr=False, compare=False)
+
+    @cached_property
+    def tree(self) -> Any:
+        """The round-trip tree with positions, parsed only when a position is asked for.
+
+        (cached_property stores into __dict__ directly, which a frozen dataclass allows.)
+        """
+        parsed = _parse_yaml(self.path, self.text) if self.text else None
+        return {} if parsed is None or isinstance(parsed, Diagnostic) else parsed
 
     def locate(self, ypath: YPath, *, at: Literal["key", "value"] = "value") -> Location:
         return locate(self, ypath, at=at)
@@ -147,6 +157,10 @@ def parse_document(path: str, data: bytes) -> tuple[Document | None, list[Diagno
     deep = _flow_depth_problem(path, text)
     if deep is not None:
         return None, [deep]
+    fast = _fast_document(path, text)
+    if fast is not None:
+        return fast, []
+    # The careful route: the round-trip parser, whose errors and positions are the ones we report.
     tree_or_problem = _parse_yaml(path, text)
     if isinstance(tree_or_problem, Diagnostic):
         return None, [tree_or_problem]
@@ -156,12 +170,43 @@ def parse_document(path: str, data: bytes) -> tuple[Document | None, list[Diagno
         if kind != "objects":
             # Not checked further: its schema would only repeat that every key is missing.
             return None, [error(Location(path), "empty-file", "file is empty")]
-        return Document(path, kind, {}, {}), [warning(Location(path), "empty-file", "file is empty")]
+        return Document(path, kind, {}), [warning(Location(path), "empty-file", "file is empty")]
     converter = _Plain(path)
     plain = converter.convert(tree, (), tree, 0)
     if converter.problems:
         return None, converter.problems
-    return Document(path, kind, plain, tree), []
+    return Document(path, kind, plain, text), []
+
+
+def _fast_document(path: str, text: str) -> Document | None:
+    """The document through the fast safe loader (libyaml when ruamel.yaml.clib is there).
+
+    The round-trip parser is about six times slower and is only needed for positions, so
+    a file that loads cleanly here keeps its text and is re-parsed with positions only if
+    a diagnostic or `explain` asks. Anything unusual (a syntax error, a duplicate key, a
+    tag, a limit) returns None and takes the careful route, so every diagnostic comes
+    from one parser.
+    """
+    from ruamel.yaml.error import YAMLError
+
+    if "<<" in text:
+        return None  # merge keys: the two loaders order merged keys differently
+    try:
+        data = _fast_loader().load(text)
+    except (YAMLError, RecursionError, ValueError, TypeError):
+        return None
+    if data is None:
+        return None
+    converter = _Plain(path)
+    plain = converter.convert(data, (), None, 0)
+    return None if converter.problems else Document(path, kind_of(path), plain, text)
+
+
+@lru_cache(maxsize=1)
+def _fast_loader() -> Any:
+    from ruamel.yaml import YAML
+
+    return YAML(typ="safe")
 
 
 def _decode(path: str, data: bytes) -> str | Diagnostic:

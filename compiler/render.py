@@ -19,7 +19,7 @@ from functools import lru_cache
 from typing import Any
 
 from . import templating, yamltext
-from .model import Model, ObjectSpec, Secret
+from .model import MAPPINGS, Model, ObjectSpec, Secret
 from .resolve import ResolvedDeployment, ResolvedObject, flatten
 from .secrets import SecretValues
 
@@ -80,7 +80,7 @@ def variable_text(value: Any) -> str:
 
 def canonical(value: Any) -> Any:
     """Mappings with sorted keys, at every depth: the order keys were written in means nothing."""
-    if isinstance(value, Mapping):
+    if isinstance(value, MAPPINGS):
         return {k: canonical(value[k]) for k in sorted(value)}
     if isinstance(value, (list, tuple)):
         return [canonical(v) for v in value]
@@ -164,7 +164,12 @@ def environment_objects(
 ) -> str:
     """The workspace view: one create request per workspace object, Deployment-scoped ones too."""
     by_name = {d.name: d for d in resolved}
-    requests = [_workspace_request(o, model, workspace, secrets, by_name) for o in model.objects if o.kind != "pool"]
+    explicit = _explicit_overrides(model)
+    requests = [
+        _workspace_request(o, explicit.get((o.kind, o.key), {}), workspace, secrets, by_name)
+        for o in model.objects
+        if o.kind != "pool"
+    ]
     requests += [
         _scoped_request(o, d.name, secrets)
         for d in resolved
@@ -187,7 +192,11 @@ def _payload(kind: str, fields: Mapping[str, Any], secrets: SecretValues) -> dic
 
 
 def _workspace_request(
-    obj: ObjectSpec, model: Model, workspace: str, secrets: SecretValues, resolved: Mapping[str, ResolvedDeployment]
+    obj: ObjectSpec,
+    explicit: Mapping[str, Mapping[str, Any]],
+    workspace: str,
+    secrets: SecretValues,
+    resolved: Mapping[str, ResolvedDeployment],
 ) -> dict[str, Any]:
     base_fields = _base_fields(obj, workspace)
     request: dict[str, Any] = {
@@ -196,7 +205,7 @@ def _workspace_request(
         "scope": "WORKSPACE",
         "scopeEntityId": workspace,
         "autoLinkDeployments": obj.links == "all",
-        "links": _links(obj, base_fields, model, secrets, resolved),
+        "links": _links(obj, base_fields, explicit, secrets, resolved),
         "excludeLinks": [{"scope": "DEPLOYMENT", "scopeEntityId": name} for name in sorted(obj.exclude)],
     }
     if "description" in base_fields:
@@ -214,7 +223,7 @@ def _base_fields(obj: ObjectSpec, workspace: str) -> dict[str, Any]:
     variables = {"workspace": workspace}
 
     def render(value: Any) -> Any:
-        if isinstance(value, Mapping):
+        if isinstance(value, MAPPINGS):
             return {k: render(v) for k, v in value.items()}
         if isinstance(value, (list, tuple)):
             return [render(v) for v in value]
@@ -231,13 +240,12 @@ def _base_fields(obj: ObjectSpec, workspace: str) -> dict[str, Any]:
 def _links(
     obj: ObjectSpec,
     base: Mapping[str, Any],
-    model: Model,
+    explicit: Mapping[str, Mapping[str, Any]],
     secrets: SecretValues,
     resolved: Mapping[str, ResolvedDeployment],
 ) -> list[dict[str, Any]]:
     """One link per listed Deployment and per linked Deployment whose values differ from the base."""
     listed = set(obj.links) if isinstance(obj.links, tuple) else set()
-    explicit = _explicit_overrides(obj, model)
     links = []
     for name in sorted(n for n in listed | set(explicit) | set(resolved) if obj.linked_to(n)):
         found = resolved[name].find(obj.kind, obj.key) if name in resolved else None
@@ -259,14 +267,16 @@ def _links(
 _LINK_FIELDS = {"connection": CONNECTION_FIELDS, "variable": ("value",)}
 
 
-def _explicit_overrides(obj: ObjectSpec, model: Model) -> dict[str, Mapping[str, Any]]:
-    """The override each Deployment file writes for this object, by Deployment name."""
-    return {
-        d.name: o.fields
-        for d in model.deployments
-        for o in d.overrides
-        if (o.kind, o.key) == (obj.kind, obj.key) and obj.linked_to(d.name)
-    }
+def _explicit_overrides(model: Model) -> dict[tuple[str, str], dict[str, Mapping[str, Any]]]:
+    """The override each Deployment file writes, by object and then Deployment name (one pass)."""
+    objects = {(o.kind, o.key): o for o in model.objects}
+    found: dict[tuple[str, str], dict[str, Mapping[str, Any]]] = {}
+    for d in model.deployments:
+        for o in d.overrides:
+            obj = objects.get((o.kind, o.key))
+            if obj is not None and obj.linked_to(d.name):
+                found.setdefault((o.kind, o.key), {})[d.name] = o.fields
+    return found
 
 
 def _override_payload(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from types import MappingProxyType
 from typing import Any, Literal
 
@@ -18,7 +19,7 @@ from . import templating
 from .branches import Target
 from .diagnostics import Diagnostic, Location
 from .load import YPath
-from .model import DeploymentSpec, Model, ObjectKind, ObjectSpec, OverrideSpec, freeze, thaw
+from .model import MAPPINGS, DeploymentSpec, Model, ObjectKind, ObjectSpec, OverrideSpec, freeze, thaw
 
 Layer = Literal["object", "override", "preview", "deployment"]
 FieldPath = tuple[str, ...]
@@ -67,7 +68,12 @@ class ResolvedDeployment:
         return [o for o in self.objects if o.kind == kind]
 
     def find(self, kind: ObjectKind, key: str) -> ResolvedObject | None:
-        return next((o for o in self.objects if o.kind == kind and o.key == key), None)
+        return self._by_key.get((kind, key))
+
+    @cached_property
+    def _by_key(self) -> dict[tuple[str, str], ResolvedObject]:
+        # `find` runs once per object and Deployment in the workspace view: keep it O(1).
+        return {(o.kind, o.key): o for o in self.objects}
 
 
 class ResolveProblem(Exception):
@@ -84,7 +90,7 @@ def flatten(value: Any, prefix: FieldPath = ()) -> Iterator[tuple[FieldPath, Any
 
     An empty mapping at the top has no leaves: it is an override of nothing, not a value.
     """
-    if isinstance(value, Mapping) and (value or not prefix):
+    if isinstance(value, MAPPINGS) and (value or not prefix):
         for key, child in value.items():
             yield from flatten(child, (*prefix, key))
     else:
@@ -182,11 +188,14 @@ def _resolve(
 ) -> ResolvedDeployment:
     problems: list[Diagnostic] = []
     objects: list[ResolvedObject] = []
+    # Overrides indexed once per Deployment, so resolution is linear in objects x Deployments.
+    layers_of: dict[tuple[str, str], list[tuple[OverrideSpec, str]]] = {}
+    for layer, overrides in (("override", base.overrides), ("preview", preview)):
+        for override in overrides:
+            layers_of.setdefault((override.kind, override.key), []).append((override, layer))
     for obj in model.objects:
         if obj.linked_to(base.name):
-            layers = [(o, "override") for o in base.overrides if (o.kind, o.key) == (obj.kind, obj.key)]
-            layers += [(o, "preview") for o in preview if (o.kind, o.key) == (obj.kind, obj.key)]
-            objects.append(_object(obj, "object", layers, ctx, name, problems))
+            objects.append(_object(obj, "object", layers_of.get((obj.kind, obj.key), []), ctx, name, problems))
     objects.extend(_object(obj, "deployment", [], ctx, name, problems) for obj in base.objects)
     spec = _render_spec(base, name, ctx, problems)
     if problems:
@@ -254,7 +263,7 @@ def _render_value(value: Any, render_text: Callable[[str], str]) -> Any:
         return render_text(value) if templating.has_template(value) else value
     if isinstance(value, tuple):
         return tuple(_render_value(v, render_text) for v in value)
-    if isinstance(value, Mapping):
+    if isinstance(value, MAPPINGS):
         return MappingProxyType({k: _render_value(v, render_text) for k, v in value.items()})
     return value
 
@@ -271,7 +280,7 @@ def _render_text(text: str, ctx: Context, deployment: str, origin: Origin) -> st
 
 def _render_spec(base: DeploymentSpec, name: str, ctx: Context, problems: list[Diagnostic]) -> DeploymentSpec:
     def render(value: Any, ypath: YPath) -> Any:
-        if isinstance(value, Mapping):
+        if isinstance(value, MAPPINGS):
             return {k: render(v, (*ypath, k)) for k, v in value.items()}
         if isinstance(value, tuple):
             return [render(v, (*ypath, i)) for i, v in enumerate(value)]

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import OperationError, UsageError
-from .model import Secret
+from .model import MAPPINGS, Secret
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ class SecretValues:
         """The value with every `Secret` inside replaced by its value or placeholder."""
         if isinstance(value, Secret):
             return self.value(value)
-        if isinstance(value, Mapping):
+        if isinstance(value, MAPPINGS):
             return {k: self.reveal(v) for k, v in value.items()}
         if isinstance(value, (list, tuple)):
             return [self.reveal(v) for v in value]
@@ -104,7 +104,7 @@ def referenced(value: Any) -> Iterator[Secret]:
     """Every secret reference inside a value."""
     if isinstance(value, Secret):
         yield value
-    elif isinstance(value, Mapping):
+    elif isinstance(value, MAPPINGS):
         for child in value.values():
             yield from referenced(child)
     elif isinstance(value, (list, tuple)):

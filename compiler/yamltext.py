@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
 from typing import Any
+
+from .model import MAPPINGS
 
 _PLAIN = re.compile(r"[A-Za-z_/][A-Za-z0-9_./@+-]*(?: [A-Za-z0-9_./@+()-]+)*")
 # What JSON leaves raw but YAML must not see raw: DEL and C1 controls (outside YAML's
@@ -40,11 +41,11 @@ def scalar(value: Any) -> str:
 def block(value: Any, indent: int = 0) -> str:
     """A value as YAML after `key:` (a scalar on the same line, collections below it)."""
     pad = " " * indent
-    if isinstance(value, Mapping) and value:
+    if isinstance(value, MAPPINGS) and value:
         return "".join(f"\n{pad}{scalar(k)}:{_after(v, indent + 2)}" for k, v in value.items())
     if isinstance(value, (list, tuple)) and value:
         return "".join(f"\n{pad}-{_item(v, indent + 2)}" for v in value)
-    if isinstance(value, Mapping):
+    if isinstance(value, MAPPINGS):
         return " {}"
     if isinstance(value, (list, tuple)):
         return " []"
@@ -56,7 +57,7 @@ def _after(value: Any, indent: int) -> str:
 
 
 def _item(value: Any, indent: int) -> str:
-    if isinstance(value, Mapping) and value:
+    if isinstance(value, MAPPINGS) and value:
         text = block(value, indent)
         return " " + text.lstrip("\n").lstrip(" ")
     return block(value, indent)

@@ -101,7 +101,7 @@ DEPLOYMENT = "name: local\nastro: {executor: CELERY}\nworker_queues: [{name: def
 
 
 def safe_load(text: str) -> Any:
-    return YAML(typ="safe").load(text)
+    return YAML(typ="safe", pure=True).load(text)
 
 
 def imported(text: str = SETTINGS, **options: Any) -> ImportResult:

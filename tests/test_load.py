@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -361,3 +362,37 @@ def test_iter_strings() -> None:
     found = list(load.iter_strings({"a": ["x", {"b": "y"}], "c": 1, "d": None}))
 
     assert found == [(("a", 0), "x"), (("a", 1, "b"), "y")]
+
+
+# --- the fast loader agrees with the careful one -------------------------------------------
+
+_CORPUS = sorted(
+    p
+    for base in (Path(__file__).resolve().parent / "cases", Path(__file__).resolve().parent.parent / "environments")
+    for p in base.rglob("*.y*ml")
+    if p.is_file() and not p.is_symlink() and p.stat().st_size < 100_000
+)
+
+
+@pytest.mark.parametrize("path", _CORPUS, ids=lambda p: str(p.relative_to(p.parents[3])))
+def test_fast_and_careful_routes_read_the_same_data(path: Path) -> None:
+    from compiler.load import _fast_document, _parse_yaml, _Plain
+
+    text = path.read_bytes().decode("utf-8", errors="replace").removeprefix("\ufeff")
+    fast = _fast_document("environments/x.yaml", text)
+    if fast is None:
+        return  # the careful route alone decides this file
+    tree = _parse_yaml("environments/x.yaml", text)
+    careful = _Plain("environments/x.yaml").convert(tree, (), tree, 0)
+    assert fast.data == careful
+    assert list(_walk_keys(fast.data)) == list(_walk_keys(careful))  # the same key order too
+
+
+def _walk_keys(value: object) -> Iterator[str]:
+    if isinstance(value, dict):
+        for key, child in value.items():
+            yield key
+            yield from _walk_keys(child)
+    elif isinstance(value, list):
+        for child in value:
+            yield from _walk_keys(child)

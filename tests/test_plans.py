@@ -142,7 +142,7 @@ def test_markdown_cut_note_stays_short_with_many_deployments() -> None:
 
 def readme_diff_json() -> Any:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
-    section = readme[readme.index("### `diff` json shape") :]
+    section = readme[readme.index("### JSON outputs") :]
     block = re.search(r"```json\n(.*?)```", section, flags=re.DOTALL)
     assert block, "README documents the diff json shape in a ```json block"
     return json.loads(block.group(1))

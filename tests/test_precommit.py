@@ -108,7 +108,7 @@ def test_manifest_and_config_are_valid() -> None:
 
 
 def test_manifest_hooks_take_the_whole_tree() -> None:
-    hooks = {h["id"]: h for h in YAML(typ="safe").load((REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))}
+    hooks = {h["id"]: h for h in YAML(typ="safe", pure=True).load((REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))}
     assert hooks[VALIDATE]["entry"] == "astro-gitops validate"
     assert hooks[RENDER_CHECK]["entry"] == "astro-gitops render --all --check"
     for hook in hooks.values():
@@ -118,7 +118,7 @@ def test_manifest_hooks_take_the_whole_tree() -> None:
 
 def test_our_config_works_offline() -> None:
     """Our own hooks clone nothing: only `local` and pre-commit's built-in `meta`."""
-    config = YAML(typ="safe").load((REPO / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
+    config = YAML(typ="safe", pure=True).load((REPO / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
     assert {repo["repo"] for repo in config["repos"]} <= {"local", "meta"}
     local = [hook for repo in config["repos"] if repo["repo"] == "local" for hook in repo["hooks"]]
     assert {hook["language"] for hook in local} == {"system"}

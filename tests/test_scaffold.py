@@ -40,7 +40,7 @@ def tree(root: Path) -> dict[str, bytes]:
 
 
 def safe_load(text: str) -> Any:
-    return YAML(typ="safe").load(text)
+    return YAML(typ="safe", pure=True).load(text)
 
 
 # --- the scaffolded tree -------------------------------------------------------------------

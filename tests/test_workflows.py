@@ -32,7 +32,7 @@ BIN = Path(sys.executable).parent
 
 
 def load(path: Path) -> dict[str, Any]:
-    loaded: dict[str, Any] = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
+    loaded: dict[str, Any] = YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8"))
     return loaded
 
 
