@@ -120,6 +120,8 @@ def _missing(sources: Sequence[load.SourceFile]) -> list[Diagnostic]:
                 where, "no-environments", "no YAML files under environments/ (run 'astro-gitops init' to scaffold them)"
             )
         ]
+    if any(s.problem is not None and s.problem.code == "too-many-files" for s in sources):
+        return []  # nothing was read: whether workspace.yaml is there is not known
     if all(s.path != load.WORKSPACE_FILE for s in sources):
         return [error(Location(load.WORKSPACE_FILE), "missing-workspace", "environments/workspace.yaml is required")]
     return []

@@ -49,7 +49,12 @@ class ResolvedObject:
     removed: Mapping[FieldPath, Origin] = field(default_factory=lambda: MappingProxyType({}))
 
     def fields(self) -> dict[str, Any]:
-        """The nested, plain value of every field (secrets stay `Secret`)."""
+        """The nested, plain value of every field (secrets stay `Secret`). Read it; never change it:
+        it is built once and shared, like the object, by every Deployment that resolves the same."""
+        return self._fields
+
+    @cached_property
+    def _fields(self) -> dict[str, Any]:
         return unflatten({path: s.value for path, s in self.leaves.items()})
 
 
@@ -152,6 +157,9 @@ class Context:
     slug: str
     workspace: str
     locate: Locator = _no_position
+    # Resolved objects that no override or template of a Deployment changes are the same
+    # for every Deployment: `render --all` resolves each once (keyed by the model object).
+    shared: dict[int, ResolvedObject] = field(default_factory=dict, compare=False)
 
 
 def resolve(model: Model, target: Target, workspace: str, locate: Locator = _no_position) -> ResolvedDeployment:
@@ -173,14 +181,23 @@ def resolve(model: Model, target: Target, workspace: str, locate: Locator = _no_
 
 
 def resolve_deployment(
-    model: Model, name: str, branch: str, workspace: str, locate: Locator = _no_position
+    model: Model,
+    name: str,
+    branch: str,
+    workspace: str,
+    locate: Locator = _no_position,
+    shared: dict[int, ResolvedObject] | None = None,
 ) -> ResolvedDeployment:
-    """A Deployment by name, for `render --deployment` and `--all` (no preview layers)."""
+    """A Deployment by name, for `render --deployment` and `--all` (no preview layers).
+
+    Pass the same `shared` dict when resolving several Deployments of one model.
+    """
     from .branches import slug
 
     base = model.deployment(name)
     assert base is not None
-    return _resolve(model, base, name, Context(branch, slug(branch), workspace, locate), (), is_preview=False)
+    ctx = Context(branch, slug(branch), workspace, locate, {} if shared is None else shared)
+    return _resolve(model, base, name, ctx, (), is_preview=False)
 
 
 def _resolve(
@@ -212,6 +229,8 @@ def _object(
     name: str,
     problems: list[Diagnostic],
 ) -> ResolvedObject:
+    if not overrides and id(obj) in ctx.shared:
+        return ctx.shared[id(obj)]
     leaves = _base_leaves(obj.fields, Origin(obj.path, obj.ypath, layer))
     removed: dict[FieldPath, Origin] = {}
     for override, override_layer in overrides:
@@ -219,9 +238,25 @@ def _object(
         leaves, gone = merge(leaves, override.fields, origin)
         removed.update(gone)
         problems.extend(_required_removed(obj, override, ctx))
-    rendered = {path: _render_setting(s, ctx, name, path, problems) for path, s in leaves.items()}
+    templated = any(_has_template(s.value) for s in leaves.values())
+    rendered = (
+        {path: _render_setting(s, ctx, name, path, problems) for path, s in leaves.items()} if templated else leaves
+    )
     scope: Literal["workspace", "deployment"] = "deployment" if obj.deployment else "workspace"
-    return ResolvedObject(obj.kind, obj.key, scope, MappingProxyType(rendered), MappingProxyType(removed))
+    resolved = ResolvedObject(obj.kind, obj.key, scope, MappingProxyType(rendered), MappingProxyType(removed))
+    if not overrides and not templated:
+        ctx.shared[id(obj)] = resolved
+    return resolved
+
+
+def _has_template(value: Any) -> bool:
+    if isinstance(value, str):
+        return templating.has_template(value)
+    if isinstance(value, MAPPINGS):
+        return any(_has_template(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_has_template(v) for v in value)
+    return False
 
 
 # The field each kind cannot do without (Airflow and the Astro API require it).

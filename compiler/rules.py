@@ -11,6 +11,7 @@ from .branches import rule_regex, slug
 from .diagnostics import Diagnostic, Location, did_you_mean, error, warning
 from .load import Document, YPath, iter_strings
 from .model import DeploymentSpec, Model, ObjectKind, ObjectSpec, OverrideSpec, Secret
+from .schema import SECRET_NAME_MESSAGE
 
 CONN_ID = re.compile(r"[A-Za-z0-9_.-]{1,200}")
 SECRET_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
@@ -270,7 +271,7 @@ def _check_secret_names(c: _Checker, path: str, ypath: YPath, value: Any) -> Non
                 path,
                 (*ypath, *leaf, "secret"),
                 "invalid-secret-name",
-                f"secret name '{secret.name}' must match ^[A-Z_][A-Z0-9_]*$",
+                SECRET_NAME_MESSAGE,
             )
 
 

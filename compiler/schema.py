@@ -24,6 +24,7 @@ SCHEMA_FILES: dict[str, str] = {
     "deployment": "deployment.schema.json",
 }
 _KIND_SCHEMA: dict[Kind, str] = {"workspace": "workspace", "objects": "objects", "deployment": "deployment"}
+SECRET_NAME_MESSAGE = "a secret name must match ^[A-Z_][A-Z0-9_]*$ (the text is not shown: it may be a value)"
 _VALUE_VALIDATORS = {
     "pattern",
     "minimum",
@@ -118,6 +119,10 @@ def _diagnostics(document: Document, err: ValidationError) -> list[Diagnostic]:
     code = err.schema.get("x-code") if isinstance(err.schema, dict) else None
     if err.validator not in _VALUE_VALIDATORS or not code:
         code = "invalid-value"
+    if code == "invalid-secret-name":
+        # Not quoted: what stands there may be the secret value itself, pasted by mistake.
+        where = f"'{_dotted(ypath)}'" if ypath else "the document"
+        return [error(document.locate(ypath), code, f"{where}: {SECRET_NAME_MESSAGE}")]
     return [error(document.locate(ypath), code, _value_message(err, ypath))]
 
 

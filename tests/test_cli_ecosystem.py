@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from jsonschema import Draft202012Validator
-
 from conftest import git, run_cli
+from jsonschema import Draft202012Validator
 
 SETTINGS = """\
 airflow:
@@ -31,7 +30,11 @@ def test_init_scaffolds_a_setup_that_validates_and_renders(tmp_path: Path) -> No
     first = run_cli("init", cwd=tmp_path)
     assert first.code == 0, first.err
     assert "created environments/workspace.yaml" in first.out
-    for relative in (".github/workflows/astro-gitops.yml", ".pre-commit-config.yaml", "environments/deployments/production.yaml"):
+    for relative in (
+        ".github/workflows/astro-gitops.yml",
+        ".pre-commit-config.yaml",
+        "environments/deployments/production.yaml",
+    ):
         assert (tmp_path / relative).is_file(), relative
     assert "build/" in (tmp_path / ".gitignore").read_text().splitlines()
 

@@ -108,7 +108,10 @@ def test_manifest_and_config_are_valid() -> None:
 
 
 def test_manifest_hooks_take_the_whole_tree() -> None:
-    hooks = {h["id"]: h for h in YAML(typ="safe", pure=True).load((REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))}
+    hooks = {
+        h["id"]: h
+        for h in YAML(typ="safe", pure=True).load((REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    }
     assert hooks[VALIDATE]["entry"] == "astro-gitops validate"
     assert hooks[RENDER_CHECK]["entry"] == "astro-gitops render --all --check"
     for hook in hooks.values():

@@ -6,9 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-from jsonschema import Draft202012Validator
-
 from conftest import git, run_cli
+from jsonschema import Draft202012Validator
 
 
 def published(name: str, cwd: Path) -> Draft202012Validator:

@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import io
 import json
+import os
 from pathlib import Path
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
-
-import os
 
 from compiler.build import Selection, render_files, resolve_selection
 from compiler.errors import AstroGitopsError
@@ -126,13 +125,16 @@ def _check(project: Project, files: dict[str, bytes]) -> None:
         render_files(project.model, resolved, SecretValues(), workspace_view=True)
 
 
-EXAMPLE_FILES = {f"environments/{p.relative_to(EXAMPLE).as_posix()}": p.read_bytes() for p in sorted(EXAMPLE.rglob("*.yaml"))}
+EXAMPLE_FILES = {
+    f"environments/{p.relative_to(EXAMPLE).as_posix()}": p.read_bytes() for p in sorted(EXAMPLE.rglob("*.yaml"))
+}
 EDITS = st.lists(
     st.tuples(
         st.sampled_from(sorted(EXAMPLE_FILES)),
         st.sampled_from(["flip", "insert", "delete"]),
         st.floats(0, 1, exclude_max=True),
-        st.binary(min_size=1, max_size=4) | st.sampled_from([b":", b"-", b"  ", b"\n", b"{", b"[", b"&a", b"*a", b"'", b"\t", b"{{"]),
+        st.binary(min_size=1, max_size=4)
+        | st.sampled_from([b":", b"-", b"  ", b"\n", b"{", b"[", b"&a", b"*a", b"'", b"\t", b"{{"]),
     ),
     min_size=1,
     max_size=4,
