@@ -167,8 +167,9 @@ def render_files(
     workspace = model.workspace
     assert workspace is not None
     files: dict[str, str] = {}
+    memo: dict[int, str] = {}  # list items of objects shared by several Deployments
     for dep in resolved:
-        files.update(render.render_deployment(dep, workspace.name, values, workspace.conn_extra))
+        files.update(render.render_deployment(dep, workspace.name, values, workspace.conn_extra, memo))
     if workspace_view:
         files[render.OBJECTS_FILE] = render.environment_objects(model, workspace.name, values, resolved)
     return files

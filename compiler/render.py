@@ -19,7 +19,7 @@ from functools import lru_cache
 from typing import Any
 
 from . import templating, yamltext
-from .model import MAPPINGS, Model, ObjectSpec, Secret
+from .model import MAPPINGS, Model, ObjectKind, ObjectSpec, Secret
 from .resolve import ResolvedDeployment, ResolvedObject, flatten
 from .secrets import SecretValues
 
@@ -90,13 +90,33 @@ def canonical(value: Any) -> Any:
 # --- airflow_settings.yaml -----------------------------------------------------------
 
 
-def airflow_settings(dep: ResolvedDeployment, secrets: SecretValues, conn_extra: str = "json") -> str:
-    sections = [
-        ("connections", [_connection_entry(o, secrets, conn_extra) for o in dep.of_kind("connection")]),
-        ("pools", [_pool_entry(o) for o in dep.of_kind("pool")]),
-        ("variables", [_variable_entry(o, secrets) for o in dep.of_kind("variable")]),
-    ]
+def airflow_settings(
+    dep: ResolvedDeployment, secrets: SecretValues, conn_extra: str = "json", memo: dict[int, str] | None = None
+) -> str:
+    """The Astro CLI settings file of one Deployment.
+
+    `memo` carries rendered list items between the Deployments of one render: an object
+    that resolves the same everywhere is one shared ResolvedObject, so its item is
+    rendered once (which keeps `render --all` linear in practice).
+    """
+    memo = {} if memo is None else memo
+
+    def item(obj: ResolvedObject) -> str:
+        if id(obj) not in memo:
+            entry = _ENTRIES[obj.kind](obj, secrets, conn_extra)
+            memo[id(obj)] = _templates().get_template(_ENTRY_TEMPLATE).render(entry=entry).rstrip("\n")
+        return memo[id(obj)]
+
+    sections = [(section, [item(o) for o in dep.of_kind(kind)]) for section, kind in _SECTIONS]
     return _template("airflow_settings.yaml.j2", deployment=dep.name, sections=sections)
+
+
+_ENTRY_TEMPLATE = "airflow_settings_entry.yaml.j2"
+_SECTIONS: tuple[tuple[str, ObjectKind], ...] = (
+    ("connections", "connection"),
+    ("pools", "pool"),
+    ("variables", "variable"),
+)
 
 
 def _connection_entry(obj: ResolvedObject, secrets: SecretValues, conn_extra: str) -> list[tuple[str, Any]]:
@@ -112,7 +132,7 @@ def _connection_entry(obj: ResolvedObject, secrets: SecretValues, conn_extra: st
     return entry
 
 
-def _pool_entry(obj: ResolvedObject) -> list[tuple[str, Any]]:
+def _pool_entry(obj: ResolvedObject, secrets: SecretValues, conn_extra: str) -> list[tuple[str, Any]]:
     fields = obj.fields()
     entry: list[tuple[str, Any]] = [("pool_name", obj.key), ("pool_slot", fields["slots"])]
     if "description" in fields:
@@ -120,9 +140,12 @@ def _pool_entry(obj: ResolvedObject) -> list[tuple[str, Any]]:
     return entry
 
 
-def _variable_entry(obj: ResolvedObject, secrets: SecretValues) -> list[tuple[str, Any]]:
+def _variable_entry(obj: ResolvedObject, secrets: SecretValues, conn_extra: str) -> list[tuple[str, Any]]:
     value = secrets.reveal(obj.fields().get("value", ""))
     return [("variable_name", obj.key), ("variable_value", variable_text(value))]
+
+
+_ENTRIES = {"connection": _connection_entry, "pool": _pool_entry, "variable": _variable_entry}
 
 
 # --- deployment.yaml -------------------------------------------------------------------
@@ -306,9 +329,9 @@ def _scoped_request(obj: ResolvedObject, deployment: str, secrets: SecretValues)
 
 
 def render_deployment(
-    dep: ResolvedDeployment, workspace: str, secrets: SecretValues, conn_extra: str
+    dep: ResolvedDeployment, workspace: str, secrets: SecretValues, conn_extra: str, memo: dict[int, str] | None = None
 ) -> dict[str, str]:
     return {
-        f"{dep.name}/{SETTINGS_FILE}": airflow_settings(dep, secrets, conn_extra),
+        f"{dep.name}/{SETTINGS_FILE}": airflow_settings(dep, secrets, conn_extra, memo),
         f"{dep.name}/{DEPLOYMENT_FILE}": deployment_file(dep, workspace, secrets),
     }

@@ -121,8 +121,8 @@ def _diagnostics(document: Document, err: ValidationError) -> list[Diagnostic]:
         code = "invalid-value"
     if code == "invalid-secret-name":
         # Not quoted: what stands there may be the secret value itself, pasted by mistake.
-        where = f"'{_dotted(ypath)}'" if ypath else "the document"
-        return [error(document.locate(ypath), code, f"{where}: {SECRET_NAME_MESSAGE}")]
+        field = f"'{_dotted(ypath)}'" if ypath else "the document"
+        return [error(document.locate(ypath), code, f"{field}: {SECRET_NAME_MESSAGE}")]
     return [error(document.locate(ypath), code, _value_message(err, ypath))]
 
 
