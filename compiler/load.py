@@ -7,7 +7,7 @@ its data (dicts, lists, str, int, float, bool, None) that every later stage read
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path, PurePosixPath
@@ -413,13 +413,18 @@ def _own_position(tree: Any) -> tuple[int, int]:
     return (lc.line, lc.col) if lc is not None and lc.line is not None else (0, 0)
 
 
+def iter_leaves(value: Any, ypath: YPath = ()) -> Iterator[tuple[YPath, Any]]:
+    """Every leaf (anything but a mapping or a list) of nested data, with its path."""
+    if isinstance(value, Mapping):
+        for key, child in value.items():
+            yield from iter_leaves(child, (*ypath, key))
+    elif isinstance(value, (list, tuple)):
+        for i, child in enumerate(value):
+            yield from iter_leaves(child, (*ypath, i))
+    else:
+        yield ypath, value
+
+
 def iter_strings(value: Any, ypath: YPath = ()) -> Iterator[tuple[YPath, str]]:
     """Every string leaf of plain data with its path."""
-    if isinstance(value, str):
-        yield ypath, value
-    elif isinstance(value, dict):
-        for key, child in value.items():
-            yield from iter_strings(child, (*ypath, key))
-    elif isinstance(value, list):
-        for i, child in enumerate(value):
-            yield from iter_strings(child, (*ypath, i))
+    return ((path, leaf) for path, leaf in iter_leaves(value, ypath) if isinstance(leaf, str))

@@ -9,7 +9,7 @@ from typing import Any
 from . import templating
 from .branches import rule_regex, slug
 from .diagnostics import Diagnostic, Location, did_you_mean, error, warning
-from .load import Document, YPath, iter_strings
+from .load import Document, YPath, iter_leaves, iter_strings
 from .model import DeploymentSpec, Model, ObjectKind, ObjectSpec, OverrideSpec, Secret
 from .schema import SECRET_NAME_MESSAGE
 
@@ -276,14 +276,7 @@ def _check_secret_names(c: _Checker, path: str, ypath: YPath, value: Any) -> Non
 
 
 def _secrets(value: Any, ypath: YPath) -> Iterator[tuple[YPath, Secret]]:
-    if isinstance(value, Secret):
-        yield ypath, value
-    elif isinstance(value, Mapping):
-        for key, child in value.items():
-            yield from _secrets(child, (*ypath, key))
-    elif isinstance(value, tuple):
-        for i, child in enumerate(value):
-            yield from _secrets(child, (*ypath, i))
+    return ((path, leaf) for path, leaf in iter_leaves(value, ypath) if isinstance(leaf, Secret))
 
 
 def _check_links(c: _Checker) -> None:
