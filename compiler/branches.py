@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -19,6 +18,8 @@ def slug(branch: str) -> str:
     """Lower-case, runs outside [a-z0-9] become one '-', trimmed; long names get a hash suffix."""
     text = re.sub(r"[^a-z0-9]+", "-", branch.lower()).strip("-")
     if len(text) > SLUG_MAX:
+        import hashlib  # only long names need it; keep it off the start-up path
+
         digest = hashlib.sha1(branch.encode("utf-8")).hexdigest()[:6]
         text = f"{text[:SLUG_CUT]}-{digest}"
     return text

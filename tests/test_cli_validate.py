@@ -306,10 +306,18 @@ def test_validate_of_plain_files_imports_neither_jinja2_nor_git(make_repo: MakeR
 
 def test_a_template_imports_jinja2_but_still_not_git(make_repo: MakeRepo) -> None:
     repo = make_repo(
-        {**VALID, "environments/v.yaml": "variables:\n  v: {value: '{{ deployment.name }}', links: all}\n"}
+        {**VALID, "environments/v.yaml": "variables:\n  v: {value: '{{ deployment.name | upper }}', links: all}\n"}
     )
 
     assert _imports(repo) == ["0", "True", "False"]
+
+
+def test_a_plain_reference_is_substituted_without_jinja2(make_repo: MakeRepo) -> None:
+    repo = make_repo(
+        {**VALID, "environments/v.yaml": "variables:\n  v: {value: 'x-{{ deployment.name }}', links: all}\n"}
+    )
+
+    assert _imports(repo) == ["0", "False", "False"]
 
 
 def test_the_example_never_imports_git(example_repo: Path) -> None:
