@@ -176,7 +176,9 @@ def render_files(
 
 
 def needed_secrets(model: Model, resolved: list[ResolvedDeployment], *, workspace_view: bool) -> set[str]:
-    names = {s.name for dep in resolved for o in dep.objects for s in secrets.referenced(o.fields())}
+    # Objects shared by several Deployments are one value: look at each once.
+    distinct = {id(o): o for dep in resolved for o in dep.objects}.values()
+    names = {s.name for o in distinct for s in secrets.referenced(o.fields())}
     names |= {s.name for dep in resolved for s in secrets.referenced(dep.spec.environment_variables)}
     if workspace_view:
         names |= {s.name for o in model.objects for s in secrets.referenced(o.fields)}

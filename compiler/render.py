@@ -269,13 +269,14 @@ def _links(
 ) -> list[dict[str, Any]]:
     """One link per listed Deployment and per linked Deployment whose values differ from the base."""
     listed = set(obj.links) if isinstance(obj.links, tuple) else set()
+    differing: dict[int, set[str]] = {}  # by resolved object: Deployments mostly share one
     links = []
     for name in sorted(n for n in listed | set(explicit) | set(resolved) if obj.linked_to(n)):
         found = resolved[name].find(obj.kind, obj.key) if name in resolved else None
         fields = found.fields() if found else {}
-        keys = set(explicit.get(name, ())) | {
-            k for k in _LINK_FIELDS[obj.kind] if k in fields and fields[k] != base.get(k)
-        }
+        if id(found) not in differing:
+            differing[id(found)] = {k for k in _LINK_FIELDS[obj.kind] if k in fields and fields[k] != base.get(k)}
+        keys = set(explicit.get(name, ())) | differing[id(found)]
         overrides = _override_payload(obj.kind, keys, fields, secrets) if found else None
         if name not in listed and name not in explicit and overrides is None:
             continue
