@@ -130,12 +130,10 @@ def codes(result: ImportResult | InvalidSettings) -> list[str]:
 # --- round trip (acceptance) -------------------------------------------------------------------
 
 
-def test_import_then_render_gives_back_the_same_objects(make_repo: MakeRepo, tmp_path: Path) -> None:
-    result = imported()
-    assert result.secrets == EXPECTED_SECRETS
-    assert result.counts == {"connections": 5, "variables": 3, "pools": 2}
+def render_imported(make_repo: MakeRepo, tmp_path: Path, files: dict[str, str], secrets: dict[str, str]) -> Any:
+    """The imported files in a repository with one Deployment, rendered with the secrets in env."""
     root = make_repo(
-        {"environments/workspace.yaml": WORKSPACE, "environments/deployments/local.yaml": DEPLOYMENT, **result.files}
+        {"environments/workspace.yaml": WORKSPACE, "environments/deployments/local.yaml": DEPLOYMENT, **files}
     )
     assert validate_root(root).diagnostics == ()
     out = tmp_path / "out"
@@ -148,17 +146,22 @@ def test_import_then_render_gives_back_the_same_objects(make_repo: MakeRepo, tmp
         "render",
         "--deployment",
         "local",
-        "--secrets",
-        "env",
         "--out",
         str(out),
     ]
+    command += ["--secrets", "env"] if secrets else []
     run = subprocess.run(
-        command, cwd=root, env=clean_env(result.secrets), capture_output=True, text=True, timeout=120, check=False
+        command, cwd=root, env=clean_env(secrets), capture_output=True, text=True, timeout=120, check=False
     )
     assert run.returncode == 0, run.stderr
-    rendered = safe_load((out / "local" / "airflow_settings.yaml").read_text())["airflow"]
+    return safe_load((out / "local" / "airflow_settings.yaml").read_text())["airflow"]
 
+
+def test_import_then_render_gives_back_the_same_objects(make_repo: MakeRepo, tmp_path: Path) -> None:
+    result = imported()
+    assert result.secrets == EXPECTED_SECRETS
+    assert result.counts == {"connections": 5, "variables": 3, "pools": 2}
+    rendered = render_imported(make_repo, tmp_path, result.files, result.secrets)
     connections = {c.pop("conn_id"): c for c in rendered["connections"]}
     for connection in connections.values():
         connection["conn_extra"] = json.loads(connection["conn_extra"]) if "conn_extra" in connection else None
@@ -491,26 +494,7 @@ def test_jinja_in_values_stays_literal(make_repo: MakeRepo, tmp_path: Path) -> N
         variables="variable_name: v\nvariable_value: '{% raw %}{{ x }}'",
     )
     result = imported(text)
-    root = make_repo(
-        {"environments/workspace.yaml": WORKSPACE, "environments/deployments/local.yaml": DEPLOYMENT, **result.files}
-    )
-    assert validate_root(root).diagnostics == ()
-    out = tmp_path / "out"
-    command = [
-        sys.executable,
-        "-m",
-        "compiler",
-        "--root",
-        str(root),
-        "render",
-        "--deployment",
-        "local",
-        "--out",
-        str(out),
-    ]
-    run = subprocess.run(command, cwd=root, env=clean_env(), capture_output=True, text=True, timeout=120, check=False)
-    assert run.returncode == 0, run.stderr
-    rendered = safe_load((out / "local" / "airflow_settings.yaml").read_text())["airflow"]
+    rendered = render_imported(make_repo, tmp_path, result.files, result.secrets)
     assert json.loads(rendered["connections"][0]["conn_extra"]) == {f"k{i}": w for i, w in enumerate(weird)}
     assert rendered["variables"][0]["variable_value"] == "{% raw %}{{ x }}"
 
