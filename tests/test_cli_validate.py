@@ -322,3 +322,11 @@ def test_a_plain_reference_is_substituted_without_jinja2(make_repo: MakeRepo) ->
 
 def test_the_example_never_imports_git(example_repo: Path) -> None:
     assert _imports(example_repo)[::2] == ["0", "False"]
+
+
+def test_the_public_api_is_what_all_names() -> None:
+    import compiler
+
+    assert sorted(compiler.__all__) == sorted(n for n in compiler.__all__ if getattr(compiler, n, None) is not None)
+    with pytest.raises(AttributeError):
+        _ = compiler.not_a_public_name
