@@ -13,7 +13,7 @@ from .errors import InvalidEnvironments, OperationError
 from .load import YPath
 from .model import Model, WorkspaceSpec
 from .project import Project
-from .resolve import Locator, ResolvedDeployment, ResolvedObject, ResolveProblem, resolve, resolve_deployment
+from .resolve import Locator, ResolvedDeployment, ResolveProblem, Shared, resolve, resolve_deployment
 from .secrets import SecretValues
 
 SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 _.-]{0,99}")
@@ -150,7 +150,7 @@ def resolve_selection(
             raise OperationError(
                 f"no Deployment named '{unknown[0]}'{did_you_mean(unknown[0], model.deployment_names)}"
             )
-        shared: dict[int, ResolvedObject] = {}
+        shared = Shared()
         try:
             return [
                 resolve_deployment(model, n, literal_branch(workspace, n), workspace.name, _locator(project), shared)

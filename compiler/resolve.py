@@ -157,9 +157,20 @@ class Context:
     slug: str
     workspace: str
     locate: Locator = _no_position
-    # Resolved objects that no override or template of a Deployment changes are the same
-    # for every Deployment: `render --all` resolves each once (keyed by the model object).
-    shared: dict[int, ResolvedObject] = field(default_factory=dict, compare=False)
+    shared: Shared = field(default_factory=lambda: Shared(), compare=False)
+
+
+@dataclass(frozen=True)
+class Shared:
+    """What the Deployments of one model share, keyed by the model object's id.
+
+    Resolved objects that no override or template of a Deployment changes are the same for
+    every Deployment, and an object's own leaves are the first layer of every Deployment:
+    `render --all` computes each once.
+    """
+
+    resolved: dict[int, ResolvedObject] = field(default_factory=dict)
+    leaves: dict[int, dict[FieldPath, Setting]] = field(default_factory=dict)
 
 
 def resolve(model: Model, target: Target, workspace: str, locate: Locator = _no_position) -> ResolvedDeployment:
@@ -186,7 +197,7 @@ def resolve_deployment(
     branch: str,
     workspace: str,
     locate: Locator = _no_position,
-    shared: dict[int, ResolvedObject] | None = None,
+    shared: Shared | None = None,
 ) -> ResolvedDeployment:
     """A Deployment by name, for `render --deployment` and `--all` (no preview layers).
 
@@ -196,7 +207,7 @@ def resolve_deployment(
 
     base = model.deployment(name)
     assert base is not None
-    ctx = Context(branch, slug(branch), workspace, locate, {} if shared is None else shared)
+    ctx = Context(branch, slug(branch), workspace, locate, Shared() if shared is None else shared)
     return _resolve(model, base, name, ctx, (), is_preview=False)
 
 
@@ -229,9 +240,11 @@ def _object(
     name: str,
     problems: list[Diagnostic],
 ) -> ResolvedObject:
-    if not overrides and id(obj) in ctx.shared:
-        return ctx.shared[id(obj)]
-    leaves = _base_leaves(obj.fields, Origin(obj.path, obj.ypath, layer))
+    if not overrides and id(obj) in ctx.shared.resolved:
+        return ctx.shared.resolved[id(obj)]
+    if id(obj) not in ctx.shared.leaves:
+        ctx.shared.leaves[id(obj)] = _base_leaves(obj.fields, Origin(obj.path, obj.ypath, layer))
+    leaves = ctx.shared.leaves[id(obj)]  # merge() copies; this stays as written
     removed: dict[FieldPath, Origin] = {}
     for override, override_layer in overrides:
         origin = Origin(override.path, override.ypath, override_layer)  # type: ignore[arg-type]
@@ -245,7 +258,7 @@ def _object(
     scope: Literal["workspace", "deployment"] = "deployment" if obj.deployment else "workspace"
     resolved = ResolvedObject(obj.kind, obj.key, scope, MappingProxyType(rendered), MappingProxyType(removed))
     if not overrides and not templated:
-        ctx.shared[id(obj)] = resolved
+        ctx.shared.resolved[id(obj)] = resolved
     return resolved
 
 
