@@ -396,3 +396,15 @@ def _walk_keys(value: object) -> Iterator[str]:
     elif isinstance(value, list):
         for child in value:
             yield from _walk_keys(child)
+
+
+def test_the_fast_route_reads_the_shipped_example() -> None:
+    """Without this, the comparison above would pass if the fast route never ran."""
+    from compiler.load import _fast_document
+
+    example = Path(__file__).resolve().parent.parent / "environments"
+    files = sorted(example.rglob("*.yaml"))
+    assert files
+    for path in files:
+        relative = f"environments/{path.relative_to(example).as_posix()}"
+        assert _fast_document(relative, path.read_text(encoding="utf-8")) is not None, relative
