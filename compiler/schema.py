@@ -8,6 +8,7 @@ does), so the user reads one precise message per problem.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -56,7 +57,21 @@ def schema(name: str) -> dict[str, Any]:
 def _validator(name: str) -> Any:
     from jsonschema import Draft202012Validator
 
-    return Draft202012Validator(_inlined(schema(name), schema(name).get("$defs", {})))
+    return Draft202012Validator(inlined_schema(name))
+
+
+@cache
+def inlined_schema(name: str) -> dict[str, Any]:
+    inlined: dict[str, Any] = _inlined(schema(name), schema(name).get("$defs", {}))
+    return inlined
+
+
+@cache
+def _quick_check(name: str) -> Callable[[Any], bool]:
+    """The yes/no check that lets a valid document skip jsonschema (see quickschema)."""
+    from .quickschema import compile_schema
+
+    return compile_schema(inlined_schema(name)) or (lambda _: False)
 
 
 _ANNOTATIONS = {"title", "description"}
@@ -84,7 +99,10 @@ def _inlined(node: Any, defs: dict[str, Any], seen: tuple[str, ...] = ()) -> Any
 
 def check_document(document: Document) -> list[tuple[tuple[Any, ...], Diagnostic]]:
     """Every schema problem of a document, each with the YAML path it is about."""
-    validator = _validator(_KIND_SCHEMA[document.kind])
+    name = _KIND_SCHEMA[document.kind]
+    if _quick_check(name)(document.data):
+        return []
+    validator = _validator(name)
     found: list[tuple[tuple[Any, ...], Diagnostic]] = []
     for err in validator.iter_errors(document.data):
         ypath = tuple(err.absolute_path)

@@ -10,15 +10,13 @@ CI runs a bounded number of examples; for a longer local run:
 
 from __future__ import annotations
 
-import io
-import json
 import os
 from pathlib import Path
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from ruamel.yaml import YAML
+from strategies import DOCUMENTS, dump
 
 from compiler.build import Selection, render_files, resolve_selection
 from compiler.errors import AstroGitopsError
@@ -26,69 +24,10 @@ from compiler.load import SourceFile
 from compiler.project import Project, validate
 from compiler.secrets import SecretValues
 
-SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
 EXAMPLE = Path(__file__).resolve().parent.parent / "environments"
 EXAMPLES = int(os.environ.get("ASTRO_GITOPS_FUZZ_EXAMPLES", "150"))
 
-
-def _vocabulary() -> list[str]:
-    words: set[str] = set()
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            words.update(node.get("properties", {}))
-            for child in node.values():
-                walk(child)
-        elif isinstance(node, list):
-            for child in node:
-                walk(child)
-
-    for path in SCHEMAS.glob("*.schema.json"):
-        walk(json.loads(path.read_text(encoding="utf-8")))
-    return sorted(words | {"prod", "dev", "db", "Db", "DB", "bucket", "secret", "default"})
-
-
-KEYS = st.sampled_from(_vocabulary())
-SCALARS = st.one_of(
-    st.none(),
-    st.booleans(),
-    st.integers(-3, 70_000),
-    st.floats(allow_nan=False, allow_infinity=False, width=32),
-    st.text(max_size=6),
-    st.sampled_from(
-        [
-            "all",
-            "prod",
-            "dev",
-            "CELERY",
-            "ASTRO",
-            "default",
-            "A5",
-            "PW",
-            "lower",
-            "a@b.co",
-            "x..y",
-            "(",
-            "{{ branch.slug }}",
-            "{{ nope }}",
-            "{{ ''.__class__ }}",
-        ]
-    ),
-)
-VALUES = st.recursive(
-    SCALARS,
-    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(KEYS, inner, max_size=4)),
-    max_leaves=24,
-)
-DOCUMENTS = st.dictionaries(KEYS, VALUES, max_size=6)
-
 WORKSPACE = {"version": 1, "workspace": "T", "branches": [{"branch": "main", "deployment": "prod"}]}
-
-
-def dump(data: Any) -> bytes:
-    stream = io.StringIO()
-    YAML().dump(data, stream)
-    return stream.getvalue().encode("utf-8")
 
 
 @settings(max_examples=EXAMPLES, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
