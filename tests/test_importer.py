@@ -16,8 +16,9 @@ from conftest import clean_env, write_files
 from ruamel.yaml import YAML
 
 from compiler import importer, secrets
+from compiler.connuri import parse_conn_uri
 from compiler.errors import OperationError, UsageError
-from compiler.importer import ImportResult, InvalidSettings, import_settings, parse_conn_uri
+from compiler.importer import ImportResult, InvalidSettings, import_settings
 from compiler.project import validate_root
 
 MakeRepo = Callable[..., Path]
