@@ -57,7 +57,7 @@ def sources_at(root: Path, ref: str) -> list[SourceFile]:
     """environments/ as it is in commit `ref`, read from git objects (no checkout)."""
     import git
 
-    from .load import MAX_FILE_BYTES, YAML_SUFFIXES, too_large
+    from . import load
 
     repo = _repo(root)
     if repo is None:
@@ -72,15 +72,17 @@ def sources_at(root: Path, ref: str) -> list[SourceFile]:
         tree = commit.tree / folder
     except KeyError:
         return []
+    # Listed first and counted before any content is read: the limit of the working tree.
+    blobs = [b for b in tree.traverse() if b.type == "blob" and b.path.endswith(load.YAML_SUFFIXES)]
+    if len(blobs) > load.MAX_FILES:
+        return [load.too_many_files(ENVIRONMENTS)]
     found = []
-    for blob in tree.traverse():
-        if blob.type != "blob" or not blob.path.endswith(YAML_SUFFIXES):
-            continue
+    for blob in blobs:
         relative = blob.path[len(prefix) + 1 :] if prefix != "." else blob.path
         if blob.mode == 0o120000:
             found.append(_link_in_tree(relative))
-        elif blob.size > MAX_FILE_BYTES:
-            found.append(SourceFile(relative, None, too_large(relative, blob.size)))
+        elif blob.size > load.MAX_FILE_BYTES:
+            found.append(SourceFile(relative, None, load.too_large(relative, blob.size)))
         else:
             found.append(SourceFile(relative, blob.data_stream.read()))
     return sorted(found, key=lambda s: s.path)

@@ -88,9 +88,13 @@ def filesystem_sources(root: Path) -> list[SourceFile]:
             if name.endswith(YAML_SUFFIXES):
                 found.append(_read_file(root, here / name, real_base))
         if len(found) > MAX_FILES:
-            loc = Location(_relative(root, base))
-            return [SourceFile(loc.path, None, error(loc, "too-many-files", f"more than {MAX_FILES} files"))]
+            return [too_many_files(_relative(root, base))]
     return sorted(found, key=lambda s: s.path)
+
+
+def too_many_files(folder: str) -> SourceFile:
+    """The one source standing for a folder with more than MAX_FILES YAML files: none is read."""
+    return SourceFile(folder, None, error(Location(folder), "too-many-files", f"more than {MAX_FILES} files"))
 
 
 def _relative(root: Path, path: Path) -> str:

@@ -1,0 +1,57 @@
+"""environments/ read from git objects: the same limits and problems as from the working tree."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import pytest
+from conftest import commit_files, git
+
+from compiler import load
+from compiler.errors import OperationError
+from compiler.gitrefs import sources_at
+
+MakeRepo = Callable[[Mapping[str, str | bytes]], Path]
+FILES = {f"environments/o{i}.yaml": "{}\n" for i in range(5)}
+
+
+def test_a_commit_is_read_without_checking_it_out(make_repo: MakeRepo) -> None:
+    root = make_repo({**FILES, "environments/notes.txt": "not yaml\n", "other/x.yaml": "{}\n"})
+    commit_files(root, {"environments/o0.yaml": "variables: {}\n"}, remove=("environments/o1.yaml",))
+
+    before = sources_at(root, "HEAD~1")
+    now = sources_at(root, "HEAD")
+
+    assert [s.path for s in before] == sorted(FILES)
+    assert [s.path for s in now] == sorted(set(FILES) - {"environments/o1.yaml"})
+    assert (before[0].data, now[0].data) == (b"{}\n", b"variables: {}\n")
+    assert git(root, "status", "--porcelain") == ""
+
+
+def test_more_files_than_the_limit_are_one_problem_and_none_is_read(
+    make_repo: MakeRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_repo(FILES)
+    monkeypatch.setattr(load, "MAX_FILES", 4)
+
+    sources = sources_at(root, "HEAD")
+
+    assert [(s.path, s.data, s.problem and s.problem.code) for s in sources] == [
+        ("environments", None, "too-many-files")
+    ]
+    assert sources == load.filesystem_sources(root)
+
+
+def test_at_the_limit_every_file_is_read(make_repo: MakeRepo, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = make_repo(FILES)
+    monkeypatch.setattr(load, "MAX_FILES", 5)
+
+    assert [s.problem for s in sources_at(root, "HEAD")] == [None] * 5
+
+
+def test_an_unknown_ref_is_an_operation_error(make_repo: MakeRepo) -> None:
+    root = make_repo(FILES)
+
+    with pytest.raises(OperationError, match="unknown git ref 'nope'"):
+        sources_at(root, "nope")
