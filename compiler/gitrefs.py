@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from . import sources
 from .errors import OperationError
-from .load import ENVIRONMENTS, SourceFile
+from .sources import ENVIRONMENTS, SourceFile
 
 
 def _repo(root: Path) -> Any:
@@ -57,8 +58,6 @@ def sources_at(root: Path, ref: str) -> list[SourceFile]:
     """environments/ as it is in commit `ref`, read from git objects (no checkout)."""
     import git
 
-    from . import load
-
     repo = _repo(root)
     if repo is None:
         raise OperationError(f"{root} is not in a git repository, so '{ref}' cannot be read")
@@ -73,16 +72,16 @@ def sources_at(root: Path, ref: str) -> list[SourceFile]:
     except KeyError:
         return []
     # Listed first and counted before any content is read: the limit of the working tree.
-    blobs = [b for b in tree.traverse() if b.type == "blob" and b.path.endswith(load.YAML_SUFFIXES)]
-    if len(blobs) > load.MAX_FILES:
-        return [load.too_many_files(ENVIRONMENTS)]
+    blobs = [b for b in tree.traverse() if b.type == "blob" and b.path.endswith(sources.YAML_SUFFIXES)]
+    if len(blobs) > sources.MAX_FILES:
+        return [sources.too_many_files(ENVIRONMENTS)]
     found = []
     for blob in blobs:
         relative = blob.path[len(prefix) + 1 :] if prefix != "." else blob.path
         if blob.mode == 0o120000:
             found.append(_link_in_tree(relative))
-        elif blob.size > load.MAX_FILE_BYTES:
-            found.append(SourceFile(relative, None, load.too_large(relative, blob.size)))
+        elif blob.size > sources.MAX_FILE_BYTES:
+            found.append(SourceFile(relative, None, sources.too_large(relative, blob.size)))
         else:
             found.append(SourceFile(relative, blob.data_stream.read()))
     return sorted(found, key=lambda s: s.path)

@@ -25,6 +25,7 @@ from .model import Secret
 from .rules import SECRET_NAME, looks_secret
 from .scaffold import schema_comment, write_files
 from .settingsfile import SECTIONS, Entry, read_settings
+from .sources import DEPLOYMENTS_DIR, ENVIRONMENTS, filesystem_sources
 
 DEFAULT_FOLDER = "environments/imported"
 Links: TypeAlias = 'Literal["all"] | tuple[str, ...]'
@@ -128,9 +129,9 @@ def _convert(data: bytes, source_name: str, existing_names: set[str], links: Lin
 
 def _check_folder(folder: str) -> None:
     parts = PurePosixPath(folder).parts
-    if not parts or parts[0] != load.ENVIRONMENTS or ".." in parts or (len(parts) > 1 and parts[1] == "deployments"):
+    if not parts or parts[0] != ENVIRONMENTS or ".." in parts or (len(parts) > 1 and parts[1] == "deployments"):
         raise UsageError(
-            f"the import folder must be under {load.ENVIRONMENTS}/ (and not in {load.DEPLOYMENTS_DIR}), not '{folder}'"
+            f"the import folder must be under {ENVIRONMENTS}/ (and not in {DEPLOYMENTS_DIR}), not '{folder}'"
         )
 
 
@@ -160,7 +161,7 @@ def referenced_secret_names(root: Path, ignore: Collection[str] = ()) -> set[str
 
 
 def _documents(root: Path, ignore: Collection[str]) -> list[load.Document]:
-    documents, _ = load.load_documents(s for s in load.filesystem_sources(root) if s.path not in ignore)
+    documents, _ = load.load_documents(s for s in filesystem_sources(root) if s.path not in ignore)
     return documents
 
 

@@ -1,4 +1,4 @@
-"""Reading environments/: files from a source, YAML with positions, and hostile-input limits.
+"""YAML documents of environments/ with positions, within hostile-input limits.
 
 A document keeps the ruamel.yaml round-trip tree (for positions) beside a plain copy of
 its data (dicts, lists, str, int, float, bool, None) that every later stage reads.
@@ -6,37 +6,21 @@ its data (dicts, lists, str, int, float, bool, None) that every later stage read
 
 from __future__ import annotations
 
-import os
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
-from pathlib import Path, PurePosixPath
+from functools import cached_property
 from typing import Any, Literal
 
 from .diagnostics import Diagnostic, Location, error, warning
+from .sources import DEPLOYMENTS_DIR, MAX_FILE_BYTES, WORKSPACE_FILE, SourceFile, too_large
 
-ENVIRONMENTS = "environments"
-WORKSPACE_FILE = f"{ENVIRONMENTS}/workspace.yaml"
-DEPLOYMENTS_DIR = f"{ENVIRONMENTS}/deployments/"
-YAML_SUFFIXES = (".yaml", ".yml")
-
-# Bounds on hostile input (documented in the README, section "Limits").
-MAX_FILE_BYTES = 2 * 1024 * 1024
+# Bounds on hostile input (documented in the README, section "Limits"; files: sources.py).
 MAX_DEPTH = 64
 MAX_NODES = 1_000_000  # per file, counting every alias expansion
-MAX_FILES = 20_000
 
 Kind = Literal["workspace", "deployment", "objects"]
 YPath = tuple[str | int, ...]
-
-
-@dataclass(frozen=True)
-class SourceFile:
-    """One file of environments/: its path relative to the root and its bytes, or why not."""
-
-    path: str
-    data: bytes | None
-    problem: Diagnostic | None = None
 
 
 @dataclass(frozen=True)
@@ -65,71 +49,6 @@ def kind_of(path: str) -> Kind:
     if path.startswith(DEPLOYMENTS_DIR):
         return "deployment"
     return "objects"
-
-
-# --- sources -------------------------------------------------------------------------
-
-
-def filesystem_sources(root: Path) -> list[SourceFile]:
-    """Every YAML file below root/environments, in a stable order, never leaving it."""
-    base = root / ENVIRONMENTS
-    if not base.is_dir():
-        return []
-    real_base = base.resolve()
-    found: list[SourceFile] = []
-    for dirpath, dirnames, filenames in os.walk(base, followlinks=False):
-        here = Path(dirpath)
-        for name in sorted(dirnames):
-            if (here / name).is_symlink():
-                dirnames.remove(name)  # linked folders are never followed (no loops, no escapes)
-                found.extend(_symlink_problem(root, here / name, real_base, is_dir=True))
-        dirnames.sort()
-        for name in sorted(filenames):
-            if name.endswith(YAML_SUFFIXES):
-                found.append(_read_file(root, here / name, real_base))
-        if len(found) > MAX_FILES:
-            return [too_many_files(_relative(root, base))]
-    return sorted(found, key=lambda s: s.path)
-
-
-def too_many_files(folder: str) -> SourceFile:
-    """The one source standing for a folder with more than MAX_FILES YAML files: none is read."""
-    return SourceFile(folder, None, error(Location(folder), "too-many-files", f"more than {MAX_FILES} files"))
-
-
-def _relative(root: Path, path: Path) -> str:
-    return PurePosixPath(path.relative_to(root).as_posix()).as_posix()
-
-
-def _symlink_problem(root: Path, path: Path, real_base: Path, *, is_dir: bool) -> list[SourceFile]:
-    if path.resolve().is_relative_to(real_base) and is_dir:
-        return []
-    rel = _relative(root, path)
-    what = "folder" if is_dir else "file"
-    return [
-        SourceFile(
-            rel,
-            None,
-            error(Location(rel), "outside-root", f"symbolic link to a {what} outside environments/ is not read"),
-        )
-    ]
-
-
-def _read_file(root: Path, path: Path, real_base: Path) -> SourceFile:
-    rel = _relative(root, path)
-    if path.is_symlink() and not path.resolve().is_relative_to(real_base):
-        return _symlink_problem(root, path, real_base, is_dir=False)[0]
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            return SourceFile(rel, None, too_large(rel, size))
-        return SourceFile(rel, path.read_bytes())
-    except OSError as exc:
-        return SourceFile(rel, None, error(Location(rel), "unreadable", f"cannot read file: {exc.strerror}"))
-
-
-def too_large(rel: str, size: int) -> Diagnostic:
-    return error(Location(rel), "file-too-large", f"file is {size} bytes; the limit is {MAX_FILE_BYTES}")
 
 
 # --- parsing -------------------------------------------------------------------------
@@ -183,34 +102,17 @@ def parse_document(path: str, data: bytes) -> tuple[Document | None, list[Diagno
 
 
 def _fast_document(path: str, text: str) -> Document | None:
-    """The document through the fast safe loader (libyaml when ruamel.yaml.clib is there).
+    """The document through the fast route (fastyaml.py), or None: take the careful route.
 
-    The round-trip parser is about six times slower and is only needed for positions, so
-    a file that loads cleanly here keeps its text and is re-parsed with positions only if
-    a diagnostic or `explain` asks. Anything unusual (a syntax error, a duplicate key, a
-    tag, a limit) returns None and takes the careful route, so every diagnostic comes
-    from one parser.
+    The round-trip parser is several times slower and is only needed for positions, so
+    a file read here keeps its text and is re-parsed with positions only if a diagnostic
+    or `explain` asks. Anything unusual takes the careful route, so every diagnostic
+    comes from one parser.
     """
-    from ruamel.yaml.error import YAMLError
+    from .fastyaml import plain_data
 
-    if "<<" in text:
-        return None  # merge keys: the two loaders order merged keys differently
-    try:
-        data = _fast_loader().load(text)
-    except (YAMLError, RecursionError, ValueError, TypeError):
-        return None
-    if data is None:
-        return None
-    converter = _Plain(path)
-    plain = converter.convert(data, (), None, 0)
-    return None if converter.problems else Document(path, kind_of(path), plain, text)
-
-
-@lru_cache(maxsize=1)
-def _fast_loader() -> Any:
-    from ruamel.yaml import YAML
-
-    return YAML(typ="safe")
+    data = plain_data(text)
+    return None if data is None else Document(path, kind_of(path), data, text)
 
 
 def _decode(path: str, data: bytes) -> str | Diagnostic:
@@ -229,26 +131,28 @@ def _decode(path: str, data: bytes) -> str | Diagnostic:
         return error(Location(path, line, column), "not-utf8", "file is not valid UTF-8")
 
 
+_FLOW_CHARS = re.compile(r"[\[\]{}\"']")
+
+
 def _flow_depth_problem(path: str, text: str) -> Diagnostic | None:
     """Catch absurd [[[...]]] / {{{...}}} nesting before the recursive parser sees it."""
     if text.count("[") + text.count("{") <= MAX_DEPTH:
         return None
     depth = 0
-    line, column = 1, 0
     quote = ""
-    for char in text:
-        column += 1
-        if char == "\n":
-            line, column = line + 1, 0
-        elif quote:
+    for match in _FLOW_CHARS.finditer(text):  # only the characters that matter, not every one
+        char = match.group()
+        if quote:
             quote = "" if char == quote else quote
         elif char in "\"'" and depth:
             quote = char
         elif char in "[{":
             depth += 1
             if depth > MAX_DEPTH:
+                at = match.start()
+                line, column = text.count("\n", 0, at) + 1, at - text.rfind("\n", 0, at)
                 return error(Location(path, line, column), "too-deep", f"nesting deeper than {MAX_DEPTH} levels")
-        elif char in "]}":
+        else:
             depth = max(0, depth - 1)
     return None
 
@@ -332,7 +236,8 @@ class _Plain:
             if not isinstance(key, str):
                 self._fail(root, ypath, "non-string-key", f"mapping key {key!r} is not a string; quote it")
                 return None
-            result[key] = self.convert(child, (*ypath, key), root, depth + 1)
+            # str(): an anchored key is a ruamel str subclass; later stages see plain str.
+            result[str(key)] = self.convert(child, (*ypath, key), root, depth + 1)
         return result
 
     def _list(self, node: list[Any], ypath: YPath, root: Any, depth: int) -> list[Any]:

@@ -13,6 +13,7 @@ from . import load, rules, schema
 from .diagnostics import Diagnostic, Location, error, has_errors, ordered
 from .errors import InvalidEnvironments
 from .model import KINDS, SECTION, Model, build_model
+from .sources import ENVIRONMENTS, WORKSPACE_FILE, SourceFile, filesystem_sources
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ class Project:
         return self
 
 
-def validate(sources: Sequence[load.SourceFile]) -> Project:
+def validate(sources: Sequence[SourceFile]) -> Project:
     """Everything `validate` reports, and the model of the files that passed the schema."""
     documents, problems = load.load_documents(sources)
     problems.extend(_missing(sources))
@@ -109,12 +110,12 @@ def _without(data: Any, units: set[Any]) -> Any:
 
 
 def validate_root(root: Path) -> Project:
-    return validate(load.filesystem_sources(root))
+    return validate(filesystem_sources(root))
 
 
-def _missing(sources: Sequence[load.SourceFile]) -> list[Diagnostic]:
+def _missing(sources: Sequence[SourceFile]) -> list[Diagnostic]:
     if not sources:
-        where = Location(load.ENVIRONMENTS + "/")
+        where = Location(ENVIRONMENTS + "/")
         return [
             error(
                 where, "no-environments", "no YAML files under environments/ (run 'astro-gitops init' to scaffold them)"
@@ -122,8 +123,8 @@ def _missing(sources: Sequence[load.SourceFile]) -> list[Diagnostic]:
         ]
     if any(s.problem is not None and s.problem.code == "too-many-files" for s in sources):
         return []  # nothing was read: whether workspace.yaml is there is not known
-    if all(s.path != load.WORKSPACE_FILE for s in sources):
-        return [error(Location(load.WORKSPACE_FILE), "missing-workspace", "environments/workspace.yaml is required")]
+    if all(s.path != WORKSPACE_FILE for s in sources):
+        return [error(Location(WORKSPACE_FILE), "missing-workspace", "environments/workspace.yaml is required")]
     return []
 
 

@@ -8,13 +8,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from . import build, load, project
+from . import build, project
 from .diagnostics import Diagnostic, did_you_mean
 from .errors import InvalidEnvironments, OperationError, UsageError
 from .model import KINDS, ObjectKind, Secret, thaw
 from .resolve import Origin, ResolvedDeployment, flatten
 from .rules import looks_secret
 from .secrets import SecretValues
+from .sources import SourceFile, filesystem_sources
 
 if TYPE_CHECKING:
     from .reports import MatrixReport
@@ -65,10 +66,10 @@ class Plan:
 # --- reading both sides -------------------------------------------------------------
 
 
-def _sources(root: Path, ref: str | None) -> list[load.SourceFile]:
+def _sources(root: Path, ref: str | None) -> list[SourceFile]:
     from . import gitrefs
 
-    return load.filesystem_sources(root) if ref is None else gitrefs.sources_at(root, ref)
+    return filesystem_sources(root) if ref is None else gitrefs.sources_at(root, ref)
 
 
 def side(root: Path, ref: str | None) -> project.Project:
@@ -86,7 +87,7 @@ def compared_side(root: Path, ref: str | None) -> project.Project | None:
     return _validated(sources, ref) if sources else None
 
 
-def _validated(sources: list[load.SourceFile], ref: str | None) -> project.Project:
+def _validated(sources: list[SourceFile], ref: str | None) -> project.Project:
     found = project.validate(sources)
     if not found.ok:
         label = ref or "the working tree"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import commit_files, git
 
-from compiler import load
+from compiler import sources
 from compiler.errors import OperationError
 from compiler.gitrefs import sources_at
 
@@ -33,19 +33,17 @@ def test_more_files_than_the_limit_are_one_problem_and_none_is_read(
     make_repo: MakeRepo, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root = make_repo(FILES)
-    monkeypatch.setattr(load, "MAX_FILES", 4)
+    monkeypatch.setattr(sources, "MAX_FILES", 4)
 
-    sources = sources_at(root, "HEAD")
+    found = sources_at(root, "HEAD")
 
-    assert [(s.path, s.data, s.problem and s.problem.code) for s in sources] == [
-        ("environments", None, "too-many-files")
-    ]
-    assert sources == load.filesystem_sources(root)
+    assert [(s.path, s.data, s.problem and s.problem.code) for s in found] == [("environments", None, "too-many-files")]
+    assert found == sources.filesystem_sources(root)
 
 
 def test_at_the_limit_every_file_is_read(make_repo: MakeRepo, monkeypatch: pytest.MonkeyPatch) -> None:
     root = make_repo(FILES)
-    monkeypatch.setattr(load, "MAX_FILES", 5)
+    monkeypatch.setattr(sources, "MAX_FILES", 5)
 
     assert [s.problem for s in sources_at(root, "HEAD")] == [None] * 5
 

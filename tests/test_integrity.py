@@ -29,7 +29,7 @@ from types import ModuleType
 import pytest
 from conftest import EXAMPLE, REPO, Run, clean_env, edit_file, example_secret_names, installed_command, run_cli
 
-from compiler import cli, load, output
+from compiler import cli, output, sources
 
 TEMPORARY = re.compile(r"\.(?P<target>.+)\.[A-Za-z0-9_]{8}\.tmp")
 VARIABLES = "environments/variables.yaml"
@@ -304,11 +304,11 @@ def test_a_link_to_a_foreign_file_is_refused(example_repo: Path, tmp_path: Path)
 
 def test_the_file_count_limit_at_its_boundary(tmp_path: Path) -> None:
     """README: at most 20,000 files are read. (There is no bound on the number of objects.)"""
-    assert load.MAX_FILES == 20_000
+    assert sources.MAX_FILES == 20_000
     environments = tmp_path / "environments"
     environments.mkdir()
     (environments / "workspace.yaml").write_text("version: 1\n")
-    for i in range(load.MAX_FILES):
+    for i in range(sources.MAX_FILES):
         (environments / f"o{i:05d}.yaml").write_bytes(b"{}\n")
 
     over = run_cli("--root", str(tmp_path), "validate", cwd=tmp_path)
@@ -316,6 +316,6 @@ def test_the_file_count_limit_at_its_boundary(tmp_path: Path) -> None:
     assert "environments:1:1: error[too-many-files]: more than 20000 files\n" in over.out
 
     (environments / "o00000.yaml").unlink()
-    at_limit = load.filesystem_sources(tmp_path)
-    assert len(at_limit) == load.MAX_FILES
+    at_limit = sources.filesystem_sources(tmp_path)
+    assert len(at_limit) == sources.MAX_FILES
     assert [s.problem for s in at_limit if s.problem is not None] == []

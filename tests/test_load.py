@@ -1,16 +1,13 @@
-"""Units of compiler.load: positions, decoding, hostile-input limits, sources."""
+"""Units of compiler.load: positions, decoding, hostile-input limits."""
 
 from __future__ import annotations
-
-import os
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from compiler import load
 from compiler.diagnostics import Location
 from compiler.load import Document, parse_document
+from compiler.sources import MAX_FILE_BYTES
 
 
 def document(text: str, path: str = "environments/x.yaml") -> Document:
@@ -219,9 +216,9 @@ def test_empty_files() -> None:
 
 
 def test_file_size_limit() -> None:
-    assert parse_document("environments/x.yaml", b"a: 1\n" + b"#" * load.MAX_FILE_BYTES)[1][0].code == "file-too-large"
-    fits = b"a: 1\n#" + b"x" * (load.MAX_FILE_BYTES - 7) + b"\n"
-    assert len(fits) == load.MAX_FILE_BYTES
+    assert parse_document("environments/x.yaml", b"a: 1\n" + b"#" * MAX_FILE_BYTES)[1][0].code == "file-too-large"
+    fits = b"a: 1\n#" + b"x" * (MAX_FILE_BYTES - 7) + b"\n"
+    assert len(fits) == MAX_FILE_BYTES
     assert parse_document("environments/x.yaml", fits)[1] == []
 
 
@@ -278,76 +275,6 @@ def test_alias_bomb() -> None:
     assert code == "alias-bomb"
 
 
-# --- sources -------------------------------------------------------------------------
-
-
-def test_filesystem_sources_reads_yaml_only_in_a_stable_order(tmp_path: Path) -> None:
-    env = tmp_path / "environments"
-    (env / "deployments").mkdir(parents=True)
-    for name in ("z.yml", "a.yaml", "deployments/p.yaml", "notes.md", "b.json", "workspace.yaml"):
-        (env / name).write_text("{}\n")
-
-    paths = [s.path for s in load.filesystem_sources(tmp_path)]
-
-    assert paths == [
-        "environments/a.yaml",
-        "environments/deployments/p.yaml",
-        "environments/workspace.yaml",
-        "environments/z.yml",
-    ]
-
-
-def test_no_environments_folder(tmp_path: Path) -> None:
-    assert load.filesystem_sources(tmp_path) == []
-
-
-def test_too_many_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(load, "MAX_FILES", 3)
-    env = tmp_path / "environments"
-    env.mkdir()
-    for i in range(5):
-        (env / f"f{i}.yaml").write_text("{}\n")
-
-    sources = load.filesystem_sources(tmp_path)
-
-    assert len(sources) == 1 and sources[0].problem is not None
-    assert (sources[0].problem.code, sources[0].path) == ("too-many-files", "environments")
-
-
-def test_big_file_is_not_read(tmp_path: Path) -> None:
-    env = tmp_path / "environments"
-    env.mkdir()
-    with (env / "huge.yaml").open("wb") as handle:  # sparse: the size without the bytes
-        handle.truncate(load.MAX_FILE_BYTES + 1)
-
-    (source,) = load.filesystem_sources(tmp_path)
-
-    assert source.data is None and source.problem is not None and source.problem.code == "file-too-large"
-
-
-@pytest.mark.skipif(not hasattr(os, "symlink"), reason="needs symbolic links")
-def test_symbolic_links(tmp_path: Path) -> None:
-    env = tmp_path / "environments"
-    (env / "inside").mkdir(parents=True)
-    (tmp_path / "outside").mkdir()
-    (tmp_path / "outside" / "o.yaml").write_text("{}\n")
-    (env / "inside" / "real.yaml").write_text("{}\n")
-    (env / "to-outside.yaml").symlink_to(tmp_path / "outside" / "o.yaml")
-    (env / "to-inside.yaml").symlink_to(env / "inside" / "real.yaml")
-    (env / "dir-outside").symlink_to(tmp_path / "outside", target_is_directory=True)
-    (env / "dir-inside").symlink_to(env / "inside", target_is_directory=True)
-    (env / "loop").symlink_to(env, target_is_directory=True)
-
-    found = {s.path: (s.problem.code if s.problem else "read") for s in load.filesystem_sources(tmp_path)}
-
-    assert found == {
-        "environments/dir-outside": "outside-root",
-        "environments/inside/real.yaml": "read",
-        "environments/to-inside.yaml": "read",
-        "environments/to-outside.yaml": "outside-root",
-    }
-
-
 # --- helpers -------------------------------------------------------------------------
 
 
@@ -362,49 +289,3 @@ def test_iter_strings() -> None:
     found = list(load.iter_strings({"a": ["x", {"b": "y"}], "c": 1, "d": None}))
 
     assert found == [(("a", 0), "x"), (("a", 1, "b"), "y")]
-
-
-# --- the fast loader agrees with the careful one -------------------------------------------
-
-_CORPUS = sorted(
-    p
-    for base in (Path(__file__).resolve().parent / "cases", Path(__file__).resolve().parent.parent / "environments")
-    for p in base.rglob("*.y*ml")
-    if p.is_file() and not p.is_symlink() and p.stat().st_size < 100_000
-)
-
-
-@pytest.mark.parametrize("path", _CORPUS, ids=lambda p: str(p.relative_to(p.parents[3])))
-def test_fast_and_careful_routes_read_the_same_data(path: Path) -> None:
-    from compiler.load import _fast_document, _parse_yaml, _Plain
-
-    text = path.read_bytes().decode("utf-8", errors="replace").removeprefix("\ufeff")
-    fast = _fast_document("environments/x.yaml", text)
-    if fast is None:
-        return  # the careful route alone decides this file
-    tree = _parse_yaml("environments/x.yaml", text)
-    careful = _Plain("environments/x.yaml").convert(tree, (), tree, 0)
-    assert fast.data == careful
-    assert list(_walk_keys(fast.data)) == list(_walk_keys(careful))  # the same key order too
-
-
-def _walk_keys(value: object) -> Iterator[str]:
-    if isinstance(value, dict):
-        for key, child in value.items():
-            yield key
-            yield from _walk_keys(child)
-    elif isinstance(value, list):
-        for child in value:
-            yield from _walk_keys(child)
-
-
-def test_the_fast_route_reads_the_shipped_example() -> None:
-    """Without this, the comparison above would pass if the fast route never ran."""
-    from compiler.load import _fast_document
-
-    example = Path(__file__).resolve().parent.parent / "environments"
-    files = sorted(example.rglob("*.yaml"))
-    assert files
-    for path in files:
-        relative = f"environments/{path.relative_to(example).as_posix()}"
-        assert _fast_document(relative, path.read_text(encoding="utf-8")) is not None, relative

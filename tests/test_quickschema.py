@@ -22,8 +22,9 @@ from ruamel.yaml.comments import CommentedMap
 from strategies import KEYS, SCALARS, VALUES
 
 from compiler import schema as schema_module
-from compiler.load import Document, SourceFile, load_documents
+from compiler.load import Document, load_documents
 from compiler.quickschema import compile_schema
+from compiler.sources import SourceFile
 
 NAMES = sorted(schema_module.SCHEMA_FILES)
 EXAMPLES = 300

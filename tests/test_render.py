@@ -11,10 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from compiler.build import Selection, render_files, resolve_selection
-from compiler.load import SourceFile
 from compiler.project import validate
 from compiler.render import canonical
 from compiler.secrets import SecretValues
+from compiler.sources import SourceFile
 
 DEPLOYMENTS = ("production", "staging")
 TEXT = st.text(st.sampled_from("abcXYZ09 :-_/é'\""), max_size=8)

@@ -20,9 +20,9 @@ from strategies import DOCUMENTS, dump
 
 from compiler.build import Selection, render_files, resolve_selection
 from compiler.errors import AstroGitopsError
-from compiler.load import SourceFile
 from compiler.project import Project, validate
 from compiler.secrets import SecretValues
+from compiler.sources import SourceFile
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "environments"
 EXAMPLES = int(os.environ.get("ASTRO_GITOPS_FUZZ_EXAMPLES", "150"))
