@@ -57,6 +57,9 @@ def _templates() -> Any:
         undefined=StrictUndefined,
         autoescape=False,
         keep_trailing_newline=True,
+        # The templates ship with the package and never change while it runs; without
+        # this, every get_template() stats the file (two calls per rendered entry).
+        auto_reload=False,
     )
     env.filters["yaml"] = yamltext.scalar
     env.filters["yaml_block"] = yamltext.block
