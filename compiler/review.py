@@ -12,7 +12,7 @@ from . import build, project
 from .diagnostics import Diagnostic, did_you_mean
 from .errors import InvalidEnvironments, OperationError, UsageError
 from .model import KINDS, ObjectKind, Secret, thaw
-from .resolve import Origin, ResolvedDeployment, flatten
+from .resolve import Origin, ResolvedDeployment, ResolvedObject, flatten
 from .rules import looks_secret
 from .secrets import SecretValues
 from .sources import SourceFile, filesystem_sources
@@ -164,19 +164,42 @@ def settings_view(dep: ResolvedDeployment) -> dict[str, Any]:
     }
 
 
-def _objects(dep: ResolvedDeployment | None) -> dict[tuple[str, str], Leaves]:
-    if dep is None:
-        return {}
-    return {(o.kind, o.key): _leaves(o.fields()) for o in dep.objects}
+class _Comparer:
+    """The field changes between two resolved objects, each pair compared once.
+
+    Why: an object that no Deployment overrides is one shared ResolvedObject on each side,
+    so without this a diff of N objects x M Deployments would flatten and compare it M
+    times, which was most of the cost of a big diff. Objects are kept with their ids so
+    the ids stay theirs.
+    """
+
+    def __init__(self) -> None:
+        self.leaves: dict[int, tuple[ResolvedObject, Leaves]] = {}
+        self.pairs: dict[tuple[int, int], tuple[Any, Any, tuple[FieldChange, ...]]] = {}
+
+    def changes(self, old: ResolvedObject | None, new: ResolvedObject | None) -> tuple[FieldChange, ...]:
+        key = (id(old), id(new))
+        if key not in self.pairs:
+            self.pairs[key] = (old, new, _compare(self._leaves(old), self._leaves(new)))
+        return self.pairs[key][2]
+
+    def _leaves(self, obj: ResolvedObject | None) -> Leaves:
+        if obj is None:
+            return {}
+        if id(obj) not in self.leaves:
+            self.leaves[id(obj)] = (obj, _leaves(obj.fields()))
+        return self.leaves[id(obj)][1]
 
 
 def compare_deployment(
-    name: str, old: ResolvedDeployment | None, new: ResolvedDeployment | None
+    name: str, old: ResolvedDeployment | None, new: ResolvedDeployment | None, comparer: _Comparer | None = None
 ) -> DeploymentPlan | None:
-    before, after = _objects(old), _objects(new)
+    comparer = comparer or _Comparer()
+    before = {(o.kind, o.key): o for o in old.objects} if old else {}
+    after = {(o.kind, o.key): o for o in new.objects} if new else {}
     changes = []
     for kind, key in sorted(set(before) | set(after)):
-        fields = _compare(before.get((kind, key), {}), after.get((kind, key), {}))
+        fields = comparer.changes(before.get((kind, key)), after.get((kind, key)))
         action: Action = "added" if (kind, key) not in before else "removed" if (kind, key) not in after else "changed"
         if fields or action != "changed":
             changes.append(ObjectChange(kind, key, action, fields))
@@ -195,7 +218,8 @@ def diff(root: Path, base: str, head: str | None, deployment: str | None = None)
         if deployment not in names:
             raise OperationError(f"no Deployment named '{deployment}' at either side{did_you_mean(deployment, names)}")
         names = [deployment]
-    plans = [compare_deployment(n, old.get(n), new.get(n)) for n in names]
+    comparer = _Comparer()
+    plans = [compare_deployment(n, old.get(n), new.get(n), comparer) for n in names]
     return Plan(base, head or "working tree", tuple(p for p in plans if p is not None))
 
 
