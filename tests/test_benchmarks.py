@@ -1,0 +1,36 @@
+"""benchmarks/run.py works on a fresh install: a row per size and command, and the comparison.
+
+Figures are not asserted (tests assert behaviour, never time); the script itself fails
+when a command exits with an error on a generated repository.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+from conftest import REPO, clean_env
+
+COMMANDS = ("validate", "render --all", "diff HEAD~1 HEAD", "matrix --since HEAD~1")
+ROW = re.compile(r"^\s*(\d+x\d+) (.+?)\s+(\d+)ms\s+(\d+)MB\s+[\d.]+ us$", re.MULTILINE)
+
+
+def test_the_benchmark_prints_every_size_and_command() -> None:
+    proc = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "run.py"), "--sizes", "4x2,6x3", "--repeat", "1"],
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+    assert proc.returncode == 0, proc.stderr
+    rows = ROW.findall(proc.stdout)
+    assert sorted((size, command) for size, command, *_ in rows) == sorted(
+        (size, command) for size in ("4x2", "6x3") for command in COMMANDS
+    )
+    assert all(int(ms) > 0 and int(mb) > 0 for *_, ms, mb in rows)
+    assert re.search(r"^\s+4x2 diff / two renders\s+[\d.]+x$", proc.stdout, re.MULTILINE)
+    assert "cold validate of the shipped example vs check-jsonschema" in proc.stdout
+    assert "astro-gitops validate: " in proc.stdout
