@@ -152,7 +152,7 @@ def _flow_depth_problem(path: str, text: str) -> Diagnostic | None:
                 at = match.start()
                 line, column = text.count("\n", 0, at) + 1, at - text.rfind("\n", 0, at)
                 return error(Location(path, line, column), "too-deep", f"nesting deeper than {MAX_DEPTH} levels")
-        else:
+        elif char in "]}":
             depth = max(0, depth - 1)
     return None
 
