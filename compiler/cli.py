@@ -314,7 +314,13 @@ def _selection(args: argparse.Namespace) -> object:
 
 
 def _make_plan(
-    args: argparse.Namespace, root: Path, environ: Mapping[str, str], selection: object, *, adopt: bool
+    args: argparse.Namespace,
+    root: Path,
+    environ: Mapping[str, str],
+    selection: object,
+    *,
+    adopt: bool,
+    saved: Mapping[str, Any] | None = None,
 ) -> Any:
     from .remote.astro import connect
     from .sync import run
@@ -328,6 +334,8 @@ def _make_plan(
         planned = run.make_plan(project, root, selection, mode=args.secrets, adopt=adopt, environ=environ, api=api)  # type: ignore[arg-type]
     finally:
         api.close()
+    if saved is not None:
+        run.check_fresh(saved, planned)
     _print_diagnostics(planned.plan.diagnostics, "text", sys.stderr)
     if not planned.plan.ok:
         raise OperationError("the plan has errors (above); nothing was changed")
@@ -346,10 +354,8 @@ def _apply(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) -> 
     if args.plan_file is not None:
         saved = run.read_plan_file(args.plan_file)
         selection, adopt = run.saved_selection(saved), run.saved_adopt(saved)
-    planned = _make_plan(args, root, environ, selection, adopt=adopt)
+    planned = _make_plan(args, root, environ, selection, adopt=adopt, saved=saved)
     values = planned.values
-    if saved is not None:
-        run.check_fresh(saved, planned)
     sys.stdout.write(report.text(planned.plan, planned.workspace))
     if not planned.plan.has_changes:
         return EXIT_OK

@@ -426,9 +426,9 @@ class _Planner:
             "description": markers.join(description, markers.Marker(self.options.owner, fingerprints=fps)),
             TYPED[obj.object_type]: member,
         }
-        if obj.scope == "WORKSPACE":
-            links, excludes = self._entries(obj, auto, found)
-            body.update(autoLinkDeployments=auto, links=links, excludeLinks=excludes)
+        links, excludes = self._entries(obj, auto, found) if obj.scope == "WORKSPACE" else ([], [])
+        # Sent on every update, empty for a Deployment-scoped object: the API may clear what is omitted.
+        body.update(autoLinkDeployments=auto and obj.scope == "WORKSPACE", links=links, excludeLinks=excludes)
         return body
 
     def _fp(self, obj: DesiredObject, part: str, path: str, value: Any) -> str | None:
