@@ -125,10 +125,14 @@ def merge(
     for path, value in flatten(patch):
         below = [p for p in result if _is_under(p, path)]
         if value is None:
-            for p in [*below, path]:
-                if p in result:  # a leaf whose value is JSON null is removed too
-                    del result[p]
-                    removed[p] = origin
+            gone = [p for p in [*below, path] if p in result]  # a leaf whose value is JSON null goes too
+            for p in gone:
+                del result[p]
+                removed[p] = origin
+            parent = path[:-1]
+            if gone and parent and not any(_is_under(p, parent) for p in result):
+                # Removing the last key of a mapping leaves that mapping, empty: only the key goes.
+                result[parent] = Setting(MappingProxyType({}), (origin,))
             continue
         if value == {} and below:
             continue  # merging an empty mapping changes nothing
