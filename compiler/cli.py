@@ -165,6 +165,8 @@ def _render(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) ->
     out = args.out if args.out is not None else root / "build"
     selection = Selection(branch=args.branch, deployment=args.deployment, all=args.all)
     result = run_render(project, root, selection, out, args.secrets, check=args.check, environ=environ)  # type: ignore[arg-type]
+    if result.warnings:
+        _print_diagnostics(result.warnings, _format(args.format, environ), sys.stderr)
     if environ.get("GITHUB_ACTIONS") == "true":
         # GitHub masks one line per command: a multi-line secret (a PEM key) needs one per line.
         for line in sorted(

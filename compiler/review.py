@@ -229,7 +229,7 @@ def diff(root: Path, base: str, head: str | None, deployment: str | None = None)
 def _rendered(found: project.Project, deps: Mapping[str, ResolvedDeployment]) -> dict[str, dict[str, str]]:
     """Each Deployment's rendered files (secrets redacted), rendered in one call so that an
     object shared by many Deployments is rendered once."""
-    files = build.render_files(found.model, list(deps.values()), SecretValues(), workspace_view=False)
+    files = build.render_files(found.model, list(deps.values()), SecretValues())
     return {name: {p: text for p, text in files.items() if p.startswith(f"{name}/")} for name in deps}
 
 

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import DOCUMENTS, dump
 
-from compiler.build import Selection, render_files, resolve_selection
+from compiler.build import Selection, render_files, resolve_selection, view_of
 from compiler.errors import AstroGitopsError
 from compiler.project import Project, validate
 from compiler.secrets import SecretValues
@@ -61,7 +61,7 @@ def _check(project: Project, files: dict[str, bytes]) -> None:
             resolved = resolve_selection(project, Path("."), Selection(all=True), {})
         except AstroGitopsError:
             return  # a located, reported failure (e.g. a template that fails for one Deployment)
-        render_files(project.model, resolved, SecretValues(), workspace_view=True)
+        render_files(project.model, resolved, SecretValues(), view_of(project, resolved))
 
 
 EXAMPLE_FILES = {
