@@ -13,7 +13,15 @@ from .errors import InvalidEnvironments, OperationError
 from .load import YPath
 from .model import Model, WorkspaceSpec
 from .project import Project
-from .resolve import Locator, ResolvedDeployment, ResolveProblem, Shared, resolve, resolve_deployment
+from .resolve import (
+    Locator,
+    ResolvedDeployment,
+    ResolveProblem,
+    Shared,
+    literal_branch,
+    resolve,
+    resolve_deployment,
+)
 from .secrets import SecretValues
 from .workspace import WorkspaceView, workspace_view
 
@@ -129,14 +137,6 @@ def _check_preview_name(project: Project, root: Path, found: branches.Target, na
         if other_name == name:
             message = f"branches '{found.branch}' and '{other}' both get preview name '{name}'; rename one, or add {{{{ branch.name }}}}-based detail to the name"
             raise InvalidEnvironments([error(where, "preview-name-collision", message)])
-
-
-def literal_branch(workspace: WorkspaceSpec, deployment: str) -> str:
-    """The branch context of `render --deployment/--all`: the first literal rule naming it."""
-    for rule in workspace.rules:
-        if rule.deployment == deployment and not rule.is_regex and not any(c in rule.pattern for c in "*?["):
-            return rule.pattern
-    return deployment
 
 
 def resolve_selection(
