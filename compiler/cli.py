@@ -137,7 +137,7 @@ def _valid_project(root: Path, fmt: str) -> object:
 
 
 def _which(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) -> int:
-    from .build import which
+    from .pipeline import which
 
     found = which(_valid_project(root, "text"), root, args.branch, environ)  # type: ignore[arg-type]
     if args.format == "json":
@@ -159,7 +159,7 @@ def _which(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) -> 
 
 
 def _render(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) -> int:
-    from .build import Selection, run_render
+    from .pipeline import Selection, run_render
 
     project = _valid_project(root, _format(args.format, environ))
     out = args.out if args.out is not None else root / "build"

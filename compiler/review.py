@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from . import build, project
+from . import pipeline, project
 from .diagnostics import Diagnostic, did_you_mean
 from .errors import InvalidEnvironments, OperationError, UsageError
 from .model import KINDS, ObjectKind, Secret, thaw
@@ -102,7 +102,7 @@ def _labelled(diagnostic: Diagnostic, label: str) -> Diagnostic:
 def resolved_all(found: project.Project | None) -> dict[str, ResolvedDeployment]:
     if found is None:
         return {}
-    resolved = build.resolve_selection(found, Path("."), build.Selection(all=True), {})
+    resolved = pipeline.resolve_selection(found, Path("."), pipeline.Selection(all=True), {})
     return {d.name: d for d in resolved}
 
 
@@ -229,7 +229,7 @@ def diff(root: Path, base: str, head: str | None, deployment: str | None = None)
 def _rendered(found: project.Project, deps: Mapping[str, ResolvedDeployment]) -> dict[str, dict[str, str]]:
     """Each Deployment's rendered files (secrets redacted), rendered in one call so that an
     object shared by many Deployments is rendered once."""
-    files = build.render_files(found.model, list(deps.values()), SecretValues())
+    files = pipeline.render_files(found.model, list(deps.values()), SecretValues())
     return {name: {p: text for p, text in files.items() if p.startswith(f"{name}/")} for name in deps}
 
 
@@ -260,17 +260,17 @@ def matrix(root: Path, since: str | None, environ: Mapping[str, str]) -> MatrixR
 def _current_preview(found: project.Project, root: Path, environ: Mapping[str, str]) -> ResolvedDeployment | None:
     """The preview the current branch maps to, if it maps to one (no branch: none)."""
     try:
-        target = build.target(found, root, None, environ)
+        target = pipeline.target(found, root, None, environ)
     except (OperationError, InvalidEnvironments):
         return None
     if not target.is_preview:
         return None
-    return build.resolve_selection(found, root, build.Selection(branch=target.branch), environ)[0]
+    return pipeline.resolve_selection(found, root, pipeline.Selection(branch=target.branch), environ)[0]
 
 
 def _preview_at(found: project.Project, root: Path, branch: str) -> dict[str, ResolvedDeployment]:
     try:
-        dep = build.resolve_selection(found, root, build.Selection(branch=branch), {})[0]
+        dep = pipeline.resolve_selection(found, root, pipeline.Selection(branch=branch), {})[0]
     except (OperationError, InvalidEnvironments):
         return {}
     return {dep.name: dep} if dep.is_preview else {}

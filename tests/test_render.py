@@ -10,7 +10,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from compiler.build import Selection, render_files, resolve_selection, view_of
+from compiler.pipeline import Selection, render_files, resolve_selection, view_of
 from compiler.project import validate
 from compiler.render import canonical
 from compiler.secrets import SecretValues

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import DOCUMENTS, dump
 
-from compiler.build import Selection, render_files, resolve_selection, view_of
+from compiler.pipeline import Selection, render_files, resolve_selection, view_of
 from compiler.project import Project, validate
 from compiler.secrets import SecretValues
 from compiler.sources import SourceFile

@@ -12,7 +12,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from compiler.build import Selection, render_files, resolve_selection, view_of
+from compiler.pipeline import Selection, render_files, resolve_selection, view_of
 from compiler.project import validate
 from compiler.render import SETTINGS_FILE, json_text, variable_text
 from compiler.secrets import SecretValues

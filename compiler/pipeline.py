@@ -1,4 +1,4 @@
-"""The render pipeline: branch -> Deployment(s) -> resolved -> files -> written or compared."""
+"""The render pipeline: branch -> Deployment(s) -> resolved -> workspace view -> files -> written or compared."""
 
 from __future__ import annotations
 
