@@ -13,12 +13,12 @@ from .errors import InvalidEnvironments, OperationError
 from .load import YPath
 from .model import Model, WorkspaceSpec
 from .project import Project
+from .resolvable import literal_branch
 from .resolve import (
     Locator,
     ResolvedDeployment,
     ResolveProblem,
     Shared,
-    literal_branch,
     resolve,
     resolve_deployment,
 )

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import load, resolve, rules, schema
+from . import load, resolvable, rules, schema
 from .diagnostics import Diagnostic, Location, error, has_errors, ordered
 from .errors import InvalidEnvironments
 from .model import KINDS, SECTION, Model, build_model
@@ -68,7 +68,7 @@ def _resolution_problems(
 
     said = {(d.location, d.code) for d in known}
     found = []
-    for diagnostic in resolve.problems(model, locate):
+    for diagnostic in resolvable.problems(model, locate):
         if (diagnostic.location, diagnostic.code) not in said:
             said.add((diagnostic.location, diagnostic.code))
             found.append(diagnostic)

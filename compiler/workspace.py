@@ -46,9 +46,9 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 from . import templating
-from .diagnostics import Diagnostic, Location, error, warning
+from .diagnostics import Diagnostic, error, warning
 from .model import MAPPINGS, Model, ObjectKind, ObjectSpec, Secret, freeze, thaw
-from .resolve import Locator, ResolvedDeployment, ResolvedObject, ResolveProblem
+from .resolve import Locator, ResolvedDeployment, ResolvedObject, ResolveProblem, no_position
 
 ObjectType = Literal["CONNECTION", "AIRFLOW_VARIABLE"]
 Scope = Literal["WORKSPACE", "DEPLOYMENT"]
@@ -107,12 +107,8 @@ class WorkspaceView:
         )
 
 
-def _no_position(path: str, ypath: Any) -> Location:
-    return Location(path)
-
-
 def workspace_view(
-    model: Model, resolved: Sequence[ResolvedDeployment], locate: Locator = _no_position
+    model: Model, resolved: Sequence[ResolvedDeployment], locate: Locator = no_position
 ) -> WorkspaceView:
     """The view of the model's workspace objects and of the resolved Deployments' scoped ones.
 
