@@ -235,7 +235,7 @@ def _schema(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) ->
 
 def _diff(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) -> int:
     from . import plans
-    from .review import diff
+    from .diff import diff
 
     plan = diff(root, args.base, args.head, args.deployment)
     if args.format == "markdown":
@@ -248,7 +248,7 @@ def _diff(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) -> i
 
 
 def _explain(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) -> int:
-    from .review import explain
+    from .explain import explain
 
     found = explain(root, args.deployment, args.key, args.kind)
     sys.stdout.write(f"{found.kind} {found.key} in {found.deployment} ({found.scope} scope)\n")
@@ -262,7 +262,7 @@ def _explain(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) -
 
 
 def _matrix(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) -> int:
-    from .review import matrix
+    from .matrix import matrix
 
     sys.stdout.write(matrix(root, args.since, environ).text(indent=None))
     return EXIT_OK

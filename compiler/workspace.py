@@ -39,15 +39,15 @@ Secret values are never here: a planner compares references; serialisation fills
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Literal
 
 from . import templating
+from .changes import same
 from .diagnostics import Diagnostic, error, warning
-from .model import MAPPINGS, Model, ObjectKind, ObjectSpec, Secret, freeze, thaw
+from .model import MAPPINGS, Model, ObjectKind, ObjectSpec, Secret, freeze
 from .resolve import Locator, ResolvedDeployment, ResolvedObject, ResolveProblem, no_position
 
 ObjectType = Literal["CONNECTION", "AIRFLOW_VARIABLE"]
@@ -289,19 +289,6 @@ def _own_fields(obj: ObjectSpec, workspace: str, locate: Locator, problems: list
         return value
 
     return {k: render(v, (k,)) for k, v in obj.fields.items()}
-
-
-def same(a: Any, b: Any) -> bool:
-    """Equal as JSON (so 1, 1.0 and true differ), secret references by name."""
-    return identity(a) == identity(b)
-
-
-def identity(value: Any) -> str:
-    return json.dumps(thaw(value), sort_keys=True, default=_secret_as_json)
-
-
-def _secret_as_json(value: Any) -> Any:
-    return {"secret": value.name} if isinstance(value, Secret) else str(value)
 
 
 def _holds_secret(value: Any) -> bool:

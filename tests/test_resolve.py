@@ -272,3 +272,11 @@ def test_resolution_does_not_mutate_the_model(make_repo: Callable[[Mapping[str, 
     before = repr(project.model)
     resolve_deployment(project.model, "production", "main", "Data Platform")
     assert repr(project.model) == before
+
+
+def test_the_chain_keeps_what_each_layer_wrote() -> None:
+    leaves = layer({"login": "a", "extra": {"role": "r"}})
+    leaves, _ = merge(leaves, {"login": "b"}, FIRST)
+    leaves, _ = merge(leaves, {"login": "c", "extra": {"role": None}}, SECOND)
+    assert leaves[("login",)].history == ((BASE, "a"), (FIRST, "b"), (SECOND, "c"))
+    assert leaves[("extra",)].history == ((SECOND, {}),)  # emptied by SECOND's null
