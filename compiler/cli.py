@@ -310,7 +310,7 @@ def _plan(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) -> i
 
 
 def _selection(args: argparse.Namespace) -> object:
-    from .build import Selection
+    from .pipeline import Selection
 
     return Selection(branch=args.branch, deployment=args.deployment, all=args.all)
 

@@ -148,7 +148,11 @@ def _workspace_object(
     excluded = set(obj.exclude) if obj.links == "all" else set()
     copies: list[EnvironmentObject] = []
     base = _payload(obj.kind, own)
-    for name in sorted(n for n in listed | set(resolved) if obj.linked_to(n)):
+    # A preview is linked as its `from` Deployment is (resolution links it so).
+    def base_of(name: str) -> str:
+        return resolved[name].base if name in resolved else name
+
+    for name in sorted(n for n in listed | set(resolved) if obj.linked_to(base_of(n))):
         found = resolved[name].find(obj.kind, obj.key) if name in resolved else None
         if found is None:
             links.append(Link(name))
@@ -162,7 +166,7 @@ def _workspace_object(
                 excluded.add(name)
             continue
         overrides = _overrides(obj.kind, base, fields, found)
-        if name in listed or overrides is not None or _overridden(found):
+        if base_of(name) in listed or overrides is not None or _overridden(found):
             links.append(Link(name, overrides))
     description = own.get("description")
     main = EnvironmentObject(

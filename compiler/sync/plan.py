@@ -93,7 +93,7 @@ def plan(desired: Desired, live: LiveState, options: Options, scope: str) -> Pla
     order = {"create": 0, "update": 1, "replace": 2, "delete": 3}
     changes.sort(key=lambda c: (order[c.action], c.kind, c.key, c.deployment or ""))
     blind = options.key is None and options.values is not None and planner.saw_secret
-    return Plan(scope, tuple(changes), tuple(planner.diagnostics), blind)
+    return Plan(scope, tuple(changes), (*desired.warnings, *planner.diagnostics), blind)
 
 
 class _Planner:
