@@ -59,19 +59,26 @@ def git(cwd: Path, *args: str) -> None:
     subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True)
 
 
-def run(server: Server, root: Path, env: dict[str, str], *args: str) -> tuple[float, Counter[str]]:
+def run(server: Server, root: Path, env: dict[str, str], *args: str) -> tuple[float, float, Counter[str]]:
+    """Wall seconds, CPU seconds (user + system) and the requests by method of one cold run."""
     server.admin("clear-log", {})
     start = time.perf_counter()
-    proc = subprocess.run([COMMAND, *args], cwd=root, env=env, capture_output=True, text=True, check=False)
+    proc = subprocess.Popen([COMMAND, *args], cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    assert proc.stderr is not None
+    err = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - start
-    if proc.returncode not in (0, 3):
-        raise SystemExit(f"{' '.join(args)} exited {proc.returncode}: {proc.stderr[-2000:]}")
+    code = os.waitstatus_to_exitcode(status)
+    if code not in (0, 3):
+        raise SystemExit(f"{' '.join(args)} exited {code}: {err[-2000:].decode(errors='replace')}")
     log = server.admin("log")
     assert isinstance(log, list)
-    return elapsed, Counter(entry["method"] for entry in log)
+    return elapsed, usage.ru_utime + usage.ru_stime, Counter(entry["method"] for entry in log)
 
 
-def bench(connections: int, deployments: int, page_size: int, work: Path) -> list[tuple[str, float, Counter[str]]]:
+def bench(
+    connections: int, deployments: int, page_size: int, work: Path
+) -> list[tuple[str, float, float, Counter[str]]]:
     root = work / f"r{connections}x{deployments}"
     root.mkdir()
     git(root, "init", "-q", "-b", "main")
@@ -94,9 +101,8 @@ def bench(connections: int, deployments: int, page_size: int, work: Path) -> lis
             ("plan (no change)", ["plan", "--exit-code"]),
             ("apply (no change)", ["apply", "--auto-approve"]),
         ):
-            seconds, requests = run(server, root, env, *args)
-            rows.append((name, seconds, requests))
-        writes = sum(n for method, n in rows[-1][2].items() if method != "GET")
+            rows.append((name, *run(server, root, env, *args)))
+        writes = sum(n for method, n in rows[-1][3].items() if method != "GET")
         if writes:
             raise SystemExit(f"a no-change apply made {writes} write request(s)")
         return rows
@@ -109,13 +115,13 @@ def main() -> int:
     parser.add_argument("--sizes", default="1000x50", help="CONNECTIONSxDEPLOYMENTS,...")
     parser.add_argument("--page-size", type=int, default=100, help="the server's largest page")
     args = parser.parse_args()
-    print(f"{'size':>10} {'command':<20} {'wall':>9} {'GET':>6} {'POST':>6} {'DELETE':>7}")
+    print(f"{'size':>10} {'command':<20} {'wall':>9} {'CPU':>9} {'GET':>6} {'POST':>6} {'DELETE':>7}")
     with tempfile.TemporaryDirectory() as tmp:
         for size in args.sizes.split(","):
             connections, deployments = (int(x) for x in size.split("x"))
-            for name, seconds, requests in bench(connections, deployments, args.page_size, Path(tmp)):
+            for name, seconds, cpu, requests in bench(connections, deployments, args.page_size, Path(tmp)):
                 print(
-                    f"{size:>10} {name:<20} {seconds * 1000:>7.0f}ms {requests['GET']:>6} "
+                    f"{size:>10} {name:<20} {seconds * 1000:>7.0f}ms {cpu * 1000:>7.0f}ms {requests['GET']:>6} "
                     f"{requests['POST']:>6} {requests['DELETE']:>7}"
                 )
     return 0

@@ -148,24 +148,28 @@ def _workspace_object(
     excluded = set(obj.exclude) if obj.links == "all" else set()
     copies: list[EnvironmentObject] = []
     base = _payload(obj.kind, own)
+
     # A preview is linked as its `from` Deployment is (resolution links it so).
     def base_of(name: str) -> str:
         return resolved[name].base if name in resolved else name
 
+    seen: dict[int, tuple[tuple[str, ...] | None, Mapping[str, Any] | None]] = {}
     for name in sorted(n for n in listed | set(resolved) if obj.linked_to(base_of(n))):
         found = resolved[name].find(obj.kind, obj.key) if name in resolved else None
         if found is None:
             links.append(Link(name))
             continue
-        fields = _payload(obj.kind, found.fields())
-        lost = _lost_field(base, fields)
+        if id(found) not in seen:  # Deployments that do not override an object share one resolved value
+            payload = _payload(obj.kind, found.fields())
+            lost_field = _lost_field(base, payload)
+            seen[id(found)] = lost_field, None if lost_field else _overrides(obj.kind, base, payload, found)
+        lost, overrides = seen[id(found)]
         if lost is not None:
             warnings.append(_scoped_warning(obj, name, lost, found, locate))
             copies.append(_scoped(found, name))
             if obj.links == "all":
                 excluded.add(name)
             continue
-        overrides = _overrides(obj.kind, base, fields, found)
         if base_of(name) in listed or overrides is not None or _overridden(found):
             links.append(Link(name, overrides))
     description = own.get("description")

@@ -37,7 +37,7 @@ def test_the_benchmark_prints_every_size_and_command() -> None:
 
 
 SYNC_ROW = re.compile(
-    r"^\s*(\d+x\d+) (plan|apply) \((fresh|no change)\)\s+(\d+)ms\s+(\d+)\s+(\d+)\s+(\d+)$", re.MULTILINE
+    r"^\s*(\d+x\d+) (plan|apply) \((fresh|no change)\)\s+(\d+)ms\s+\d+ms\s+(\d+)\s+(\d+)\s+(\d+)$", re.MULTILINE
 )
 
 

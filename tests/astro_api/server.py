@@ -308,7 +308,7 @@ def list_objects(store: Store, query: dict[str, str]) -> list[dict[str, Any]]:
             continue
         if obj["scope"] == "DEPLOYMENT" and obj["scopeEntityId"] not in deployments:
             continue
-        found.append(public(obj, show_secrets=query.get("showSecrets") == "true"))
+        found.append(obj)
     return sorted(found, key=lambda o: (o["createdAt"], o["id"]))
 
 
@@ -465,7 +465,10 @@ def route(store: Store, method: str, path: str, query: dict[str, str], body: Any
         return 200, _page(store, _filter_names(items, query, "names"), query, "deployments")
     if rest == "/environment-objects":
         if method == "GET":
-            return 200, _page(store, list_objects(store, query), query, "environmentObjects")
+            page = _page(store, list_objects(store, query), query, "environmentObjects")
+            shown = query.get("showSecrets") == "true"
+            page["environmentObjects"] = [public(o, show_secrets=shown) for o in page["environmentObjects"]]
+            return 200, page
         if method == "POST":
             return 200, create(store, _object_body(body))
     found = re.fullmatch(r"/environment-objects/([^/]+)(/exclude-linking)?", rest)
