@@ -23,7 +23,8 @@ from ..secrets import SecretValues
 from . import desired as desired_state
 from . import report
 from .apply import Applied, Step, Target, apply
-from .plan import Options, Plan, plan
+from .changeset import Options, Plan
+from .plan import plan
 from .state import LiveState
 
 PLAN_VERSION = 1
