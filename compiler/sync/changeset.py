@@ -39,6 +39,9 @@ class Write:
     key: ObjectKey
     object_id: str | None = None
     body: Any = None
+    # What the write is to: a target performs the kinds it knows (an Environment Manager
+    # object here; a Deployment's settings or an Airflow pool are other kinds).
+    target: str = "environment-object"
 
 
 @dataclass(frozen=True)
