@@ -108,7 +108,9 @@ def test_environment_variables_missing_are_deleted_and_secrets_masked(fake: Fake
     blank = [{"key": "TOKEN", "isSecret": True, "value": ""}]
     call(fake, "POST", path, full_update(dep, environmentVariables=blank))
     stored = next(d for d in fake.state()["deployments"] if d["id"] == dep["id"])
-    assert stored["environmentVariables"] == [{"key": "TOKEN", "isSecret": True, "value": "", "updatedAt": stored["updatedAt"]}]
+    assert stored["environmentVariables"] == [
+        {"key": "TOKEN", "isSecret": True, "value": "", "updatedAt": stored["updatedAt"]}
+    ]
 
 
 def test_a_new_secret_needs_a_value_and_a_secret_stays_secret(fake: FakeAstro) -> None:

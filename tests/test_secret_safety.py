@@ -520,7 +520,7 @@ def test_plan_and_apply_show_no_secret_value_and_no_token(
     commit_files(example_repo, {}, "sync owner")
     server = FakeAstro()
     try:
-        server.seed("Data Platform", ["production", "development", "sandbox"])
+        server.seed("Data Platform", ["production", "development", "sandbox"], owner="leak-check")
         keyed = {**server.env(**SECRETS), "ASTRO_GITOPS_FINGERPRINT_KEY": "k-Zq77kv7w"}
         rotated = {**server.env(**ROTATED), "ASTRO_GITOPS_FINGERPRINT_KEY": "k-Zq77kv7w"}
         plan_file = tmp_path / "plan.json"

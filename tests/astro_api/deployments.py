@@ -208,9 +208,7 @@ def update(store: Store, deployment: dict[str, Any], body: dict[str, Any]) -> di
 ROUTE = re.compile(r"^/deployments(?:/([^/]+))?$")
 
 
-def route(
-    store: Store, method: str, rest: str, query: dict[str, str], body: Any, page: Any
-) -> tuple[int, Any] | None:
+def route(store: Store, method: str, rest: str, query: dict[str, str], body: Any, page: Any) -> tuple[int, Any] | None:
     """(status, payload) for a Deployment route, None when `rest` is not one."""
     found = ROUTE.match(rest)
     if not found:
