@@ -89,6 +89,7 @@ def _parser() -> argparse.ArgumentParser:
     importer.add_argument("--force", action="store_true", help="replace files that exist")
 
     _sync_parsers(commands)
+    _preview_parsers(commands)
 
     schema = commands.add_parser("schema", help="print a JSON Schema")
     schema.add_argument(
@@ -133,6 +134,19 @@ def _sync_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser])
             sub.add_argument(
                 "--auto-approve", action="store_true", help="apply without asking (needed without a terminal)"
             )
+
+
+def _preview_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    preview = commands.add_parser("preview", help="delete managed preview Deployments (destroy, prune)")
+    actions = preview.add_subparsers(dest="preview_command", required=True, metavar="ACTION")
+    destroy = actions.add_parser("destroy", help="delete branch B's managed preview and the objects scoped to it")
+    destroy.add_argument("--branch", required=True, help="the full branch name the preview's marker records")
+    prune = actions.add_parser("prune", help="delete managed previews whose branch the remote no longer has")
+    prune.add_argument("--remote", default="origin", help="the git remote asked for its branches (default: origin)")
+    for sub in (destroy, prune):
+        sub.add_argument(
+            "--auto-approve", action="store_true", help="delete without asking (needed without a terminal)"
+        )
 
 
 def _format(requested: str | None, environ: Mapping[str, str]) -> str:
@@ -381,6 +395,46 @@ def _apply(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) -> 
     return EXIT_OK if applied.ok else EXIT_INVALID
 
 
+def _preview(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) -> int:
+    from .remote.astro import AstroTarget, connect
+    from .secrets import SecretValues
+    from .sync import report, run
+    from .sync.apply import apply
+
+    if not args.auto_approve and not sys.stdin.isatty():
+        raise UsageError(f"preview {args.preview_command} asks for confirmation on a terminal: pass --auto-approve")
+    project = _valid_project(root, "text")
+    branch = args.branch if args.preview_command == "destroy" else None
+    api = connect(environ)
+    try:
+        plan, workspace = run.preview_plan(
+            project,  # type: ignore[arg-type]
+            root,
+            branch=branch,
+            remote=getattr(args, "remote", "origin"),
+            api=api,
+        )
+        sys.stdout.write(report.text(plan, workspace))
+        if not plan.has_changes:
+            return EXIT_OK
+        if not args.auto_approve:
+            sys.stdout.write("Delete these? Only 'yes' is accepted: ")
+            sys.stdout.flush()
+            if sys.stdin.readline().strip() != "yes":
+                sys.stdout.write("\nCancelled; nothing was deleted.\n")
+                return EXIT_INVALID
+
+        def show(step: Any) -> None:
+            sys.stdout.write(report.step_line(step) + "\n")
+            sys.stdout.flush()
+
+        applied = apply(plan, AstroTarget(api), SecretValues(), show)
+    finally:
+        api.close()
+    sys.stdout.write(report.outcome(applied))
+    return EXIT_OK if applied.ok else EXIT_INVALID
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace, Path, Mapping[str, str]], int]] = {
     "validate": _validate,
     "which": _which,
@@ -393,6 +447,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Path, Mapping[str, str]], int]
     "schema": _schema,
     "plan": _plan,
     "apply": _apply,
+    "preview": _preview,
 }
 
 

@@ -93,3 +93,23 @@ def _link_in_tree(relative: str) -> SourceFile:
     return SourceFile(
         relative, None, error(Location(relative), "outside-root", "symbolic links are not read from git history")
     )
+
+
+def remote_branches(root: Path, remote: str) -> set[str]:
+    """The branches `remote` has now (`git ls-remote --heads`): the remote itself is asked, so a
+    shallow or single-branch checkout (CI) sees every branch."""
+    import git
+
+    repo = _repo(root)
+    if repo is None:
+        raise OperationError(f"{root} is not in a git repository: cannot ask remote '{remote}' for its branches")
+    try:
+        listed = repo.git.ls_remote("--heads", remote)
+    except git.GitCommandError as exc:
+        raise OperationError(f"git ls-remote --heads {remote} failed (exit {exc.status})") from None
+    names = set()
+    for line in str(listed).splitlines():
+        _, _, ref = line.partition("\t")
+        if ref.startswith("refs/heads/"):
+            names.add(ref.removeprefix("refs/heads/"))
+    return names

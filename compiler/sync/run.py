@@ -258,3 +258,31 @@ def refuse_redact(mode: str) -> None:
 def run_apply(planned: Planned, target: Target, on_step: Callable[[Step], None]) -> Applied:
     assert planned.values is not None
     return apply(planned.plan, target, planned.values, on_step)
+
+
+# --- preview destroy / prune ---------------------------------------------------------------------
+
+
+def preview_plan(project: Project, root: Path, *, branch: str | None, remote: str, api: Any) -> tuple[Plan, str]:
+    """The plan that deletes the managed previews of `branch` (destroy), or of every branch the
+    remote no longer has (prune, asked with `git ls-remote --heads`)."""
+    from . import previews
+
+    sync_owner = owner(project)
+    workspace = project.model.workspace
+    assert workspace is not None
+    if branch is not None:
+        wanted: Callable[[str], bool] = branch.__eq__
+        scope = f"preview destroy (branch {branch})"
+    else:
+        from .. import gitrefs
+
+        heads = gitrefs.remote_branches(root, remote)
+        if not heads:
+            raise OperationError(f"remote '{remote}' lists no branch: refusing to prune every preview")
+        wanted = previews.gone(heads)
+        scope = f"preview prune (remote {remote})"
+    listed = api.read(workspace.name, [])
+    names = [dep.name for dep, b in previews.previews(listed, sync_owner) if wanted(b)]
+    live = api.read(workspace.name, names) if names else listed
+    return previews.destroy_plan(live, sync_owner, wanted, scope), workspace.name
