@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -89,6 +90,7 @@ def test_a_runtime_difference_is_a_warning_and_an_unmarked_deployment_needs_adop
     )
     adopt = cli(astro, repo, example_secrets, "plan", "--adopt")
     assert adopt.code == 0 and "~ marker: (adopt)" in adopt.out
+    assert "environments/deployments/production.yaml:2:1: error[unmanaged-object]" in plan.err
     edit_file(repo, "environments/deployments/production.yaml", '"3.1-14"', '"3.2-1"')
     commit_files(repo, {}, "runtime")
     applied(astro, repo, example_secrets, "--adopt")
@@ -200,3 +202,4 @@ def test_a_second_branch_with_the_same_preview_name_is_refused(
     other = cli(live, repo, example_secrets, "apply", "--auto-approve")
     assert other.code == 1 and "error[preview-owned-by-other-branch]" in other.err, other.err
     assert "belongs to branch 'feature/x'" in other.err and not live.writes()
+    assert re.search(r"^environments/workspace\.yaml:\d+:\d+: error\[preview-owned-by-other-branch\]", other.err, re.M)

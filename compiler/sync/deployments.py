@@ -7,7 +7,8 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 
-from .. import secrets
+from .. import branches, secrets
+from ..load import YPath
 from ..project import Project
 from ..resolve import ResolvedDeployment
 from .changeset import Options, Plan
@@ -35,7 +36,17 @@ def desired_settings(project: Project, dep: ResolvedDeployment) -> DesiredSettin
         hibernation_schedules=spec.hibernation_schedules,
         present=present,
         path=spec.path,
+        where=_where(project, dep),
     )
+
+
+def _where(project: Project, dep: ResolvedDeployment) -> tuple[str, YPath]:
+    """A Deployment's `name`, or a preview's rule (`preview.name`)."""
+    workspace = project.model.workspace
+    found = branches.match(workspace, dep.branch) if dep.is_preview and workspace is not None else None
+    if found is not None:
+        return found.rule.path, (*found.rule.ypath, "preview", "name")
+    return dep.spec.path, ("name",)
 
 
 def secret_names(resolved: Sequence[ResolvedDeployment]) -> set[str]:

@@ -76,8 +76,8 @@ class DesiredSettings:
     alert_emails: tuple[str, ...]
     hibernation_schedules: tuple[Mapping[str, Any], ...]
     present: frozenset[str]
-    path: str
-    ypath: YPath = ()
+    path: str  # the Deployment's file
+    where: tuple[str, YPath] = ("", ())  # what an error points at (its name, or the preview rule's)
 
     def sets(self, section: str) -> bool:
         return section in self.present
@@ -210,7 +210,7 @@ class _Settings:
             )
             self.result.diagnostics.append(
                 warning(
-                    self.options.locate(wanted.path, (*wanted.ypath, "astro", "runtime_version")),
+                    self.options.locate(wanted.path, ("astro", "runtime_version")),
                     "runtime-version-differs",
                     message,
                 )
@@ -412,7 +412,7 @@ class _Settings:
             )
 
     def _error(self, wanted: DesiredSettings, code: str, message: str) -> None:
-        self.result.diagnostics.append(error(self.options.locate(wanted.path, wanted.ypath), code, message))
+        self.result.diagnostics.append(error(self.options.locate(*wanted.where), code, message))
 
 
 def queue_request(queue: Mapping[str, Any], before: Mapping[str, Any] | None) -> dict[str, Any]:
