@@ -303,9 +303,7 @@ def _plan(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) -> i
     planned = _make_plan(args, root, environ, _selection(args), adopt=args.adopt)
     sys.stdout.write(report.REPORTERS[args.format](planned.plan, planned.workspace))
     if args.out is not None:
-        from . import output
-
-        output.write(args.out.parent, {args.out.name: run.plan_file(planned)})
+        run.write_plan_file(args.out, run.plan_file(planned))
     return EXIT_CHANGES if args.exit_code and planned.plan.has_changes else EXIT_OK
 
 

@@ -200,6 +200,20 @@ def plan_file(planned: Planned) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
+def write_plan_file(path: Path, text: str) -> None:
+    """Atomically (a temporary file beside it, then a rename); it holds no secret value."""
+    import os
+    import tempfile
+
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.replace(temporary, path)
+    except OSError as exc:
+        raise OperationError(f"cannot write the plan to {path}: {type(exc).__name__}") from None
+
+
 def _changes_digest(planned: Planned) -> str:
     return hashlib.sha256(report.as_json(planned.plan, planned.workspace).encode()).hexdigest()
 
