@@ -148,21 +148,27 @@ def _workspace_object(
     excluded = set(obj.exclude) if obj.links == "all" else set()
     copies: list[EnvironmentObject] = []
     base = _payload(obj.kind, own)
+    # By resolved object: the Deployments that do not override an object share one.
+    compared: dict[int, tuple[tuple[str, ...] | None, Mapping[str, Any] | None, bool]] = {}
     for name in sorted(n for n in listed | set(resolved) if obj.linked_to(n)):
         found = resolved[name].find(obj.kind, obj.key) if name in resolved else None
         if found is None:
             links.append(Link(name))
             continue
-        fields = _payload(obj.kind, found.fields())
-        lost = _lost_field(base, fields)
+        if id(found) not in compared:
+            fields = _payload(obj.kind, found.fields())
+            compared[id(found)] = (
+                _lost_field(base, fields),
+                _overrides(obj.kind, base, fields, found),
+                _overridden(found),
+            )
+        lost, overrides, overridden = compared[id(found)]
         if lost is not None:
             warnings.append(_scoped_warning(obj, name, lost, found, locate))
             copies.append(_scoped(found, name))
             if obj.links == "all":
                 excluded.add(name)
-            continue
-        overrides = _overrides(obj.kind, base, fields, found)
-        if name in listed or overrides is not None or _overridden(found):
+        elif name in listed or overrides is not None or overridden:
             links.append(Link(name, overrides))
     description = own.get("description")
     main = EnvironmentObject(
