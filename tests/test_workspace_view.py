@@ -4,11 +4,13 @@ exactly the connections and variables its airflow_settings.yaml holds."""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
+from conftest import run_cli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -189,3 +191,40 @@ def test_a_null_that_removes_a_field_becomes_an_exclusion_and_a_scoped_copy() ->
     assert copy is not None and dict(copy.fields) == {"type": "postgres", "login": "svc", "extra": {"b": 2}}
     assert [(d.code, d.severity) for d in view.warnings] == [("override-as-scoped-object", "warning")]
     assert view.warnings[0].location.path == "environments/deployments/production.yaml"
+
+
+CASES = Path(__file__).parent / "cases" / "invalid"
+
+
+@pytest.mark.parametrize("case", ["required-field-removed", "secret-extra", "template-error-deployment-name"])
+def test_validate_reports_what_render_would(case: str, make_repo: Callable[[Mapping[str, str | bytes]], Path]) -> None:
+    # Issue 15.16: one resolution path serves both; render never fails where validate passed.
+    files = {str(p.relative_to(CASES / case)): p.read_bytes() for p in (CASES / case / "environments").rglob("*.yaml")}
+    root = make_repo(files)
+    validated = run_cli("validate", cwd=root)
+    rendered = run_cli("render", "--all", cwd=root)
+    assert validated.code == 1 and rendered.code == 1, (validated.out, rendered.err)
+    codes = {line.split("[")[1].split("]")[0] for line in validated.out.splitlines() if ": error[" in line}
+    assert codes and all(f"error[{code}]" in rendered.err for code in codes), rendered.err
+
+
+def test_render_warns_at_the_null_it_turns_into_a_scoped_object(
+    make_repo: Callable[[Mapping[str, str | bytes]], Path],
+) -> None:
+    root = make_repo(
+        {
+            "environments/workspace.yaml": "version: 1\nworkspace: W\nbranches:\n  - {branch: main, deployment: prod}\n",
+            "environments/objects.yaml": "connections:\n  wh:\n    type: postgres\n    login: svc\n    links: all\n",
+            "environments/deployments/prod.yaml": (
+                "name: prod\nastro: {executor: KUBERNETES}\noverrides:\n  connections:\n    wh:\n      login: null\n"
+            ),
+        }
+    )
+    result = run_cli("render", "--all", "--out", str(root / "out"), cwd=root)
+    assert result.code == 0, result.err
+    assert "environments/deployments/prod.yaml:6:14: warning[override-as-scoped-object]:" in result.err
+    objects = json.loads((root / "out" / "environment-objects.json").read_text(encoding="utf-8"))
+    assert [(o["scope"], o["scopeEntityId"]) for o in objects] == [("DEPLOYMENT", "prod"), ("WORKSPACE", "W")]
+    assert objects[0]["connection"] == {"type": "postgres"} and objects[1]["excludeLinks"] == [
+        {"scope": "DEPLOYMENT", "scopeEntityId": "prod"}
+    ]
