@@ -45,9 +45,9 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 from . import templating
-from .changes import same
+from .changes import holds_secret, same
 from .diagnostics import Diagnostic, error, warning
-from .model import MAPPINGS, Model, ObjectKind, ObjectSpec, Secret, freeze
+from .model import MAPPINGS, Model, ObjectKind, ObjectSpec, freeze
 from .resolve import Locator, ResolvedDeployment, ResolvedObject, ResolveProblem, no_position
 
 ObjectType = Literal["CONNECTION", "AIRFLOW_VARIABLE"]
@@ -84,7 +84,7 @@ class EnvironmentObject:
     @property
     def is_secret(self) -> bool:
         """A variable whose value is or holds a secret reference (Astro's `isSecret`)."""
-        return _holds_secret(self.fields.get("value"))
+        return holds_secret(self.fields.get("value"))
 
     def link(self, deployment: str) -> Link | None:
         return next((link for link in self.links if link.deployment == deployment), None)
@@ -295,16 +295,6 @@ def _own_fields(obj: ObjectSpec, workspace: str, locate: Locator, problems: list
         return value
 
     return {k: render(v, (k,)) for k, v in obj.fields.items()}
-
-
-def _holds_secret(value: Any) -> bool:
-    if isinstance(value, Secret):
-        return True
-    if isinstance(value, MAPPINGS):
-        return any(_holds_secret(v) for v in value.values())
-    if isinstance(value, (list, tuple)):
-        return any(_holds_secret(v) for v in value)
-    return False
 
 
 def resolve_links(view: WorkspaceView, deployment: str) -> dict[tuple[ObjectKind, str], Mapping[str, Any]]:
