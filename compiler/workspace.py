@@ -112,8 +112,9 @@ def workspace_view(
 ) -> WorkspaceView:
     """The view of the model's workspace objects and of the resolved Deployments' scoped ones.
 
-    `resolved` holds every Deployment (as `render --all` resolves them); a Deployment left
-    out keeps only a listed link. Raises ResolveProblem for a broken template in an object.
+    `resolved` holds every Deployment (as `render --all` resolves them), and may hold
+    previews, which take their `from` Deployment's links; a Deployment left out keeps
+    only a listed link. Raises ResolveProblem for a broken template in an object.
     """
     assert model.workspace is not None, "a valid model has a workspace"
     workspace = model.workspace.name
@@ -145,12 +146,16 @@ def _workspace_object(
     """The workspace object, and a Deployment-scoped copy for each Deployment it cannot link."""
     listed = set(obj.links) if isinstance(obj.links, tuple) else set()
     links: list[Link] = []
-    excluded = set(obj.exclude) if obj.links == "all" else set()
+    # A preview takes its `from` Deployment's links and exclusions (by its own name here).
+    base_of = {name: dep.base for name, dep in resolved.items()}
+    excluded = (
+        {n for n in [*obj.exclude, *base_of] if base_of.get(n, n) in obj.exclude} if obj.links == "all" else set()
+    )
     copies: list[EnvironmentObject] = []
     base = _payload(obj.kind, own)
     # By resolved object: the Deployments that do not override an object share one.
     compared: dict[int, tuple[tuple[str, ...] | None, Mapping[str, Any] | None, bool]] = {}
-    for name in sorted(n for n in listed | set(resolved) if obj.linked_to(n)):
+    for name in sorted({n for n in listed if n not in resolved} | {n for n, b in base_of.items() if obj.linked_to(b)}):
         found = resolved[name].find(obj.kind, obj.key) if name in resolved else None
         if found is None:
             links.append(Link(name))
@@ -168,7 +173,7 @@ def _workspace_object(
             copies.append(_scoped(found, name))
             if obj.links == "all":
                 excluded.add(name)
-        elif name in listed or overrides is not None or overridden:
+        elif base_of.get(name, name) in listed or overrides is not None or overridden:
             links.append(Link(name, overrides))
     description = own.get("description")
     main = EnvironmentObject(

@@ -19,7 +19,7 @@ from compiler.project import validate
 from compiler.render import SETTINGS_FILE, json_text, variable_text
 from compiler.secrets import SecretValues
 from compiler.sources import SourceFile
-from compiler.workspace import resolve_links
+from compiler.workspace import resolve_links, workspace_view
 
 DEPLOYMENTS = ("production", "staging", "dev")
 LEAF = st.one_of(
@@ -228,3 +228,42 @@ def test_render_warns_at_the_null_it_turns_into_a_scoped_object(
     assert objects[0]["connection"] == {"type": "postgres"} and objects[1]["excludeLinks"] == [
         {"scope": "DEPLOYMENT", "scopeEntityId": "prod"}
     ]
+
+
+def test_a_preview_in_the_view_takes_its_from_deployments_links_and_exclusions() -> None:
+    files = {
+        "environments/workspace.yaml": {
+            "version": 1,
+            "workspace": "W",
+            "branches": [
+                {"branch": "main", "deployment": "prod"},
+                {"branch": "dev", "deployment": "dev"},
+                {
+                    "branch": "feature/*",
+                    "preview": {
+                        "from": "dev",
+                        "name": "dev-{{ branch.slug }}",
+                        "overrides": {"variables": {"listed": {"value": "preview"}}},
+                    },
+                },
+            ],
+        },
+        "environments/objects.yaml": {
+            "connections": {"everywhere_but_dev": {"type": "http", "links": "all", "exclude": ["dev"]}},
+            "variables": {"listed": {"value": "v", "links": ["dev"]}, "all": {"value": 1, "links": "all"}},
+        },
+        "environments/deployments/prod.yaml": {"name": "prod", "astro": {"executor": "KUBERNETES"}},
+        "environments/deployments/dev.yaml": {"name": "dev", "astro": {"executor": "KUBERNETES"}},
+    }
+    project = validate([SourceFile(p, json.dumps(b).encode()) for p, b in files.items()])
+    assert project.ok, [str(d) for d in project.diagnostics]
+    resolved = resolve_selection(project, Path("."), Selection(all=True), {})
+    preview = resolve_selection(project, Path("."), Selection(branch="feature/x"), {})[0]
+    assert preview.name == "dev-feature-x" and preview.is_preview
+    view = workspace_view(project.model, [*resolved, preview])
+    secrets = SecretValues()
+    rendered = render_files(project.model, [*resolved, preview], secrets)
+    for name in ("prod", "dev", "dev-feature-x"):
+        assert _entries(resolve_links(view, name), secrets) == _settings(rendered[f"{name}/{SETTINGS_FILE}"]), name
+    connection = view.get("WORKSPACE", "W", "connection", "everywhere_but_dev")
+    assert connection is not None and connection.exclude_links == ("dev", "dev-feature-x")
