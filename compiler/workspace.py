@@ -145,35 +145,24 @@ def _workspace_object(
 ) -> list[EnvironmentObject]:
     """The workspace object, and a Deployment-scoped copy for each Deployment it cannot link."""
     listed = set(obj.links) if isinstance(obj.links, tuple) else set()
-    links: list[Link] = []
     # A preview takes its `from` Deployment's links and exclusions (by its own name here).
     base_of = {name: dep.base for name, dep in resolved.items()}
-    excluded = (
-        {n for n in [*obj.exclude, *base_of] if base_of.get(n, n) in obj.exclude} if obj.links == "all" else set()
-    )
-    copies: list[EnvironmentObject] = []
+    excluded: set[str] = set()
+    if obj.links == "all":
+        excluded = {n for n in [*obj.exclude, *base_of] if base_of.get(n, n) in obj.exclude}
     base = _payload(obj.kind, own)
-    # By resolved object: the Deployments that do not override an object share one.
-    compared: dict[int, tuple[tuple[str, ...] | None, Mapping[str, Any] | None, bool]] = {}
+    links: list[Link] = []
+    copies: list[EnvironmentObject] = []
+    compare = _Compared(obj.kind, base)
     for name in sorted({n for n in listed if n not in resolved} | {n for n, b in base_of.items() if obj.linked_to(b)}):
         found = resolved[name].find(obj.kind, obj.key) if name in resolved else None
-        if found is None:
-            links.append(Link(name))
-            continue
-        if id(found) not in compared:
-            fields = _payload(obj.kind, found.fields())
-            compared[id(found)] = (
-                _lost_field(base, fields),
-                _overrides(obj.kind, base, fields, found),
-                _overridden(found),
-            )
-        lost, overrides, overridden = compared[id(found)]
-        if lost is not None:
+        lost, overrides, overridden = compare(found)
+        if found is not None and lost is not None:
             warnings.append(_scoped_warning(obj, name, lost, found, locate))
             copies.append(_scoped(found, name))
             if obj.links == "all":
                 excluded.add(name)
-        elif base_of.get(name, name) in listed or overrides is not None or overridden:
+        elif found is None or base_of.get(name, name) in listed or overrides is not None or overridden:
             links.append(Link(name, overrides))
     description = own.get("description")
     main = EnvironmentObject(
@@ -188,6 +177,27 @@ def _workspace_object(
         exclude_links=tuple(sorted(excluded)),
     )
     return [main, *copies]
+
+
+_Comparison = tuple[tuple[str, ...] | None, Mapping[str, Any] | None, bool]  # lost field, overrides, overridden
+
+
+class _Compared:
+    """A Deployment's resolved object against the object's own fields, by resolved object:
+    the Deployments that do not override an object share one, so it is compared once."""
+
+    def __init__(self, kind: ObjectKind, base: Mapping[str, Any]) -> None:
+        self.kind, self.base = kind, base
+        self.done: dict[int, _Comparison] = {}
+
+    def __call__(self, found: ResolvedObject | None) -> _Comparison:
+        if found is None:
+            return None, None, False
+        if id(found) not in self.done:
+            fields = _payload(self.kind, found.fields())
+            lost = _lost_field(self.base, fields)
+            self.done[id(found)] = (lost, _overrides(self.kind, self.base, fields, found), _overridden(found))
+        return self.done[id(found)]
 
 
 def _payload(kind: ObjectKind, fields: Mapping[str, Any]) -> dict[str, Any]:
