@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import IO, TYPE_CHECKING, Any, TextIO
 
 from .errors import AstroGitopsError, ExitCode, InvalidEnvironments, OperationError
 from .escaping import one_line
@@ -272,6 +272,14 @@ COMMANDS: dict[str, Command] = {
 _SCHEMAS = ("workspace", "objects", "deployment", "validate-report", "which-report", "matrix-report", "diff-report")
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a help or usage text that cannot be written is not silently lost."""
+
+    def _print_message(self, message: str, file: IO[str] | None = None) -> None:
+        # argparse passes sys.stdout for --help (None when it is closed), sys.stderr for errors.
+        _write("stderr" if file is not None and file is sys.stderr else "stdout", message)
+
+
 class _Help(argparse.RawDescriptionHelpFormatter):
     """One line per option: wide enough that no option's help wraps."""
 
@@ -302,7 +310,7 @@ class _Version(argparse.Action):
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="astro-gitops",
         description="GitOps configuration compiler for Astronomer Astro.",
         formatter_class=_Help,
@@ -384,14 +392,10 @@ def _main(argv: Sequence[str] | None) -> int:
     try:
         args = _parser().parse_args(argv)
     except SystemExit as exc:  # argparse: --help, --version (0) or bad usage (2)
-        if sys.stdout is not None:
-            try:
-                sys.stdout.flush()
-            except OSError as error:
-                _discard(sys.stdout)
-                raise _Unwritable("stdout", error) from None
         return int(exc.code or 0)
-    terminal = sys.stdout is not None and sys.stdout.isatty()
+    if sys.stdout is None:  # closed before we started (`>&-`): our output has nowhere to go
+        raise _Unwritable("stdout", None)
+    terminal = sys.stdout.isatty()
     style = Style(terminal, terminal and "NO_COLOR" not in environ, environ.get("GITHUB_ACTIONS") == "true")
     try:
         return COMMANDS[args.command].run(args, _Session(_root(args.root), environ, style))
@@ -405,6 +409,8 @@ def _main(argv: Sequence[str] | None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         return ExitCode.INTERRUPTED
+    except _Unwritable:
+        raise  # main() answers it: the output cannot be delivered, which is no bug
     except BrokenPipeError as exc:
         # The reader went away (`| head`): not a bug.
         raise _Unwritable("stdout", exc) from None

@@ -49,7 +49,8 @@ def markdown_code(text: str) -> str:
         run = run + 1 if char == "`" else 0
         longest = max(longest, run)
     fence = "`" * (longest + 1)
-    pad = " " if text[:1] in ("`", " ") or text[-1:] in ("`", " ") else ""
+    # CommonMark strips one space from each end of a span that is not only spaces: pad for it.
+    pad = " " if text.strip(" ") and (text[:1] in ("`", " ") or text[-1:] in ("`", " ")) else ""
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
