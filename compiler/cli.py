@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from .errors import AstroGitopsError, ExitCode, InvalidEnvironments, OperationError
 from .escaping import one_line
@@ -33,6 +33,8 @@ from .reporters import (
 )
 
 if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
+
     from .project import Project
 
 REPORT_URL = "https://github.com/astro-gitops/astro-gitops/issues"
@@ -275,7 +277,7 @@ _SCHEMAS = ("workspace", "objects", "deployment", "validate-report", "which-repo
 class _Parser(argparse.ArgumentParser):
     """argparse, but a help or usage text that cannot be written is not silently lost."""
 
-    def _print_message(self, message: str, file: IO[str] | None = None) -> None:
+    def _print_message(self, message: str, file: SupportsWrite[str] | None = None) -> None:
         # argparse passes sys.stdout for --help (None when it is closed), sys.stderr for errors.
         _write("stderr" if file is not None and file is sys.stderr else "stdout", message)
 
@@ -332,8 +334,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _options(sub: Mapping[str, argparse.ArgumentParser]) -> None:
-    formats = "output format (default: github under GITHUB_ACTIONS=true, else text)"
-    sub["validate"].add_argument("--format", choices=DIAGNOSTICS.choices, help=formats)
+    default = "(default: github under GITHUB_ACTIONS=true, else text)"
+    sub["validate"].add_argument("--format", choices=DIAGNOSTICS.choices, help=f"output format {default}")
 
     which = sub["which"]
     which.add_argument("--branch", metavar="B", help="the branch (default: from CI variables or git)")
@@ -347,7 +349,7 @@ def _options(sub: Mapping[str, argparse.ArgumentParser]) -> None:
     render.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: build/ under --root)")
     render.add_argument("--secrets", default="redact", metavar="MODE", help="redact (default), env, or dotenv:PATH")
     render.add_argument("--check", action="store_true", help="write nothing; show a diff and exit 3 on drift")
-    render.add_argument("--format", choices=DIAGNOSTICS.choices, help="format of diagnostics: " + formats)
+    render.add_argument("--format", choices=DIAGNOSTICS.choices, help=f"diagnostics format {default}")
 
     diff = sub["diff"]
     diff.add_argument("base", metavar="BASE", help="the git ref to compare from")
@@ -359,7 +361,9 @@ def _options(sub: Mapping[str, argparse.ArgumentParser]) -> None:
     explain = sub["explain"]
     explain.add_argument("deployment", metavar="DEPLOYMENT", help="the Deployment whose object to explain")
     explain.add_argument("key", metavar="KEY", help="the connection id, variable key or pool name")
-    explain.add_argument("--kind", choices=("connection", "variable", "pool"), help="when KEY names several kinds")
+    explain.add_argument(
+        "--kind", choices=("connection", "variable", "pool"), metavar="KIND", help="connection, variable or pool"
+    )
 
     sub["matrix"].add_argument(
         "--since", metavar="REF", help="only Deployments whose rendered output changed since REF"
@@ -372,7 +376,11 @@ def _options(sub: Mapping[str, argparse.ArgumentParser]) -> None:
     importer.add_argument("--force", action="store_true", help="replace files that exist")
 
     sub["schema"].add_argument(
-        "name", nargs="?", choices=_SCHEMAS, metavar="NAME", help=f"one of {', '.join(_SCHEMAS)} (default: all inputs)"
+        "name",
+        nargs="?",
+        choices=_SCHEMAS,
+        metavar="NAME",
+        help="workspace, objects, deployment (default: all three), or validate|which|matrix|diff-report",
     )
 
 

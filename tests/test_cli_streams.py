@@ -50,7 +50,9 @@ def repos(example_repo: Path, tmp_path: Path) -> dict[str, Path]:
     return {"valid": example_repo, "invalid": invalid}
 
 
-def _run(shell: str, args: tuple[str, ...], cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def _run(
+    shell: str, args: tuple[str, ...], cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """`astro-gitops ARGS` with its descriptors redirected by `shell` (e.g. `>&-`)."""
     return subprocess.run(
         ["sh", "-c", f'"$@" {shell}', "sh", installed_command(), *args],
@@ -117,7 +119,9 @@ def _escaped(text: str) -> str:
     out = []
     for char in text:
         units = char.encode("utf-16-be")
-        out.append(char if char.isascii() else "".join(f"\\u{units[i]:02x}{units[i + 1]:02x}" for i in range(0, len(units), 2)))
+        out.append(
+            char if char.isascii() else "".join(f"\\u{units[i]:02x}{units[i + 1]:02x}" for i in range(0, len(units), 2))
+        )
     return "".join(out)
 
 

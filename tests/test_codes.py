@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import ast
 import re
-from pathlib import Path
 
 import pytest
 from conftest import REPO
@@ -77,7 +76,9 @@ def emitted() -> set[tuple[str, str, str]]:
 
 
 def test_every_diagnostic_the_code_makes_is_registered_with_its_severity() -> None:
-    allowed = {code: CODES.get(code, frozenset()) | IMPORT_CODES.get(code, frozenset()) for code in {*CODES, *IMPORT_CODES}}
+    allowed = {
+        code: CODES.get(code, frozenset()) | IMPORT_CODES.get(code, frozenset()) for code in {*CODES, *IMPORT_CODES}
+    }
     wrong = sorted(
         f"{where}: {code} as {severity}" for code, severity, where in emitted() if severity not in allowed.get(code, ())
     )

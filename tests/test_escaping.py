@@ -11,7 +11,7 @@ import json
 import unicodedata
 from pathlib import Path
 
-import pytest
+import markdown_it
 from conftest import commit_files, git, run_cli
 from hypothesis import given
 from hypothesis import strategies as st
@@ -20,8 +20,6 @@ from compiler import plans
 from compiler.diagnostics import Diagnostic, Location, report_github, report_text
 from compiler.escaping import markdown_code, markdown_text, one_line, workflow_data, workflow_property
 from compiler.review import DeploymentPlan, FieldChange, ObjectChange, Plan
-
-markdown_it = pytest.importorskip("markdown_it")
 
 # Anything a YAML file, a file name or a git ref can hold, with the troublemakers made likely.
 NASTY = st.lists(
@@ -36,7 +34,10 @@ NASTY = st.lists(
 
 
 def _is_line_breaking(char: str) -> bool:
-    return unicodedata.category(char) in ("Cc", "Zl", "Zp") or char in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+    return (
+        unicodedata.category(char) in ("Cc", "Zl", "Zp")
+        or char in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+    )
 
 
 @given(NASTY)
