@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import codecs
-import contextlib
-import errno
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any
 
 from .errors import AstroGitopsError, ExitCode, InvalidEnvironments, OperationError
 from .escaping import one_line
@@ -31,6 +28,7 @@ from .reporters import (
     Rendered,
     Style,
 )
+from .streams import Unwritable, prepare, unwritable_exit, write
 
 if TYPE_CHECKING:
     from _typeshed import SupportsWrite
@@ -38,7 +36,6 @@ if TYPE_CHECKING:
     from .project import Project
 
 REPORT_URL = "https://github.com/astro-gitops/astro-gitops/issues"
-_ESCAPE = "astro-gitops-escape"
 
 
 def _find_root(start: Path) -> Path:
@@ -60,71 +57,6 @@ def _root(flag: Path | None) -> Path:
     return (here / flag if flag is not None else _find_root(here)).resolve()
 
 
-# --- the streams: a closed or full stdout, an encoding that cannot show a name ------------
-
-
-class _Unwritable(Exception):
-    """stdout or stderr is closed, full, or gone: the output cannot be delivered."""
-
-    def __init__(self, name: str, cause: OSError | None) -> None:
-        super().__init__(name)
-        self.name, self.cause = name, cause
-
-
-def _escape_unencodable(exc: UnicodeError) -> tuple[str, int]:
-    """`\\uXXXX` for what the stream's encoding cannot hold: readable, and still valid JSON."""
-    if not isinstance(exc, UnicodeEncodeError):
-        raise exc
-    units = exc.object[exc.start : exc.end].encode("utf-16-be")
-    escaped = "".join(f"\\u{int.from_bytes(units[i : i + 2], 'big'):04x}" for i in range(0, len(units), 2))
-    return escaped, exc.end
-
-
-def _prepare_streams() -> None:
-    """Keep closed standard descriptors from being reused by files; never fail on encoding."""
-    for fd in (0, 1, 2):
-        try:
-            os.fstat(fd)
-        except OSError:
-            null = os.open(os.devnull, os.O_RDWR)  # the lowest free descriptor: often `fd` itself
-            if null != fd:
-                os.dup2(null, fd)
-                os.close(null)
-    codecs.register_error(_ESCAPE, _escape_unencodable)
-    for stream in (sys.stdout, sys.stderr):
-        reconfigure = getattr(stream, "reconfigure", None)
-        if reconfigure is not None:
-            reconfigure(errors=_ESCAPE)
-
-
-def _write(name: str, text: str) -> None:
-    if not text:
-        return
-    stream: TextIO | None = getattr(sys, name)
-    if stream is None:  # the descriptor was closed when the program started
-        raise _Unwritable(name, None)
-    try:
-        stream.write(text)
-        stream.flush()
-    except OSError as exc:
-        _discard(stream)
-        raise _Unwritable(name, exc) from None
-
-
-def _discard(stream: TextIO) -> None:
-    """Point a broken stream at /dev/null, so Python's own flush at exit cannot fail again."""
-    with contextlib.suppress(OSError, ValueError):
-        os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
-
-
-def _unwritable(exc: _Unwritable) -> int:
-    quiet = exc.cause is None or exc.cause.errno in (errno.EPIPE, errno.EBADF) or exc.name == "stderr"
-    if not quiet and exc.cause is not None:
-        with contextlib.suppress(_Unwritable):
-            _write("stderr", f"astro-gitops: error: cannot write to {exc.name}: {exc.cause.strerror}\n")
-    return ExitCode.INVALID
-
-
 # --- one session: where the output goes -------------------------------------------------
 
 
@@ -135,8 +67,8 @@ class _Session:
     style: Style
 
     def show(self, output: Output) -> None:
-        _write("stdout", output.out)
-        _write("stderr", output.err)
+        write("stdout", output.out)
+        write("stderr", output.err)
 
     def diagnostics_format(self, requested: str | None) -> str:
         return _diagnostics_format(requested, self.environ)
@@ -279,7 +211,7 @@ class _Parser(argparse.ArgumentParser):
 
     def _print_message(self, message: str, file: SupportsWrite[str] | None = None) -> None:
         # argparse passes sys.stdout for --help (None when it is closed), sys.stderr for errors.
-        _write("stderr" if file is not None and file is sys.stderr else "stdout", message)
+        write("stderr" if file is not None and file is sys.stderr else "stdout", message)
 
 
 class _Help(argparse.RawDescriptionHelpFormatter):
@@ -307,7 +239,7 @@ class _Version(argparse.Action):
             found = version("astro-gitops")
         except PackageNotFoundError:
             found = "(not installed)"
-        _write("stdout", f"astro-gitops {found}\n")
+        write("stdout", f"astro-gitops {found}\n")
         parser.exit()
 
 
@@ -388,11 +320,11 @@ def _options(sub: Mapping[str, argparse.ArgumentParser]) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    _prepare_streams()
+    prepare()
     try:
         return _main(argv)
-    except _Unwritable as exc:
-        return _unwritable(exc)
+    except Unwritable as exc:
+        return unwritable_exit(exc)
 
 
 def _main(argv: Sequence[str] | None) -> int:
@@ -402,7 +334,7 @@ def _main(argv: Sequence[str] | None) -> int:
     except SystemExit as exc:  # argparse: --help, --version (0) or bad usage (2)
         return int(exc.code or 0)
     if sys.stdout is None:  # closed before we started (`>&-`): our output has nowhere to go
-        raise _Unwritable("stdout", None)
+        raise Unwritable("stdout", None)
     terminal = sys.stdout.isatty()
     style = Style(terminal, terminal and "NO_COLOR" not in environ, environ.get("GITHUB_ACTIONS") == "true")
     try:
@@ -410,21 +342,21 @@ def _main(argv: Sequence[str] | None) -> int:
     except InvalidEnvironments as exc:
         requested = getattr(args, "format", None)
         fmt = "text" if requested == "json" and args.command != "validate" else requested
-        _write("stderr", DIAGNOSTICS.report(exc.diagnostics, _diagnostics_format(fmt, environ), style).out)
+        write("stderr", DIAGNOSTICS.report(exc.diagnostics, _diagnostics_format(fmt, environ), style).out)
         return ExitCode.INVALID
     except AstroGitopsError as exc:
-        _write("stderr", f"astro-gitops: error: {one_line(str(exc))}\n")
+        write("stderr", f"astro-gitops: error: {one_line(str(exc))}\n")
         return exc.exit_code
     except KeyboardInterrupt:
         return ExitCode.INTERRUPTED
-    except _Unwritable:
+    except Unwritable:
         raise  # main() answers it: the output cannot be delivered, which is no bug
     except BrokenPipeError as exc:
         # The reader went away (`| head`): not a bug.
-        raise _Unwritable("stdout", exc) from None
+        raise Unwritable("stdout", exc) from None
     except Exception as exc:
         # Only the exception's type: its message could quote a secret value.
-        _write("stderr", f"astro-gitops: internal error ({type(exc).__name__}); please report it at {REPORT_URL}\n")
+        write("stderr", f"astro-gitops: internal error ({type(exc).__name__}); please report it at {REPORT_URL}\n")
         return ExitCode.INTERNAL
 
 
