@@ -168,3 +168,13 @@ def test_a_newline_in_a_file_name_cannot_forge_a_diagnostic(example_repo: Path) 
     assert text.out.startswith("environments/x\\nenvironments\\u202eforged.yaml:1:1: error[forged]: y.yaml:1:")
     assert "error[yaml-syntax]" in text.out
     assert github.out.count("\n") == 1 and github.out.startswith("::error file=environments/x%0Aenvironments")
+
+
+def test_add_mask_lines_are_escaped_as_workflow_commands(example_repo: Path, example_secrets: dict[str, str]) -> None:
+    """`%25` in a secret must mask `%25`, not `%` (the runner unescapes the command's value)."""
+    secrets = {**example_secrets, "SNOWFLAKE_PROD_PASSWORD": "pa%25ss:w,rd%0Ax"}
+    result = run_cli("render", "--all", "--secrets", "env", cwd=example_repo, env={**secrets, "GITHUB_ACTIONS": "true"})
+    assert result.code == 0, result.err
+    masks = [line for line in result.out.splitlines() if line.startswith("::add-mask::")]
+    assert "::add-mask::pa%2525ss:w,rd%250Ax" in masks
+    assert "::add-mask::pa%25ss:w,rd%0Ax" not in masks
