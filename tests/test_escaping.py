@@ -178,3 +178,19 @@ def test_add_mask_lines_are_escaped_as_workflow_commands(example_repo: Path, exa
     masks = [line for line in result.out.splitlines() if line.startswith("::add-mask::")]
     assert "::add-mask::pa%2525ss:w,rd%250Ax" in masks
     assert "::add-mask::pa%25ss:w,rd%0Ax" not in masks
+
+
+def test_explain_and_diff_print_a_forging_key_on_its_own_line(example_repo: Path) -> None:
+    key = "x\ny = forged\x1b[2J\u2028z"
+    variable = f"variables:\n  {json.dumps(key)}:\n    value: 1\n    links: all\n"
+    commit_files(example_repo, {"environments/odd.yaml": variable}, "an odd key")
+    (example_repo / "environments" / "odd.yaml").write_text(variable.replace("value: 1", "value: 2"))
+
+    explain = run_cli("explain", "production", key, cwd=example_repo)
+    diff = run_cli("diff", "HEAD", cwd=example_repo)
+    assert (explain.code, diff.code) == (0, 0), explain.err + diff.err
+    assert explain.out.splitlines()[0] == f"variable {one_line(key)} in production (workspace scope)"
+    assert "  ~ variable x\\ny = forged\\x1b[2J\\u2028z" in diff.out.splitlines()
+    for out in (explain.out, diff.out):
+        assert not any(_is_line_breaking(c) for c in out.replace("\n", ""))
+        assert not any(line.startswith("y = forged") for line in out.splitlines())
