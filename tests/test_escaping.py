@@ -194,3 +194,14 @@ def test_explain_and_diff_print_a_forging_key_on_its_own_line(example_repo: Path
     for out in (explain.out, diff.out):
         assert not any(_is_line_breaking(c) for c in out.replace("\n", ""))
         assert not any(line.startswith("y = forged") for line in out.splitlines())
+
+
+@given(NAMES)
+def test_the_cut_note_of_a_long_plan_names_deployments_as_literal_text(names: list[str]) -> None:
+    many = tuple(ObjectChange("connection", f"c{i}", "added", (FieldChange("host", None, '"h"'),)) for i in range(100))
+    plan = Plan("a", "b", tuple(DeploymentPlan(name, "changed", many, ()) for name in names))
+    body = plans.markdown(plan, limit=3_000)
+    assert "Cut to fit a comment" in body
+    children = _inline_children(_parse(body))
+    assert {c.type for c in children} <= {"text", "code_inline", "strong_open", "strong_close", "html_inline"}
+    assert [c.content for c in children if c.type == "html_inline"] == ["<sub>", "</sub>"]
