@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from compiler import load
+from compiler import limits, load
 from compiler.diagnostics import Location
 from compiler.load import Document, parse_document
-from compiler.sources import MAX_FILE_BYTES
+from compiler.limits import MAX_FILE_BYTES
 
 
 def document(text: str, path: str = "environments/x.yaml") -> Document:
@@ -223,11 +223,11 @@ def test_file_size_limit() -> None:
 
 
 def test_flow_depth_limit_is_inclusive() -> None:
-    deepest = "a: " + "[" * load.MAX_DEPTH + "]" * load.MAX_DEPTH + "\n"
+    deepest = "a: " + "[" * limits.MAX_DEPTH + "]" * limits.MAX_DEPTH + "\n"
     assert parse_document("environments/x.yaml", deepest.encode())[1] == []
 
-    code, line, column, _ = only_problem("a: " + "[" * (load.MAX_DEPTH + 1) + "]" * (load.MAX_DEPTH + 1) + "\n")
-    assert (code, line, column) == ("too-deep", 1, 4 + load.MAX_DEPTH)
+    code, line, column, _ = only_problem("a: " + "[" * (limits.MAX_DEPTH + 1) + "]" * (limits.MAX_DEPTH + 1) + "\n")
+    assert (code, line, column) == ("too-deep", 1, 4 + limits.MAX_DEPTH)
 
 
 def test_brackets_in_quotes_do_not_count() -> None:
@@ -246,18 +246,20 @@ def nested_block(levels: int) -> str:
 
 def test_block_depth_limit() -> None:
     # The document is level 0, so MAX_DEPTH nested keys put the leaf at level MAX_DEPTH.
-    assert parse_document("environments/x.yaml", nested_block(load.MAX_DEPTH).encode())[1] == []
+    assert parse_document("environments/x.yaml", nested_block(limits.MAX_DEPTH).encode())[1] == []
 
-    code, line, column, _ = only_problem(nested_block(load.MAX_DEPTH + 1))
+    code, line, column, _ = only_problem(nested_block(limits.MAX_DEPTH + 1))
     assert (code, line, column) == (
         "too-deep",
-        load.MAX_DEPTH + 1,
-        2 * load.MAX_DEPTH + len(f"k{load.MAX_DEPTH}: ") + 1,
+        limits.MAX_DEPTH + 1,
+        2 * limits.MAX_DEPTH + len(f"k{limits.MAX_DEPTH}: ") + 1,
     )
 
 
-def test_deep_block_sequences_do_not_crash() -> None:
-    assert only_problem("- " * 5000 + "x\n")[:3] == ("too-deep", 1, 1)
+def test_deep_block_sequences_do_not_crash_and_are_located() -> None:
+    # Located at the first level past the limit (the document is level 0), never at 1:1.
+    assert only_problem("- " * 5000 + "x\n")[:3] == ("too-deep", 1, 2 * (limits.MAX_DEPTH + 1) + 1)
+    assert only_problem("- " * 1_000_000 + "x\n")[:3] == ("too-deep", 1, 2 * (limits.MAX_DEPTH + 1) + 1)
 
 
 def test_shared_aliases_are_fine() -> None:
