@@ -43,7 +43,8 @@ _DIFFERS = re.compile(
             r"""['"] *:[^ \n]""",  # a quoted key with its value right after the colon (JSON-like)
             r":[,\]}]",  # a colon right before a flow indicator (`["x" :]`, `[? "x" :]`)
             r"(?:^|[ \[{,])!",  # a tag, `!` alone included
-            r"(?:^|[ \[{,])[&*](?![A-Za-z0-9_-]+(?:[ ,\]}\n]|$))",  # an anchor or alias name beyond [A-Za-z0-9_-]
+            # an anchor or alias whose name goes beyond [A-Za-z0-9_-] (not `* *` in a cron string)
+            r"""(?:^|[ \[{,])[&*](?=[^ \n"'])(?![A-Za-z0-9_-]+(?:[ ,\]}\n]|$))""",
         )
     ),
     re.MULTILINE,
