@@ -167,16 +167,19 @@ class _Constructor(RoundTripConstructor):
 
     def construct_core(self, node: Any) -> Any:
         if not isinstance(node, ScalarNode):
-            raise _Refused("unsupported-value", f"a YAML tag '{node.tag}' is not allowed on a collection", node.start_mark)
+            raise _Refused(
+                "unsupported-value", f"a YAML tag '{node.tag}' is not allowed on a collection", node.start_mark
+            )
         try:
-            return yamlcore.CONSTRUCTORS[node.tag](node.value)
+            return yamlcore.CONSTRUCTORS[str(node.tag)](node.value)
         except yamlcore.NotCore as exc:
             raise _Refused("invalid-value", str(exc), node.start_mark) from None
 
     def construct_timestamp(self, node: Any) -> NoReturn:
         raise _Refused("unsupported-value", "a YAML date is not allowed here; quote the value", node.start_mark)
 
-    def construct_mapping(self, node: Any, maptyp: Any, deep: bool = False) -> Any:
+    # (RoundTripConstructor's own signature differs from its base's; ruamel.yaml ignores that too.)
+    def construct_mapping(self, node: Any, maptyp: Any, deep: bool = False) -> Any:  # type: ignore[override]
         for key_node, _ in node.value:
             if not isinstance(key_node, ScalarNode):
                 raise _Refused("non-string-key", "mapping key is not a string; quote it", key_node.start_mark)

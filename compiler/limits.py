@@ -105,4 +105,4 @@ def flow_depth_problem(path: str, text: str) -> Diagnostic | None:
 # Block nesting needs indentation or `- `/`? `/`: ` indicators at the start of a line, at
 # least one column per two levels; libyaml's recursive composer (the fast route) must never
 # see the hundreds of thousands of levels a 2 MiB file could hold.
-DEEP_INDENT = re.compile(r"^[ ?:-]{%d}" % (4 * MAX_DEPTH), re.MULTILINE)
+DEEP_INDENT = re.compile(rf"^[ ?:-]{{{4 * MAX_DEPTH}}}", re.MULTILINE)

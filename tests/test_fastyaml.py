@@ -159,12 +159,12 @@ LEFT = [
     "a: {! &x # c\n  }\n",
     # flow collections: a quoted key with its value (or nothing) right after the colon
     "a: [26, 'x':, 3]\n",
-    "a: [\"x\":1]\n",
-    "a: [\"x\" :]\n",
-    "a: [\"\":,]\n",
-    "a: [? \"x\" :]\n",
+    'a: ["x":1]\n',
+    'a: ["x" :]\n',
+    'a: ["":,]\n',
+    'a: [? "x" :]\n',
     "a: [\"\\L\":, ' x ']\n",
-    "a: [off, \"\\0\" :]\n",
+    'a: [off, "\\0" :]\n',
     "a: ['x' :\"\\x41\", 'y']\n",
     "a: [true, 'it''s' :'b']\n",
     "a: ['1' :_1, ]\n",
@@ -225,7 +225,9 @@ def test_generated_edge_cases_read_the_same_on_both_routes(seed: int) -> None:
     found = [d for d in map(disagreement, texts) if d is not None]
     read = sum(plain_data(t) is not None for t in texts)
 
-    assert found == [], f"{len(found)} disagreement(s); add each to LEFT and fix the fast route:\n" + "\n".join(found[:10])
+    assert found == [], f"{len(found)} disagreement(s); add each to LEFT and fix the fast route:\n" + "\n".join(
+        found[:10]
+    )
     # Both verdicts occur often, else the comparison proves little.
     assert len(texts) // 10 < read < len(texts) // 2
 

@@ -32,7 +32,18 @@ DOUBLE = [
 ]  # fmt: skip
 ANCHOR = ["&a ", "&b ", "&a1 ", "&a.b ", "&a] ", "&"]
 ALIAS = ["*a", "*b", "*a1", "*a.b", "*zz", "*a ", "*"]
-TAG = ["!!str ", "!!int ", "!!float ", "!!bool ", "!!null ", "! ", "!x ", "!!map ", "!!seq ", "!<tag:yaml.org,2002:str> "]
+TAG = [
+    "!!str ",
+    "!!int ",
+    "!!float ",
+    "!!bool ",
+    "!!null ",
+    "! ",
+    "!x ",
+    "!!map ",
+    "!!seq ",
+    "!<tag:yaml.org,2002:str> ",
+]
 SPACE = [" ", " ", " ", "", "  ", "\t", " \t", "\n  ", "\n", " # c\n  ", "#c\n "]
 BREAK = ["\n", "\n", "\n", "\r\n", "\r", "\x85", "\u2028", "\u2029"]
 ODD = ["\t", "\ufeff", "\x7f", "\x1b", "\xa0", "\u2028", "\x85", "\r", "\ufffe", "\U0001f600", "\\", "#", "%"]
@@ -110,7 +121,11 @@ class Generator:
         ]
         text = ""
         for i, item in enumerate(items):
-            text += (self.pick([",", ", ", " ,", ",\n  ", ", # c\n  ", ",,"], TAME_SEP) if i else self.pick(["", " ", "\n  "])) + item
+            text += (
+                self.pick([",", ", ", " ,", ",\n  ", ", # c\n  ", ",,"], TAME_SEP)
+                if i
+                else self.pick(["", " ", "\n  "])
+            ) + item
         if items and self.chance(0.2):
             text += self.pick([",", ", ", ",\n"])
         return text + self.pick(["", "", " ", "\n", "\n  ", " # c\n  "])
@@ -126,7 +141,9 @@ class Generator:
         lines = []
         for i in range(self.rng.randint(1, 3)):
             value = self.flow_seq() if self.chance(0.5) else self.flow_map()
-            lines.append(f"k{i}:{self.pick([' ', ' ', '  ', chr(9)], [' '])}{self.decorated(value)}{self.pick(['', ' # c'])}")
+            lines.append(
+                f"k{i}:{self.pick([' ', ' ', '  ', chr(9)], [' '])}{self.decorated(value)}{self.pick(['', ' # c'])}"
+            )
         if self.chance(0.2) and not self.tame:
             lines.append(f"r: {self.pick(ALIAS)}")
         return self.pick(BREAK if self.chance(0.1) else ["\n"]).join(lines) + "\n"
@@ -135,8 +152,13 @@ class Generator:
 
     def block_scalar(self, indent: int) -> str:
         pad = " " * indent
-        lines = [self.pick(["x", "  y", "", " ", "\t z", "#c", "a: b", "- q", "'s'"], ["x", "  y", "", "a: b"]) for _ in range(self.rng.randint(0, 4))]
-        return self.pick(BLOCK_HEADER, ["|", ">", "|-", ">+", "|2"]) + "".join("\n" + (pad + line if line else "") for line in lines)
+        lines = [
+            self.pick(["x", "  y", "", " ", "\t z", "#c", "a: b", "- q", "'s'"], ["x", "  y", "", "a: b"])
+            for _ in range(self.rng.randint(0, 4))
+        ]
+        return self.pick(BLOCK_HEADER, ["|", ">", "|-", ">+", "|2"]) + "".join(
+            "\n" + (pad + line if line else "") for line in lines
+        )
 
     def block_value(self, indent: int, depth: int) -> str:
         roll = self.rng.random()
@@ -152,7 +174,11 @@ class Generator:
             return " " + (self.flow_seq() if self.chance(0.5) else self.flow_map())
         if roll < 0.65 and not self.tame:
             return " " + self.scalar() + self.pick(["\n" + pad + "more", "\n" + pad, "\n\n" + pad + "m"])
-        return self.pick([" ", " ", "\t", "  ", " \t"], [" "]) + self.decorated(self.scalar()) + self.pick(["", "", " # c", "#c", " "], ["", " # c"])
+        return (
+            self.pick([" ", " ", "\t", "  ", " \t"], [" "])
+            + self.decorated(self.scalar())
+            + self.pick(["", "", " # c", "#c", " "], ["", " # c"])
+        )
 
     def block_mapping(self, indent: int, depth: int) -> str:
         pad = " " * indent
@@ -162,7 +188,9 @@ class Generator:
             if self.chance(0.08):
                 entries.append(f"{pad}? {key}\n{pad}:{self.block_value(indent + 2, depth)}")
             elif self.tame:
-                entries.append(f"{pad}k{len(entries)}{key if key[:1].isalnum() else ''}:{self.block_value(indent + 2, depth)}")
+                entries.append(
+                    f"{pad}k{len(entries)}{key if key[:1].isalnum() else ''}:{self.block_value(indent + 2, depth)}"
+                )
             else:
                 entries.append(f"{pad}{key}:{self.block_value(indent + 2, depth)}")
         return "\n".join(entries)
@@ -190,10 +218,8 @@ class Generator:
         for _ in range(self.rng.randint(1, 3)):
             at = self.rng.randrange(len(text) + 1)
             piece = self.pick(ODD + BREAK + [":", "- ", "[", "]", "{", "}", ",", "'", '"', "? ", "&a ", "*a", " "])
-            if self.chance(0.5):
-                text = text[:at] + piece + text[at:]
-            else:
-                text = text[:at] + piece + text[at + len(piece) :]
+            replaced = 0 if self.chance(0.5) else len(piece)  # inserted, or written over
+            text = text[:at] + piece + text[at + replaced :]
         return text
 
     def documents(self, count: int, bases: list[str]) -> Iterator[str]:
