@@ -43,6 +43,8 @@ VALIDATE_MODULES = (
     "project.py",
     "rules.py",
     "templating.py",
+    "resolve.py",
+    "resolvable.py",
 )
 NOT_CODES = {"utf-8", "x-code"}
 # Codes whose trigger is impractical as a folder; where their test lives instead.
