@@ -62,7 +62,7 @@ def parse(path: str, text: str) -> Parsed | Diagnostic:
         except MarkedYAMLError as exc:
             return _yaml_problem(path, exc)
         except YAMLError as exc:  # the reader's: a character YAML does not allow
-            return error(_at_index(path, text, getattr(exc, "position", 0)), "yaml-syntax", _one_line(str(exc)))
+            return _reader_problem(path, text, exc)
     reused = tuple(warning(_at(path, mark), "yaml-warning", message) for mark, message in yaml.composer.reused)
     return Parsed(tree, reused + tuple(_warning(path, w.message) for w in caught))
 
@@ -207,9 +207,24 @@ def _at(path: str, mark: Any) -> Location:
     return Location(path, mark.line + 1, mark.column + 1)
 
 
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
 def _at_index(path: str, text: str, index: int) -> Location:
+    """The position of text[index], lines counted as the parser counts them (CR LF, CR or LF)."""
     index = max(0, min(index, len(text)))
-    return Location(path, text.count("\n", 0, index) + 1, index - text.rfind("\n", 0, index))
+    breaks = list(_LINE_BREAK.finditer(text, 0, index))
+    start = breaks[-1].end() if breaks else 0
+    return Location(path, len(breaks) + 1, index - start + 1)
+
+
+def _reader_problem(path: str, text: str, exc: YAMLError) -> Diagnostic:
+    """A character YAML does not allow (ruamel.yaml's ReaderError has an index, not a mark)."""
+    where = _at_index(path, text, getattr(exc, "position", 0))
+    character = getattr(exc, "character", None)
+    if isinstance(character, int):
+        return error(where, "yaml-syntax", f"character U+{character:04X} is not allowed in YAML")
+    return error(where, "yaml-syntax", _one_line(str(exc)))
 
 
 def _yaml_problem(path: str, exc: Any) -> Diagnostic:

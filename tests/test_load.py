@@ -354,6 +354,8 @@ def test_a_tab_after_a_colon_is_a_located_syntax_error(text: str, where: tuple[i
     ("data", "where"),
     [
         ("a: 1\nb: x\x07y\n", (2, 5)),
+        ("a: 1\rb: x\x07y\r", (2, 5)),  # lines counted as the parser counts them
+        ("a: 1\r\nb: x\x1by\r\n", (2, 5)),
         ("a: 1\nb: \ufffe\n", (2, 4)),
         ("a: 1\nb: x\u2028y\n", (2, 5)),
         ("a: 1\n# c\x85d\n", (2, 4)),
@@ -361,9 +363,10 @@ def test_a_tab_after_a_colon_is_a_located_syntax_error(text: str, where: tuple[i
     ],
 )
 def test_characters_yaml_refuses_are_located(data: str, where: tuple[int, int]) -> None:
-    code, line, column, _ = only_problem(data)
+    code, line, column, message = only_problem(data)
 
     assert (code, (line, column)) == ("yaml-syntax", where)
+    assert "unicode string" not in message and "position" not in message
 
 
 def test_a_reused_anchor_is_a_located_warning_never_a_python_warning() -> None:
