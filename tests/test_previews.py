@@ -156,11 +156,20 @@ def test_destroy_touches_only_the_branch_marked_on_the_preview(
     live.admin("seed", {"deployments": [
         {"name": "dev-feature-y", "workspace": "Data Platform", "description": "[astro-gitops owner=someone-else branch=feature/y]"},
         {"name": "dev-feature-z", "workspace": "Data Platform", "description": "hand made"},
+        {"name": "dev-feature-w", "workspace": "Data Platform", "description": "[astro-gitops owner=data-platform branch=main]"},
     ]})  # fmt: skip
+    # production carries a preview's marker by hand: a Deployment of deployments/ is never deleted.
+    prod = deployment(live, "production")
+    assert prod is not None
+    live.admin("seed", {"deployments": [{"name": "production", "workspace": "Data Platform", "id": "dpprodcopy",
+                                         "description": "[astro-gitops owner=data-platform branch=feature/z]"}]})  # fmt: skip
     for branch in ("feature/y", "feature/z"):
         result = cli(live, repo, example_secrets, "preview", "destroy", "--branch", branch, "--auto-approve")
         assert result.code == 0 and "Plan: 0 to add, 0 to change, 0 to replace, 0 to destroy." in result.out
     assert deployment(live, "dev-feature-y") and deployment(live, "dev-feature-z")
+    assert sum(1 for d in live.state()["deployments"] if d["name"] == "production") == 2
+    gone = cli(live, repo, example_secrets, "preview", "destroy", "--branch", "main", "--auto-approve")
+    assert gone.code == 0 and deployment(live, "dev-feature-w") is None
 
 
 def test_prune_deletes_previews_whose_branch_left_the_remote(

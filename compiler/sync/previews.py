@@ -26,12 +26,15 @@ def previews(live: LiveState, owner: str) -> list[tuple[LiveDeployment, str]]:
     return sorted(found, key=lambda pair: pair[0].name)
 
 
-def destroy_plan(live: LiveState, owner: str, wanted: Callable[[str], bool], scope: str) -> Plan:
-    """Delete every managed preview whose branch `wanted` names, objects first, previews last."""
+def destroy_plan(
+    live: LiveState, owner: str, wanted: Callable[[str], bool], scope: str, keep: Set[str] = frozenset()
+) -> Plan:
+    """Delete every managed preview whose branch `wanted` names, objects first, previews last.
+    A Deployment named in `keep` (deployments/) is never deleted, whatever its marker says."""
     objects: list[Change] = []
     deployments: list[Change] = []
     for dep, branch in previews(live, owner):
-        if not wanted(branch):
+        if not wanted(branch) or dep.name in keep:
             continue
         for found in live.objects:
             _, mark = markers.split(found.description)

@@ -303,7 +303,8 @@ def preview_plan(project: Project, root: Path, *, branch: str | None, remote: st
             raise OperationError(f"remote '{remote}' lists no branch: refusing to prune every preview")
         wanted = previews.gone(heads)
         scope = f"preview prune (remote {remote})"
+    keep = set(project.model.deployment_names)
     listed = api.read(workspace.name, [])
-    names = [dep.name for dep, b in previews.previews(listed, sync_owner) if wanted(b)]
+    names = [dep.name for dep, b in previews.previews(listed, sync_owner) if wanted(b) and dep.name not in keep]
     live = api.read(workspace.name, names) if names else listed
-    return previews.destroy_plan(live, sync_owner, wanted, scope), workspace.name
+    return previews.destroy_plan(live, sync_owner, wanted, scope, keep), workspace.name
