@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from .errors import AstroGitopsError, ExitCode, InvalidEnvironments, OperationError, UsageError
 from .escaping import one_line
 from .reporters import (
+    APPLY,
     DIAGNOSTICS,
     DIFF,
     EXPLAIN,
@@ -200,8 +201,7 @@ def _make_plan(
 def _apply(args: argparse.Namespace, s: _Session) -> int:
     from .pipeline import Selection
     from .remote.astro import AstroTarget, connect
-    from .secrets import mask
-    from .sync import report, run
+    from .sync import run
 
     run.refuse_redact(args.secrets)
     if args.plan_file is None and not args.auto_approve and not sys.stdin.isatty():
@@ -216,18 +216,15 @@ def _apply(args: argparse.Namespace, s: _Session) -> int:
     if not planned.plan.has_changes:
         return ExitCode.OK
     if saved is None and not args.auto_approve and not _confirmed():
-        write("stdout", "\nApply cancelled; nothing was changed.\n")
-        return ExitCode.INVALID
-
-    def show(step: Any) -> None:
-        write("stdout", mask(one_line(report.step_line(step)), planned.values) + "\n")
-
+        raise OperationError("apply cancelled; nothing was changed")
     api = connect(s.environ)
     try:
-        applied = run.run_apply(planned, AstroTarget(api), show)
+        applied = run.run_apply(
+            planned, AstroTarget(api), lambda step: s.show(APPLY.report((step, planned), "step", s.style))
+        )
     finally:
         api.close()
-    write("stdout", mask(report.outcome(applied), planned.values))
+    s.show(APPLY.report((applied, planned), "outcome", s.style))
     return ExitCode.OK if applied.ok else ExitCode.INVALID
 
 
