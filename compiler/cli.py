@@ -235,43 +235,46 @@ def _confirmed(question: str = "Apply these changes?") -> bool:
 
 def _preview(args: argparse.Namespace, s: _Session) -> int:
     from .remote.astro import AstroTarget, connect
-    from .secrets import SecretValues
-    from .sync import report, run
+    from .sync import run
     from .sync.apply import apply
 
+    if (args.action == "destroy") != (args.branch is not None):
+        raise UsageError("preview destroy needs --branch B; preview prune takes no --branch")
     if not args.auto_approve and not sys.stdin.isatty():
-        raise UsageError(f"preview {args.action} asks for confirmation on a terminal: pass --auto-approve")
+        raise UsageError("preview asks for confirmation on a terminal: pass --auto-approve to delete without one")
     project = s.valid_project("text")
-    branch = args.branch if args.action == "destroy" else None
     api = connect(s.environ)
     try:
-        plan, workspace = run.preview_plan(project, s.root, branch=branch, remote=args.remote, api=api)
-        write("stdout", report.text(plan, workspace))
-        if not plan.has_changes:
+        planned = run.preview_plan(project, s.root, branch=args.branch, remote=args.remote, api=api)
+        s.show(SYNC_PLAN.report(planned, "text", s.style))
+        if not planned.plan.has_changes:
             return ExitCode.OK
         if not args.auto_approve and not _confirmed("Delete these?"):
-            write("stdout", "\nCancelled; nothing was deleted.\n")
-            return ExitCode.INVALID
+            raise OperationError("preview cancelled; nothing was deleted")
         applied = apply(
-            plan, AstroTarget(api), SecretValues(), lambda step: write("stdout", report.step_line(step) + "\n")
+            planned.plan,
+            AstroTarget(api),
+            planned.values,
+            lambda step: s.show(APPLY.report((step, planned), "step", s.style)),
         )
     finally:
         api.close()
-    write("stdout", report.outcome(applied))
+    s.show(APPLY.report((applied, planned), "outcome", s.style))
     return ExitCode.OK if applied.ok else ExitCode.INVALID
 
 
 def _preview_options(preview: argparse.ArgumentParser) -> None:
-    actions = preview.add_subparsers(dest="action", required=True, metavar="ACTION")
-    destroy = actions.add_parser("destroy", help="delete branch B's managed preview and the objects scoped to it")
-    destroy.add_argument(
-        "--branch", metavar="B", required=True, help="the full branch name the preview's marker records"
+    preview.add_argument(
+        "action",
+        choices=("destroy", "prune"),
+        metavar="ACTION",
+        help="destroy: branch B's preview and its objects; prune: those whose branch the remote lost",
     )
-    prune = actions.add_parser("prune", help="delete managed previews whose branch the remote no longer has")
-    prune.add_argument("--remote", default="origin", metavar="NAME", help="the git remote to ask (default: origin)")
-    for action in (destroy, prune):
-        action.add_argument("--auto-approve", action="store_true", help="delete without asking (needed off a terminal)")
-    destroy.set_defaults(remote="origin")
+    preview.add_argument("--branch", metavar="B", help="destroy: the full branch name the preview's marker records")
+    preview.add_argument(
+        "--remote", default="origin", metavar="NAME", help="prune: the git remote to ask (default: origin)"
+    )
+    preview.add_argument("--auto-approve", action="store_true", help="delete without asking (needed off a terminal)")
 
 
 def _sync_options(sub: Mapping[str, argparse.ArgumentParser]) -> None:

@@ -9,7 +9,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -284,7 +284,16 @@ def run_apply(planned: Planned, target: Target, on_step: Callable[[Step], None])
 # --- preview destroy / prune ---------------------------------------------------------------------
 
 
-def preview_plan(project: Project, root: Path, *, branch: str | None, remote: str, api: Any) -> tuple[Plan, str]:
+@dataclass(frozen=True)
+class PreviewPlan:
+    """What `preview destroy|prune` deletes (read like a Planned by the reporters)."""
+
+    plan: Plan
+    workspace: str
+    values: SecretValues = field(default_factory=SecretValues)
+
+
+def preview_plan(project: Project, root: Path, *, branch: str | None, remote: str, api: Any) -> PreviewPlan:
     """The plan that deletes the managed previews of `branch` (destroy), or of every branch the
     remote no longer has (prune, asked with `git ls-remote --heads`)."""
     from . import previews
@@ -307,4 +316,4 @@ def preview_plan(project: Project, root: Path, *, branch: str | None, remote: st
     listed = api.read(workspace.name, [])
     names = [dep.name for dep, b in previews.previews(listed, sync_owner) if wanted(b) and dep.name not in keep]
     live = api.read(workspace.name, names) if names else listed
-    return previews.destroy_plan(live, sync_owner, wanted, scope, keep), workspace.name
+    return PreviewPlan(previews.destroy_plan(live, sync_owner, wanted, scope, keep), workspace.name)
