@@ -82,10 +82,18 @@ def _parser() -> argparse.ArgumentParser:
 
     init = commands.add_parser("init", help="scaffold environments/, a pre-commit entry and a workflow")
     init.add_argument("--force", action="store_true", help="replace files that exist")
+    init.add_argument(
+        "--workspace", metavar="NAME", help="the Astro workspace name (default: a placeholder to fill in)"
+    )
 
     importer = commands.add_parser("import", help="convert an Astro airflow_settings.yaml into environments/ files")
     importer.add_argument("file", metavar="FILE", type=Path)
-    importer.add_argument("--links", default="all", help="what imported objects link to: all (default) or D1,D2")
+    importer.add_argument(
+        "--link",
+        "--links",
+        metavar="all|D1,D2",
+        help="what imported objects link to: all, or Deployments (default: none)",
+    )
     importer.add_argument("--force", action="store_true", help="replace files that exist")
 
     schema = commands.add_parser("schema", help="print a JSON Schema")
@@ -181,9 +189,9 @@ def _render(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) ->
 
 
 def _init(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) -> int:
-    from .scaffold import init
+    from .onboarding.scaffold import init
 
-    result = init(root, force=args.force)
+    result = init(root, force=args.force, workspace=args.workspace)
     for state, paths in (("created", result.created), ("updated", result.updated)):
         for path in paths:
             shown = "replaced" if path in result.replaced else state
@@ -196,17 +204,25 @@ def _init(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) -> i
 
 
 def _import(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) -> int:
-    from .importer import dotenv_text, import_file, parse_links
+    from .onboarding.importer import dotenv_text, import_file, parse_links, tally
 
-    result = import_file(root, args.file.resolve(), links=parse_links(args.links), force=args.force)
+    links = parse_links(args.link) if args.link is not None else ()
+    result = import_file(root, args.file.resolve(), links=links, force=args.force)
     _print_diagnostics(result.diagnostics, "text", sys.stderr)
     for path in result.written:
         sys.stdout.write(f"wrote {path}\n")
+    if Path.cwd().resolve() != root:
+        sys.stdout.write(f"(paths relative to the repository root, {root})\n")
     counts = result.counts
     sys.stdout.write(
         f"imported {counts.get('connections', 0)} connection(s), {counts.get('variables', 0)} variable(s), "
-        f"{counts.get('pools', 0)} pool(s)\n"
+        f"{counts.get('pools', 0)} pool(s): {tally(result.diagnostics)}\n"
     )
+    if not links:
+        sys.stderr.write(
+            "note: the imported objects are linked to no Deployment (`links: []`): name the Deployments that "
+            "should get them in the files, or import again with --force --link all|D1,D2\n"
+        )
     if result.secrets:
         # The values leave the file exactly once, here, for the user's secret store.
         sys.stderr.write(

@@ -15,10 +15,11 @@ import pytest
 from conftest import clean_env, write_files
 from ruamel.yaml import YAML
 
-from compiler import importer, secrets
-from compiler.connuri import parse_conn_uri
+from compiler import secrets
+from compiler.onboarding import importer
+from compiler.onboarding.connuri import parse_conn_uri
 from compiler.errors import OperationError, UsageError
-from compiler.importer import ImportResult, InvalidSettings, import_settings
+from compiler.onboarding.importer import ImportResult, InvalidSettings, import_settings
 from compiler.project import validate_root
 
 MakeRepo = Callable[..., Path]
@@ -106,7 +107,8 @@ def safe_load(text: str) -> Any:
 
 
 def imported(text: str = SETTINGS, **options: Any) -> ImportResult:
-    return import_settings(text, "airflow_settings.yaml", **options)
+    """Imported and linked to all Deployments (the default, linking nowhere, has its own tests)."""
+    return import_settings(text, "airflow_settings.yaml", **{"links": "all", **options})
 
 
 def settings(*connections: str, variables: str = "", pools: str = "") -> str:
@@ -261,16 +263,18 @@ def test_secret_looking_extra_leaves_at_any_depth_and_in_lists() -> None:
     }
     result = imported(settings(f"conn_id: svc\nconn_type: http\nconn_extra: '{json.dumps(extra)}'"))
     written = safe_load(result.files["environments/imported/connections.yaml"])["connections"]["svc"]["extra"]
+    # As validate's plaintext rule reads extra: a list or a number under a secret-looking key is
+    # one secret (its JSON text); an empty value holds none.
     assert written == {
         "auth": {"client_secret": {"secret": "SVC_EXTRA_AUTH_CLIENT_SECRET"}, "client_id": "id"},
-        "tokens": [{"secret": "SVC_EXTRA_TOKENS_0"}, {"secret": "SVC_EXTRA_TOKENS_1"}],
-        "token_ttl": 60,
+        "tokens": {"secret": "SVC_EXTRA_TOKENS"},
+        "token_ttl": {"secret": "SVC_EXTRA_TOKEN_TTL"},
         "password": "",
     }
     assert result.secrets == {
         "SVC_EXTRA_AUTH_CLIENT_SECRET": "cs",
-        "SVC_EXTRA_TOKENS_0": "t1",
-        "SVC_EXTRA_TOKENS_1": "t2",
+        "SVC_EXTRA_TOKENS": '["t1", "t2"]',
+        "SVC_EXTRA_TOKEN_TTL": "60",
     }
 
 
@@ -385,16 +389,15 @@ def test_keys_match_ignoring_case_and_the_astro_template_imports_nothing() -> No
         "  pools:\n    - pool_name:\n      pool_slot:\n      pool_description:\n"
         "  variables:\n    - variable_name:\n      variable_value:\n"
     )
-    empty = imported(template)
-    assert empty.files == {}
-    assert codes(empty) == ["nothing-imported", "skipped-entry", "skipped-entry", "skipped-entry"]
+    with pytest.raises(InvalidSettings) as raised:
+        imported(template)
+    assert codes(raised.value) == ["nothing-imported", "skipped-entry", "skipped-entry", "skipped-entry"]
 
 
 @pytest.mark.parametrize(
     ("entry", "code"),
     [
         ("conn_id: c\nconn_host: h", "skipped-entry"),  # neither conn_type nor conn_uri
-        ("conn_id: c\nconn_type: http\nconn_pasword: pw", "unknown-key"),
         ("conn_id: c\nconn_type: http\nconn_uri: http://h", "uri-ignored"),
         ("conn_id: c\nconn_type: http\nconn_extra: [1]", "extra-dropped"),
         ("conn_id: c\nconn_type: http\nconn_extra: {Account: x}", "extra-key-case"),
@@ -402,11 +405,14 @@ def test_keys_match_ignoring_case_and_the_astro_template_imports_nothing() -> No
     ],
 )
 def test_warnings(entry: str, code: str) -> None:
-    assert code in codes(imported(settings(entry)))
+    assert code in codes(imported(settings(entry, "conn_id: other\nconn_type: http")))
 
 
 def test_unknown_key_suggests_the_known_one() -> None:
-    [diagnostic] = imported(settings("conn_id: c\nconn_type: http\nconn_pasword: pw")).diagnostics
+    with pytest.raises(InvalidSettings) as raised:
+        imported(settings("conn_id: c\nconn_type: http\nconn_pasword: pw"))
+    [diagnostic] = raised.value.diagnostics
+    assert (diagnostic.code, diagnostic.severity) == ("unknown-key", "error")
     assert "did you mean 'conn_password'" in diagnostic.message
     assert "pw" not in diagnostic.message.replace("conn_pasword", "")
 
@@ -468,7 +474,7 @@ def test_skipped_variables_and_pools() -> None:
         (settings("conn_id: Db\nconn_type: http", "conn_id: DB\nconn_type: http"), "conn-id-case-collision"),
         (settings("conn_id: c\nconn_type: http\nconn_extra: {auth: {secret: s3cr3t}}"), "unrepresentable-extra"),
         (settings("conn_id: c\nconn_type: http", pools="pool_name: p\npool_slot: -5"), "invalid-pool"),
-        (settings("conn_id: c\nconn_type: http", variables="variable_name: v\nvariable_value: true"), "wrong-type"),
+        (settings("conn_id: c\nconn_type: http", variables="variable_name: v\nvariable_value: {a: 1}"), "wrong-type"),
     ],
 )
 def test_errors(text: str, code: str) -> None:
@@ -476,7 +482,7 @@ def test_errors(text: str, code: str) -> None:
         imported(text)
     assert code in codes(raised.value)
     assert isinstance(raised.value, OperationError)
-    assert str(raised.value).startswith("cannot import airflow_settings.yaml: ")
+    assert str(raised.value).startswith("cannot import airflow_settings.yaml, nothing written (")
     assert "s3cr3t" not in str(raised.value)
 
 
@@ -548,13 +554,13 @@ def test_import_file_writes_a_valid_repository(make_repo: MakeRepo, tmp_path: Pa
     root = base_repo(make_repo)
     source = tmp_path / "airflow_settings.yaml"
     source.write_text(SETTINGS)
-    result = importer.import_file(root, source)
+    result = importer.import_file(root, source, links="all")
     assert result.written == tuple(sorted(result.files))
     assert all((root / p).read_text() == text for p, text in result.files.items())
     assert validate_root(root).diagnostics == ()
     with pytest.raises(OperationError, match="refusing to overwrite existing file"):
         importer.import_file(root, source)
-    assert importer.import_file(root, source, force=True).files == result.files
+    assert importer.import_file(root, source, links="all", force=True).files == result.files
 
 
 def test_import_file_avoids_secret_names_the_repository_uses(make_repo: MakeRepo, tmp_path: Path) -> None:
@@ -564,7 +570,7 @@ def test_import_file_avoids_secret_names_the_repository_uses(make_repo: MakeRepo
     root = base_repo(make_repo, **{"environments/legacy.yaml": other})
     source = tmp_path / "airflow_settings.yaml"
     source.write_text(SETTINGS)
-    result = importer.import_file(root, source)
+    result = importer.import_file(root, source, links="all")
     assert "SNOWFLAKE_DEFAULT_PASSWORD" not in result.secrets
     assert result.secrets["SNOWFLAKE_DEFAULT_PASSWORD_2"] == EXPECTED_SECRETS["SNOWFLAKE_DEFAULT_PASSWORD"]
     assert validate_root(root).diagnostics == ()

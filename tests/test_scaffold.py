@@ -1,4 +1,4 @@
-"""`init` (compiler/scaffold.py): the scaffolded tree validates cleanly and renders; the user's
+"""`init` (compiler/onboarding/scaffold.py, precommit.py): the scaffolded tree validates cleanly and renders; the user's
 files are never clobbered; .gitignore and .pre-commit-config.yaml only gain what they lack."""
 
 from __future__ import annotations
@@ -14,11 +14,17 @@ import pytest
 from conftest import REPO, clean_env
 from ruamel.yaml import YAML
 
-from compiler import scaffold
 from compiler.errors import OperationError
+from compiler.onboarding import precommit, scaffold
+from compiler.onboarding.installspec import InstallSpec, from_direct_url
 from compiler.project import validate_root
 
 MakeRepo = Callable[..., Path]
+COMMIT = "0123456789abcdef0123456789abcdef01234567"
+VCS = from_direct_url(
+    f'{{"url": "https://github.com/astro-gitops/astro-gitops.git", "vcs_info": {{"vcs": "git", "commit_id": "{COMMIT}"}}}}',
+    "0.1.0",
+)
 SCHEMA_LINE = re.compile(r"# yaml-language-server: \$schema=(\S+)\n")
 KIND_OF = {
     "workspace.yaml": "workspace",
@@ -48,7 +54,7 @@ def safe_load(text: str) -> Any:
 
 def test_scaffold_validates_with_no_error_and_no_warning(make_repo: MakeRepo) -> None:
     root = make_repo({})
-    result = scaffold.init(root)
+    result = scaffold.init(root, workspace="Data Platform")
     assert set(result.created) == {*scaffold.SCAFFOLD, ".gitignore", ".pre-commit-config.yaml"}
     assert result.updated == result.unchanged == result.replaced == ()
     assert validate_root(root).diagnostics == ()
@@ -58,7 +64,7 @@ def test_scaffold_validates_with_no_error_and_no_warning(make_repo: MakeRepo) ->
 
 def test_scaffold_renders_every_deployment_and_a_preview(make_repo: MakeRepo, tmp_path: Path) -> None:
     root = make_repo({})
-    scaffold.init(root)
+    scaffold.init(root, workspace="Data Platform")
     out = tmp_path / "out"
     rendered = compiler("--root", str(root), "render", "--all", "--out", str(out), cwd=root)
     assert rendered.returncode == 0, rendered.stderr
@@ -69,7 +75,7 @@ def test_scaffold_renders_every_deployment_and_a_preview(make_repo: MakeRepo, tm
     assert connection["conn_host"] == "prod-db.example.com"  # the override
     assert connection["conn_password"] == "<secret:EXAMPLE_DB_PROD_PASSWORD>"
     deployment = safe_load((out / "development" / "deployment.yaml").read_text())["deployment"]
-    assert deployment["configuration"]["workspace_name"] == root.name
+    assert deployment["configuration"]["workspace_name"] == "Data Platform"
     assert deployment["worker_queues"][0]["name"] == "default"
     preview = compiler("--root", str(root), "render", "--branch", "feature/new-dag", "--out", str(out), cwd=root)
     assert preview.returncode == 0, preview.stderr
@@ -92,19 +98,12 @@ def test_every_yaml_file_names_its_published_schema(make_repo: MakeRepo) -> None
         assert (REPO / "schemas" / f"{kind}.schema.json").is_file()  # the URL names a file we publish
 
 
-def test_workspace_name_is_the_folder_name_quoted_as_needed(tmp_path: Path) -> None:
-    root = tmp_path / "data: platform #1"
+def test_workspace_name_is_quoted_as_needed(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
     root.mkdir()
-    scaffold.init(root)
+    scaffold.init(root, workspace="data: platform #1")
     assert safe_load((root / "environments/workspace.yaml").read_text())["workspace"] == "data: platform #1"
     assert validate_root(root).diagnostics == ()
-
-
-def test_version_is_pyproject_version() -> None:
-    # tomllib is Python 3.11+; the [project] version line is simple enough to read directly.
-    version = re.search(r'(?m)^version = "([^"]+)"$', (REPO / "pyproject.toml").read_text())
-    assert version
-    assert (version.group(1), f"v{version.group(1)}") == (scaffold.VERSION, scaffold.RELEASE)
 
 
 # --- never clobber ---------------------------------------------------------------------------
@@ -126,7 +125,7 @@ def test_refuses_to_overwrite_and_writes_nothing(make_repo: MakeRepo) -> None:
 
 def test_force_replaces_scaffold_files_but_still_only_appends_to_the_users(make_repo: MakeRepo) -> None:
     root = make_repo({"environments/workspace.yaml": "mine\n", ".gitignore": "node_modules/\n"})
-    result = scaffold.init(root, force=True)
+    result = scaffold.init(root, force=True, workspace="Data Platform")
     assert result.replaced == ("environments/workspace.yaml",)
     assert "environments/workspace.yaml" in result.created
     assert result.updated == (".gitignore",)
@@ -183,7 +182,7 @@ def test_gitignore_gains_only_missing_lines(before: str | None, after: str | Non
 
 # --- .pre-commit-config.yaml ------------------------------------------------------------------
 
-OUR_ENTRY = {"repo": scaffold.REPOSITORY, "rev": scaffold.RELEASE, "hooks": [{"id": scaffold.HOOK_ID}]}
+OUR_ENTRY = {"repo": VCS.vcs_url, "rev": COMMIT, "hooks": [{"id": precommit.HOOK_ID}]}
 BLACK = "https://github.com/psf/black"
 
 LAYOUTS = {
@@ -199,7 +198,7 @@ LAYOUTS = {
 @pytest.mark.parametrize("layout", sorted(LAYOUTS))
 def test_precommit_entry_is_appended_keeping_the_users_layout(layout: str) -> None:
     before = LAYOUTS[layout]
-    after = scaffold.with_hook(before)
+    after = precommit.with_hook(before, VCS)
     assert after is not None
     old, new = safe_load(before), safe_load(after)
     assert new["repos"] == [*old["repos"], OUR_ENTRY]
@@ -217,7 +216,7 @@ def test_precommit_entry_is_appended_keeping_the_users_layout(layout: str) -> No
     ],
 )
 def test_precommit_config_that_has_us_is_left_alone(make_repo: MakeRepo, existing: str) -> None:
-    assert scaffold.with_hook(existing) is None
+    assert precommit.with_hook(existing, VCS) is None
     root = make_repo({".pre-commit-config.yaml": existing})
     result = scaffold.init(root)
     assert ".pre-commit-config.yaml" in result.unchanged
@@ -227,7 +226,7 @@ def test_precommit_config_that_has_us_is_left_alone(make_repo: MakeRepo, existin
 def test_broken_precommit_config_stops_init_before_writing(make_repo: MakeRepo) -> None:
     root = make_repo({".pre-commit-config.yaml": "repos: [\n"})
     before = tree(root)
-    with pytest.raises(OperationError, match=r"\.pre-commit-config\.yaml is not valid YAML.*by hand"):
+    with pytest.raises(OperationError, match=r"(?s)\.pre-commit-config\.yaml is not valid YAML.*:2:1: error\[yaml-syntax\].*by hand"):
         scaffold.init(root)
     assert tree(root) == before
 
@@ -253,12 +252,12 @@ def reusable_workflow() -> Mapping[str, Any]:
 
 def test_workflow_calls_the_reusable_workflow_with_least_privilege(make_repo: MakeRepo) -> None:
     root = make_repo({})
-    scaffold.init(root)
+    scaffold.init(root, install=VCS)
     workflow = safe_load((root / ".github/workflows/astro-gitops.yml").read_text())
     assert set(workflow["on"]) == {"push", "pull_request"}
     assert workflow["permissions"] == {"contents": "read"}
     [job] = workflow["jobs"].values()
-    assert job["uses"] == f"astro-gitops/astro-gitops/.github/workflows/astro-gitops.yml@{scaffold.RELEASE}"
+    assert job["uses"] == f"astro-gitops/astro-gitops/.github/workflows/astro-gitops.yml@{COMMIT}"
     called = reusable_workflow()
     assert set(job.get("with", {})) <= set(called["on"]["workflow_call"]["inputs"])
     # A called workflow gets at most the caller's permissions.
