@@ -65,14 +65,17 @@ def _uri(
     reader: Reader, ypath: YPath, entry: Raw, fields: dict[str, Any], conn_id: str
 ) -> tuple[dict[str, Any], Any] | None:
     """The fields (from conn_uri when it is the only one given) and the URI's extra; None: a bad URI."""
+    if fields and "conn_uri" in entry and entry["conn_uri"][1] not in (None, ""):
+        if isinstance(entry["conn_uri"][1], (dict, list)):
+            reader.text(ypath, entry, "conn_uri")  # a decoding error, ignored or not
+        else:
+            message = f"conn_uri of '{conn_id}' ignored beside other fields, as by the Astro CLI"
+            reader.warn((*ypath, entry["conn_uri"][0]), "uri-ignored", message, key=True)
+        return fields, None
     uri = reader.text(ypath, entry, "conn_uri")
     if uri is None:
         return fields, None
     where = (*ypath, entry["conn_uri"][0])
-    if fields:
-        message = f"conn_uri of '{conn_id}' ignored beside other fields, as by the Astro CLI"
-        reader.warn(where, "uri-ignored", message, key=True)
-        return fields, None
     try:
         parsed = parse_conn_uri(uri)
     except ValueError as exc:

@@ -158,6 +158,8 @@ class Reader:
         if isinstance(value, str) and not value.strip():
             return None
         if isinstance(value, (bool, float)):  # mapstructure truncates a float
+            if int(value) == 0:
+                return 0  # the caller's rule for 0 ("not set", "skipped") is the one thing to say
             self.warn(
                 (*ypath, key),
                 "number-as-integer",
