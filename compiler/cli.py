@@ -204,7 +204,7 @@ def _init(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) -> i
 
 
 def _import(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) -> int:
-    from .onboarding.importer import dotenv_text, import_file, parse_links, tally
+    from .onboarding.importer import display_name, dotenv_text, import_file, parse_links, tally
 
     links = parse_links(args.link) if args.link is not None else ()
     result = import_file(root, args.file.resolve(), links=links, force=args.force)
@@ -226,7 +226,7 @@ def _import(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) ->
     if result.secrets:
         # The values leave the file exactly once, here, for the user's secret store.
         sys.stderr.write(
-            f"# {len(result.secrets)} secret value(s) taken out of {args.file}: put them in your secret store. "
+            f"# {len(result.secrets)} secret value(s) taken out of {display_name(root, args.file)}: put them in your secret store. "
             "Shown this once, written to no file.\n"
         )
         sys.stderr.write(dotenv_text(result.secrets))

@@ -12,13 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import clean_env, write_files
+from conftest import clean_env, run_cli, write_files
 from ruamel.yaml import YAML
 
 from compiler import secrets
+from compiler.errors import OperationError, UsageError
 from compiler.onboarding import importer
 from compiler.onboarding.connuri import parse_conn_uri
-from compiler.errors import OperationError, UsageError
 from compiler.onboarding.importer import ImportResult, InvalidSettings, import_settings
 from compiler.project import validate_root
 
@@ -611,3 +611,168 @@ def test_import_folder_stays_in_environments(folder: str) -> None:
     with pytest.raises(UsageError):
         imported(folder=folder)
     assert all(p.startswith("environments/from-astro/") for p in imported(folder="environments/from-astro").files)
+
+
+# --- a value under a secret-looking key never stays in plaintext, whatever its type -------------
+
+SECRET_VALUES: dict[str, Any] = {
+    "integer": 12345678,
+    "float": 98765.4321,
+    "true": True,
+    "list": ["tok-aaa", "tok-bbb"],
+    "list of numbers": [55501, 55502],
+    "mapping": {"inner": 55554444, "deeper": {"leaf": "zz-leaf"}},
+}
+
+
+@pytest.mark.parametrize("key", ["api_key", "client_secret", "Password", "keyfile_dict"])
+@pytest.mark.parametrize("kind", sorted(SECRET_VALUES))
+@pytest.mark.parametrize("where", ["json text", "mapping", "nested", "uri __extra__"])
+def test_any_value_under_a_secret_looking_key_becomes_a_secret(
+    make_repo: MakeRepo, tmp_path: Path, key: str, kind: str, where: str
+) -> None:
+    from urllib.parse import quote
+
+    value = SECRET_VALUES[kind]
+    extra = {"outer": {key: value}} if where == "nested" else {key: value, "region": "eu"}
+    if where == "json text":
+        entry = f"conn_id: c\nconn_type: http\nconn_extra: {json.dumps(json.dumps(extra))}"
+    elif where == "uri __extra__":
+        entry = f"conn_id: c\nconn_uri: 'http://h/?__extra__={quote(json.dumps(extra))}'"
+    else:
+        entry = f"conn_id: c\nconn_type: http\nconn_extra: {json.dumps(extra)}"
+    result = imported(settings(entry))
+    text = result.files["environments/imported/connections.yaml"]
+    leaves = [value] if not isinstance(value, (dict, list)) else list(_leaves(value))
+    for leaf in leaves:
+        if not isinstance(leaf, bool):
+            assert json.dumps(leaf).strip('"') not in text
+    written = safe_load(text)["connections"]["c"]["extra"]
+    inner = written["outer"][key] if where == "nested" else written[key]
+    assert "secret" in json.dumps(inner) and set(_leaves(inner)) <= {*result.secrets}
+    if key == "api_key":  # (one key is enough for the round trip through a real render)
+        # The repository validates (no plaintext-secret) and renders each secret back as its text.
+        rendered = render_imported(make_repo, tmp_path, result.files, result.secrets)
+        back = json.loads(rendered["connections"][0]["conn_extra"])
+        back = back["outer"][key] if where == "nested" else back[key]
+        assert back == _as_secret_text(value)
+    retyped = [d for d in result.diagnostics if d.code == "secret-as-text"]
+    assert bool(retyped) == (isinstance(value, list) or any(not isinstance(leaf, str) for leaf in leaves))
+    assert all(d.severity == "warning" and str(value) not in d.message for d in retyped)
+
+
+def _leaves(value: Any) -> Any:
+    if isinstance(value, dict):
+        for child in value.values():
+            yield from _leaves(child)
+    elif isinstance(value, list):
+        for child in value:
+            yield from _leaves(child)
+    else:
+        yield value
+
+
+def _as_secret_text(value: Any) -> Any:
+    """What a secret holding `value` renders as: its text (a mapping keeps its shape, leaf by leaf)."""
+    if isinstance(value, dict):
+        return {k: _as_secret_text(v) for k, v in value.items()}
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        "conn_id: c\nconn_type: http\nconn_password: 12345678",
+        "conn_id: c\nconn_type: http\nconn_password: 1234.5678",
+        "conn_id: c\nconn_type: http\nconn_password: true",
+        "conn_id: c\nconn_uri: 'postgres://u:12345678@h/db'",
+        "conn_id: c\nconn_uri: 'http://h/?api_key=12345678'",
+    ],
+)
+def test_passwords_of_any_type_and_uri_secrets_become_secrets(entry: str) -> None:
+    result = imported(settings(entry))
+    text = result.files["environments/imported/connections.yaml"]
+    assert "12345678" not in text and "1234.5678" not in text
+    written = safe_load(text)["connections"]["c"]
+    secret = written.get("password") or written["extra"]["api_key"]
+    assert set(secret) == {"secret"}
+    assert result.secrets[secret["secret"]] in ("12345678", "1234.5678", "1")
+
+
+# --- --link: explicit, and nowhere by default -----------------------------------------------------
+
+
+def import_cli(root: Path, *args: str, cwd: Path | None = None) -> Any:
+    source = root / "airflow_settings.yaml"
+    if not source.exists():
+        source.write_text(SETTINGS)
+    return run_cli("import", str(source), *args, cwd=cwd or root)
+
+
+def test_import_links_nowhere_by_default_and_says_so(make_repo: MakeRepo) -> None:
+    root = base_repo(make_repo)
+    run = import_cli(root)
+    assert run.code == 0, run.err
+    assert "linked to no Deployment" in run.err and "--link" in run.err
+    for relative in ("connections", "variables", "pools"):
+        data = safe_load((root / f"environments/imported/{relative}.yaml").read_text())[relative]
+        assert {json.dumps(o["links"]) for o in data.values()} == {"[]"}
+    assert all(d.code == "unused-object" for d in validate_root(root).diagnostics)
+    rendered = run_cli("render", "--deployment", "local", "--out", "out", cwd=root)
+    assert rendered.code == 0, rendered.err
+    assert safe_load((root / "out/local/airflow_settings.yaml").read_text())["airflow"]["connections"] == []
+
+
+@pytest.mark.parametrize(("link", "expected"), [("all", "all"), ("local", ["local"])])
+def test_import_links_where_told(make_repo: MakeRepo, link: str, expected: Any) -> None:
+    root = base_repo(make_repo)
+    run = import_cli(root, "--link", link)
+    assert run.code == 0, run.err
+    assert "linked to no Deployment" not in run.err
+    data = safe_load((root / "environments/imported/connections.yaml").read_text())["connections"]
+    assert all(o["links"] == expected for o in data.values())
+    assert validate_root(root).diagnostics == ()
+
+
+def test_import_refuses_a_link_to_an_unknown_deployment(make_repo: MakeRepo) -> None:
+    root = base_repo(make_repo)
+    run = import_cli(root, "--link", "locl")
+    assert run.code == 2
+    assert "locl" in run.err and "did you mean 'local'" in run.err
+    assert not (root / "environments/imported").exists()
+
+
+# --- what import prints: root-relative paths, errors and warnings counted apart -------------------
+
+
+def test_import_prints_root_relative_paths_and_both_counts(make_repo: MakeRepo) -> None:
+    root = base_repo(make_repo)
+    (root / "sub").mkdir()
+    warned = SETTINGS.replace('conn_port: "2222"', "conn_port: 2222\n      conn_typo: x")
+    (root / "airflow_settings.yaml").write_text(warned.replace("conn_typo: x", "conn_schema: 42"))
+    run = import_cli(root, "--link", "all", cwd=root / "sub")
+    assert run.code == 0, run.err
+    assert str(root) not in run.err.replace(f"repository root, {root}", "")
+    assert run.err.startswith("airflow_settings.yaml:")  # as validate shows it, relative to the root
+    assert "wrote environments/imported/connections.yaml" in run.out
+    assert f"(paths relative to the repository root, {root})" in run.out
+    assert run.out.splitlines()[-1].endswith(": 0 errors, 1 warning")
+
+
+def test_failed_import_counts_errors_and_warnings_apart(make_repo: MakeRepo) -> None:
+    root = base_repo(make_repo)
+    bad = settings("conn_id: a\nconn_type: http\nconn_port: huge\nconn_login: 42")
+    (root / "airflow_settings.yaml").write_text(bad)
+    run = import_cli(root)
+    assert run.code == 1
+    assert "nothing written (1 error, 1 warning)" in run.err
+    assert "airflow_settings.yaml:5:18: error[wrong-type]" in run.err
+
+
+def test_a_file_outside_the_root_is_named_as_given(make_repo: MakeRepo, tmp_path: Path) -> None:
+    root = base_repo(make_repo)
+    outside = tmp_path / "elsewhere.yaml"
+    outside.write_text("airflow:\n  connection: []\n")
+    run = run_cli("import", str(outside), cwd=root)
+    assert run.code == 1
+    assert f"{outside}:2:3: error[unknown-key]" in run.err and "did you mean 'connections'" in run.err

@@ -199,7 +199,10 @@ def test_the_later_duplicate_wins_and_case_variants_of_a_conn_id_collide() -> No
                     {"conn_id": "c", "conn_type": "http", "conn_host": "two"},
                     {"conn_id": "C", "conn_type": "http"},
                 ],
-                "variables": [{"variable_name": "v", "variable_value": "1"}, {"variable_name": "V", "variable_value": "2"}],
+                "variables": [
+                    {"variable_name": "v", "variable_value": "1"},
+                    {"variable_name": "V", "variable_value": "2"},
+                ],
             }
         }
     )

@@ -57,8 +57,8 @@ def _plain_entry(install: InstallSpec) -> dict[str, Any]:
     return {"repo": "local", "hooks": [hook]}
 
 
-def with_hook(text: str | None, install: InstallSpec) -> str | None:
-    """The pre-commit config `text` with our hook added; None when it already has it.
+def with_hook(config: str | bytes | None, install: InstallSpec) -> str | None:
+    """The pre-commit config (its text or bytes) with our hook added; None when it already has it.
 
     The entry is inserted as text, in the indentation of the existing entries, so the
     user's comments and layout stay as they are; the result is checked by parsing it.
@@ -67,9 +67,10 @@ def with_hook(text: str | None, install: InstallSpec) -> str | None:
     from .scaffold import _template
 
     entry = hook_entry(install)
-    if text is None or not text.strip():
+    raw = config.encode("utf-8") if isinstance(config, str) else config
+    if raw is None or not raw.strip():
         return _template("pre-commit-config.yaml", {"HOOK_ENTRY": _indented(entry, 2).rstrip("\n")})
-    plain = _parse(text, entry)
+    plain, text = _parse(raw, entry)
     tree = _tree(text, entry)
     if _has_hook(plain, install):
         return None
@@ -92,16 +93,16 @@ def _indented(text: str, indent: int) -> str:
     return "".join(" " * indent + line for line in text.splitlines(keepends=True))
 
 
-def _parse(text: str, entry: str) -> dict[str, Any]:
-    """The config's plain data, read within load.py's limits (size, depth, alias expansion)."""
-    document, problems = load.parse_document(PRECOMMIT_FILE, text.encode("utf-8"))
+def _parse(raw: bytes, entry: str) -> tuple[dict[str, Any], str]:
+    """The config's plain data and text, read within load.py's limits (size, depth, aliases, encoding)."""
+    document, problems = load.parse_document(PRECOMMIT_FILE, raw)
     if document is None or has_errors(problems):
         found = "".join(f"\n{d}" for d in problems)
         raise OperationError(f"{PRECOMMIT_FILE} is not valid YAML:{found}\nfix it, or {_by_hand(entry)}")
     data = document.data
     if not isinstance(data, dict) or not isinstance(data.get("repos", []), list):
         raise OperationError(f"{PRECOMMIT_FILE} is not a pre-commit configuration (a mapping with a `repos:` list)")
-    return data
+    return data, raw.decode("utf-8-sig")
 
 
 def _tree(text: str, entry: str) -> Any:

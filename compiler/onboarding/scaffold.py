@@ -85,7 +85,7 @@ def init(
     scaffold = scaffold_files(workspace or WORKSPACE_PLACEHOLDER, branch or default_branch(root), install)
     replaced = _refuse_existing(root, scaffold, force=force)
     additions = {
-        PRECOMMIT_FILE: with_hook(_read(root / PRECOMMIT_FILE), install),
+        PRECOMMIT_FILE: with_hook(_read_bytes(root / PRECOMMIT_FILE), install),
         GITIGNORE_FILE: with_ignored(_read(root / GITIGNORE_FILE)),
     }
     pending = {path: text for path, text in additions.items() if text is not None}
@@ -177,6 +177,15 @@ def _refuse_existing(root: Path, paths: Iterable[str], *, force: bool) -> list[s
 
 def _exists(path: Path) -> bool:
     return path.exists() or path.is_symlink()
+
+
+def _read_bytes(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise OperationError(f"cannot read {path.name}: {exc.strerror or type(exc).__name__}") from None
 
 
 def _read(path: Path) -> str | None:
