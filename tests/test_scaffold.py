@@ -281,7 +281,8 @@ HOSTILE_CONFIGS: dict[str, bytes] = {
     "alias bomb": (
         "a: &a [x, x, x, x, x, x, x, x, x]\n"
         + "".join(
-            f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n" for p, c in zip("abcdefg", "bcdefgh")
+            f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n"
+            for p, c in zip("abcdefg", "bcdefgh", strict=True)
         )
         + "repos: []\n"
     ).encode(),
