@@ -776,3 +776,66 @@ def test_a_file_outside_the_root_is_named_as_given(make_repo: MakeRepo, tmp_path
     run = run_cli("import", str(outside), cwd=root)
     assert run.code == 1
     assert f"{outside}:2:3: error[unknown-key]" in run.err and "did you mean 'connections'" in run.err
+
+
+# --- the README's table of import codes is what the code does ---------------------------------
+
+CODE_SAMPLES: dict[str, str] = {
+    "not-airflow-settings": "other: 1\n",
+    "unknown-key": "airflow:\n  connection: []\n",
+    "wrong-type": settings("conn_id: c\nconn_type: http\nconn_login: [a]"),
+    "duplicate-key": settings("conn_id: c\nConn_Id: d\nconn_type: http"),
+    "invalid-conn-id": settings("conn_id: 'a b'\nconn_type: http"),
+    "conn-id-case-collision": settings("conn_id: c\nconn_type: http", "conn_id: C\nconn_type: http"),
+    "invalid-port": settings("conn_id: c\nconn_type: http\nconn_port: 70000"),
+    "invalid-variable-key": settings(
+        "conn_id: c\nconn_type: http", variables=f"variable_name: {'k' * 251}\nvariable_value: x"
+    ),
+    "invalid-pool": settings("conn_id: c\nconn_type: http", pools="pool_name: p\npool_slot: -2"),
+    "invalid-uri": settings("conn_id: c\nconn_uri: nothing"),
+    "invalid-extra": settings("conn_id: c\nconn_type: http\nconn_extra: '{'"),
+    "too-deep": settings("conn_id: c\nconn_type: http\nconn_extra: '" + '{"a": ' * 60 + "1" + "}" * 60 + "'"),
+    "unrepresentable-extra": settings("conn_id: c\nconn_type: http\nconn_extra: {auth: {secret: x}}"),
+    "nothing-imported": "airflow:\n  connections: []\n",
+    "number-as-text": settings("conn_id: c\nconn_type: http\nconn_login: 42"),
+    "bool-as-text": settings("conn_id: c\nconn_type: http\nconn_login: true"),
+    "number-as-integer": settings("conn_id: c\nconn_type: http\nconn_port: 443.5"),
+    "skipped-entry": settings("conn_id: c\nconn_type: http", "conn_id: d"),
+    "uri-ignored": settings("conn_id: c\nconn_type: http\nconn_uri: http://h"),
+    "extra-replaces-uri": settings("conn_id: c\nconn_uri: 'http://h?a=1'\nconn_extra: '{\"b\": 2}'"),
+    "extra-dropped": settings("conn_id: c\nconn_type: http\nconn_extra: 5"),
+    "extra-key-case": settings("conn_id: c\nconn_type: http\nconn_extra: {Account: x}"),
+    "secret-as-text": settings("conn_id: c\nconn_type: http\nconn_extra: {api_key: 12345678}"),
+    "duplicate-entry": settings("conn_id: c\nconn_type: http", "conn_id: c\nconn_type: http"),
+}
+
+
+def readme_import_codes() -> dict[str, str]:
+    from conftest import REPO
+
+    text = (REPO / "README.md").read_text()
+    table = text.split("| code | severity | when (import) |\n|---|---|---|\n", 1)[1].split("\n\n", 1)[0]
+    return {row.split("`")[1]: row.split("|")[2].strip() for row in table.splitlines()}
+
+
+def test_every_import_code_is_documented_with_its_severity() -> None:
+    from conftest import REPO
+
+    documented = readme_import_codes()
+    sources = [*(REPO / "compiler/onboarding").glob("*.py"), *(REPO / "compiler/onboarding/settingsfile").glob("*.py")]
+    import re as regex
+
+    in_code = {m for path in sources for m in regex.findall(r'"([a-z]+(?:-[a-z]+)+)",', path.read_text())}
+    assert set(documented) == in_code == set(CODE_SAMPLES)
+
+
+@pytest.mark.parametrize("code", sorted(CODE_SAMPLES))
+def test_import_code_has_the_documented_severity(code: str) -> None:
+    try:
+        result: ImportResult | InvalidSettings = imported(CODE_SAMPLES[code])
+    except InvalidSettings as exc:
+        result = exc
+    severities = {d.severity for d in result.diagnostics if d.code == code}
+    assert severities == {readme_import_codes()[code]}
+    # An error writes nothing; warnings alone never stop an import.
+    assert isinstance(result, InvalidSettings) == (severities == {"error"})
