@@ -621,6 +621,7 @@ SECRET_VALUES: dict[str, Any] = {
     "true": True,
     "list": ["tok-aaa", "tok-bbb"],
     "list of numbers": [55501, 55502],
+    "empty list": [],
     "mapping": {"inner": 55554444, "deeper": {"leaf": "zz-leaf"}},
 }
 

@@ -91,8 +91,11 @@ def _extra_fields(value: Any, path: YPath, walk: _Extra, secret: bool = False) -
 
 
 def _holds_something(value: Any) -> bool:
-    """Worth taking out: anything but null, '' and empty containers (they hold no secret)."""
-    return value is not None and value != "" and value != {} and value != []
+    """Worth taking out: anything but null and '' (an empty mapping is walked: it holds no leaf).
+
+    An empty list is taken out too: validate's plaintext rule reads any list there as a literal.
+    """
+    return value is not None and value != ""
 
 
 def _type_name(value: Any) -> str:
