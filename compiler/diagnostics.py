@@ -158,6 +158,7 @@ CODES: dict[str, frozenset[Severity]] = {
     "unsupported-directive": ERROR,
     "yaml-warning": WARNING,
     "special-file": ERROR,
+    "workspace-placeholder": WARNING,
 }
 
 # `import` reads an Astro CLI settings file, whose rules are the CLI's: many problems the
@@ -165,7 +166,7 @@ CODES: dict[str, frozenset[Severity]] = {
 IMPORT_CODES: dict[str, frozenset[Severity]] = {
     "not-airflow-settings": ERROR,
     "wrong-type": ERROR,
-    "unknown-key": WARNING,
+    "unknown-key": ERROR,
     "duplicate-key": ERROR,
     "invalid-conn-id": ERROR,
     "conn-id-case-collision": ERROR,
@@ -176,8 +177,11 @@ IMPORT_CODES: dict[str, frozenset[Severity]] = {
     "invalid-extra": ERROR,
     "unrepresentable-extra": ERROR,
     "too-deep": ERROR,
-    "nothing-imported": WARNING,
+    "nothing-imported": ERROR,
     "number-as-text": WARNING,
+    "bool-as-text": WARNING,
+    "number-as-integer": WARNING,
+    "secret-as-text": WARNING,
     "skipped-entry": WARNING,
     "uri-ignored": WARNING,
     "extra-replaces-uri": WARNING,

@@ -30,6 +30,26 @@ def checked_out_branch(root: Path) -> str | None:
         return None  # detached HEAD
 
 
+def default_branch(root: Path) -> str | None:
+    """origin's default branch, else the branch checked out, else git's init.defaultBranch."""
+    import git
+
+    repo = _repo(root)
+    if repo is None:
+        return None
+    try:
+        return str(repo.git.symbolic_ref("--short", "refs/remotes/origin/HEAD")).removeprefix("origin/")
+    except git.GitCommandError:  # no origin, or origin's HEAD unknown (a clone sets it; `git init` does not)
+        pass
+    checked_out = checked_out_branch(root)
+    if checked_out:
+        return checked_out
+    try:
+        return str(repo.git.config("--get", "init.defaultBranch")) or None
+    except git.GitCommandError:  # not set
+        return None
+
+
 def branch_names(root: Path) -> list[str]:
     """Local branches and origin's remote branches (for preview-name collisions)."""
     repo = _repo(root)

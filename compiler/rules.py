@@ -36,6 +36,8 @@ QUEUE_EXECUTORS = {"CELERY", "CELERYEXECUTOR", "ASTRO", "ASTROEXECUTOR"}
 MAX_VARIABLE_KEY = 250
 MAX_POOL_NAME = 256
 SAMPLE_BRANCH = "feature/example"
+# What `init` writes until the user names the workspace (warning `workspace-placeholder`).
+WORKSPACE_PLACEHOLDER = "<your Astro workspace>"
 
 
 class _Checker:
@@ -81,6 +83,9 @@ def _check_workspace(c: _Checker) -> None:
     workspace = c.model.workspace
     if workspace is None:
         return
+    if workspace.name == WORKSPACE_PLACEHOLDER:
+        message = "fill in your Astro workspace name (it becomes workspace_name in every deployment file)"
+        c.found.append(warning(c.at(workspace.path, ("workspace",)), "workspace-placeholder", message))
     for rule in workspace.rules:
         key = "regex" if rule.is_regex else "branch"
         try:
