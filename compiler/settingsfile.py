@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from typing import Any, TypeAlias
 
 from . import load
+from .airflow_ids import CONN_ID, MAX_POOL_NAME, MAX_VARIABLE_KEY
 from .connuri import parse_conn_uri, parse_extra
 from .diagnostics import Diagnostic, Location, did_you_mean, error, warning
-from .rules import CONN_ID, MAX_POOL_NAME, MAX_VARIABLE_KEY
 
 YPath: TypeAlias = load.YPath
 _Raw: TypeAlias = "Mapping[str, tuple[str, Any]]"  # an entry: {lower-case key: (key as written, value)}
