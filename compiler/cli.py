@@ -140,6 +140,7 @@ def _which(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) -> 
     from .build import which
 
     found = which(_valid_project(root, "text"), root, args.branch, environ)  # type: ignore[arg-type]
+    _print_diagnostics(found.warnings, "text", sys.stderr)
     if args.format == "json":
         from .reports import WhichReport
 
@@ -165,6 +166,7 @@ def _render(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) ->
     out = args.out if args.out is not None else root / "build"
     selection = Selection(branch=args.branch, deployment=args.deployment, all=args.all)
     result = run_render(project, root, selection, out, args.secrets, check=args.check, environ=environ)  # type: ignore[arg-type]
+    _print_diagnostics(result.warnings, _format(args.format, environ), sys.stderr)
     if environ.get("GITHUB_ACTIONS") == "true":
         # GitHub masks one line per command: a multi-line secret (a PEM key) needs one per line.
         for line in sorted(
