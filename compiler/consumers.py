@@ -2,8 +2,9 @@
 
 The Astro CLI (settings/settings.go, cloud/deployment/fromfile/fromfile.go) and Airflow
 accept files that do not do what they say: a pool with `pool_slot: 0` or a variable with
-an empty value is skipped with a line on the console, `include_deferred` is always sent as
-false, a YAML `conn_extra` mapping loses its key case, `conn_type: Postgres` finds no hook.
+an empty value is skipped with a line on the console, a YAML `conn_extra` mapping loses
+its key case, `conn_type: Postgres` finds no hook. (A pool's `include_deferred` is not in
+airflow_settings.yaml by design, README "Choices": it is kept for plan/apply against Airflow.)
 `validate` says so where the value is written, so nobody finds out in production.
 """
 
@@ -60,12 +61,6 @@ def _field_problems(
                 ("slots",),
                 "astro-cli-skips",
                 "the Astro CLI skips a pool with 0 slots; set 1 or more (-1 is unlimited)",
-            )
-        if fields.get("include_deferred") is True:
-            yield (
-                ("include_deferred",),
-                "astro-cli-skips",
-                "airflow_settings.yaml has no include_deferred: the Astro CLI creates the pool with include_deferred false",
             )
     elif kind == "variable":
         if fields.get("value") == "":
