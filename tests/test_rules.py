@@ -200,3 +200,40 @@ def test_looks_secret_and_plaintext_paths() -> None:
     assert not rules.looks_secret("region")
     fields = {"password": "p", "extra": {"keyfile_dict": {"a": "b", "flag": True}, "secret": None, "token": ""}}
     assert list(rules.plaintext_paths(fields)) == [("password",), ("extra", "keyfile_dict", "a")]
+
+
+# Each warning's hint, followed literally, clears the warning (a hint must work when followed).
+HINTS = [
+    ("connections:\n  c: {type: SMTP, links: all}\n", r"did you mean '(\w+)'", "type: SMTP", "type: {}"),
+    ("connections:\n  c: {type: postgresql, links: all}\n", r"did you mean '(\w+)'", "type: postgresql", "type: {}"),
+    ("pools:\n  p: {slots: 0, links: all}\n", r"set (1) or more", "slots: 0", "slots: {}"),
+    ("pools:\n  p: {slots: 0, links: all}\n", r"\((-1) is unlimited\)", "slots: 0", "slots: {}"),
+]
+
+
+@pytest.mark.parametrize(("text", "hint", "old", "new"), HINTS)
+def test_a_warnings_hint_works_when_followed(text: str, hint: str, old: str, new: str) -> None:
+    import re
+
+    (message,) = [m for *_, m in found({"environments/o.yaml": text})]
+    suggested = re.search(hint, message)
+    assert suggested is not None, message
+
+    assert found({"environments/o.yaml": text.replace(old, new.format(suggested.group(1)))}) == []
+
+
+def test_the_worker_type_and_extra_case_hints_work_when_followed() -> None:
+    import re
+
+    queue = "name: prod\nastro: {executor: CELERY}\nworker_queues: [{name: default, worker_type: a5}]\n"
+    (message,) = [m for *_, m in found({"environments/deployments/prod.yaml": queue})]
+    written = re.search(r"write '(\w+)'", message)
+    assert written is not None
+    assert found({"environments/deployments/prod.yaml": queue.replace("a5", written.group(1))}) == []
+
+    workspace = WORKSPACE + "render: {conn_extra: mapping}\n"
+    objects = {"environments/o.yaml": "connections:\n  c: {type: http, extra: {Region: eu}, links: all}\n"}
+    (message,) = [m for *_, m in found({"environments/workspace.yaml": workspace, **objects})]
+    setting = re.search(r"use render\.conn_extra: (\w+)", message)
+    assert setting is not None
+    assert found({"environments/workspace.yaml": workspace.replace("mapping", setting.group(1)), **objects}) == []
