@@ -293,8 +293,7 @@ def _rewritten(tree: nodes.Template) -> nodes.Template:
     for output in tree.find_all(nodes.Output):
         # Every piece, literal or not: a constant would otherwise be folded in uncounted.
         output.nodes = [
-            _call(_write, nodes.Const(n.data) if isinstance(n, nodes.TemplateData) else n)
-            for n in output.nodes
+            _call(_write, nodes.Const(n.data) if isinstance(n, nodes.TemplateData) else n) for n in output.nodes
         ]
     for parent in tree.find_all(nodes.Node):
         for field in parent.fields:
