@@ -137,7 +137,7 @@ def _valid_project(root: Path, fmt: str) -> object:
 
 
 def _which(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) -> int:
-    from .build import which
+    from .pipeline import which
 
     found = which(_valid_project(root, "text"), root, args.branch, environ)  # type: ignore[arg-type]
     _print_diagnostics(found.warnings, "text", sys.stderr)
@@ -160,13 +160,14 @@ def _which(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) -> 
 
 
 def _render(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) -> int:
-    from .build import Selection, run_render
+    from .pipeline import Selection, run_render
 
     project = _valid_project(root, _format(args.format, environ))
     out = args.out if args.out is not None else root / "build"
     selection = Selection(branch=args.branch, deployment=args.deployment, all=args.all)
     result = run_render(project, root, selection, out, args.secrets, check=args.check, environ=environ)  # type: ignore[arg-type]
-    _print_diagnostics(result.warnings, _format(args.format, environ), sys.stderr)
+    if result.warnings:
+        _print_diagnostics(result.warnings, _format(args.format, environ), sys.stderr)
     if environ.get("GITHUB_ACTIONS") == "true":
         # GitHub masks one line per command: a multi-line secret (a PEM key) needs one per line.
         for line in sorted(
@@ -235,7 +236,7 @@ def _schema(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) ->
 
 def _diff(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) -> int:
     from . import plans
-    from .review import diff
+    from .diff import diff
 
     plan = diff(root, args.base, args.head, args.deployment)
     if args.format == "markdown":
@@ -248,7 +249,7 @@ def _diff(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) -> i
 
 
 def _explain(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) -> int:
-    from .review import explain
+    from .explain import explain
 
     found = explain(root, args.deployment, args.key, args.kind)
     sys.stdout.write(f"{found.kind} {found.key} in {found.deployment} ({found.scope} scope)\n")
@@ -262,7 +263,7 @@ def _explain(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) -
 
 
 def _matrix(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) -> int:
-    from .review import matrix
+    from .matrix import matrix
 
     sys.stdout.write(matrix(root, args.since, environ).text(indent=None))
     return EXIT_OK

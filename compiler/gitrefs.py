@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,7 @@ class BranchNames:
     unknown: tuple[str, ...] = ()  # one sentence per place whose branches could not be listed
 
 
+@lru_cache(maxsize=8)  # asked once per command, however many previews it resolves
 def branch_names(root: Path) -> BranchNames:
     """Local branches and the branches every remote has now (for preview-name collisions).
 

@@ -34,8 +34,17 @@ VALID = sorted(p for p in (CASES / "valid").iterdir() if p.is_dir())
 
 # The modules of the validate pipeline: every code they can emit needs a case.
 VALIDATE_MODULES = (
-    "sources.py", "load.py", "schema.py", "project.py", "rules.py", "templating.py", "consumers.py", "branches.py",
-)  # fmt: skip
+    "sources.py",
+    "load.py",
+    "schema.py",
+    "project.py",
+    "rules.py",
+    "templating.py",
+    "resolve.py",
+    "resolvable.py",
+    "consumers.py",
+    "branches.py",
+)
 NOT_CODES = {"utf-8", "x-code", "x-any-case"}
 # Codes whose trigger is impractical as a folder; where their test lives instead.
 COVERED_ELSEWHERE = {"too-many-files": "tests/test_sources.py::test_too_many_files"}
