@@ -161,6 +161,9 @@ CODES: dict[str, frozenset[Severity]] = {
     "preview-collisions-unchecked": WARNING,
     "secret-extra": ERROR,
     "override-as-scoped-object": WARNING,
+    "unsupported-directive": ERROR,
+    "yaml-warning": WARNING,
+    "special-file": ERROR,
 }
 
 # `import` reads an Astro CLI settings file, whose rules are the CLI's: many problems the
