@@ -99,6 +99,8 @@ def _which(args: argparse.Namespace, s: _Session) -> int:
     from .pipeline import which
 
     found = which(s.valid_project("text"), s.root, args.branch, s.environ)
+    if found.warnings:
+        s.show(Output(err=DIAGNOSTICS.report(list(found.warnings), "text", s.style).out))
     s.show(WHICH.report(found, args.format, s.style))
     return ExitCode.OK
 

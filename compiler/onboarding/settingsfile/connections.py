@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ... import limits
-from ...rules import CONN_ID
+from ...airflow_ids import CONN_ID
 from ..connuri import parse_conn_uri, parse_extra
 from .reader import Entry, Raw, Reader, YPath
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ...rules import MAX_POOL_NAME
+from ...airflow_ids import MAX_POOL_NAME
 from .reader import Entry, Raw, Reader, YPath
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ...rules import MAX_VARIABLE_KEY
+from ...airflow_ids import MAX_VARIABLE_KEY
 from .reader import Entry, Raw, Reader, YPath
 
 
