@@ -405,7 +405,9 @@ class Handler(BaseHTTPRequestHandler):
                 for dep in (body or {}).get("deployments", []):
                     workspace = next(w for w in store.workspaces if w["name"] == dep["workspace"])
                     fields = {k: v for k, v in dep.items() if k != "workspace"}
-                    store.deployments.append(deployment_routes.new_deployment(store, {**fields, "workspaceId": workspace["id"]}))
+                    store.deployments.append(
+                        deployment_routes.new_deployment(store, {**fields, "workspaceId": workspace["id"]})
+                    )
                 for org in (body or {}).get("organizations", []):
                     store.organizations.append(org)
                 for raw in (body or {}).get("objects", []):
