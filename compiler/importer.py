@@ -3,7 +3,7 @@
 The file is read as the Astro CLI reads it (settingsfile.py); this module turns its
 entries into objects files.
 
-Every plaintext password, every secret-looking extra leaf (rules.looks_secret) and the
+Every plaintext password, every secret-looking extra leaf (secrets.looks_secret) and the
 value of every secret-looking variable becomes `{secret: NAME}`. The values come back in
 `ImportResult.secrets`, for the user's secret store: they are never written into a file
 and never appear in a diagnostic.
@@ -22,8 +22,9 @@ from . import load, yamltext
 from .diagnostics import Diagnostic, has_errors, ordered, warning
 from .errors import OperationError, UsageError
 from .model import Secret
-from .rules import SECRET_NAME, looks_secret
 from .scaffold import schema_comment, write_files
+from .secrets import SECRET_NAME, looks_secret, reference_name
+from .secrets import dotenv_text as dotenv_text  # the NAME='value' block; the reader's module writes it
 from .settingsfile import SECTIONS, Entry, read_settings
 from .sources import DEPLOYMENTS_DIR, ENVIRONMENTS, filesystem_sources
 
@@ -135,17 +136,6 @@ def _check_folder(folder: str) -> None:
         )
 
 
-def dotenv_text(secrets: Mapping[str, str]) -> str:
-    """`NAME=value` lines that `--secrets dotenv:PATH` reads back unchanged, sorted by name."""
-    return "".join(f"{name}={_dotenv_value(secrets[name])}\n" for name in sorted(secrets))
-
-
-def _dotenv_value(value: str) -> str:
-    if "'" not in value and "\n" not in value:
-        return f"'{value}'"
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
-
-
 def secret_name(*parts: str | int) -> str:
     """An environment-variable-like name: `snowflake_default`, `password` -> SNOWFLAKE_DEFAULT_PASSWORD."""
     name = re.sub(r"[^A-Z0-9]+", "_", "_".join(str(p) for p in parts).upper()).strip("_") or "SECRET"
@@ -167,8 +157,9 @@ def _documents(root: Path, ignore: Collection[str]) -> list[load.Document]:
 
 def _secret_refs(value: Any) -> Iterable[str]:
     if isinstance(value, dict):
-        if set(value) == {"secret"} and isinstance(value["secret"], str):
-            yield value["secret"]
+        name = reference_name(value)
+        if name is not None:
+            yield name
         for child in value.values():
             yield from _secret_refs(child)
     elif isinstance(value, list):

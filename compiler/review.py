@@ -13,8 +13,7 @@ from .diagnostics import Diagnostic, did_you_mean
 from .errors import InvalidEnvironments, OperationError, UsageError
 from .model import KINDS, ObjectKind, Secret, thaw
 from .resolve import Origin, ResolvedDeployment, ResolvedObject, flatten
-from .rules import looks_secret
-from .secrets import SecretValues
+from .secrets import SecretValues, looks_secret, reference_name
 from .sources import SourceFile, filesystem_sources
 
 if TYPE_CHECKING:
@@ -330,8 +329,9 @@ def _step(found: project.Project, origin: Origin, path: tuple[str, ...]) -> Step
     value: Any = document.data if document else None
     for step in (*origin.ypath, *path):
         value = value.get(step) if isinstance(value, dict) else None
-    if isinstance(value, dict) and set(value) == {"secret"}:
-        value = Secret(str(value["secret"]))
+    name = reference_name(value)
+    if name is not None:
+        value = Secret(name)
     return Step(_where(found, origin, path), origin.layer, display(path, value))
 
 
