@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,6 +15,7 @@ from .model import Model, WorkspaceSpec
 from .project import Project
 from .resolve import Locator, ResolvedDeployment, ResolveProblem, Shared, resolve, resolve_deployment
 from .secrets import SecretValues
+from .sources import ENVIRONMENTS
 
 SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 _.-]{0,99}")
 
@@ -186,35 +187,34 @@ def needed_secrets(model: Model, resolved: list[ResolvedDeployment], *, workspac
 
 
 def run_render(
-    project: Project, root: Path, selection: Selection, out: Path, mode: str, *, check: bool, environ: Mapping[str, str]
+    project: Project,
+    root: Path,
+    selection: Selection,
+    out: Path,
+    mode: str,
+    *,
+    check: bool,
+    environ: Mapping[str, str],
+    on_wait: Callable[[Path], None] | None = None,
 ) -> RenderResult:
     """Render the selection; write it (or, with check, report drift and write nothing)."""
     secrets.parse_mode(mode)
+    output.check_location(out, root / ENVIRONMENTS)
     resolved = resolve_selection(project, root, selection, environ)
     values = secrets.load(mode, needed_secrets(project.model, resolved, workspace_view=selection.all), environ)
     files = render_files(project.model, resolved, values, workspace_view=selection.all)
-    hidden = _secret_lines(project.model, resolved, values, files, workspace_view=selection.all)
+    output.check_location(out, root / ENVIRONMENTS, files)
     if check:
-        return RenderResult(
-            files, values, drift=secrets.mask(output.drift(out, files, out.name or ".", hidden), values)
+        # The diff shows only the redacted rendering (output.drift says why that cannot leak).
+        redacted = (
+            files
+            if values.redacted
+            else render_files(project.model, resolved, SecretValues(), workspace_view=selection.all)
         )
+        return RenderResult(files, values, drift=output.drift(out, files, out.name or ".", redacted))
     if not values.redacted:
         _refuse_tracked(root, out, files)
-    return RenderResult(files, values, written=output.write(out, files, hidden).written)
-
-
-def _secret_lines(
-    model: Model,
-    resolved: list[ResolvedDeployment],
-    values: SecretValues,
-    files: Mapping[str, str],
-    *,
-    workspace_view: bool,
-) -> dict[str, tuple[int, ...]]:
-    """The lines that hold secret values, found by rendering once more with placeholders."""
-    if values.redacted:
-        return {}
-    return output.secret_lines(files, render_files(model, resolved, SecretValues(), workspace_view=workspace_view))
+    return RenderResult(files, values, written=output.write(out, files, on_wait=on_wait).written)
 
 
 def _refuse_tracked(root: Path, out: Path, files: Mapping[str, str]) -> None:

@@ -164,13 +164,20 @@ def _render(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) ->
     project = _valid_project(root, _format(args.format, environ))
     out = args.out if args.out is not None else root / "build"
     selection = Selection(branch=args.branch, deployment=args.deployment, all=args.all)
-    result = run_render(project, root, selection, out, args.secrets, check=args.check, environ=environ)  # type: ignore[arg-type]
+    result = run_render(
+        project,  # type: ignore[arg-type]
+        root,
+        selection,
+        out,
+        args.secrets,
+        check=args.check,
+        environ=environ,
+        on_wait=_say_waiting,
+    )
     if environ.get("GITHUB_ACTIONS") == "true":
-        # GitHub masks one line per command: a multi-line secret (a PEM key) needs one per line.
-        for line in sorted(
-            {line for value in result.secrets.known_values() for line in value.splitlines() if line.strip()}
-        ):
-            sys.stdout.write(f"::add-mask::{line}\n")
+        from .secrets import workflow_masks
+
+        sys.stdout.writelines(workflow_masks(result.secrets.known_values()))
     if args.check:
         sys.stdout.write(result.drift)
         return EXIT_CHANGES if result.drift else EXIT_OK
@@ -178,6 +185,11 @@ def _render(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) ->
         state = "wrote" if relative in result.written else "unchanged"
         sys.stdout.write(f"{state} {out / relative}\n")
     return EXIT_OK
+
+
+def _say_waiting(lock: Path) -> None:
+    sys.stderr.write(f"astro-gitops: another render is writing into this folder; waiting for it ({lock})\n")
+    sys.stderr.flush()
 
 
 def _init(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) -> int:

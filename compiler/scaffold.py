@@ -15,7 +15,7 @@ from typing import Any
 
 from . import yamltext
 from .errors import OperationError
-from .output import _atomic_write
+from .output import atomic_write
 
 VERSION = "0.1.0"  # kept equal to pyproject.toml's version by tests/test_scaffold.py
 RELEASE = f"v{VERSION}"
@@ -109,7 +109,7 @@ def write_files(root: Path, texts: Mapping[str, str], *, force: bool = False) ->
     _refuse_existing(root, texts, force=force)
     for relative in sorted(texts):
         try:
-            _atomic_write(root / relative, texts[relative])
+            atomic_write(root / relative, texts[relative])
         except OSError as exc:
             raise OperationError(f"cannot write {relative}: {exc.strerror or type(exc).__name__}") from None
     return sorted(texts)

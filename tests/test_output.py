@@ -10,6 +10,7 @@ import pytest
 from conftest import Run, edit_file, git, run_cli
 
 from compiler import output
+from compiler.errors import OperationError
 
 PROD_DEPLOYMENT = "production/deployment.yaml"
 PROD_FILE = "environments/deployments/production.yaml"
@@ -28,11 +29,16 @@ def age(folder: Path) -> dict[str, int]:
     for path in folder.rglob("*"):
         if path.is_file():
             os.utime(path, ns=(1_000_000_000, 1_000_000_000))
-    return {p.relative_to(folder).as_posix(): p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()}
+    return mtimes(folder)
 
 
 def mtimes(folder: Path) -> dict[str, int]:
-    return {p.relative_to(folder).as_posix(): p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()}
+    """The mtime of every file but the lock's (taking a lock may touch its file)."""
+    return {
+        p.relative_to(folder).as_posix(): p.stat().st_mtime_ns
+        for p in folder.rglob("*")
+        if p.is_file() and p.name != output.LOCK
+    }
 
 
 def temporary_files(folder: Path) -> list[Path]:
@@ -46,7 +52,7 @@ def test_render_writes_every_file_and_no_temporary_file(example_repo: Path) -> N
     result = render(example_repo)
     assert result.code == 0, result.err
     build = example_repo / "build"
-    rendered = set(tree(build)) - {output.MANIFEST}
+    rendered = set(tree(build)) - output.BOOKKEEPING
     assert rendered == {
         "environment-objects.json",
         *(
@@ -97,7 +103,7 @@ def test_a_failure_half_way_leaves_only_whole_files(tmp_path: Path, monkeypatch:
     out = tmp_path / "out"
     output.write(out, {"a/x.yaml": "old a\n", "b/y.yaml": "old b\n", "c/z.yaml": "old c\n"})
     _fail_on(monkeypatch, "y.yaml")
-    with pytest.raises(OSError, match="No space"):
+    with pytest.raises(OperationError, match="No space"):
         output.write(out, {"a/x.yaml": "new a\n", "b/y.yaml": "new b\n", "c/z.yaml": "new c\n"})
     assert (out / "a/x.yaml").read_text() == "new a\n"  # renamed into place before the failure
     assert (out / "b/y.yaml").read_text() == "old b\n"  # the failed file: untouched, not partial
@@ -109,7 +115,7 @@ def test_files_of_a_failed_first_run_stay_ours(tmp_path: Path, monkeypatch: pyte
     out = tmp_path / "out"
     with monkeypatch.context() as patch:
         _fail_on(patch, "y.yaml")
-        with pytest.raises(OSError):
+        with pytest.raises(OperationError):
             output.write(out, {"a/x.yaml": "1\n", "b/y.yaml": "2\n"})
     assert (out / "a/x.yaml").exists()
     result = output.write(out, {"a/x.yaml": "1 changed\n", "b/y.yaml": "2\n"})
@@ -164,7 +170,7 @@ def test_refuses_to_overwrite_a_file_it_did_not_write(example_repo: Path) -> Non
     assert "refusing to overwrite" in result.err
     assert str(mine) in result.err
     assert mine.read_text() == "hand-written\n"
-    assert set(tree(example_repo / "build")) == {PROD_DEPLOYMENT}  # nothing else written either
+    assert set(tree(example_repo / "build")) - {output.LOCK} == {PROD_DEPLOYMENT}  # nothing else written either
 
 
 def test_never_deletes_a_file_it_did_not_write(example_repo: Path) -> None:

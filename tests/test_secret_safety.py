@@ -72,13 +72,19 @@ def leaked(text: str, values: Iterable[str] = EVERY_VALUE) -> list[str]:
     return sorted(core(v) for v in values if any(f in text for f in forms(v)))
 
 
+def unescape_command_data(data: str) -> str:
+    """What the GitHub runner reads from a workflow command's data (toolkit's escapeData, reversed)."""
+    return re.sub("%(25|0D|0A)", lambda m: {"25": "%", "0D": "\r", "0A": "\n"}[m.group(1)], data)
+
+
 def without_masks(stdout: str, values: Iterable[str] = EVERY_VALUE) -> str:
-    """stdout without its `::add-mask::` lines, each of which must mask a line of a value."""
-    value_lines = {line for v in values for line in v.splitlines()}
+    """stdout without its `::add-mask::` lines, each of which must mask a value or a line of one."""
+    masked = {line for v in values for line in (v, *v.splitlines())}
     kept = []
     for line in stdout.splitlines(keepends=True):
         if line.startswith("::add-mask::"):
-            assert line.removeprefix("::add-mask::").rstrip("\n") in value_lines, line
+            data = line.removeprefix("::add-mask::").rstrip("\n")
+            assert "\r" not in data and unescape_command_data(data) in masked, line
         else:
             kept.append(line)
     return "".join(kept)
