@@ -12,7 +12,7 @@ from .diagnostics import Diagnostic, Location, did_you_mean, error, warning
 from .load import Document, YPath, iter_leaves, iter_strings
 from .model import DeploymentSpec, Model, ObjectKind, ObjectSpec, OverrideSpec, Secret
 from .schema import SECRET_NAME_MESSAGE
-from .secrets import SECRET_NAME, plaintext_paths
+from .secrets import SECRET_NAME, plaintext_paths, reference_name
 
 CONN_ID = re.compile(r"[A-Za-z0-9_.-]{1,200}")
 ENV_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -145,6 +145,11 @@ def _check_deployment_file(c: _Checker, d: DeploymentSpec) -> None:
     for i, email in enumerate(d.alert_emails):
         if not EMAIL.fullmatch(email):
             c.error(d.path, ("alert_emails", i), "invalid-email", f"'{email}' is not an e-mail address")
+    if reference_name(d.environment_variables) is not None:
+        # `environment_variables: {secret: X}`: one reference where a mapping of variables belongs.
+        message = "'environment_variables' must map each variable name to a value, not be one secret reference (write NAME: {secret: X})"
+        c.error(d.path, ("environment_variables",), "wrong-type", message)
+        return
     for key, value in d.environment_variables.items():
         if not ENV_KEY.fullmatch(key):
             c.error(
