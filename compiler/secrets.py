@@ -158,7 +158,9 @@ def read_dotenv(path: Path) -> dict[str, str]:
         raise OperationError(f"cannot read dotenv file {path}: {type(exc).__name__}") from None
     values: dict[str, str] = {}
     for binding in parse_stream(io.StringIO(text)):
-        line = binding.original.line
+        # The parser counts from the end of the previous statement; blank lines come first.
+        string = binding.original.string
+        line = binding.original.line + string[: len(string) - len(string.lstrip())].count("\n")
         if binding.error:
             raise OperationError(f"{path}:{line}: this line is not NAME=value dotenv syntax (the line is not shown)")
         if binding.key is None:
