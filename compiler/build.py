@@ -103,11 +103,11 @@ def _check_preview_name(project: Project, root: Path, found: branches.Target, na
     document = project.document(found.rule.path)
     assert document is not None and found.rule.preview is not None
     where = document.locate((*found.rule.ypath, "preview", "name"))
-    if not SAFE_NAME.fullmatch(name) or ".." in name:
+    if not SAFE_NAME.fullmatch(name) or ".." in name or output.segment_problem(name):
         raise InvalidEnvironments(
             [error(where, "invalid-deployment-name", f"preview name '{name}' must match {SAFE_NAME.pattern}")]
         )
-    if name in project.model.deployment_names:
+    if output.fold(name) in {output.fold(n) for n in project.model.deployment_names}:
         raise InvalidEnvironments(
             [
                 error(

@@ -111,10 +111,14 @@ def _check_relative(files: Iterable[str]) -> None:
 
 
 def _check_no_links(out: Path, files: Iterable[str]) -> None:
-    """No path below --out goes through a symbolic link: a link could lead a write anywhere."""
+    """No folder below --out is a symbolic link: a link could lead a write anywhere.
+
+    A link in place of a file is no such risk: it is never read through (`_current`), and
+    a write replaces the link itself (a rename), never its target.
+    """
     for relative in files:
         path = out
-        for segment in relative.split("/"):
+        for segment in relative.split("/")[:-1]:
             path = path / segment
             if path.is_symlink():
                 raise OperationError(
@@ -176,8 +180,12 @@ def _reason(exc: OSError) -> str:
 
 
 def _current(out: Path, relative: str) -> str | None:
+    """The text at an output path; a link there reads as "" (something, never its target's text)."""
+    path = out / relative
+    if path.is_symlink():
+        return ""
     try:
-        return (out / relative).read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return None
     except (OSError, UnicodeDecodeError) as exc:
@@ -222,6 +230,11 @@ def write(
     """
     _check_relative(files)
     prepare(out)
+    for name in sorted(BOOKKEEPING):  # an older filelock would truncate a lock file's link target
+        if (out / name).is_symlink():
+            raise OperationError(
+                f"refusing to use {out / name}: it is a symbolic link (render writes only inside --out)"
+            )
     with locked(out, lock_timeout, on_wait):
         pending = changes(out, files)
         manifest = read_manifest(out)
