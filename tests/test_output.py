@@ -531,3 +531,20 @@ def test_a_link_in_place_of_renders_own_files_is_refused(example_repo: Path, tmp
     result = render(example_repo)
     assert result.code == 1 and "is a symbolic link" in result.err
     assert target.read_text() == "keep\n"
+
+
+def test_validate_imports_neither_filelock_nor_dotenv(example_repo: Path) -> None:
+    """The hook runs on every commit: the libraries of writing and of dotenv files load only in render."""
+    probe = (
+        "import sys; from compiler.cli import main; code = main(['--root', sys.argv[1], 'validate']); "
+        "print(code, *(m in sys.modules for m in ('filelock', 'dotenv', 'tempfile', 'difflib')))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", probe, str(example_repo)],
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert proc.stdout.splitlines()[-1].split() == ["0", "False", "False", "False", "False"]
