@@ -651,7 +651,7 @@ def test_dotenv_files_are_read_as_python_dotenv_reads_them(tmp_path: Path) -> No
         ("A=1\nZq77kv7w-pasted value\n", 2),
         ("A=1\n\nZq77kv7w\n", 3),  # a bare word: a name without a value, or a pasted value
         ("A='Zq77kv7w\n", 1),  # an unterminated quote swallows the rest
-        ("A=1\n\n# c\n\nB=\"Zq77kv7w\n", 5),
+        ('A=1\n\n# c\n\nB="Zq77kv7w\n', 5),
     ],
 )
 def test_a_dotenv_line_it_cannot_read_is_an_error_naming_its_number_only(
