@@ -137,7 +137,7 @@ def _valid_project(root: Path, fmt: str) -> object:
 
 
 def _which(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) -> int:
-    from .build import which
+    from .pipeline import which
 
     found = which(_valid_project(root, "text"), root, args.branch, environ)  # type: ignore[arg-type]
     if args.format == "json":
@@ -159,7 +159,7 @@ def _which(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) -> 
 
 
 def _render(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) -> int:
-    from .build import Selection, run_render
+    from .pipeline import Selection, run_render
 
     project = _valid_project(root, _format(args.format, environ))
     out = args.out if args.out is not None else root / "build"
@@ -174,6 +174,8 @@ def _render(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) ->
         environ=environ,
         on_wait=_say_waiting,
     )
+    if result.warnings:
+        _print_diagnostics(result.warnings, _format(args.format, environ), sys.stderr)
     if environ.get("GITHUB_ACTIONS") == "true":
         from .secrets import workflow_masks
 
@@ -245,7 +247,7 @@ def _schema(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) ->
 
 def _diff(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) -> int:
     from . import plans
-    from .review import diff
+    from .diff import diff
 
     plan = diff(root, args.base, args.head, args.deployment)
     if args.format == "markdown":
@@ -258,7 +260,7 @@ def _diff(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) -> i
 
 
 def _explain(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) -> int:
-    from .review import explain
+    from .explain import explain
 
     found = explain(root, args.deployment, args.key, args.kind)
     sys.stdout.write(f"{found.kind} {found.key} in {found.deployment} ({found.scope} scope)\n")
@@ -272,7 +274,7 @@ def _explain(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) -
 
 
 def _matrix(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) -> int:
-    from .review import matrix
+    from .matrix import matrix
 
     sys.stdout.write(matrix(root, args.since, environ).text(indent=None))
     return EXIT_OK

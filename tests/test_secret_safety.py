@@ -458,7 +458,7 @@ sys.exit(main(sys.argv[2:]))
         ("compiler.render.airflow_settings", ("render", "--all", "--secrets", "env")),
         ("compiler.output.write", ("render", "--deployment", "production", "--secrets", "env")),
         ("compiler.plans.markdown", ("diff", "HEAD~1", "--format", "markdown")),
-        ("compiler.review.explain", ("explain", "production", "snowflake_default")),
+        ("compiler.explain.explain", ("explain", "production", "snowflake_default")),
     ],
 )
 def test_an_internal_error_is_one_line_without_the_secret(history: Path, target: str, args: tuple[str, ...]) -> None:

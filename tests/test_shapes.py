@@ -20,8 +20,7 @@ from ruamel.yaml import YAML
 from strategies import dump
 from test_validate_fuzz import _check
 
-from compiler.build import Selection, needed_secrets, render_files, resolve_selection
-from compiler.errors import InvalidEnvironments
+from compiler.pipeline import Selection, needed_secrets, render_files, resolve_selection, view_of
 from compiler.project import validate
 from compiler.secrets import SecretValues
 from compiler.sources import SourceFile
@@ -74,14 +73,10 @@ def test_a_wrong_shape_anywhere_is_a_diagnostic(relative: str) -> None:
         project = validate([SourceFile(path, data) for path, data in sorted(files.items())])
         _check(project, files)
         if project.ok:  # it renders with values too: a reference nobody expected is still a reference
-            try:
-                resolved = resolve_selection(project, Path("."), Selection(all=True), {})
-            except InvalidEnvironments as exc:  # located, reported (validate/render parity is another issue)
-                assert exc.diagnostics and all(d.location.line >= 1 for d in exc.diagnostics), label
-                continue
-            names = needed_secrets(project.model, resolved, workspace_view=True)
-            values = SecretValues(redacted=False, values=dict.fromkeys(names, "v"))
-            assert render_files(project.model, resolved, values, workspace_view=True), label
+            resolved = resolve_selection(project, Path("."), Selection(all=True), {})
+            view = view_of(project, resolved)
+            values = SecretValues(redacted=False, values=dict.fromkeys(needed_secrets(resolved, view), "v"))
+            assert render_files(project.model, resolved, values, view), label
 
 
 def test_environment_variables_as_one_secret_reference(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""The render pipeline: branch -> Deployment(s) -> resolved -> files -> written or compared."""
+"""The render pipeline: branch -> Deployment(s) -> resolved -> workspace view -> files -> written or compared."""
 
 from __future__ import annotations
 
@@ -8,14 +8,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import branches, output, render, secrets
-from .diagnostics import Location, error
+from .diagnostics import Diagnostic, Location, error
 from .errors import InvalidEnvironments, OperationError
 from .load import YPath
 from .model import Model, WorkspaceSpec
 from .project import Project
-from .resolve import Locator, ResolvedDeployment, ResolveProblem, Shared, resolve, resolve_deployment
+from .resolvable import literal_branch
+from .resolve import (
+    Locator,
+    ResolvedDeployment,
+    ResolveProblem,
+    Shared,
+    resolve,
+    resolve_deployment,
+)
 from .secrets import SecretValues
 from .sources import ENVIRONMENTS
+from .workspace import WorkspaceView, workspace_view
 
 SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 _.-]{0,99}")
 
@@ -45,6 +54,7 @@ class RenderResult:
     secrets: SecretValues
     written: list[str] = field(default_factory=list)
     drift: str = ""
+    warnings: list[Diagnostic] = field(default_factory=list)
 
 
 def _workspace(project: Project) -> WorkspaceSpec:
@@ -130,14 +140,6 @@ def _check_preview_name(project: Project, root: Path, found: branches.Target, na
             raise InvalidEnvironments([error(where, "preview-name-collision", message)])
 
 
-def literal_branch(workspace: WorkspaceSpec, deployment: str) -> str:
-    """The branch context of `render --deployment/--all`: the first literal rule naming it."""
-    for rule in workspace.rules:
-        if rule.deployment == deployment and not rule.is_regex and not any(c in rule.pattern for c in "*?["):
-            return rule.pattern
-    return deployment
-
-
 def resolve_selection(
     project: Project, root: Path, selection: Selection, environ: Mapping[str, str]
 ) -> list[ResolvedDeployment]:
@@ -151,6 +153,8 @@ def resolve_selection(
             raise OperationError(
                 f"no Deployment named '{unknown[0]}'{did_you_mean(unknown[0], model.deployment_names)}"
             )
+        if all(n in project.resolved for n in names):  # validate resolved them already
+            return [project.resolved[n] for n in sorted(names)]
         shared = Shared()
         try:
             return [
@@ -163,26 +167,35 @@ def resolve_selection(
 
 
 def render_files(
-    model: Model, resolved: list[ResolvedDeployment], values: SecretValues, *, workspace_view: bool
+    model: Model, resolved: list[ResolvedDeployment], values: SecretValues, view: WorkspaceView | None = None
 ) -> dict[str, str]:
+    """Each Deployment's files, and environment-objects.json when a workspace view is given."""
     workspace = model.workspace
     assert workspace is not None
     files: dict[str, str] = {}
     memo: dict[int, str] = {}  # list items of objects shared by several Deployments
     for dep in resolved:
         files.update(render.render_deployment(dep, workspace.name, values, workspace.conn_extra, memo))
-    if workspace_view:
-        files[render.OBJECTS_FILE] = render.environment_objects(model, workspace.name, values, resolved)
+    if view is not None:
+        files[render.OBJECTS_FILE] = render.environment_objects(view, values)
     return files
 
 
-def needed_secrets(model: Model, resolved: list[ResolvedDeployment], *, workspace_view: bool) -> set[str]:
+def view_of(project: Project, resolved: list[ResolvedDeployment]) -> WorkspaceView:
+    """The workspace view of `render --all` (every Deployment resolved)."""
+    try:
+        return workspace_view(project.model, resolved, _locator(project))
+    except ResolveProblem as exc:
+        raise InvalidEnvironments(exc.diagnostics) from None
+
+
+def needed_secrets(resolved: list[ResolvedDeployment], view: WorkspaceView | None) -> set[str]:
     # Objects shared by several Deployments are one value: look at each once.
     distinct = {id(o): o for dep in resolved for o in dep.objects}.values()
     names = {s.name for o in distinct for s in secrets.referenced(o.fields())}
     names |= {s.name for dep in resolved for s in secrets.referenced(dep.spec.environment_variables)}
-    if workspace_view:
-        names |= {s.name for o in model.objects for s in secrets.referenced(o.fields)}
+    if view is not None:
+        names |= {s.name for o in view.objects for s in secrets.referenced(o.fields)}
     return names
 
 
@@ -201,20 +214,19 @@ def run_render(
     secrets.parse_mode(mode)
     output.check_location(out, root / ENVIRONMENTS)
     resolved = resolve_selection(project, root, selection, environ)
-    values = secrets.load(mode, needed_secrets(project.model, resolved, workspace_view=selection.all), environ)
-    files = render_files(project.model, resolved, values, workspace_view=selection.all)
+    view = view_of(project, resolved) if selection.all else None
+    warnings = list(view.warnings) if view else []
+    values = secrets.load(mode, needed_secrets(resolved, view), environ)
+    files = render_files(project.model, resolved, values, view)
     output.check_location(out, root / ENVIRONMENTS, files)
     if check:
         # The diff shows only the redacted rendering (output.drift says why that cannot leak).
-        redacted = (
-            files
-            if values.redacted
-            else render_files(project.model, resolved, SecretValues(), workspace_view=selection.all)
-        )
-        return RenderResult(files, values, drift=output.drift(out, files, out.name or ".", redacted))
+        redacted = files if values.redacted else render_files(project.model, resolved, SecretValues(), view)
+        return RenderResult(files, values, drift=output.drift(out, files, out.name or ".", redacted), warnings=warnings)
     if not values.redacted:
         _refuse_tracked(root, out, files)
-    return RenderResult(files, values, written=output.write(out, files, on_wait=on_wait).written)
+    written = output.write(out, files, on_wait=on_wait).written
+    return RenderResult(files, values, written=written, warnings=warnings)
 
 
 def _refuse_tracked(root: Path, out: Path, files: Mapping[str, str]) -> None:
