@@ -193,11 +193,9 @@ def workflow_masks(values: Iterable[str]) -> list[str]:
     wanted: set[str] = set()
     for value in values:
         wanted.update(part for part in (value, *value.splitlines()) if part.strip())
-    return [f"::add-mask::{_escape_command_data(v)}\n" for v in sorted(wanted)]
+    from .escaping import workflow_data
 
-
-def _escape_command_data(value: str) -> str:
-    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return [f"::add-mask::{workflow_data(v)}\n" for v in sorted(wanted)]
 
 
 def referenced(value: Any) -> Iterator[Secret]:
