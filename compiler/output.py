@@ -28,7 +28,7 @@ LOCK_TIMEOUT = 60.0  # seconds a render waits for another render into the same f
 MAX_SEGMENT = 100  # characters of one name used as a folder (bytes: at most 255, any file system)
 # Names Windows reserves for devices, with or without an extension (`con.yaml` too).
 _RESERVED = {"con", "prn", "aux", "nul", *(f"{p}{i}" for p in ("com", "lpt") for i in range(1, 10))}
-_FORBIDDEN = set('/\\<>:"|?*')  # separators, and what Windows refuses in a name
+_SEPARATORS = set("/\\")  # POSIX and Windows
 BOOKKEEPING = frozenset({MANIFEST, LOCK})  # render's own files in --out, beside the outputs
 # The names render itself uses at the top of --out: a Deployment folder may not take them.
 TOP_LEVEL_FILES = frozenset({"environment-objects.json", *BOOKKEEPING})
@@ -60,14 +60,14 @@ def segment_problem(name: str) -> str | None:
     """Why `name` cannot be one folder or file name inside --out; None when it can.
 
     Deployment names become folders, so they must be a single, portable path segment:
-    not empty, `.` or `..`, no separator or character some file system refuses, no control
-    or invisible format character, not a Windows device name, no leading dot (hidden, and
+    not empty, `.` or `..`, no separator (`/` or `\\`), no control or invisible format
+    character, not a Windows device name, no leading dot (hidden, and
     the manifest's place) and no trailing dot or space (Windows drops them).
     """
     if name in ("", ".", ".."):
         return "is not a folder name"
-    if any(c in _FORBIDDEN for c in name):
-        return 'holds a path separator or one of < > : " | ? *'
+    if any(c in _SEPARATORS for c in name):
+        return "holds a path separator"
     if any(unicodedata.category(c) in ("Cc", "Cf", "Cs", "Zl", "Zp") for c in name):
         return "holds a control or invisible character"
     if len(name) > MAX_SEGMENT or len(name.encode("utf-8", "surrogatepass")) > 255:

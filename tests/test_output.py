@@ -310,7 +310,6 @@ def _named(root: Path, *names: str) -> None:
         "trailing ",
         " leading",
         "x" * 101,
-        "what?",
         "environment-objects.json",
     ],
 )
