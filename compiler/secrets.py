@@ -208,13 +208,3 @@ def referenced(value: Any) -> Iterator[Secret]:
     elif isinstance(value, (list, tuple)):
         for child in value:
             yield from referenced(child)
-
-
-def mask(text: str, values: SecretValues) -> str:
-    """Text with every known secret value (raw or JSON-escaped) replaced by '***' (an API's
-    message quoting a value it was sent, in apply's steps)."""
-    import json
-
-    for value in values.known_values():
-        text = text.replace(value, "***").replace(json.dumps(value)[1:-1], "***")
-    return text
