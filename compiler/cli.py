@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import AstroGitopsError, ExitCode, InvalidEnvironments, OperationError
+from .errors import AstroGitopsError, ExitCode, InvalidEnvironments, OperationError, UsageError
 from .escaping import one_line
 from .reporters import (
+    APPLY,
     DIAGNOSTICS,
     DIFF,
     EXPLAIN,
@@ -21,6 +22,7 @@ from .reporters import (
     MATRIX,
     RENDER,
     SCHEMA,
+    SYNC_PLAN,
     VALIDATE,
     WHICH,
     Imported,
@@ -174,6 +176,99 @@ def _schema(args: argparse.Namespace, s: _Session) -> int:
     return ExitCode.OK
 
 
+def _plan(args: argparse.Namespace, s: _Session) -> int:
+    from .pipeline import Selection
+    from .sync import run
+
+    selection = Selection(branch=args.branch, deployment=args.deployment, all=args.all)
+    planned = _make_plan(args, s, selection, adopt=args.adopt)
+    s.show(SYNC_PLAN.report(planned, args.format, s.style))
+    if args.out is not None:
+        run.write_plan_file(args.out, run.plan_file(planned))
+    return ExitCode.CHANGES if args.exit_code and planned.plan.has_changes else ExitCode.OK
+
+
+def _make_plan(
+    args: argparse.Namespace, s: _Session, selection: Any, *, adopt: bool, saved: Mapping[str, Any] | None = None
+) -> Any:
+    from .remote.astro import connect
+    from .sync import run
+
+    if args.airflow:
+        raise UsageError("--airflow is not available yet: plan and apply target Astro")
+    project = s.valid_project("text")
+    run.owner(project)
+    api = connect(s.environ)
+    try:
+        planned = run.make_plan(project, s.root, selection, mode=args.secrets, adopt=adopt, environ=s.environ, api=api)
+    finally:
+        api.close()
+    if saved is not None:
+        run.check_fresh(saved, planned)
+    s.show(Output(err=DIAGNOSTICS.report(planned.plan.diagnostics, "text", s.style).out))
+    if not planned.plan.ok:
+        raise OperationError("the plan has errors (above); nothing was changed")
+    return planned
+
+
+def _apply(args: argparse.Namespace, s: _Session) -> int:
+    from .pipeline import Selection
+    from .remote.astro import AstroTarget, connect
+    from .sync import run
+
+    run.refuse_redact(args.secrets)
+    if args.plan_file is None and not args.auto_approve and not sys.stdin.isatty():
+        raise UsageError("apply asks for confirmation on a terminal: pass --auto-approve to apply without one")
+    selection = Selection(branch=args.branch, deployment=args.deployment, all=args.all)
+    adopt, saved = args.adopt, None
+    if args.plan_file is not None:
+        saved = run.read_plan_file(args.plan_file)
+        selection, adopt = run.saved_selection(saved), run.saved_adopt(saved)
+    planned = _make_plan(args, s, selection, adopt=adopt, saved=saved)
+    s.show(SYNC_PLAN.report(planned, "text", s.style))
+    if not planned.plan.has_changes:
+        return ExitCode.OK
+    if saved is None and not args.auto_approve and not _confirmed():
+        raise OperationError("apply cancelled; nothing was changed")
+    api = connect(s.environ)
+    try:
+        applied = run.run_apply(
+            planned, AstroTarget(api), lambda step: s.show(APPLY.report((step, planned), "step", s.style))
+        )
+    finally:
+        api.close()
+    s.show(APPLY.report((applied, planned), "outcome", s.style))
+    return ExitCode.OK if applied.ok else ExitCode.INVALID
+
+
+def _confirmed() -> bool:
+    write("stdout", "Apply these changes? Only 'yes' is accepted: ")
+    return sys.stdin.readline().strip() == "yes"
+
+
+def _sync_options(sub: Mapping[str, argparse.ArgumentParser]) -> None:
+    for name in ("plan", "apply"):
+        parser = sub[name]
+        if name == "apply":
+            parser.add_argument("plan_file", nargs="?", type=Path, metavar="PLAN", help="a plan saved by plan --out")
+        chosen = parser.add_mutually_exclusive_group()
+        chosen.add_argument("--branch", metavar="B", help="the branch whose scope to sync (default: from CI or git)")
+        chosen.add_argument("--deployment", metavar="D", help="only Deployment D's part and objects")
+        chosen.add_argument("--all", action="store_true", help="everything the repository manages")
+        parser.add_argument("--airflow", metavar="URL", help="target one Airflow instead of Astro (not available yet)")
+        parser.add_argument(
+            "--secrets", default="env", metavar="MODE", help="env (default), dotenv:PATH, redact (plan)"
+        )
+        parser.add_argument("--adopt", action="store_true", help="take over unmarked live objects git defines")
+    plan = sub["plan"]
+    plan.add_argument("--format", choices=SYNC_PLAN.choices, default="text", help="output format (default: text)")
+    plan.add_argument("--out", type=Path, metavar="PLAN", help="save the plan for apply PLAN")
+    plan.add_argument("--exit-code", action="store_true", help="exit 3 when there are changes")
+    sub["apply"].add_argument(
+        "--auto-approve", action="store_true", help="apply without asking (needed off a terminal)"
+    )
+
+
 # --- the parser -----------------------------------------------------------------------
 
 
@@ -218,6 +313,13 @@ COMMANDS: dict[str, Command] = {
         "astro-gitops import airflow_settings.yaml --link production",
     ),
     "schema": Command(_schema, "print a JSON Schema", "astro-gitops schema deployment > deployment.schema.json"),
+    "plan": Command(
+        _plan,
+        "read live Astro, write nothing, print what apply would change",
+        "astro-gitops plan --out plan.json",
+        _CHANGES,
+    ),
+    "apply": Command(_apply, "make live Astro match the repository for the scope", "astro-gitops apply plan.json"),
 }
 _SCHEMAS = ("workspace", "objects", "deployment", "validate-report", "which-report", "matrix-report", "diff-report")
 
@@ -325,6 +427,8 @@ def _options(sub: Mapping[str, argparse.ArgumentParser]) -> None:
     importer.add_argument("file", metavar="FILE", type=Path, help="the Astro CLI airflow_settings.yaml to read")
     importer.add_argument("--link", metavar="all|D1,D2", help="link imported objects to all or D1,D2 (default: none)")
     importer.add_argument("--force", action="store_true", help="replace files that exist")
+
+    _sync_options(sub)
 
     sub["schema"].add_argument(
         "name",

@@ -165,6 +165,13 @@ CODES: dict[str, frozenset[Severity]] = {
     "yaml-warning": WARNING,
     "special-file": ERROR,
     "workspace-placeholder": WARNING,
+    # plan and apply (SPEC 7)
+    "invalid-sync-owner": ERROR,
+    "missing-sync-owner": ERROR,
+    "unmanaged-object": ERROR,
+    "not-yet-applied": WARNING,
+    "deployment-not-found": ERROR,
+    "stale-plan": ERROR,
 }
 
 # `import` reads an Astro CLI settings file, whose rules are the CLI's: many problems the

@@ -30,7 +30,7 @@ _MEANINGS = {
     ExitCode.OK: "success",
     ExitCode.INVALID: "the environments are invalid, or the operation failed (diagnostics say why)",
     ExitCode.USAGE: "bad command-line usage",
-    ExitCode.CHANGES: "changes found (`diff --exit-code`) or drift found (`render --check`)",
+    ExitCode.CHANGES: "changes found (`diff --exit-code`, `plan --exit-code`) or drift found (`render --check`)",
     ExitCode.INTERNAL: "internal error (a bug): one line asking for a report, never a secret",
     ExitCode.INTERRUPTED: "interrupted (Ctrl-C)",
 }

@@ -253,6 +253,39 @@ def _import_text(imported: Imported, style: Style) -> Output:
 IMPORT: Reporters[Imported] = Reporters({"text": _import_text})
 
 
+# --- plan and apply (SPEC 7.5) ----------------------------------------------------------------
+
+
+def _sync(fmt: str) -> Callable[[Any, Style], Output]:
+    def report(planned: Any, style: Style) -> Output:
+        from .sync import report as sync_report
+
+        return Output(sync_report.REPORTERS[fmt](planned.plan, planned.workspace))
+
+    return report
+
+
+SYNC_PLAN: Reporters[Any] = Reporters({fmt: _sync(fmt) for fmt in ("text", "markdown", "json")})
+
+
+def _apply_step(done: tuple[Any, Any], style: Style) -> Output:
+    """One step of an apply as it completes (an API message is masked like everything else)."""
+    from .sync import report as sync_report
+
+    step, planned = done
+    return Output(sync_report.masked(one_line(sync_report.step_line(step)), planned.values) + "\n")
+
+
+def _apply_outcome(done: tuple[Any, Any], style: Style) -> Output:
+    from .sync import report as sync_report
+
+    applied, planned = done
+    return Output(sync_report.masked(sync_report.outcome(applied), planned.values))
+
+
+APPLY: Reporters[tuple[Any, Any]] = Reporters({"step": _apply_step, "outcome": _apply_outcome})
+
+
 REPORTERS: dict[str, Reporters[Any]] = {
     "validate": VALIDATE,
     "which": WHICH,
@@ -263,4 +296,6 @@ REPORTERS: dict[str, Reporters[Any]] = {
     "init": INIT,
     "import": IMPORT,
     "schema": SCHEMA,
+    "plan": SYNC_PLAN,
+    "apply": SYNC_PLAN,
 }

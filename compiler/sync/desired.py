@@ -1,0 +1,148 @@
+"""The desired state of one scope, from the workspace view (compiler/workspace.py).
+
+The view says what the Environment Manager should hold for the resolved Deployments, with
+SPEC 5.3's fidelity (a removing `null` becomes an exclusion plus a Deployment-scoped copy).
+Planning needs it per Deployment: each Deployment's *part* of a workspace object is whether
+it is linked, and its link's override fields (the complete merged `extra`). Secret references
+stay `Secret` values here; the values are put in only when a request is sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Literal
+
+from ..diagnostics import Diagnostic
+from ..load import YPath
+from ..model import MAPPINGS, Model, Secret
+from ..resolve import ResolvedDeployment
+from ..workspace import EnvironmentObject
+
+CONNECTION_FIELDS = ("type", "host", "schema", "login", "password", "port", "extra")
+OBJECT_TYPE = {"connection": "CONNECTION", "variable": "AIRFLOW_VARIABLE"}
+Kind = Literal["connection", "variable"]
+
+
+@dataclass(frozen=True)
+class JsonText:
+    """A non-string variable value: Airflow stores it as its JSON text (secrets inside)."""
+
+    value: Any
+
+
+@dataclass(frozen=True)
+class Part:
+    """One Deployment's part of a workspace object."""
+
+    deployment: str
+    linked: bool
+    overrides: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+
+
+@dataclass(frozen=True)
+class DesiredObject:
+    kind: Kind
+    key: str
+    scope: Literal["WORKSPACE", "DEPLOYMENT"]
+    entity: str  # the workspace's or the Deployment's name
+    description: str | None
+    fields: Mapping[str, Any]
+    auto_link: bool
+    parts: Mapping[str, Part]
+    path: str
+    ypath: YPath
+
+    @property
+    def object_type(self) -> str:
+        return OBJECT_TYPE[self.kind]
+
+    @property
+    def is_secret(self) -> bool:
+        return self.kind == "variable" and has_secret(self.fields.get("value"))
+
+
+@dataclass(frozen=True)
+class Desired:
+    """The desired state of one scope: `full` manages objects' own fields; `deployments` are the
+    Deployments whose parts (and Deployment-scoped objects) are in scope."""
+
+    workspace: str
+    full: bool
+    deployments: tuple[str, ...]
+    objects: tuple[DesiredObject, ...]
+    warnings: tuple[Diagnostic, ...] = ()
+
+
+def has_secret(value: Any) -> bool:
+    if isinstance(value, Secret):
+        return True
+    if isinstance(value, JsonText):
+        return has_secret(value.value)
+    if isinstance(value, MAPPINGS):
+        return any(has_secret(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(has_secret(v) for v in value)
+    return False
+
+
+def build(model: Model, workspace: str, resolved: Sequence[ResolvedDeployment], *, full: bool) -> Desired:
+    from ..workspace import workspace_view
+
+    view = workspace_view(model, resolved)
+    names = [d.name for d in resolved]
+    where = _locations(model, resolved)
+    objects = [_desired(obj, names, where) for obj in view.objects]
+    return Desired(workspace, full, tuple(names), tuple(objects), view.warnings)
+
+
+def _desired(
+    obj: EnvironmentObject, names: list[str], where: Mapping[tuple[str, str, str], tuple[str, YPath]]
+) -> DesiredObject:
+    parts = {}
+    if obj.scope == "WORKSPACE":
+        for name in names:
+            link = obj.link(name)
+            linked = link is not None or (obj.auto_link_deployments and name not in obj.exclude_links)
+            overrides = _own_fields(obj.kind, link.overrides, partial=True) if link and link.overrides else {}
+            parts[name] = Part(name, linked, MappingProxyType(dict(overrides)))
+    entity = obj.scope_entity if obj.scope == "DEPLOYMENT" else ""
+    path, ypath = where.get((entity, obj.kind, obj.object_key)) or where.get(("", obj.kind, obj.object_key), ("", ()))
+    return DesiredObject(
+        kind=obj.kind,  # type: ignore[arg-type]
+        key=obj.object_key,
+        scope=obj.scope,
+        entity=obj.scope_entity,
+        description=obj.description,
+        fields=_own_fields(obj.kind, obj.fields),
+        auto_link=obj.auto_link_deployments,
+        parts=MappingProxyType(parts),
+        path=path,
+        ypath=ypath,
+    )
+
+
+def _locations(model: Model, resolved: Sequence[ResolvedDeployment]) -> dict[tuple[str, str, str], tuple[str, YPath]]:
+    """Where git defines each object, for diagnostics: (Deployment or "", kind, key) -> (file, YAML path).
+    A Deployment-scoped copy (SPEC 5.3) is located at its workspace object."""
+    where: dict[tuple[str, str, str], tuple[str, YPath]] = {
+        ("", o.kind, o.key): (o.path, o.ypath) for o in model.objects
+    }
+    for dep in resolved:
+        spec = model.deployment(dep.base)
+        for o in spec.objects if spec else ():
+            where[(dep.name, o.kind, o.key)] = (o.path, o.ypath)
+    return where
+
+
+def _own_fields(kind: str, fields: Mapping[str, Any], *, partial: bool = False) -> Mapping[str, Any]:
+    if kind == "connection":
+        return MappingProxyType({k: fields[k] for k in CONNECTION_FIELDS if k in fields and fields[k] is not None})
+    if partial and "value" not in fields:
+        return MappingProxyType({})
+    return MappingProxyType({"value": variable_value(fields.get("value", ""))})
+
+
+def variable_value(value: Any) -> Any:
+    return value if isinstance(value, (str, Secret)) else JsonText(value)
