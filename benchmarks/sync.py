@@ -90,7 +90,8 @@ def bench(
     server = Server(page_size)
     try:
         server.admin("seed", {"workspaces": [{"name": "Bench"}],
-                              "deployments": [{"name": f"dep{d:04d}", "workspace": "Bench"} for d in range(deployments)]})  # fmt: skip
+                              "deployments": [{"name": f"dep{d:04d}", "workspace": "Bench", "description": "[astro-gitops owner=bench]"}
+                                              for d in range(deployments)]})  # fmt: skip
         env = {**os.environ, "ASTRO_API_TOKEN": TOKEN, "ASTRO_API_URL": server.url, "ASTRO_ORGANIZATION_ID": ORG,
                "ASTRO_GITOPS_FINGERPRINT_KEY": "bench-key"}  # fmt: skip
         env.update({f"CONN{c:05d}_PASSWORD": f"pw-{c}" for c in range(connections)})

@@ -241,9 +241,53 @@ def _apply(args: argparse.Namespace, s: _Session) -> int:
     return ExitCode.OK if applied.ok else ExitCode.INVALID
 
 
-def _confirmed() -> bool:
-    write("stdout", "Apply these changes? Only 'yes' is accepted: ")
+def _confirmed(question: str = "Apply these changes?") -> bool:
+    write("stdout", f"{question} Only 'yes' is accepted: ")
     return sys.stdin.readline().strip() == "yes"
+
+
+def _preview(args: argparse.Namespace, s: _Session) -> int:
+    from .remote.astro import AstroTarget, connect
+    from .sync import run
+    from .sync.apply import apply
+
+    if (args.action == "destroy") != (args.branch is not None):
+        raise UsageError("preview destroy needs --branch B; preview prune takes no --branch")
+    if not args.auto_approve and not sys.stdin.isatty():
+        raise UsageError("preview asks for confirmation on a terminal: pass --auto-approve to delete without one")
+    project = s.valid_project("text")
+    api = connect(s.environ)
+    try:
+        planned = run.preview_plan(project, s.root, branch=args.branch, remote=args.remote, api=api)
+        s.show(SYNC_PLAN.report(planned, "text", s.style))
+        if not planned.plan.has_changes:
+            return ExitCode.OK
+        if not args.auto_approve and not _confirmed("Delete these?"):
+            raise OperationError("preview cancelled; nothing was deleted")
+        applied = apply(
+            planned.plan,
+            AstroTarget(api),
+            planned.values,
+            lambda step: s.show(APPLY.report((step, planned), "step", s.style)),
+        )
+    finally:
+        api.close()
+    s.show(APPLY.report((applied, planned), "outcome", s.style))
+    return ExitCode.OK if applied.ok else ExitCode.INVALID
+
+
+def _preview_options(preview: argparse.ArgumentParser) -> None:
+    preview.add_argument(
+        "action",
+        choices=("destroy", "prune"),
+        metavar="ACTION",
+        help="destroy: branch B's preview and its objects; prune: those whose branch the remote lost",
+    )
+    preview.add_argument("--branch", metavar="B", help="destroy: the full branch name the preview's marker records")
+    preview.add_argument(
+        "--remote", default="origin", metavar="NAME", help="prune: the git remote to ask (default: origin)"
+    )
+    preview.add_argument("--auto-approve", action="store_true", help="delete without asking (needed off a terminal)")
 
 
 def _sync_options(sub: Mapping[str, argparse.ArgumentParser]) -> None:
@@ -320,6 +364,11 @@ COMMANDS: dict[str, Command] = {
         _CHANGES,
     ),
     "apply": Command(_apply, "make live Astro match the repository for the scope", "astro-gitops apply plan.json"),
+    "preview": Command(
+        _preview,
+        "delete managed preview Deployments: destroy one branch's, or prune those whose branch is gone",
+        "astro-gitops preview prune --remote origin --auto-approve",
+    ),
 }
 _SCHEMAS = ("workspace", "objects", "deployment", "validate-report", "which-report", "matrix-report", "diff-report")
 
@@ -429,6 +478,7 @@ def _options(sub: Mapping[str, argparse.ArgumentParser]) -> None:
     importer.add_argument("--force", action="store_true", help="replace files that exist")
 
     _sync_options(sub)
+    _preview_options(sub["preview"])
 
     sub["schema"].add_argument(
         "name",

@@ -172,6 +172,10 @@ CODES: dict[str, frozenset[Severity]] = {
     "not-yet-applied": WARNING,
     "deployment-not-found": ERROR,
     "stale-plan": ERROR,
+    "runtime-version-differs": WARNING,
+    "deployment-left-git": WARNING,
+    "preview-owned-by-other-branch": ERROR,
+    "secret-env-var-made-plain": ERROR,
 }
 
 # `import` reads an Astro CLI settings file, whose rules are the CLI's: many problems the

@@ -183,3 +183,16 @@ def _link_in_tree(relative: str) -> SourceFile:
     return SourceFile(
         relative, None, error(Location(relative), "outside-root", "symbolic links are not read from git history")
     )
+
+
+def remote_branches(root: Path, remote: str) -> set[str]:
+    """The branches `remote` has now, asked of the remote itself (`git ls-remote --heads`), so a
+    shallow or single-branch checkout (CI) sees every branch. Failing to ask is an error: a
+    preview sweep must never read "no answer" as "no branches"."""
+    repo = _repo(root)
+    if repo is None:
+        raise OperationError(f"{root} is not in a git repository: cannot ask remote '{remote}' for its branches")
+    listed = _remote_heads(repo, remote)
+    if listed is None:
+        raise OperationError(f"git ls-remote --heads {remote} failed: the remote's branches are unknown")
+    return set(listed)

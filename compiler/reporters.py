@@ -298,4 +298,5 @@ REPORTERS: dict[str, Reporters[Any]] = {
     "schema": SCHEMA,
     "plan": SYNC_PLAN,
     "apply": SYNC_PLAN,
+    "preview": SYNC_PLAN,
 }

@@ -59,12 +59,20 @@ class FakeAstro:
     def state(self) -> dict[str, Any]:
         return self.admin("state")  # type: ignore[no-any-return]
 
-    def seed(self, workspace: str, deployments: list[str], objects: list[dict[str, Any]] | None = None) -> None:
+    def seed(
+        self,
+        workspace: str,
+        deployments: list[str],
+        objects: list[dict[str, Any]] | None = None,
+        owner: str | None = "data-platform",
+    ) -> None:
+        """The workspace and its Deployments (carrying `owner`'s marker, as after an adoption)."""
+        marker = f"[astro-gitops owner={owner}]" if owner else ""
         self.admin(
             "seed",
             {
                 "workspaces": [{"name": workspace}],
-                "deployments": [{"name": d, "workspace": workspace} for d in deployments],
+                "deployments": [{"name": d, "workspace": workspace, "description": marker} for d in deployments],
                 "objects": objects or [],
             },
         )

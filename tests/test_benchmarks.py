@@ -55,6 +55,6 @@ def test_the_sync_benchmark_prints_requests_by_method_and_a_no_change_apply_writ
         for _, command, state, _, get, post, delete in SYNC_ROW.findall(proc.stdout)
     }
     assert set(rows) == {("plan", "fresh"), ("apply", "fresh"), ("plan", "no change"), ("apply", "no change")}
-    assert rows[("apply", "fresh")][1] == 6  # one create per connection
+    assert rows[("apply", "fresh")][1] == 6 + 2  # one create per connection, one settings update per Deployment
     assert rows[("plan", "fresh")][1:] == rows[("plan", "no change")][1:] == (0, 0)
     assert rows[("apply", "no change")][1:] == (0, 0)

@@ -27,6 +27,7 @@ SKIPPED = {
     "export": "sets the Astro API token and fingerprint key for plan/apply (placeholders here)",
     "astro-gitops plan": "needs a live Astro API: tests/test_sync_apply.py runs plan against the local server",
     "astro-gitops apply": "needs a live Astro API: tests/test_sync_apply.py runs apply against the local server",
+    "astro-gitops preview": "needs a live Astro API: tests/test_previews.py runs it against the local server",
 }
 # Secret values for `render --secrets env` (the scaffold's example connection).
 SECRETS = {"EXAMPLE_DB_PASSWORD": "readme-dev-password", "EXAMPLE_DB_PROD_PASSWORD": "readme-prod-password"}

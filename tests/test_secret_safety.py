@@ -709,7 +709,7 @@ def test_plan_and_apply_show_no_secret_value_and_no_token(
     commit_files(example_repo, {}, "sync owner")
     server = FakeAstro()
     try:
-        server.seed("Data Platform", ["production", "development", "sandbox"])
+        server.seed("Data Platform", ["production", "development", "sandbox"], owner="leak-check")
         keyed = {**server.env(**SECRETS), "ASTRO_GITOPS_FINGERPRINT_KEY": "k-Zq77kv7w"}
         rotated = {**server.env(**ROTATED), "ASTRO_GITOPS_FINGERPRINT_KEY": "k-Zq77kv7w"}
         plan_file = tmp_path / "plan.json"
@@ -742,3 +742,35 @@ def test_plan_and_apply_show_no_secret_value_and_no_token(
     finally:
         server.stop()
     assert files_holding_values(example_repo, skip=set()) == []
+
+
+def test_a_preview_lifecycle_shows_no_secret_value_and_no_token(example_repo: Path) -> None:
+    """Create (secret env vars copied from --secrets), update, destroy: no value in any output."""
+    from astro_fake import TOKEN, FakeAstro
+
+    edit_file(example_repo, "environments/workspace.yaml", "render:\n", "sync:\n  owner: leak-check\nrender:\n")
+    commit_files(example_repo, {}, "sync owner")
+    git(example_repo, "checkout", "-q", "-b", "feature/leak")
+    server = FakeAstro()
+    try:
+        server.seed("Data Platform", ["production", "development", "sandbox"], owner="leak-check")
+        keyed = {**server.env(**SECRETS), "ASTRO_GITOPS_FINGERPRINT_KEY": "k-Zq77kv7w"}
+        rotated = {**server.env(**ROTATED), "ASTRO_GITOPS_FINGERPRINT_KEY": "k-Zq77kv7w"}
+        steps = [
+            (("plan", "--format", "markdown"), keyed),
+            (("apply", "--auto-approve"), keyed),
+            (("plan", "--format", "json"), rotated),
+            (("apply", "--auto-approve"), rotated),
+            (("apply", "--auto-approve"), server.env(**SECRETS)),  # no key: every secret sent
+            (("preview", "destroy", "--branch", "feature/leak", "--auto-approve"), keyed),
+        ]
+        for args, env in steps:
+            result = run_cli(*args, cwd=example_repo, env=env)
+            assert result.code == 0, (args, result)
+            assert leaked(result.out + result.err) == [], args
+            assert TOKEN not in result.out + result.err and "k-Zq77kv7w" not in result.out + result.err
+        # Positive control: the preview's secret environment variable reached the server.
+        sent = json.dumps([e["body"] for e in server.log() if "/deployments" in e["path"]])
+        assert leaked(sent, SECRETS.values())
+    finally:
+        server.stop()

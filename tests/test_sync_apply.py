@@ -67,7 +67,7 @@ def test_a_fresh_organization_is_created_and_then_holds_what_git_says(
     assert plan.code == 3, plan.err
     assert plan.out.startswith('astro-gitops plan: workspace "Data Platform", scope production (branch main)\n')
     assert "  + connection snowflake_default  (workspace; linked: all but sandbox)\n" in plan.out
-    assert "Plan: 8 to add, 0 to change, 0 to replace, 0 to destroy." in plan.out
+    assert "Plan: 8 to add, 3 to change, 0 to replace, 0 to destroy." in plan.out  # 3: Deployment settings
     assert not seeded.writes()
     applied(seeded, repo, example_secrets)
     assert_matches_git(seeded, repo, tmp_path, example_secrets)
@@ -242,7 +242,8 @@ def test_a_preview_branch_changes_only_the_preview_part(
     seeded: FakeAstro, repo: Path, example_secrets: dict[str, str]
 ) -> None:
     applied(seeded, repo, example_secrets)
-    seeded.admin("seed", {"deployments": [{"name": "dev-feature-x", "workspace": "Data Platform"}]})
+    seeded.admin("seed", {"deployments": [{"name": "dev-feature-x", "workspace": "Data Platform",
+                                           "description": "[astro-gitops owner=data-platform branch=feature/x]"}]})  # fmt: skip
     before = seeded.state()
     git(repo, "checkout", "-q", "-b", "feature/x")
     result = applied(seeded, repo, example_secrets)
@@ -287,9 +288,9 @@ def test_the_first_failed_write_stops_the_apply_and_a_rerun_converges(
     seeded.admin("fault", {"method": "POST", "path": "environment-objects$", "status": 403, "after": 2, "count": 1})
     failed = cli(seeded, repo, example_secrets, "apply", "--auto-approve")
     assert failed.code == 1
-    assert "Apply failed: 2 done, 1 failed, 5 not attempted." in failed.out
+    assert "Apply failed: 5 done, 1 failed, 5 not attempted." in failed.out  # 3 Deployments, then 2 objects
     assert re.search(r"failed: \+ \w+ \w+ .*HTTP 403: injected fault \(requestId req-fault\)", failed.out)
-    assert failed.out.count("\n  not attempted: ") == 5 and failed.out.count("\n  done: ") == 2
+    assert failed.out.count("\n  not attempted: ") == 5 and failed.out.count("\n  done: ") == 5
     assert len(seeded.state()["objects"]) == 2
     applied(seeded, repo, example_secrets)
     assert_matches_git(seeded, repo, tmp_path, example_secrets)
@@ -311,7 +312,7 @@ def test_a_saved_plan_applies_or_is_refused_when_stale(
     assert cli(seeded, repo, example_secrets, "plan", "--out", str(saved)).code == 0
     fresh = cli(seeded, repo, example_secrets, "apply", str(saved))
     assert fresh.code == 0, fresh.err
-    assert "Apply complete: 8 change(s) done." in fresh.out
+    assert "Apply complete: 11 change(s) done." in fresh.out
 
     edit_file(repo, "environments/connections/snowflake.yaml", "database: DEV2", "database: DEV3")
     commit_files(repo, {}, "another change")
@@ -400,4 +401,4 @@ def test_apply_on_a_terminal_asks_and_only_yes_applies(
     assert code == 1 and "Only 'yes' is accepted" in out and "nothing was changed" in out
     assert not seeded.writes()
     code, out = _on_a_terminal(seeded, repo, example_secrets, "yes\n")
-    assert code == 0 and "Apply complete: 8 change(s) done." in out
+    assert code == 0 and "Apply complete: 11 change(s) done." in out

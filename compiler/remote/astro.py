@@ -112,11 +112,7 @@ class AstroApi:
 
     def deployments(self, workspace_id: str) -> tuple[LiveDeployment, ...]:
         found = self.pages(f"{self._org}/deployments", "deployments", {"workspaceIds": workspace_id})
-        return tuple(
-            LiveDeployment(str(d["id"]), str(d.get("name", "")), str(d.get("description") or ""))
-            for d in found
-            if d.get("workspaceId", workspace_id) == workspace_id
-        )
+        return tuple(live_deployment(d) for d in found if d.get("workspaceId", workspace_id) == workspace_id)
 
     def objects(self, **filters: str) -> list[LiveObject]:
         params = {**filters, "resolveLinked": False}
@@ -169,10 +165,43 @@ class AstroApi:
     def update(self, object_id: str, body: Mapping[str, Any]) -> None:
         self.http.request("POST", f"{self._org}/environment-objects/{object_id}", json=body, retry="write")
 
+    # --- Deployments (ASTRO-API.md section 2) ------------------------------------------------
+
+    def create_deployment(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        """Create a Deployment, never blindly twice: after an ambiguous failure, look its name up."""
+        path = f"{self._org}/deployments"
+        try:
+            return dict(self.http.request("POST", path, json=body, retry="create") or {})
+        except AmbiguousWrite:
+            pass
+        workspace_id = str(body.get("workspaceId", ""))
+        found = [d for d in self.deployments(workspace_id) if d.name == body.get("name")]
+        if len(found) == 1:
+            return dict(found[0].settings)
+        raise OperationError(f"POST {path}: the create of Deployment '{body.get('name')}' had an unknown outcome")
+
+    def update_deployment(self, deployment_id: str, body: Mapping[str, Any]) -> None:
+        self.http.request("POST", f"{self._org}/deployments/{deployment_id}", json=body, retry="write")
+
+    def delete_deployment(self, deployment_id: str) -> None:
+        self.http.request(
+            "DELETE", f"{self._org}/deployments/{deployment_id}", retry="write", ok_statuses=frozenset({404})
+        )
+
     def delete(self, object_id: str) -> None:
         self.http.request(
             "DELETE", f"{self._org}/environment-objects/{object_id}", retry="write", ok_statuses=frozenset({404})
         )
+
+
+def live_deployment(raw: Mapping[str, Any]) -> LiveDeployment:
+    return LiveDeployment(
+        str(raw["id"]),
+        str(raw.get("name", "")),
+        str(raw.get("description") or ""),
+        _frozen(dict(raw)),
+        str(raw.get("updatedAt") or ""),
+    )
 
 
 def live_object(raw: Mapping[str, Any]) -> LiveObject:
@@ -208,19 +237,57 @@ def _frozen(value: Any) -> Any:
 
 
 class AstroTarget:
-    """Performs the writes of a plan against the Astro API (sync.apply's Target)."""
+    """Performs the writes of a plan against the Astro API (sync.apply's Target).
+
+    A plan made before a preview exists names it by a placeholder ID (`state.PENDING_ID`);
+    once the preview's create has answered, its real ID replaces the placeholder in every
+    later write (object scopes, links, marker fingerprints).
+    """
 
     def __init__(self, api: AstroApi) -> None:
         self.api = api
+        self.created: dict[str, str] = {}
 
     def write(self, write: Write, values: SecretValues) -> None:
         from ..sync.values import concrete
 
+        body = self._known(concrete(write.body, values))
+        object_id = self._known(write.object_id)
+        if write.target == "deployment":
+            self._deployment(write.op, object_id, body)
+            return
         if write.target != "environment-object":
             raise OperationError(f"the Astro target cannot write a {write.target}")
         if write.op == "delete":
-            self.api.delete(str(write.object_id))
+            self.api.delete(str(object_id))
         elif write.op == "update":
-            self.api.update(str(write.object_id), concrete(write.body, values))
+            self.api.update(str(object_id), body)
         else:
-            self.api.create(write.key, concrete(write.body, values))
+            key = write.key
+            self.api.create(
+                ObjectKey(key.object_key, key.object_type, key.scope, self._known(key.scope_entity_id)), body
+            )
+
+    def _deployment(self, op: str, object_id: Any, body: Any) -> None:
+        if op == "create":
+            created = self.api.create_deployment(body)
+            if object_id and created.get("id"):
+                self.created[str(object_id)] = str(created["id"])
+        elif op == "update":
+            self.api.update_deployment(str(object_id), body)
+        else:
+            self.api.delete_deployment(str(object_id))
+
+    def _known(self, value: Any) -> Any:
+        """`value` with every placeholder ID of a created Deployment replaced by its real ID."""
+        if not self.created:
+            return value
+        if isinstance(value, str):
+            for placeholder, real in self.created.items():
+                value = value.replace(placeholder, real)
+            return value
+        if isinstance(value, Mapping):
+            return {k: self._known(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [self._known(v) for v in value]
+        return value

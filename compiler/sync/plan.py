@@ -264,12 +264,16 @@ class _Planner:
         ours = set(self.in_scope.values())
         if found is not None:
             # An entry without `overrides` keeps a link's stored override (ASTRO-API.md 1.4).
+            # An entry of a Deployment that no longer exists (a destroyed preview) is dropped.
+            alive = {d.id for d in self.live.deployments}
             links += [
                 {"scope": "DEPLOYMENT", "scopeEntityId": link.deployment_id}
                 for link in found.links
-                if link.deployment_id not in ours
+                if link.deployment_id not in ours and link.deployment_id in alive
             ]
-            excludes += [{"scope": "DEPLOYMENT", "scopeEntityId": d} for d in found.excludes if d not in ours]
+            excludes += [
+                {"scope": "DEPLOYMENT", "scopeEntityId": d} for d in found.excludes if d not in ours and d in alive
+            ]
         for part in self._parts(obj):
             dep_id = self.in_scope[part.deployment]
             live_link = found.link(dep_id) if found else None

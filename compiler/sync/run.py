@@ -9,7 +9,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from ..pipeline import Selection, resolve_selection, target
 from ..project import Project
 from ..resolve import ResolvedDeployment
 from ..secrets import SecretValues
+from . import deployments as deployment_stage
 from . import desired as desired_state
 from . import report
 from .apply import Applied, Step, Target, apply
@@ -125,16 +126,13 @@ def _names(value: Any) -> Iterator[str]:
 def _missing_deployments(project: Project, chosen: Scope, live: LiveState) -> list[Diagnostic]:
     problems = []
     for dep in chosen.resolved:
-        if live.deployment_id(dep.name) is not None:
-            continue
+        if live.deployment_id(dep.name) is not None or dep.is_preview:
+            continue  # a missing preview is created by its branch's apply
         spec = project.model.deployment(dep.base)
         path = spec.path if spec else project.model.workspace.path if project.model.workspace else ""
         document = project.document(path)
         where = document.locate(("name",)) if document and spec else Location(path)
-        what = f"preview Deployment '{dep.name}'" if dep.is_preview else f"Deployment '{dep.name}'"
-        message = f"{what} not found in workspace '{live.workspace_name}'"
-        if dep.is_preview:
-            message += " (a preview is created by its branch's apply; that is not built yet)"
+        message = f"Deployment '{dep.name}' not found in workspace '{live.workspace_name}'"
         problems.append(error(where, "deployment-not-found", message))
     return problems
 
@@ -155,14 +153,21 @@ def make_plan(
     chosen = scope(project, root, selection, environ)
     state = desired_state.build(project.model, workspace.name, chosen.resolved, full=chosen.full)
     wanted, optional = _needed(state)
+    wanted |= deployment_stage.secret_names(chosen.resolved)
     values = _secret_values(mode, wanted, optional, environ)
-    live = api.read(workspace.name, [d.name for d in chosen.resolved])
+    live = deployment_stage.with_pending_previews(
+        api.read(workspace.name, [d.name for d in chosen.resolved]), chosen.resolved
+    )
     missing = _missing_deployments(project, chosen, live)
     if missing:
         raise InvalidEnvironments(missing)
     key = environ.get("ASTRO_GITOPS_FINGERPRINT_KEY") or None
     options = Options(sync_owner, adopt, key.encode() if key else None, values, _locator(project))
-    made = plan(state, live, options, chosen.label)
+    made = deployment_stage.combine(
+        deployment_stage.plan_for(project, chosen.resolved, live, options, full=chosen.full),
+        plan(state, live, options, chosen.label),
+        options,
+    )
     return Planned(made, workspace.name, chosen, values, _inputs(project, chosen, values, key), live, adopt)
 
 
@@ -251,6 +256,7 @@ def check_fresh(saved: Mapping[str, Any], planned: Planned) -> None:
     if saved.get("inputs") != planned.inputs:
         reasons.append("the repository (or a secret value) changed since the plan was made")
     now = {o.id: o.updated_at for o in planned.live.objects}
+    now.update((d.id, d.updated_at) for d in planned.live.deployments)
     moved = sorted(i for i, at in (saved.get("touched") or {}).items() if now.get(i) != at)
     if moved:
         reasons.append(f"{len(moved)} live object(s) it touches changed or went away since")
@@ -273,3 +279,41 @@ def refuse_redact(mode: str) -> None:
 def run_apply(planned: Planned, target: Target, on_step: Callable[[Step], None]) -> Applied:
     assert planned.values is not None
     return apply(planned.plan, target, planned.values, on_step)
+
+
+# --- preview destroy / prune ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PreviewPlan:
+    """What `preview destroy|prune` deletes (read like a Planned by the reporters)."""
+
+    plan: Plan
+    workspace: str
+    values: SecretValues = field(default_factory=SecretValues)
+
+
+def preview_plan(project: Project, root: Path, *, branch: str | None, remote: str, api: Any) -> PreviewPlan:
+    """The plan that deletes the managed previews of `branch` (destroy), or of every branch the
+    remote no longer has (prune, asked with `git ls-remote --heads`)."""
+    from . import previews
+
+    sync_owner = owner(project)
+    workspace = project.model.workspace
+    assert workspace is not None
+    if branch is not None:
+        wanted: Callable[[str], bool] = branch.__eq__
+        scope = f"preview destroy (branch {branch})"
+    else:
+        from .. import gitrefs
+
+        heads = gitrefs.remote_branches(root, remote)
+        if not heads:
+            raise OperationError(f"remote '{remote}' lists no branch: refusing to prune every preview")
+        wanted = previews.gone(heads)
+        scope = f"preview prune (remote {remote})"
+    keep = set(project.model.deployment_names)
+    listed = api.read(workspace.name, [])
+    names = [dep.name for dep, b in previews.previews(listed, sync_owner) if wanted(b) and dep.name not in keep]
+    live = api.read(workspace.name, names) if names else listed
+    return PreviewPlan(previews.destroy_plan(live, sync_owner, wanted, scope, keep), workspace.name)

@@ -12,6 +12,8 @@ ObjectType = Literal["CONNECTION", "AIRFLOW_VARIABLE"]
 Scope = Literal["WORKSPACE", "DEPLOYMENT"]
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
+# The ID a plan gives a preview Deployment that apply creates first (apply puts in the real one).
+PENDING_ID = "pending-preview-deployment-id"
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,9 @@ class LiveDeployment:
     id: str
     name: str
     description: str = ""
+    # The Deployment as read (secret environment variables without `value`): its settings.
+    settings: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
+    updated_at: str = ""
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """A local Astro API v1 server for tests: a real HTTP server on 127.0.0.1.
 
 It reproduces the facts of ASTRO-API.md sections 1-3 that astro-gitops relies on:
-- routes: organizations, workspaces, deployments (lists, paged), environment objects
+- routes: organizations, workspaces, deployments (list, get, create, update, delete: see
+  deployments.py), environment objects
   (list, create, get, update = POST on the object, delete, exclude-linking);
 - paging by limit/offset/totalCount with a small maximum page size;
 - masking: a connection's password and secret-looking extra keys read as "", a secret
@@ -40,6 +41,8 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+import deployments as deployment_routes  # tests/astro_api/deployments.py (the script's folder)
 
 SECRET_EXTRA = re.compile(r"password|secret|token|private_key|api_key|key_content|keyfile_dict|credentials", re.I)
 CONNECTION_FIELDS = ("type", "host", "login", "password", "schema", "port", "extra")
@@ -361,7 +364,7 @@ class Handler(BaseHTTPRequestHandler):
                 return self._reply(401, {"message": "Unauthorized", "requestId": "req-401"})
             try:
                 status, payload = route(store, method, parts.path, query, body)
-            except Problem as problem:
+            except (Problem, deployment_routes.Problem) as problem:
                 status, payload = problem.status, {"message": problem.message, "requestId": f"req-{len(store.log)}"}
             entry["status"] = status
         if fault and fault.get("drop"):
@@ -401,8 +404,10 @@ class Handler(BaseHTTPRequestHandler):
                     store.workspaces.append({"id": ws.get("id") or store.new_id("ws"), "name": ws["name"]})
                 for dep in (body or {}).get("deployments", []):
                     workspace = next(w for w in store.workspaces if w["name"] == dep["workspace"])
-                    store.deployments.append({"id": dep.get("id") or store.new_id("dp"), "name": dep["name"],
-                                              "workspaceId": workspace["id"], "description": dep.get("description", "")})  # fmt: skip
+                    fields = {k: v for k, v in dep.items() if k != "workspace"}
+                    store.deployments.append(
+                        deployment_routes.new_deployment(store, {**fields, "workspaceId": workspace["id"]})
+                    )
                 for org in (body or {}).get("organizations", []):
                     store.organizations.append(org)
                 for raw in (body or {}).get("objects", []):
@@ -458,11 +463,9 @@ def route(store: Store, method: str, path: str, query: dict[str, str], body: Any
     rest = matched.group(2) or ""
     if method == "GET" and rest == "/workspaces":
         return 200, _page(store, _filter_names(store.workspaces, query, "names"), query, "workspaces")
-    if method == "GET" and rest == "/deployments":
-        items = store.deployments
-        if "workspaceIds" in query:
-            items = [d for d in items if d["workspaceId"] in query["workspaceIds"].split(",")]
-        return 200, _page(store, _filter_names(items, query, "names"), query, "deployments")
+    answered = deployment_routes.route(store, method, rest, query, body, lambda *a: _page(store, *a))
+    if answered is not None:
+        return answered
     if rest == "/environment-objects":
         if method == "GET":
             page = _page(store, list_objects(store, query), query, "environmentObjects")

@@ -1,0 +1,76 @@
+"""`preview destroy` and `preview prune`: the plan that deletes managed previews (SPEC 4, 7.3, 7.6).
+
+A preview is found by its marker, never by a name computed again: `[astro-gitops owner=OWNER
+branch=FULL/BRANCH]`. Only a Deployment with this repository's owner and that branch is
+deleted, with its Deployment-scoped objects that carry the owner's marker first and the
+Deployment last (SPEC 7.6). `prune` keeps every preview whose branch the remote still has.
+Pure: the caller reads live state and the remote's branches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Set
+
+from . import marker as markers
+from .changeset import KIND, Change, Plan, Write
+from .state import LiveDeployment, LiveState, ObjectKey
+
+
+def previews(live: LiveState, owner: str) -> list[tuple[LiveDeployment, str]]:
+    """(Deployment, branch) of every live preview this repository's owner marked."""
+    found = []
+    for dep in live.deployments:
+        _, mark = markers.split(dep.description)
+        if mark is not None and mark.owner == owner and mark.branch:
+            found.append((dep, mark.branch))
+    return sorted(found, key=lambda pair: pair[0].name)
+
+
+def destroy_plan(
+    live: LiveState, owner: str, wanted: Callable[[str], bool], scope: str, keep: Set[str] = frozenset()
+) -> Plan:
+    """Delete every managed preview whose branch `wanted` names, objects first, previews last.
+    A Deployment named in `keep` (deployments/) is never deleted, whatever its marker says."""
+    objects: list[Change] = []
+    deployments: list[Change] = []
+    for dep, branch in previews(live, owner):
+        if not wanted(branch) or dep.name in keep:
+            continue
+        for found in live.objects:
+            _, mark = markers.split(found.description)
+            if (
+                found.key.scope != "DEPLOYMENT"
+                or found.key.scope_entity_id != dep.id
+                or found.key.object_type not in KIND
+            ):
+                continue
+            if mark is None or mark.owner != owner:
+                continue  # never delete what is not ours
+            objects.append(
+                Change(
+                    "delete",
+                    KIND[found.key.object_type],
+                    found.key.object_key,
+                    dep.name,
+                    writes=(Write("delete", found.key, found.id),),
+                    touched=((found.id, found.updated_at),),
+                )
+            )
+        key = ObjectKey(dep.name, "DEPLOYMENT", "WORKSPACE", live.workspace_id)
+        deployments.append(
+            Change(
+                "delete",
+                "preview",
+                dep.name,
+                None,
+                note=f"(branch {branch})",
+                writes=(Write("delete", key, dep.id, target="deployment"),),
+                touched=((dep.id, dep.updated_at),),
+            )
+        )
+    return Plan(scope, (*objects, *deployments))
+
+
+def gone(branches: Set[str]) -> Callable[[str], bool]:
+    """A preview's branch that the remote no longer has."""
+    return lambda branch: branch not in branches

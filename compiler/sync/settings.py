@@ -1,0 +1,466 @@
+"""Deployment settings: the deployment file's content -> the API's full-replacement update (SPEC 7.2).
+
+The mapping follows the Astro CLI's `deployment update --deployment-file` (astro-cli
+cloud/deployment/fromfile/fromfile.go): `ci_cd_enforcement` -> `isCicdEnforced`, `worker_type`
+-> `astroMachine`, the queue named `default` is `isDefault`, `alert_emails` -> `contactEmails`,
+hibernation schedules -> `scalingSpec.hibernationSpec.schedules` (sent for a development-mode
+Deployment only, as the CLI does), the environment variables always complete. Differences from
+the CLI: a worker queue keeps its live `id` by *name* (the CLI pairs queues by position after
+sorting), and whatever the repository does not set keeps its live value (the CLI sends its zero
+values). An unchanged secret environment variable (its fingerprint in the Deployment's marker
+proves it) is sent without `value`, which keeps the stored one; never `""`, never a placeholder.
+The runtime version cannot be changed through the API: a difference is a warning.
+
+Pure: no HTTP, no printing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..diagnostics import Diagnostic, error, warning
+from ..load import YPath
+from ..model import Secret, thaw
+from . import marker as markers
+from .changeset import SECRET_CHANGED, SECRET_UNKNOWN, Change, FieldChange, Options, Write
+from .state import PENDING_ID, LiveDeployment, LiveState, ObjectKey
+from .values import concrete
+
+# configuration key of the deployment file -> field of the update request
+API_FIELDS = {
+    "deployment_type": "type",
+    "executor": "executor",
+    "scheduler_size": "schedulerSize",
+    "ci_cd_enforcement": "isCicdEnforced",
+    "dag_deploy_enabled": "isDagDeployEnabled",
+    "is_high_availability": "isHighAvailability",
+    "is_development_mode": "isDevelopmentMode",
+    "default_task_pod_cpu": "defaultTaskPodCpu",
+    "default_task_pod_memory": "defaultTaskPodMemory",
+    "resource_quota_cpu": "resourceQuotaCpu",
+    "resource_quota_memory": "resourceQuotaMemory",
+    "workload_identity": "workloadIdentity",
+}
+# what an update requires, and the value when neither git nor live says
+REQUIRED = {
+    "type": "STANDARD",
+    "executor": "CELERY",
+    "schedulerSize": "SMALL",
+    "isCicdEnforced": False,
+    "isDagDeployEnabled": True,
+    "isHighAvailability": False,
+}
+CREATE_ONLY = {"cloud_provider": "cloudProvider", "region": "region"}
+EXECUTORS = {"CELERYEXECUTOR": "CELERY", "KUBERNETESEXECUTOR": "KUBERNETES", "ASTROEXECUTOR": "ASTRO"}
+QUEUE_FIELDS = {"worker_type": "astroMachine", "min_worker_count": "minWorkerCount",
+                "max_worker_count": "maxWorkerCount", "worker_concurrency": "workerConcurrency"}  # fmt: skip
+QUEUE_DEFAULTS = {"minWorkerCount": 0, "maxWorkerCount": 10, "workerConcurrency": 5}
+ENV = "env."  # a secret environment variable's fingerprint path in the Deployment's marker
+
+
+@dataclass(frozen=True)
+class DesiredSettings:
+    """One Deployment's settings as the repository says; `present` names the sections it sets
+    (`astro` keys are present when written)."""
+
+    name: str
+    base: str  # the `from` Deployment of a preview (the name itself otherwise)
+    is_preview: bool
+    branch: str
+    description: str | None
+    astro: Mapping[str, Any]
+    worker_queues: tuple[Mapping[str, Any], ...]
+    environment_variables: Mapping[str, Any]
+    alert_emails: tuple[str, ...]
+    hibernation_schedules: tuple[Mapping[str, Any], ...]
+    present: frozenset[str]
+    path: str  # the Deployment's file
+    where: tuple[str, YPath] = ("", ())  # what an error points at (its name, or the preview rule's)
+
+    def sets(self, section: str) -> bool:
+        return section in self.present
+
+
+@dataclass
+class SettingsPlan:
+    changes: list[Change] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    secrets: bool = False  # a secret environment variable was compared or sent
+
+
+def plan_settings(
+    desired: Sequence[DesiredSettings], live: LiveState, options: Options, *, full: bool, workspace_path: str
+) -> SettingsPlan:
+    planner = _Settings(live, options)
+    for wanted in desired:
+        found = next((d for d in live.deployments if d.name == wanted.name), None)
+        if found is None or found.id == PENDING_ID:
+            if wanted.is_preview:
+                planner.create(wanted)
+            continue  # a missing Deployment is reported by the caller
+        planner.update(wanted, found)
+    if full:
+        planner.left_git({d.name for d in desired}, workspace_path)
+    return planner.result
+
+
+def normal(api_field: str, value: Any) -> Any:
+    """A configuration value in the API's spelling (executor and sizes upper-cased, quantities text)."""
+    if value is None:
+        return None
+    if api_field == "executor":
+        text = str(value).upper()
+        return EXECUTORS.get(text, text)
+    if api_field in ("schedulerSize", "type", "astroMachine"):
+        return str(value).upper()
+    if api_field.startswith(("defaultTaskPod", "resourceQuota")):
+        return str(value)
+    return value
+
+
+def env_text(value: Any) -> Any:
+    """An environment variable's value as the deployment file renders it (secrets stay `Secret`)."""
+    if isinstance(value, Secret):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+class _Settings:
+    def __init__(self, live: LiveState, options: Options) -> None:
+        self.live, self.options = live, options
+        self.result = SettingsPlan()
+
+    # --- an existing Deployment ---------------------------------------------------------------
+
+    def update(self, wanted: DesiredSettings, found: LiveDeployment) -> None:
+        user_text, mark = markers.split(found.description)
+        adopted = self._ownership(wanted, mark)
+        if adopted is None:
+            return
+        live = found.settings
+        self._runtime(wanted, live)
+        live_fps = dict(mark.fingerprints) if mark and not adopted else {}
+        fields: list[FieldChange] = []
+        if adopted:
+            fields.append(FieldChange("marker", None, f"owner={self.options.owner}", note="adopt"))
+        fields += self._scalars(wanted, live)
+        if (wanted.description or "") != user_text.strip():
+            fields.append(FieldChange("description", user_text.strip() or None, wanted.description))
+        variables, env_changes, fps = self._variables(wanted, live, live_fps)
+        fields += env_changes
+        queues, queue_changes = self._queues(wanted, live)
+        fields += queue_changes
+        scaling, scaling_changes = self._hibernation(wanted, live)
+        fields += scaling_changes
+        if wanted.sets("alert_emails") and sorted(wanted.alert_emails) != sorted(live.get("contactEmails") or []):
+            fields.append(FieldChange("alert_emails", list(live.get("contactEmails") or []), list(wanted.alert_emails)))
+        if not fields and fps != live_fps:
+            fields.append(FieldChange("marker", None, "fingerprints", note="secret fingerprints recorded"))
+        if not fields:
+            return
+        description = markers.join(wanted.description, self._marker(wanted, fps))
+        body = self._body(wanted, live, description, variables, queues, scaling)
+        key = ObjectKey(wanted.name, "DEPLOYMENT", "WORKSPACE", self.live.workspace_id)
+        self.result.changes.append(
+            Change(
+                "update",
+                "preview" if wanted.is_preview else "deployment",
+                wanted.name,
+                None,
+                tuple(fields),
+                writes=(Write("update", key, found.id, body, target="deployment"),),
+                touched=((found.id, found.updated_at),),
+            )
+        )
+
+    def _ownership(self, wanted: DesiredSettings, mark: markers.Marker | None) -> bool | None:
+        """False when ours, True when adopted now, None (with an error) when not to be touched."""
+        what = "preview Deployment" if wanted.is_preview else "Deployment"
+        if mark is not None and mark.owner == self.options.owner:
+            if wanted.is_preview and mark.branch != wanted.branch:
+                self._error(
+                    wanted,
+                    "preview-owned-by-other-branch",
+                    f"preview Deployment '{wanted.name}' belongs to branch '{mark.branch}', not '{wanted.branch}': "
+                    "two branches never write the same preview; rename one branch or the preview name template",
+                )
+                return None
+            return False
+        if self.options.adopt:
+            return True
+        whose = f"owner '{mark.owner}'" if mark else "no astro-gitops marker"
+        self._error(
+            wanted,
+            "unmanaged-object",
+            f"{what} '{wanted.name}' exists in Astro with {whose}, not '{self.options.owner}': pass --adopt to manage it",
+        )
+        return None
+
+    def _runtime(self, wanted: DesiredSettings, live: Mapping[str, Any]) -> None:
+        runtime = wanted.astro.get("runtime_version")
+        now = live.get("runtimeVersion") or live.get("astroRuntimeVersion")
+        if runtime is not None and now and str(runtime) != str(now):
+            message = (
+                f"Deployment '{wanted.name}' runs Astro Runtime {now}, the repository says {runtime}: "
+                "the API cannot change it (upgrade the Deployment, then update the file)"
+            )
+            self.result.diagnostics.append(
+                warning(
+                    self.options.locate(wanted.path, ("astro", "runtime_version")),
+                    "runtime-version-differs",
+                    message,
+                )
+            )
+
+    def _scalars(self, wanted: DesiredSettings, live: Mapping[str, Any]) -> list[FieldChange]:
+        changes = []
+        for key, api_field in API_FIELDS.items():
+            if key not in wanted.astro:
+                continue
+            after, before = normal(api_field, wanted.astro[key]), live.get(api_field)
+            if after != normal(api_field, before):
+                changes.append(FieldChange(key, thaw(before), after))
+        return changes
+
+    # --- environment variables ------------------------------------------------------------------
+
+    def _variables(
+        self, wanted: DesiredSettings, live: Mapping[str, Any], live_fps: Mapping[tuple[str, str], str]
+    ) -> tuple[list[dict[str, Any]], list[FieldChange], dict[tuple[str, str], str]]:
+        stored = {str(v["key"]): v for v in live.get("environmentVariables") or ()}
+        if not wanted.sets("environment_variables"):
+            kept = [_kept(v) for v in stored.values()]
+            return kept, [], dict(live_fps)
+        entries, changes, fps = [], [], {}
+        for key, raw in sorted(wanted.environment_variables.items()):
+            value, path, before = env_text(raw), f"environment_variables.{key}", stored.get(key)
+            if not isinstance(value, Secret):
+                if before is not None and before.get("isSecret"):
+                    self._error(
+                        wanted,
+                        "secret-env-var-made-plain",
+                        f"environment variable {key} of '{wanted.name}' is secret in Astro and cannot become plain: "
+                        "keep it a {secret: NAME} reference, or delete it in Astro first",
+                    )
+                elif before is None or before.get("value") != value:
+                    changes.append(FieldChange(path, None if before is None else before.get("value"), value))
+                entries.append({"key": key, "isSecret": False, "value": value})
+                continue
+            self.result.secrets = True
+            fp = self._fingerprint(wanted, key, value)
+            if fp is not None:
+                fps[(markers.OWN, ENV + key)] = fp
+            same = before is not None and fp is not None and live_fps.get((markers.OWN, ENV + key)) == fp
+            if same or (self.options.values is None and before is not None):
+                entries.append({"key": key, "isSecret": True})  # no value: the stored one is kept
+                continue
+            entries.append({"key": key, "isSecret": True, "value": value})
+            if before is None:
+                changes.append(FieldChange(path, None, str(value)))
+            else:
+                note = SECRET_UNKNOWN if self.options.key is None else SECRET_CHANGED
+                changes.append(FieldChange(path, None, str(value), note=note))
+        for key, before in sorted(stored.items()):
+            if key not in wanted.environment_variables:
+                shown = "(secret)" if before.get("isSecret") else before.get("value")
+                changes.append(FieldChange(f"environment_variables.{key}", shown, None))
+        return entries, changes, fps
+
+    def _fingerprint(self, wanted: DesiredSettings, key: str, value: Secret) -> str | None:
+        if self.options.key is None or self.options.values is None:
+            return None
+        text = concrete(value, self.options.values)
+        return markers.fingerprint(self.options.key, f"DEPLOYMENT/{wanted.name}", markers.OWN, ENV + key, str(text))
+
+    # --- worker queues and hibernation ----------------------------------------------------------
+
+    def _queues(
+        self, wanted: DesiredSettings, live: Mapping[str, Any]
+    ) -> tuple[list[dict[str, Any]] | None, list[FieldChange]]:
+        executor = normal("executor", wanted.astro.get("executor", live.get("executor")))
+        if not wanted.sets("worker_queues") or executor == "KUBERNETES":
+            return None, []
+        stored = {str(q["name"]): q for q in live.get("workerQueues") or ()}
+        entries, changes = [], []
+        for queue in wanted.worker_queues:
+            name = str(queue["name"])
+            before = stored.get(name)
+            entry = queue_request(queue, before)
+            entries.append(entry)
+            if before is None:
+                changes.append(FieldChange(f"worker_queues.{name}", None, _queue_view(entry)))
+                continue
+            for key, api_field in QUEUE_FIELDS.items():
+                if normal(api_field, before.get(api_field)) != entry[api_field]:
+                    changes.append(FieldChange(f"worker_queues.{name}.{key}", before.get(api_field), entry[api_field]))
+        wanted_names = {str(q["name"]) for q in wanted.worker_queues}
+        changes += [
+            FieldChange(f"worker_queues.{name}", _queue_view(q), None)
+            for name, q in stored.items()
+            if name not in wanted_names
+        ]
+        return entries, changes
+
+    def _hibernation(
+        self, wanted: DesiredSettings, live: Mapping[str, Any]
+    ) -> tuple[dict[str, Any] | None, list[FieldChange]]:
+        development = wanted.astro.get("is_development_mode", live.get("isDevelopmentMode"))
+        if not wanted.sets("hibernation_schedules") or not development:
+            return None, []
+        schedules = hibernation_request(wanted.hibernation_schedules)
+        spec = live.get("scalingSpec") or {}
+        before = [dict(s) for s in ((spec.get("hibernationSpec") or {}).get("schedules") or ())]
+        scaling = {"hibernationSpec": {"schedules": schedules}}
+        if _schedules_view(before) == _schedules_view(schedules):
+            return scaling, []
+        return scaling, [FieldChange("hibernation_schedules", _schedules_view(before), _schedules_view(schedules))]
+
+    # --- the request ----------------------------------------------------------------------------
+
+    def _body(
+        self,
+        wanted: DesiredSettings,
+        live: Mapping[str, Any],
+        description: str,
+        variables: list[dict[str, Any]],
+        queues: list[dict[str, Any]] | None,
+        scaling: dict[str, Any] | None,
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {"name": wanted.name, "workspaceId": self.live.workspace_id}
+        for key, api_field in API_FIELDS.items():
+            value = wanted.astro[key] if key in wanted.astro else live.get(api_field)
+            if value is not None:
+                body[api_field] = normal(api_field, thaw(value))
+        for api_field, default in REQUIRED.items():
+            body.setdefault(api_field, default)
+        emails = wanted.alert_emails if wanted.sets("alert_emails") else live.get("contactEmails") or ()
+        body.update(description=description, contactEmails=list(emails), environmentVariables=variables)
+        if queues is not None:
+            body["workerQueues"] = queues
+        if scaling is not None:
+            body["scalingSpec"] = scaling
+        return body
+
+    def _marker(self, wanted: DesiredSettings, fps: Mapping[tuple[str, str], str]) -> markers.Marker:
+        return markers.Marker(self.options.owner, wanted.branch if wanted.is_preview else None, fps)
+
+    # --- a preview to create ------------------------------------------------------------------------
+
+    def create(self, wanted: DesiredSettings) -> None:
+        """Create the preview from its `from` Deployment's settings (git's, then live's), then
+        update it with the rest: the Astro CLI does the same, as a create may not take
+        environment variables or alert emails."""
+        base = next((d for d in self.live.deployments if d.name == wanted.base), None)
+        template = dict(thaw(base.settings)) if base is not None else {}
+        body: dict[str, Any] = {"name": wanted.name, "workspaceId": self.live.workspace_id}
+        for key, api_field in {**API_FIELDS, **CREATE_ONLY}.items():
+            value = wanted.astro[key] if key in wanted.astro else template.get(api_field)
+            if value is not None:
+                body[api_field] = normal(api_field, value)
+        runtime = wanted.astro.get("runtime_version") or template.get("runtimeVersion")
+        if runtime:
+            body["astroRuntimeVersion"] = str(runtime)
+        if template.get("clusterId") and body.get("type") == "DEDICATED":
+            body["clusterId"] = template["clusterId"]
+        for api_field, default in REQUIRED.items():
+            body.setdefault(api_field, default)
+        queues = self._queues(wanted, {})[0]
+        if queues is None and body["executor"] != "KUBERNETES":
+            queues = [queue_request(q, None) for q in template.get("workerQueues") or ()]
+        if queues:
+            body["workerQueues"] = queues
+        body["description"] = markers.join(wanted.description, self._marker(wanted, {}))
+        variables, _, fps = self._variables(wanted, {}, {})
+        if not wanted.sets("environment_variables"):
+            variables = []
+        scaling = self._hibernation(wanted, {"isDevelopmentMode": body.get("isDevelopmentMode")})[0]
+        update = self._body(wanted, body, markers.join(wanted.description, self._marker(wanted, fps)),
+                            variables, None, scaling)  # fmt: skip
+        target = ObjectKey(wanted.name, "DEPLOYMENT", "WORKSPACE", self.live.workspace_id)
+        self.result.changes.append(
+            Change(
+                "create",
+                "preview",
+                wanted.name,
+                None,
+                note=f"(from {wanted.base}, branch {wanted.branch})",
+                writes=(
+                    Write("create", target, PENDING_ID, body, target="deployment"),
+                    Write("update", target, PENDING_ID, update, target="deployment"),
+                ),
+            )
+        )
+
+    # --- Deployments that left git ------------------------------------------------------------
+
+    def left_git(self, names: set[str], workspace_path: str) -> None:
+        for found in self.live.deployments:
+            _, mark = markers.split(found.description)
+            if found.name in names or mark is None or mark.owner != self.options.owner or mark.branch is not None:
+                continue
+            self.result.diagnostics.append(
+                warning(
+                    self.options.locate(workspace_path, ()),
+                    "deployment-left-git",
+                    f"Deployment '{found.name}' carries this repository's marker but is no longer in deployments/: "
+                    "apply never deletes a Deployment; delete it in Astro if it should go",
+                )
+            )
+
+    def _error(self, wanted: DesiredSettings, code: str, message: str) -> None:
+        self.result.diagnostics.append(error(self.options.locate(*wanted.where), code, message))
+
+
+def queue_request(queue: Mapping[str, Any], before: Mapping[str, Any] | None) -> dict[str, Any]:
+    """A worker queue of the update request; a live queue of the same name lends its `id` and
+    the counts the file leaves out."""
+    name = str(queue.get("name", ""))
+    entry: dict[str, Any] = {"name": name, "isDefault": name == "default"}
+    if before is not None and before.get("id"):
+        entry["id"] = before["id"]
+    machine = queue.get("worker_type", queue.get("astroMachine")) or (before or {}).get("astroMachine")
+    entry["astroMachine"] = normal("astroMachine", machine) if machine else "A5"
+    for key, api_field in list(QUEUE_FIELDS.items())[1:]:
+        value = queue.get(key, queue.get(api_field))
+        entry[api_field] = value if value is not None else (before or {}).get(api_field, QUEUE_DEFAULTS[api_field])
+    storage = queue.get("pod_ephemeral_storage", queue.get("podEphemeralStorage"))
+    if storage:
+        entry["podEphemeralStorage"] = str(storage)
+    return entry
+
+
+def hibernation_request(schedules: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for s in schedules:
+        entry = {
+            "hibernateAtCron": s.get("hibernate_at"),
+            "wakeAtCron": s.get("wake_at"),
+            "isEnabled": bool(s.get("enabled", True)),
+        }
+        if s.get("description") is not None:
+            entry["description"] = s["description"]
+        out.append(entry)
+    return out
+
+
+def _schedules_view(schedules: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {"hibernate_at": s.get("hibernateAtCron"), "wake_at": s.get("wakeAtCron"), "enabled": bool(s.get("isEnabled")),
+         "description": s.get("description") or None}
+        for s in schedules
+    ]  # fmt: skip
+
+
+def _queue_view(queue: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: thaw(queue.get(api_field)) for key, api_field in QUEUE_FIELDS.items()}
+
+
+def _kept(variable: Mapping[str, Any]) -> dict[str, Any]:
+    """A live environment variable sent back unchanged (a secret without `value`: kept)."""
+    if variable.get("isSecret"):
+        return {"key": variable["key"], "isSecret": True}
+    return {"key": variable["key"], "isSecret": False, "value": variable.get("value", "")}
