@@ -535,6 +535,7 @@ def _main(argv: Sequence[str] | None) -> int:
 
 
 def _diagnostics_format(requested: str | None, environ: Mapping[str, str]) -> str:
-    if requested:
+    """The requested format when diagnostics have it (not diff's `markdown`), else the default."""
+    if requested in DIAGNOSTICS.choices:
         return requested
     return "github" if environ.get("GITHUB_ACTIONS") == "true" else "text"

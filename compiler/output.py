@@ -314,15 +314,24 @@ def atomic_write(path: Path, text: str) -> None:
 
 def write_new(root: Path, texts: Mapping[str, str], *, force: bool = False) -> list[str]:
     """Write each file atomically; without `force`, first refuse (writing nothing) if any of them exists."""
-    existing = sorted(p for p in texts if (root / p).exists() or (root / p).is_symlink())
+    refuse_existing(root, texts, force=force)
+    for relative in sorted(texts):
+        try:
+            atomic_write(root / relative, texts[relative])
+        except OSError as exc:
+            raise OperationError(f"cannot write {relative}: {exc.strerror or type(exc).__name__}") from None
+    return sorted(texts)
+
+
+def refuse_existing(root: Path, paths: Iterable[str], *, force: bool) -> list[str]:
+    """The paths that exist (a dangling symbolic link too); without `force`, an error naming each."""
+    existing = sorted(p for p in paths if (root / p).exists() or (root / p).is_symlink())
     if existing and not force:
         raise OperationError(
             f"refusing to overwrite existing file(s): {', '.join(existing)} "
             "(move them away, or pass --force to replace them)"
         )
-    for relative in sorted(texts):
-        atomic_write(root / relative, texts[relative])
-    return sorted(texts)
+    return existing
 
 
 def _umask() -> int:

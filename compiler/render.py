@@ -237,16 +237,27 @@ def _request(obj: EnvironmentObject, secrets: SecretValues) -> dict[str, Any]:
 def _link(obj: EnvironmentObject, link: Link, secrets: SecretValues) -> dict[str, Any]:
     entry: dict[str, Any] = {"scope": "DEPLOYMENT", "scopeEntityId": link.deployment}
     if link.overrides is not None:
-        entry["overrides"] = _payload(obj.kind, link.overrides, secrets)
+        overrides = _payload(obj.kind, link.overrides, secrets)
+        if any(overrides.values()):  # an override of secrets only has nothing left under redact
+            entry["overrides"] = overrides
     return entry
 
 
 def _payload(kind: str, fields: Mapping[str, Any], secrets: SecretValues) -> dict[str, Any]:
+    """The typed member; under redact a field holding a secret is absent, never a placeholder.
+
+    Astro keeps a stored secret when an update leaves it empty or out (ASTRO-API 1.4), so
+    a tool that applies a redacted file keeps the real values. A connection's `extra` is
+    one JSON object that replaces the stored one: an `extra` holding a secret leaf is left
+    out whole, since leaving out only the leaf would delete the stored secret.
+    """
     if kind == "connection":
-        return {"connection": {k: canonical(secrets.reveal(fields[k])) for k in CONNECTION_FIELDS if k in fields}}
+        kept = [k for k in CONNECTION_FIELDS if k in fields and not (secrets.redacted and holds_secret(fields[k]))]
+        return {"connection": {k: canonical(secrets.reveal(fields[k])) for k in kept}}
     value = fields.get("value")
-    is_secret = holds_secret(value)
-    return {"airflowVariable": {"value": variable_text(secrets.reveal(value)), "isSecret": is_secret}}
+    if holds_secret(value) and secrets.redacted:
+        return {"airflowVariable": {"isSecret": True}}
+    return {"airflowVariable": {"value": variable_text(secrets.reveal(value)), "isSecret": holds_secret(value)}}
 
 
 def render_deployment(

@@ -148,3 +148,17 @@ def example_secret_names() -> list[str]:
 def example_secrets() -> dict[str, str]:
     """A fake value for every secret of the example: distinctive, and hard to quote."""
     return {name: f"fake-{name.lower()}-'q' \"dq\" #: \\ é" for name in example_secret_names()}
+
+
+# `python -c FULL_DISK NAME ARGS...`: astro-gitops ARGS, its renames into the folder NAME failing as on a full disk.
+FULL_DISK = """
+import os, sys
+real = os.replace
+def replace(source, target):
+    if os.path.basename(os.path.dirname(target)) == sys.argv[1]:
+        raise OSError(28, "No space left on device")
+    real(source, target)
+os.replace = replace
+from compiler.cli import main
+sys.exit(main(sys.argv[2:]))
+"""

@@ -6,11 +6,13 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 import pytest
-from conftest import Run, clean_env, edit_file, git, installed_command, run_cli
+from conftest import FULL_DISK, Run, clean_env, edit_file, git, installed_command, run_cli
 
 from compiler import output
 from compiler.errors import OperationError
@@ -422,20 +424,6 @@ def test_a_write_failure_is_exit_1_and_keeps_earlier_files_whole(example_repo: P
     assert set(json.loads((build / output.MANIFEST).read_text())["files"]) == set(tree(build)) - output.BOOKKEEPING
 
 
-# A render whose rename into one Deployment's folder fails as on a full disk.
-FULL_DISK = """
-import os, sys
-real = os.replace
-def replace(source, target):
-    if os.path.basename(os.path.dirname(target)) == sys.argv[1]:
-        raise OSError(28, "No space left on device")
-    real(source, target)
-os.replace = replace
-from compiler.cli import main
-sys.exit(main(sys.argv[2:]))
-"""
-
-
 # --- one render at a time per folder (issue 15 item 6) ---------------------------------------
 
 HOLD_LOCK = """
@@ -472,17 +460,21 @@ def test_concurrent_renders_into_one_folder_keep_every_manifest_entry(make_repo:
     assert run_cli("render", "--deployment", "d3", cwd=root).out.startswith("unchanged ")
 
 
-def test_a_render_waits_for_the_one_holding_the_folder_and_says_so(example_repo: Path) -> None:
-    build = example_repo / "build"
-    build.mkdir()
+@contextmanager
+def held_lock(lock: Path) -> Iterator[IO[str]]:
+    """Another process holding the output folder's lock until the yielded stdin is closed."""
     with subprocess.Popen(
-        [sys.executable, "-c", HOLD_LOCK, str(build / output.LOCK)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
+        [sys.executable, "-c", HOLD_LOCK, str(lock)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
     ) as holder:
         assert holder.stdout is not None and holder.stdin is not None
         assert holder.stdout.readline() == "held\n"
+        yield holder.stdin
+
+
+def test_a_render_waits_for_the_one_holding_the_folder_and_says_so(example_repo: Path) -> None:
+    build = example_repo / "build"
+    build.mkdir()
+    with held_lock(build / output.LOCK) as holder:
         waiting = subprocess.Popen(
             [installed_command(), "render", "--all"],
             cwd=example_repo,
@@ -495,7 +487,7 @@ def test_a_render_waits_for_the_one_holding_the_folder_and_says_so(example_repo:
         line = waiting.stderr.readline()
         assert line.startswith("astro-gitops: another render is writing into this folder; waiting for it")
         assert not (build / output.MANIFEST).exists()  # nothing written while the other one holds it
-        holder.stdin.close()  # the holder ends, and its lock with it
+        holder.close()  # the holder ends, and its lock with it
         out, err = waiting.communicate(timeout=120)
     assert waiting.returncode == 0, err
     assert (build / output.MANIFEST).exists() and "wrote " in out
@@ -504,18 +496,11 @@ def test_a_render_waits_for_the_one_holding_the_folder_and_says_so(example_repo:
 def test_a_lock_held_past_the_wait_is_an_error_naming_the_folder(tmp_path: Path) -> None:
     out = tmp_path / "out"
     out.mkdir()
-    with subprocess.Popen(
-        [sys.executable, "-c", HOLD_LOCK, str(out / output.LOCK)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    ) as holder:
-        assert holder.stdout is not None and holder.stdin is not None
-        assert holder.stdout.readline() == "held\n"
+    with held_lock(out / output.LOCK) as holder:
         waited: list[Path] = []
         with pytest.raises(OperationError, match=r"another astro-gitops render is writing into .*waited 0 s"):
             output.write(out, {"a.yaml": "1\n"}, lock_timeout=0, on_wait=waited.append)
-        holder.stdin.close()
+        holder.close()
     assert waited == [out / output.LOCK]
     assert not (out / "a.yaml").exists()
     assert output.write(out, {"a.yaml": "1\n"}, lock_timeout=0).written == ["a.yaml"]

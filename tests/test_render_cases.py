@@ -16,6 +16,7 @@ before keeping it.
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import shutil
@@ -113,3 +114,30 @@ def test_every_case_is_complete() -> None:
         assert (case / "args.txt").is_file(), name
         assert (case / "environments" / "workspace.yaml").is_file(), name
         assert (case / "expected").is_dir() != (case / "expected-error.txt").is_file(), name
+
+
+def test_redacted_environment_objects_hold_no_placeholder(
+    make_repo: Callable[[Mapping[str, str | bytes]], Path], tmp_path: Path
+) -> None:
+    """Under redact a secret field is absent (SPEC 5.3), never `<secret:NAME>` a tool could apply.
+
+    The same repository under `--secrets env` holds every value: the rule drops only secrets.
+    """
+    root = make_repo(_inputs(CASES / "secrets-env"))
+    env = _env(CASES / "secrets-env")
+    redacted, resolved = tmp_path / "redact", tmp_path / "env"
+    assert run_cli("render", "--all", "--out", str(redacted), cwd=root).code == 0
+    result = run_cli("render", "--all", "--secrets", "env", "--out", str(resolved), cwd=root, env=env)
+    assert result.code == 0, result.err
+    redacted_text = (redacted / "environment-objects.json").read_text(encoding="utf-8")
+    resolved_text = (resolved / "environment-objects.json").read_text(encoding="utf-8")
+    assert "<secret:" not in redacted_text
+    assert all(value not in redacted_text for value in env.values())
+    objects = {o["objectKey"]: o for o in json.loads(redacted_text)}
+    warehouse = objects["warehouse"]["connection"]
+    assert "password" not in warehouse and "extra" not in warehouse, "a secret leaf leaves its extra out whole"
+    assert objects["api_key"]["airflowVariable"] == {"isSecret": True}
+    assert all("overrides" not in link for link in objects["warehouse"]["links"])
+    # Escaped as JSON, every value used by the env render is in its file.
+    for name in ("WAREHOUSE_PASSWORD", "WAREHOUSE_TOKEN", "WAREHOUSE_PRIVATE_KEY", "API_KEY"):
+        assert json.dumps(env[name], ensure_ascii=False)[1:-1] in resolved_text, name

@@ -26,7 +26,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from conftest import Run, clean_env, commit_files, edit_file, example_secret_names, git, installed_command, run_cli
+from conftest import (
+    FULL_DISK,
+    Run,
+    clean_env,
+    commit_files,
+    edit_file,
+    example_secret_names,
+    git,
+    installed_command,
+    run_cli,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -524,18 +534,6 @@ FIRST_CONNECTION = (
     "connections:\n  aaa_first:\n    type: postgres\n    host: db.example.com\n"
     "    password: {secret: SNOWFLAKE_DEV_PASSWORD}\n    links: all\n"
 )
-# A render whose every rename into one Deployment's folder fails as on a full disk.
-FULL_DISK = """
-import os, sys
-real = os.replace
-def replace(source, target):
-    if os.path.basename(os.path.dirname(target)) == sys.argv[1]:
-        raise OSError(28, "No space left on device")
-    real(source, target)
-os.replace = replace
-from compiler.cli import main
-sys.exit(main(sys.argv[2:]))
-"""
 
 
 def test_a_failed_write_cannot_make_check_show_a_value(example_repo: Path) -> None:

@@ -18,11 +18,11 @@ from typing import Any, Literal, TypeAlias
 from .. import limits, load
 from ..diagnostics import Diagnostic, did_you_mean, error, has_errors, ordered, warning
 from ..errors import OperationError, UsageError
+from ..output import write_new
 from ..secrets import dotenv_text as dotenv_text  # the NAME='value' block; the reader's module writes it
 from ..secrets import reference_name
 from ..sources import DEPLOYMENTS_DIR, ENVIRONMENTS, filesystem_sources
 from .objectsfile import Secrets, connection_fields, file_text, plain, secret_name, variable_fields, verify
-from .scaffold import write_files
 from .settingsfile import SECTIONS, Entry, read_settings
 
 __all__ = [
@@ -117,7 +117,7 @@ def import_file(
     _refuse_unknown_links(root, links, ignore=targets)
     result = _convert(data, name, referenced_secret_names(root, ignore=targets), links, folder)
     _refuse_defined(root, result, ignore=targets)
-    written = write_files(root, result.files, force=force)
+    written = write_new(root, result.files, force=force)
     return dataclasses.replace(result, written=tuple(written))
 
 

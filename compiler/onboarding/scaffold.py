@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
@@ -20,7 +20,7 @@ from pathlib import Path
 from .. import limits, yamltext
 from ..diagnostics import Diagnostic
 from ..errors import OperationError
-from ..output import atomic_write
+from ..output import refuse_existing, write_new
 from ..rules import WORKSPACE_PLACEHOLDER
 from .installspec import PROJECT_REPOSITORY, InstallSpec
 
@@ -84,14 +84,14 @@ def init(
         raise OperationError(f"{root} is not a directory")
     install = install or running_install()
     scaffold = scaffold_files(workspace or WORKSPACE_PLACEHOLDER, branch or default_branch(root), install)
-    replaced = _refuse_existing(root, scaffold, force=force)
+    replaced = refuse_existing(root, scaffold, force=force)
     additions = {
         PRECOMMIT_FILE: with_hook(_user_file(root / PRECOMMIT_FILE), install),
         GITIGNORE_FILE: with_ignored(_read(root / GITIGNORE_FILE)),
     }
     pending = {path: text for path, text in additions.items() if text is not None}
     existed = {path for path in pending if _exists(root / path)}
-    write_files(root, {**scaffold, **pending}, force=True)
+    write_new(root, {**scaffold, **pending}, force=True)
     return InitResult(
         created=tuple(sorted({*scaffold, *pending} - existed)),
         updated=tuple(sorted(existed)),
@@ -152,28 +152,6 @@ def _template(name: str, values: Mapping[str, str]) -> str:
     text = files("compiler.onboarding").joinpath("templates").joinpath(name).read_text(encoding="utf-8")
     # One pass: a value that happens to hold `%NAME%` is not substituted again.
     return re.sub(r"%([A-Z_]+)%", lambda m: values.get(m.group(1), m.group(0)), text)
-
-
-def write_files(root: Path, texts: Mapping[str, str], *, force: bool = False) -> list[str]:
-    """Write each file atomically; without `force`, first refuse if any of them exists."""
-    _refuse_existing(root, texts, force=force)
-    for relative in sorted(texts):
-        try:
-            atomic_write(root / relative, texts[relative])
-        except OSError as exc:
-            raise OperationError(f"cannot write {relative}: {exc.strerror or type(exc).__name__}") from None
-    return sorted(texts)
-
-
-def _refuse_existing(root: Path, paths: Iterable[str], *, force: bool) -> list[str]:
-    """The paths that exist; without `force`, an error naming every one of them."""
-    existing = sorted(p for p in paths if _exists(root / p))
-    if existing and not force:
-        listed = ", ".join(existing)
-        raise OperationError(
-            f"refusing to overwrite existing file(s): {listed} (move them away, or pass --force to replace them)"
-        )
-    return existing
 
 
 def _exists(path: Path) -> bool:
