@@ -6,12 +6,13 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
+from realairflow import AirflowServer, airflow_python, free_port
 
 # CI runs the same examples every time: a property failure there is a defect to fix, never luck.
 settings.register_profile("ci", derandomize=True, deadline=None)
@@ -148,3 +149,21 @@ def example_secret_names() -> list[str]:
 def example_secrets() -> dict[str, str]:
     """A fake value for every secret of the example: distinctive, and hard to quote."""
     return {name: f"fake-{name.lower()}-'q' \"dq\" #: \\ é" for name in example_secret_names()}
+
+
+@pytest.fixture(scope="session")
+def airflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AirflowServer]:
+    """A real Airflow 3 API server, started once per session (per xdist worker); see realairflow.py."""
+    server = AirflowServer(python=airflow_python(), home=tmp_path_factory.mktemp("airflow-home"), port=free_port())
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def airflow(airflow_server: AirflowServer) -> AirflowServer:
+    """The session's Airflow, emptied of what earlier tests left (default_pool back to 128 slots)."""
+    airflow_server.reset()
+    return airflow_server
