@@ -1,0 +1,302 @@
+"""The HTTP plumbing every remote client shares: a client, retries, a rate limit, one error type.
+
+This package is the only one that imports an HTTP library (as gitrefs.py is for git); httpx
+and stamina are imported lazily, inside the functions that need them, so `validate` and
+`render` never load them.
+
+Retry rules (SPEC 7.6):
+- a read retries on connection errors, timeouts, 429, 502, 503 and 504;
+- an update or a delete retries on 429, 502 and 503 (and on a connection error that happened
+  before the request was sent); a repeated delete's 404 is success (the caller says so);
+- a create is retried only when it certainly created nothing (a refused connection, a 429);
+  any other failure after sending is raised as `AmbiguousWrite`, and the caller looks the
+  object up by key before creating again.
+Waits grow exponentially with jitter; a `Retry-After` header (seconds or an HTTP date) sets the
+wait instead. Every request has a timeout. No request body and no header value ever reaches a
+message: an error names the method, the path, the status, and the server's own message and
+request ID.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING, Any, Literal
+
+from ..errors import OperationError
+
+if TYPE_CHECKING:
+    import httpx
+
+Retry = Literal["read", "write", "create"]
+
+READ_STATUSES = frozenset({429, 502, 503, 504})
+WRITE_STATUSES = frozenset({429, 502, 503})
+MAX_RETRY_AFTER = 60.0  # a server asking for longer is answered with a failure, not a hang
+
+
+class ApiError(OperationError):
+    """A request failed: the method, path, status, and the API's message and request ID."""
+
+    def __init__(
+        self,
+        method: str,
+        path: str,
+        status: int | None,
+        message: str,
+        request_id: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        self.method, self.path, self.status = method, path, status
+        self.api_message, self.request_id, self.retry_after = message, request_id, retry_after
+        shown = f"HTTP {status}" if status is not None else "no response"
+        rid = f" (requestId {request_id})" if request_id else ""
+        super().__init__(f"{method} {path}: {shown}: {message}{rid}")
+
+
+class AmbiguousWrite(ApiError):
+    """A write whose outcome is unknown: the request may have reached the server."""
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 6
+    total: float = 60.0  # seconds for all attempts of one request
+    wait_initial: float = 0.2
+    wait_max: float = 8.0
+    wait_jitter: float = 0.5
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Requests per second by method (the Astro API's documented per-token limits)."""
+
+    per_second: Mapping[str, float] = field(
+        default_factory=lambda: {"GET": 25.0, "POST": 10.0, "PATCH": 10.0, "PUT": 10.0, "DELETE": 5.0}
+    )
+
+
+class RateLimiter:
+    """Spaces requests of each method at least 1/rate seconds apart (thread-safe)."""
+
+    def __init__(self, limits: Limits, clock: Callable[[], float] = time.monotonic) -> None:
+        self._interval = {m: 1.0 / r for m, r in limits.per_second.items() if r > 0}
+        self._next: dict[str, float] = {}
+        self._lock = threading.Lock()
+        self._clock = clock
+
+    def wait(self, method: str) -> None:
+        interval = self._interval.get(method.upper())
+        if interval is None:
+            return
+        with self._lock:
+            now = self._clock()
+            start = max(now, self._next.get(method.upper(), now))
+            self._next[method.upper()] = start + interval
+        if start > now:
+            time.sleep(start - now)
+
+
+def retry_after(headers: Mapping[str, str]) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date), else None."""
+    raw = headers.get("retry-after")
+    if raw is None:
+        return None
+    raw = raw.strip()
+    try:
+        seconds = float(raw)
+    except ValueError:
+        try:
+            seconds = parsedate_to_datetime(raw).timestamp() - time.time()
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None
+    return max(0.0, seconds)
+
+
+def error_message(body: Any) -> tuple[str, str | None]:
+    """The server's message and request ID from an error body (Astro: message/requestId;
+    Airflow: detail/title)."""
+    if isinstance(body, dict):
+        message = body.get("message") or body.get("detail") or body.get("title")
+        request_id = body.get("requestId") or body.get("request_id")
+        text = message if isinstance(message, str) else (str(message) if message is not None else "")
+        return text[:500] or "no message", request_id if isinstance(request_id, str) else None
+    return "no message", None
+
+
+@dataclass
+class Counter:
+    """Requests sent, by method (for the benchmark and the apply summary)."""
+
+    by_method: dict[str, int] = field(default_factory=dict)
+
+    def add(self, method: str) -> None:
+        self.by_method[method] = self.by_method.get(method, 0) + 1
+
+
+class HttpClient:
+    """JSON over HTTP with a bearer token, the retry rules above, a rate limit and timeouts."""
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        *,
+        timeout: float = 30.0,
+        policy: RetryPolicy | None = None,
+        limits: Limits | None = None,
+        headers: Mapping[str, str] | None = None,
+        auth: Any = None,
+    ) -> None:
+        import httpx
+
+        default_headers = {"Accept": "application/json", "User-Agent": "astro-gitops", **(headers or {})}
+        if token:
+            default_headers["Authorization"] = f"Bearer {token}"
+        self._client = httpx.Client(
+            base_url=base_url.rstrip("/"),
+            headers=default_headers,
+            timeout=httpx.Timeout(timeout),
+            follow_redirects=False,
+            auth=auth,
+        )
+        self.policy = policy or RetryPolicy()
+        self.limiter = RateLimiter(limits or Limits())
+        self.counter = Counter()
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> HttpClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        retry: Retry = "read",
+        ok_statuses: frozenset[int] = frozenset(),
+    ) -> Any:
+        """The decoded JSON body (None when empty). `ok_statuses` are accepted as success too
+        (a delete's 404). Raises ApiError, or AmbiguousWrite for a create whose fate is unknown."""
+        import stamina
+
+        _quiet_stamina()
+        policy = self.policy
+        for attempt in stamina.retry_context(
+            on=_retry_hook(retry),
+            attempts=policy.attempts,
+            timeout=policy.total,
+            wait_initial=policy.wait_initial,
+            wait_max=policy.wait_max,
+            wait_jitter=policy.wait_jitter,
+        ):
+            with attempt:
+                return self._send(method, path, params, json, retry, ok_statuses)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, Any] | None,
+        body: Any,
+        retry: Retry,
+        ok_statuses: frozenset[int],
+    ) -> Any:
+        import httpx
+
+        self.limiter.wait(method)
+        self.counter.add(method)
+        try:
+            response = self._client.request(method, path, params=_params(params), json=body)
+        except httpx.HTTPError as exc:
+            raise _transport_error(method, path, exc, retry) from None
+        if response.is_success or response.status_code in ok_statuses:
+            return _decode(response)
+        message, request_id = error_message(_decode_quietly(response))
+        error_type = AmbiguousWrite if retry == "create" and response.status_code >= 500 else ApiError
+        raise error_type(method, path, response.status_code, message, request_id, retry_after(response.headers))
+
+
+def _params(params: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if params is None:
+        return None
+    out: dict[str, Any] = {}
+    for key, value in params.items():
+        if value is None:
+            continue
+        out[key] = ("true" if value else "false") if isinstance(value, bool) else value
+    return out
+
+
+def _decode(response: httpx.Response) -> Any:
+    if not response.content:
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        raise ApiError(
+            response.request.method, response.request.url.path, response.status_code, "the response is not JSON"
+        ) from None
+
+
+def _decode_quietly(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _transport_error(method: str, path: str, exc: Exception, retry: Retry) -> ApiError:
+    import httpx
+
+    # Nothing was sent when the connection could not be made: no write can have happened.
+    unsent = isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
+    message = f"{type(exc).__name__} (the request {'was not sent' if unsent else 'may have reached the server'})"
+    if retry == "create" and not unsent:
+        return AmbiguousWrite(method, path, None, message)
+    error = ApiError(method, path, None, message)
+    error.unsent = unsent  # type: ignore[attr-defined]
+    return error
+
+
+def _retry_hook(retry: Retry) -> Callable[[Exception], bool | float]:
+    # A create retries only what certainly did not create: a refused connection or a 429.
+    statuses = {"read": READ_STATUSES, "write": WRITE_STATUSES, "create": frozenset({429})}[retry]
+
+    def hook(exc: Exception) -> bool | float:
+        if not isinstance(exc, ApiError) or isinstance(exc, AmbiguousWrite):
+            return False
+        if exc.status is None:  # a transport error
+            return retry == "read" or bool(getattr(exc, "unsent", False))
+        if exc.status not in statuses:
+            return False
+        if exc.retry_after is not None:
+            return exc.retry_after if exc.retry_after <= MAX_RETRY_AFTER else False
+        return True
+
+    return hook
+
+
+_quieted = False
+
+
+def _quiet_stamina() -> None:
+    """stamina logs each retry through `logging` (which prints warnings to stderr when nothing is
+    configured); our reports say what happened, so its hooks are turned off."""
+    global _quieted
+    if not _quieted:
+        from stamina.instrumentation import set_on_retry_hooks
+
+        set_on_retry_hooks([])
+        _quieted = True
