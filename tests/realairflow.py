@@ -212,7 +212,9 @@ class AirflowServer:
             check=False,
         )
         lines = [line for line in proc.stdout.splitlines() if line.startswith(RESULT_MARKER)]
-        assert proc.returncode == 0 and lines, f"the Airflow script failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+        assert proc.returncode == 0 and lines, (
+            f"the Airflow script failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+        )
         return json.loads(lines[-1][len(RESULT_MARKER) :])
 
 
