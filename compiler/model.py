@@ -150,6 +150,8 @@ class WorkspaceSpec:
     name: str
     rules: tuple[BranchRule, ...]
     conn_extra: Literal["json", "mapping"] = "json"
+    sync_owner: str | None = None  # `sync.owner`: required by plan and apply
+    sync_branch: str = "main"  # `sync.branch`
 
 
 @dataclass(frozen=True)
@@ -275,4 +277,6 @@ def _workspace(document: Any) -> WorkspaceSpec:
         name=data["workspace"],
         rules=tuple(rules),
         conn_extra=(data.get("render") or {}).get("conn_extra", "json"),
+        sync_owner=(data.get("sync") or {}).get("owner"),
+        sync_branch=(data.get("sync") or {}).get("branch", "main"),
     )

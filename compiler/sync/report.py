@@ -1,0 +1,131 @@
+"""The reporters of a sync plan and of an apply (SPEC 7.5): text, markdown, json. They return
+text; the CLI prints it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from .apply import Applied, Step
+from .plan import Change, FieldChange, Plan
+
+_SIGN = {"create": "+", "update": "~", "replace": "-/+", "delete": "-"}
+_NOT_A_FENCE = "\u02bc" * 3  # reads like ``` but cannot close the diff block
+BLIND_NOTE = "ASTRO_GITOPS_FINGERPRINT_KEY is not set: secrets cannot be compared and every secret field is sent."
+
+
+def _value(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def field_line(f: FieldChange) -> str:
+    where = f"[{f.deployment}] " if f.deployment else ""
+    if f.note:
+        return f"~ {where}{f.path}: ({f.note})"
+    if f.before is None:
+        return f"+ {where}{f.path}: {_value(f.after)}"
+    if f.after is None:
+        return f"- {where}{f.path}: {_value(f.before)}"
+    return f"~ {where}{f.path}: {_value(f.before)} -> {_value(f.after)}"
+
+
+def change_lines(change: Change) -> list[str]:
+    head = f"{_SIGN[change.action]} {change.kind} {change.key}"
+    note = change.note or (f"(deployment {change.deployment})" if change.deployment else "")
+    lines = [f"{head}  {note}" if note else head]
+    if change.action in ("update", "replace"):
+        lines += [f"    {field_line(f)}" for f in change.fields]
+    return lines
+
+
+def summary(plan: Plan) -> str:
+    return (
+        f"Plan: {plan.count('create')} to add, {plan.count('update')} to change, "
+        f"{plan.count('replace')} to replace, {plan.count('delete')} to destroy."
+    )
+
+
+def title(plan: Plan, workspace: str) -> str:
+    return f'astro-gitops plan: workspace "{workspace}", scope {plan.scope}'
+
+
+def text(plan: Plan, workspace: str) -> str:
+    out = [title(plan, workspace)]
+    out += [f"  {line}" for change in plan.changes for line in change_lines(change)]
+    if not plan.changes:
+        out.append("  No changes. Live Astro matches the repository for this scope.")
+    if plan.secrets_sent_blind:
+        out.append(f"Note: {BLIND_NOTE}")
+    out.append(summary(plan))
+    return "\n".join(out) + "\n"
+
+
+def markdown(plan: Plan, workspace: str) -> str:
+    scope, name = plan.scope.replace("`", "'"), workspace.replace("`", "'")
+    out = [f"### astro-gitops plan: workspace `{name}`, scope `{scope}`", ""]
+    if plan.changes:
+        body = "".join(f"{line}\n" for change in plan.changes for line in change_lines(change))
+        out += ["```diff", body.replace("```", _NOT_A_FENCE).rstrip("\n"), "```", ""]
+    else:
+        out += ["No changes. Live Astro matches the repository for this scope.", ""]
+    if plan.secrets_sent_blind:
+        out += [f"> {BLIND_NOTE}", ""]
+    out += [
+        f"**{summary(plan)}**",
+        "",
+        "<sub>Secrets are shown as references (`<secret:NAME>`), never as values.</sub>",
+    ]
+    return "\n".join(out) + "\n"
+
+
+def as_data(plan: Plan, workspace: str) -> dict[str, Any]:
+    return {
+        "workspace": workspace,
+        "scope": plan.scope,
+        "changes": [
+            {
+                "action": c.action,
+                "kind": c.kind,
+                "key": c.key,
+                "deployment": c.deployment,
+                "fields": [_field_data(f) for f in c.fields],
+            }
+            for c in plan.changes
+        ],
+        "summary": {a: plan.count(a) for a in ("create", "update", "replace", "delete")},
+        "secrets_compared": not plan.secrets_sent_blind,
+    }
+
+
+def _field_data(f: FieldChange) -> dict[str, Any]:
+    entry: dict[str, Any] = {"path": f.path, "before": f.before, "after": f.after}
+    if f.deployment:
+        entry["deployment"] = f.deployment
+    if f.note:
+        entry["note"] = f.note
+    return entry
+
+
+def as_json(plan: Plan, workspace: str) -> str:
+    return json.dumps(as_data(plan, workspace), indent=2, ensure_ascii=False) + "\n"
+
+
+REPORTERS: dict[str, Callable[[Plan, str], str]] = {"text": text, "markdown": markdown, "json": as_json}
+
+
+def step_line(step: Step) -> str:
+    head = " ".join(change_lines(step.change)[0].split())
+    if step.status == "failed":
+        return f"failed: {head}: {step.error}"
+    return f"{step.status}: {head}"
+
+
+def outcome(applied: Applied) -> str:
+    if applied.ok:
+        return f"Apply complete: {len(applied.steps)} change(s) done.\n"
+    lines = [
+        f"Apply failed: {len(applied.of('done'))} done, 1 failed, {len(applied.of('not attempted'))} not attempted."
+    ]
+    lines += [f"  {step_line(s)}" for s in applied.steps]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,76 @@
+"""Live state as frozen values: what remote/ reads and planning compares (no HTTP here)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Literal
+
+ObjectType = Literal["CONNECTION", "AIRFLOW_VARIABLE"]
+Scope = Literal["WORKSPACE", "DEPLOYMENT"]
+
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
+@dataclass(frozen=True)
+class ObjectKey:
+    """What makes an environment object unique (the key a create's 409 is about)."""
+
+    object_key: str
+    object_type: str
+    scope: str
+    scope_entity_id: str
+
+
+@dataclass(frozen=True)
+class LiveLink:
+    """A Deployment's link: its override fields as read (secrets omitted) and which are set."""
+
+    deployment_id: str
+    overrides: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
+    set_fields: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class LiveObject:
+    id: str
+    key: ObjectKey
+    description: str
+    auto_link: bool
+    links: tuple[LiveLink, ...]
+    excludes: tuple[str, ...]
+    fields: Mapping[str, Any]  # the typed member as read (secret values masked)
+    set_fields: frozenset[str]
+    is_secret: bool
+    updated_at: str
+
+    def link(self, deployment_id: str) -> LiveLink | None:
+        return next((link for link in self.links if link.deployment_id == deployment_id), None)
+
+
+@dataclass(frozen=True)
+class LiveDeployment:
+    id: str
+    name: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class LiveState:
+    """The part of an organization one plan looks at."""
+
+    organization_id: str
+    workspace_id: str
+    workspace_name: str
+    deployments: tuple[LiveDeployment, ...]
+    objects: tuple[LiveObject, ...]
+
+    def deployment_id(self, name: str) -> str | None:
+        return next((d.id for d in self.deployments if d.name == name), None)
+
+    def deployment_name(self, deployment_id: str) -> str:
+        return next((d.name for d in self.deployments if d.id == deployment_id), deployment_id)
+
+    def find(self, key: ObjectKey) -> LiveObject | None:
+        return next((o for o in self.objects if o.key == key), None)
