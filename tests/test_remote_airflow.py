@@ -5,16 +5,9 @@ from __future__ import annotations
 import pytest
 from realairflow import PASSWORD, USER, AirflowServer
 
-from compiler.remote.airflow import (
-    MASKED,
-    AirflowClient,
-    AirflowError,
-    AirflowVersion,
-    Credentials,
-    api_root,
-    request_body,
-)
+from compiler.remote.airflow import AirflowClient, AirflowError, Credentials, api_root, parse_version, request_body
 from compiler.remote.http import ApiError
+from compiler.sync.airflowstate import MASKED
 
 
 def client(server: AirflowServer, **creds: str) -> AirflowClient:
@@ -134,11 +127,11 @@ def test_urls_get_https_by_default_and_plain_http_only_to_loopback() -> None:
 
 
 def test_versions_tell_the_api_and_include_deferred() -> None:
-    assert AirflowVersion.parse("3.1.8").api == "/api/v2"
-    assert AirflowVersion.parse("2.11.0").api == "/api/v1"
-    assert AirflowVersion.parse("2.7.0").has_include_deferred
-    assert not AirflowVersion.parse("2.6.3").has_include_deferred
-    assert AirflowVersion.parse("3.0.0.dev0+abc").major == 3
+    assert parse_version("3.1.8").api == "/api/v2"
+    assert parse_version("2.11.0").api == "/api/v1"
+    assert parse_version("2.7.0").has_include_deferred
+    assert not parse_version("2.6.3").has_include_deferred
+    assert parse_version("3.0.0.dev0+abc").major == 3
 
 
 def test_credentials_come_from_the_environment_or_the_error_names_them() -> None:

@@ -2,10 +2,7 @@
 
 One client serves Airflow 3 (`/api/v2`, a bearer token or a JWT from `POST /auth/token`) and
 Airflow 2 (`/api/v1`, a bearer token or basic auth); which one answers is asked of the
-version endpoint. Live objects come back as frozen values whose fields carry the names of
-`environments/` (`type`, `value`, `slots`, ...), so the planner compares like with like.
-A value Airflow masks on read (a password, a sensitive extra key or variable) stays the
-string `MASKED`: it is never sent back, and change detection goes through fingerprints.
+version endpoint. Live objects come back as the frozen values of sync/airflowstate.py.
 """
 
 from __future__ import annotations
@@ -15,16 +12,13 @@ import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 from ..errors import OperationError
-from .http import ApiError, HttpClient, Limits
+from ..sync.airflowstate import DEFAULT_POOL, KINDS, AirflowVersion, Kind, LiveAirflow, LiveObject
+from .http import AmbiguousWrite, ApiError, HttpClient, Limits
 
-Kind = Literal["connection", "variable", "pool"]
-KINDS: tuple[Kind, ...] = ("connection", "variable", "pool")
-MASKED = "***"
-DEFAULT_POOL = "default_pool"
 PAGE = 100  # Airflow's default maximum_page_limit
 # An Airflow is not the Astro API: its own server sets the pace. Stay polite all the same.
 AIRFLOW_LIMITS = Limits(per_second={"GET": 50.0, "POST": 20.0, "PATCH": 20.0, "DELETE": 20.0})
@@ -53,48 +47,12 @@ class Credentials:
         return cls(token=token, username=username, password=password)
 
 
-@dataclass(frozen=True, order=True)
-class AirflowVersion:
-    major: int
-    minor: int
-    text: str = field(compare=False)
-
-    @classmethod
-    def parse(cls, text: str) -> AirflowVersion:
-        parts = [*text.split("+")[0].split("."), "0", "0"][:2]
-        try:
-            return cls(int(parts[0]), int("".join(c for c in parts[1] if c.isdigit()) or 0), text)
-        except ValueError:
-            raise AirflowError(f"Airflow reports a version this program cannot read: {text!r}") from None
-
-    @property
-    def api(self) -> str:
-        return "/api/v2" if self.major >= 3 else "/api/v1"
-
-    @property
-    def has_include_deferred(self) -> bool:
-        """Pools count deferred tasks on request from Airflow 2.7 on."""
-        return (self.major, self.minor) >= (2, 7)
-
-
-@dataclass(frozen=True)
-class LiveObject:
-    """One connection, variable or pool as Airflow holds it; `fields` never holds the description."""
-
-    kind: Kind
-    key: str
-    description: str
-    fields: Mapping[str, Any]
-
-
-@dataclass(frozen=True)
-class LiveAirflow:
-    url: str
-    version: AirflowVersion
-    objects: Mapping[tuple[Kind, str], LiveObject]
-
-    def of_kind(self, kind: Kind) -> list[LiveObject]:
-        return [o for (k, _), o in sorted(self.objects.items()) if k == kind]
+def parse_version(text: str) -> AirflowVersion:
+    parts = [*text.split("+")[0].split("."), "0", "0"][:2]
+    try:
+        return AirflowVersion(int(parts[0]), int("".join(c for c in parts[1] if c.isdigit()) or 0), text)
+    except ValueError:
+        raise AirflowError(f"Airflow reports a version this program cannot read: {text!r}") from None
 
 
 def api_root(url: str) -> str:
@@ -229,7 +187,7 @@ class AirflowClient:
                     continue
                 raise AirflowError(f"cannot reach Airflow at {self.root}: {exc}") from None
             if isinstance(body, Mapping) and isinstance(body.get("version"), str):
-                return AirflowVersion.parse(body["version"])
+                return parse_version(body["version"])
         raise AirflowError(f"{self.root} does not answer as an Airflow 2 or 3 REST API (no /api/v2 or /api/v1 version)")
 
     def _authenticated(self, timeout: float) -> HttpClient:
@@ -297,6 +255,21 @@ class AirflowClient:
     def create(self, kind: Kind, body: Mapping[str, Any]) -> None:
         self._http.request("POST", f"{self.version.api}/{_COLLECTION[kind]}", json=dict(body), retry="create")
 
+    def create_once(self, kind: Kind, body: Mapping[str, Any]) -> None:
+        """Create, never blindly twice: after an ambiguous failure or a 409, look the key up."""
+        key = str(body[_KEY_FIELD[kind]])
+        for _ in range(3):
+            try:
+                return self.create(kind, body)
+            except AmbiguousWrite:
+                pass
+            except ApiError as exc:
+                if exc.status != 409:
+                    raise
+            if self.get(kind, key) is not None:
+                return None
+        raise AirflowError(f"the create of {kind} '{key}' at {self.root} kept failing")
+
     def update(self, kind: Kind, key: str, body: Mapping[str, Any], changed: list[str]) -> None:
         """PATCH only the `changed` fields (names of environments/; `description` too)."""
         mask = _wire_names(kind, changed)
@@ -311,3 +284,23 @@ class AirflowClient:
 
     def _path(self, kind: Kind, key: str) -> str:
         return f"{self.version.api}/{_COLLECTION[kind]}/{quote(key, safe='')}"
+
+
+class AirflowTarget:
+    """Performs the writes of an Airflow plan (sync.apply's Target); a write's key names the kind."""
+
+    def __init__(self, client: AirflowClient) -> None:
+        self.client = client
+
+    def write(self, write: Any, values: Any) -> None:
+        from ..sync.values import concrete
+
+        kind, key = write.key.object_type, write.key.object_key
+        if write.op == "delete":
+            self.client.delete(kind, key)
+            return
+        body = request_body(kind, key, concrete(write.body["fields"], values), write.body["description"])
+        if write.op == "update":
+            self.client.update(kind, key, body, list(write.body["mask"]))
+        else:
+            self.client.create_once(kind, body)
