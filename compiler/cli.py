@@ -8,9 +8,9 @@ import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
-from .errors import AstroGitopsError, InvalidEnvironments, OperationError
+from .errors import AstroGitopsError, InvalidEnvironments, OperationError, UsageError
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_CHANGES, EXIT_INTERNAL = 0, 1, 2, 3, 70
 REPORT_URL = "https://github.com/astro-gitops/astro-gitops/issues"
@@ -88,6 +88,8 @@ def _parser() -> argparse.ArgumentParser:
     importer.add_argument("--links", default="all", help="what imported objects link to: all (default) or D1,D2")
     importer.add_argument("--force", action="store_true", help="replace files that exist")
 
+    _sync_parsers(commands)
+
     schema = commands.add_parser("schema", help="print a JSON Schema")
     schema.add_argument(
         "name",
@@ -104,6 +106,33 @@ def _parser() -> argparse.ArgumentParser:
         help="an input schema (default: all three), or the schema of a JSON output",
     )
     return parser
+
+
+def _sync_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    for name, text in (
+        ("plan", "read live Astro, write nothing, print what apply would change"),
+        ("apply", "make live Astro match the repository for the scope"),
+    ):
+        sub = commands.add_parser(name, help=text)
+        if name == "apply":
+            sub.add_argument("plan_file", nargs="?", type=Path, metavar="PLAN", help="a plan saved by plan --out")
+        chosen = sub.add_mutually_exclusive_group()
+        chosen.add_argument("--branch", help="the branch whose scope to sync (default: the checked-out one)")
+        chosen.add_argument("--deployment", help="only this Deployment's part")
+        chosen.add_argument("--all", action="store_true", help="everything the repository manages")
+        sub.add_argument("--airflow", metavar="URL", help="target one Airflow instead of Astro (not available yet)")
+        sub.add_argument(
+            "--secrets", default="env", metavar="MODE", help="env (default), dotenv:PATH, or redact (plan only)"
+        )
+        sub.add_argument("--adopt", action="store_true", help="take over unmarked live objects the repository defines")
+        if name == "plan":
+            sub.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+            sub.add_argument("--out", type=Path, metavar="PLAN", help="save the plan for apply PLAN")
+            sub.add_argument("--exit-code", action="store_true", help="exit 3 when there are changes")
+        else:
+            sub.add_argument(
+                "--auto-approve", action="store_true", help="apply without asking (needed without a terminal)"
+            )
 
 
 def _format(requested: str | None, environ: Mapping[str, str]) -> str:
@@ -266,6 +295,84 @@ def _matrix(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) ->
     return EXIT_OK
 
 
+def _plan(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) -> int:
+    from .sync import report, run
+
+    planned = _make_plan(args, root, environ, _selection(args), adopt=args.adopt)
+    sys.stdout.write(report.REPORTERS[args.format](planned.plan, planned.workspace))
+    if args.out is not None:
+        from . import output
+
+        output.write(args.out.parent, {args.out.name: run.plan_file(planned)})
+    return EXIT_CHANGES if args.exit_code and planned.plan.has_changes else EXIT_OK
+
+
+def _selection(args: argparse.Namespace) -> object:
+    from .build import Selection
+
+    return Selection(branch=args.branch, deployment=args.deployment, all=args.all)
+
+
+def _make_plan(
+    args: argparse.Namespace, root: Path, environ: Mapping[str, str], selection: object, *, adopt: bool
+) -> Any:
+    from .remote.astro import connect
+    from .sync import run
+
+    if args.airflow:
+        raise UsageError("--airflow is not available yet: plan and apply target Astro")
+    project = _valid_project(root, "text")
+    run.owner(project)  # type: ignore[arg-type]
+    api = connect(environ)
+    try:
+        planned = run.make_plan(project, root, selection, mode=args.secrets, adopt=adopt, environ=environ, api=api)  # type: ignore[arg-type]
+    finally:
+        api.close()
+    _print_diagnostics(planned.plan.diagnostics, "text", sys.stderr)
+    if not planned.plan.ok:
+        raise OperationError("the plan has errors (above); nothing was changed")
+    return planned
+
+
+def _apply(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) -> int:
+    from .remote.astro import AstroTarget, connect
+    from .secrets import mask
+    from .sync import report, run
+
+    run.refuse_redact(args.secrets)
+    if args.plan_file is None and not args.auto_approve and not sys.stdin.isatty():
+        raise UsageError("apply asks for confirmation on a terminal: pass --auto-approve to apply without one")
+    selection, adopt, saved = _selection(args), args.adopt, None
+    if args.plan_file is not None:
+        saved = run.read_plan_file(args.plan_file)
+        selection, adopt = run.saved_selection(saved), run.saved_adopt(saved)
+    planned = _make_plan(args, root, environ, selection, adopt=adopt)
+    values = planned.values
+    if saved is not None:
+        run.check_fresh(saved, planned)
+    sys.stdout.write(report.text(planned.plan, planned.workspace))
+    if not planned.plan.has_changes:
+        return EXIT_OK
+    if saved is None and not args.auto_approve:
+        sys.stdout.write("Apply these changes? Only 'yes' is accepted: ")
+        sys.stdout.flush()
+        if sys.stdin.readline().strip() != "yes":
+            sys.stdout.write("\nApply cancelled; nothing was changed.\n")
+            return EXIT_INVALID
+
+    def show(step: Any) -> None:
+        sys.stdout.write(mask(report.step_line(step), values) + "\n")
+        sys.stdout.flush()
+
+    api = connect(environ)
+    try:
+        applied = run.run_apply(planned, AstroTarget(api), show)
+    finally:
+        api.close()
+    sys.stdout.write(mask(report.outcome(applied), values))
+    return EXIT_OK if applied.ok else EXIT_INVALID
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace, Path, Mapping[str, str]], int]] = {
     "validate": _validate,
     "which": _which,
@@ -276,6 +383,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Path, Mapping[str, str]], int]
     "init": _init,
     "import": _import,
     "schema": _schema,
+    "plan": _plan,
+    "apply": _apply,
 }
 
 
