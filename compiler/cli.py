@@ -120,7 +120,12 @@ def _sync_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser])
         chosen.add_argument("--branch", help="the branch whose scope to sync (default: the checked-out one)")
         chosen.add_argument("--deployment", help="only this Deployment's part")
         chosen.add_argument("--all", action="store_true", help="everything the repository manages")
-        sub.add_argument("--airflow", metavar="URL", help="target one Airflow instead of Astro (not available yet)")
+        sub.add_argument(
+            "--airflow",
+            metavar="URL",
+            help="target this Airflow's REST API instead of Astro: its connections, variables and pools match the"
+            " Deployment's (AIRFLOW_API_TOKEN, or AIRFLOW_USERNAME and AIRFLOW_PASSWORD)",
+        )
         sub.add_argument(
             "--secrets", default="env", metavar="MODE", help="env (default), dotenv:PATH, or redact (plan only)"
         )
@@ -298,6 +303,8 @@ def _matrix(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) ->
 def _plan(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) -> int:
     from .sync import report, run
 
+    if args.airflow:
+        return _airflow(args, root, environ, apply=False)
     planned = _make_plan(args, root, environ, _selection(args), adopt=args.adopt)
     sys.stdout.write(report.REPORTERS[args.format](planned.plan, planned.workspace))
     if args.out is not None:
@@ -319,8 +326,6 @@ def _make_plan(
     from .remote.astro import connect
     from .sync import run
 
-    if args.airflow:
-        raise UsageError("--airflow is not available yet: plan and apply target Astro")
     project = _valid_project(root, "text")
     run.owner(project)  # type: ignore[arg-type]
     api = connect(environ)
@@ -342,6 +347,8 @@ def _apply(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) -> 
     run.refuse_redact(args.secrets)
     if args.plan_file is None and not args.auto_approve and not sys.stdin.isatty():
         raise UsageError("apply asks for confirmation on a terminal: pass --auto-approve to apply without one")
+    if args.airflow:
+        return _airflow(args, root, environ, apply=True)
     selection, adopt, saved = _selection(args), args.adopt, None
     if args.plan_file is not None:
         saved = run.read_plan_file(args.plan_file)
@@ -370,6 +377,48 @@ def _apply(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) -> 
     finally:
         api.close()
     sys.stdout.write(mask(report.outcome(applied), values))
+    return EXIT_OK if applied.ok else EXIT_INVALID
+
+
+def _airflow(args: argparse.Namespace, root: Path, environ: Mapping[str, str], *, apply: bool) -> int:
+    """plan or apply with --airflow URL: one Deployment's objects on one Airflow (SPEC 7.7)."""
+    from .remote.airflow import AirflowClient, AirflowTarget, Credentials
+    from .secrets import SecretValues, mask
+    from .sync import airflowrun, report, run
+
+    if getattr(args, "plan_file", None) is not None or getattr(args, "out", None) is not None:
+        raise UsageError("saved plans (plan --out, apply PLAN) are not available with --airflow yet")
+    project: Any = _valid_project(root, "text")
+    owner = run.owner(project)
+    dep = airflowrun.deployment(project, root, _selection(args), environ)  # type: ignore[arg-type]
+    values = airflowrun.secret_values(dep, args.secrets, environ)
+    with AirflowClient(args.airflow, Credentials.from_env(environ)) as client:
+        planned = airflowrun.make_plan(
+            project, dep, client.read(), owner=owner, values=values, adopt=args.adopt, environ=environ
+        )
+        _print_diagnostics(planned.plan.diagnostics, "text", sys.stderr)
+        if not planned.plan.ok:
+            raise OperationError("the plan has errors (above); nothing was changed")
+        workspace = project.model.workspace.name
+        if not apply:
+            sys.stdout.write(report.REPORTERS[args.format](planned.plan, workspace))
+            return EXIT_CHANGES if args.exit_code and planned.plan.has_changes else EXIT_OK
+        sys.stdout.write(report.text(planned.plan, workspace))
+        if not planned.plan.has_changes:
+            return EXIT_OK
+        if not args.auto_approve:
+            sys.stdout.write("Apply these changes? Only 'yes' is accepted: ")
+            sys.stdout.flush()
+            if sys.stdin.readline().strip() != "yes":
+                sys.stdout.write("\nApply cancelled; nothing was changed.\n")
+                return EXIT_INVALID
+
+        def show(step: Any) -> None:
+            sys.stdout.write(mask(report.step_line(step), values or SecretValues()) + "\n")
+            sys.stdout.flush()
+
+        applied = airflowrun.run_apply(planned, AirflowTarget(client), show)
+    sys.stdout.write(mask(report.outcome(applied), values or SecretValues()))
     return EXIT_OK if applied.ok else EXIT_INVALID
 
 
