@@ -343,6 +343,7 @@ def _apply(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) -> 
     from .remote.astro import AstroTarget, connect
     from .secrets import mask
     from .sync import report, run
+    from .sync.airflowrun import WithPools
 
     run.refuse_redact(args.secrets)
     if args.plan_file is None and not args.auto_approve and not sys.stdin.isatty():
@@ -372,9 +373,11 @@ def _apply(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) -> 
         sys.stdout.flush()
 
     api = connect(environ)
+    target = WithPools(AstroTarget(api), planned.live, environ)
     try:
-        applied = run.run_apply(planned, AstroTarget(api), show)
+        applied = run.run_apply(planned, target, show)
     finally:
+        target.close()
         api.close()
     sys.stdout.write(mask(report.outcome(applied), values))
     return EXIT_OK if applied.ok else EXIT_INVALID

@@ -23,9 +23,10 @@ ORG = "org00000000000000000000001"
 
 
 class FakeAstro:
-    def __init__(self, page_size: int = 20) -> None:
+    def __init__(self, page_size: int = 20, token: str = TOKEN) -> None:
+        self.token = token
         self.proc = subprocess.Popen(
-            [sys.executable, str(SERVER), "--port", "0", "--token", TOKEN, "--page-size", str(page_size)],
+            [sys.executable, str(SERVER), "--port", "0", "--token", token, "--page-size", str(page_size)],
             stdout=subprocess.PIPE,
             text=True,
         )
@@ -59,18 +60,27 @@ class FakeAstro:
     def state(self) -> dict[str, Any]:
         return self.admin("state")  # type: ignore[no-any-return]
 
-    def seed(self, workspace: str, deployments: list[str], objects: list[dict[str, Any]] | None = None) -> None:
+    def seed(
+        self,
+        workspace: str,
+        deployments: list[str],
+        objects: list[dict[str, Any]] | None = None,
+        airflow_urls: Mapping[str, str] | None = None,
+    ) -> None:
+        urls = airflow_urls or {}
         self.admin(
             "seed",
             {
                 "workspaces": [{"name": workspace}],
-                "deployments": [{"name": d, "workspace": workspace} for d in deployments],
+                "deployments": [
+                    {"name": d, "workspace": workspace, "webServerAirflowApiUrl": urls.get(d, "")} for d in deployments
+                ],
                 "objects": objects or [],
             },
         )
 
     def env(self, **extra: str) -> dict[str, str]:
-        return {"ASTRO_API_TOKEN": TOKEN, "ASTRO_API_URL": self.url, "ASTRO_ORGANIZATION_ID": ORG, **extra}
+        return {"ASTRO_API_TOKEN": self.token, "ASTRO_API_URL": self.url, "ASTRO_ORGANIZATION_ID": ORG, **extra}
 
 
 @pytest.fixture

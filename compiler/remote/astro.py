@@ -109,7 +109,12 @@ class AstroApi:
     def deployments(self, workspace_id: str) -> tuple[LiveDeployment, ...]:
         found = self.pages(f"{self._org}/deployments", "deployments", {"workspaceIds": workspace_id})
         return tuple(
-            LiveDeployment(str(d["id"]), str(d.get("name", "")), str(d.get("description") or ""))
+            LiveDeployment(
+                str(d["id"]),
+                str(d.get("name", "")),
+                str(d.get("description") or ""),
+                str(d.get("webServerAirflowApiUrl") or ""),
+            )
             for d in found
             if d.get("workspaceId", workspace_id) == workspace_id
         )

@@ -8,22 +8,24 @@ marker, fingerprints, secret modes, reporters and exit codes as the Astro target
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from .. import secrets
 from ..build import Selection, resolve_selection
-from ..diagnostics import Location
+from ..diagnostics import Location, warning
 from ..errors import UsageError
 from ..project import Project
 from ..resolve import ResolvedDeployment
 from ..secrets import SecretValues
 from . import airflowplan
-from .airflowstate import KINDS, Kind, LiveAirflow
+from .airflowstate import KINDS, Kind, LiveAirflow, LiveObject
 from .apply import Applied, Step, apply
 from .plan import Options, Plan
+from .state import LiveState
 
 
 @dataclass(frozen=True)
@@ -81,3 +83,68 @@ def make_plan(
 def run_apply(planned: AirflowPlanned, target: Any, on_step: Callable[[Step], None] | None = None) -> Applied:
     assert planned.values is not None, "apply refuses --secrets redact before planning"
     return apply(planned.plan, target, planned.values, on_step)
+
+
+# --- pools of Astro Deployments, through each one's Airflow (SPEC 7.7) -----------------------
+
+
+def with_astro_pools(
+    made: Plan,
+    project: Project,
+    resolved: Sequence[ResolvedDeployment],
+    live: LiveState,
+    options: Options,
+    environ: Mapping[str, str],
+) -> Plan:
+    """An Astro plan with the pool changes of each Deployment in scope added, each planned against
+    that Deployment's Airflow (`webServerAirflowApiUrl`, the Astro token as bearer): the
+    Environment Manager has no pools."""
+    from ..remote.airflow import AirflowClient, Credentials
+
+    changes, diagnostics = list(made.changes), list(made.diagnostics)
+    for dep in resolved:
+        found = next((d for d in live.deployments if d.name == dep.name), None)
+        if found is None:
+            continue  # the Astro plan reports a missing Deployment
+        wanted = airflowplan.desired(project.model, dep, ("pool",))
+        if not found.airflow_api_url:
+            if wanted.objects:
+                first = wanted.objects[0]
+                message = f"Deployment '{dep.name}' reports no Airflow API URL (webServerAirflowApiUrl): its pools are not applied"
+                diagnostics.append(warning(options.locate(first.path, first.ypath), "pools-not-applied", message))
+            continue
+        with AirflowClient(found.airflow_api_url, Credentials(token=environ.get("ASTRO_API_TOKEN", ""))) as client:
+            pools: dict[tuple[Kind, str], LiveObject] = {("pool", o.key): o for o in client.read_kind("pool")}
+            airflow = LiveAirflow(client.root, client.version, MappingProxyType(pools))
+        planned = airflowplan.plan(wanted, airflow, options, made.scope)
+        changes += planned.changes
+        diagnostics += planned.diagnostics
+    return Plan(made.scope, tuple(changes), tuple(diagnostics), made.secrets_sent_blind)
+
+
+class WithPools:
+    """The target of an Astro apply that also sets pools: a pool's write goes to its Deployment's
+    Airflow, every other write to the Astro target."""
+
+    def __init__(self, astro: Any, live: LiveState, environ: Mapping[str, str]) -> None:
+        self.astro, self.live, self.environ = astro, live, environ
+        self._targets: dict[str, Any] = {}
+
+    def write(self, write: Any, values: SecretValues) -> None:
+        if write.key.scope != airflowplan.SCOPE:
+            self.astro.write(write, values)
+            return
+        self._target(write.key.scope_entity_id).write(write, values)
+
+    def _target(self, deployment: str) -> Any:
+        from ..remote.airflow import AirflowClient, AirflowTarget, Credentials
+
+        if deployment not in self._targets:
+            url = next(d.airflow_api_url for d in self.live.deployments if d.name == deployment)
+            client = AirflowClient(url, Credentials(token=self.environ.get("ASTRO_API_TOKEN", "")))
+            self._targets[deployment] = AirflowTarget(client)
+        return self._targets[deployment]
+
+    def close(self) -> None:
+        for target in self._targets.values():
+            target.client.close()

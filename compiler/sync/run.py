@@ -22,6 +22,7 @@ from ..resolve import ResolvedDeployment
 from ..secrets import SecretValues
 from . import desired as desired_state
 from . import report
+from .airflowrun import with_astro_pools
 from .apply import Applied, Step, Target, apply
 from .plan import Options, Plan, plan
 from .state import LiveState
@@ -155,6 +156,7 @@ def make_plan(
     key = environ.get("ASTRO_GITOPS_FINGERPRINT_KEY") or None
     options = Options(sync_owner, adopt, key.encode() if key else None, values, _locator(project))
     made = plan(state, live, options, chosen.label)
+    made = with_astro_pools(made, project, chosen.resolved, live, options, environ)
     return Planned(made, workspace.name, chosen, values, _inputs(project, chosen, values, key), live, adopt)
 
 

@@ -54,6 +54,7 @@ class LiveDeployment:
     id: str
     name: str
     description: str = ""
+    airflow_api_url: str = ""  # webServerAirflowApiUrl: its Airflow REST API (no scheme), where its pools live
 
 
 @dataclass(frozen=True)

@@ -399,6 +399,8 @@ class Handler(BaseHTTPRequestHandler):
                     workspace = next(w for w in store.workspaces if w["name"] == dep["workspace"])
                     store.deployments.append({"id": dep.get("id") or store.new_id("dp"), "name": dep["name"],
                                               "workspaceId": workspace["id"], "description": dep.get("description", "")})  # fmt: skip
+                    if dep.get("webServerAirflowApiUrl"):  # where the Deployment's Airflow REST API answers
+                        store.deployments[-1]["webServerAirflowApiUrl"] = dep["webServerAirflowApiUrl"]
                 for org in (body or {}).get("organizations", []):
                     store.organizations.append(org)
                 for raw in (body or {}).get("objects", []):
