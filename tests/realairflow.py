@@ -13,6 +13,7 @@ back never goes through the client under test.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import signal
@@ -53,19 +54,29 @@ def free_port() -> int:
         return port
 
 
-def airflow_env(home: Path) -> dict[str, str]:
+def airflow2_python() -> str | None:
+    """An interpreter with Airflow 2 (2.7 or later), opted into by ASTRO_GITOPS_AIRFLOW2_PYTHON."""
+    return os.environ.get("ASTRO_GITOPS_AIRFLOW2_PYTHON") or None
+
+
+def airflow_env(home: Path, major: int = 3) -> dict[str, str]:
     """The environment every Airflow process of one server shares (same database, same Fernet key)."""
-    return {
+    env = {
         "PATH": os.environ.get("PATH", ""),
         "HOME": str(home),
         "AIRFLOW_HOME": str(home),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__CORE__AUTH_MANAGER": SIMPLE_AUTH_MANAGER,
-        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{USER}:admin",
-        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(home / "passwords.json"),
         "AIRFLOW__LOGGING__LOGGING_LEVEL": "ERROR",
         "PYTHONWARNINGS": "ignore",
     }
+    if major >= 3:  # the simple auth manager with one known admin
+        env["AIRFLOW__CORE__AUTH_MANAGER"] = SIMPLE_AUTH_MANAGER
+        env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS"] = f"{USER}:admin"
+        env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE"] = str(home / "passwords.json")
+    else:  # the FAB user database; the REST API takes basic auth
+        env["AIRFLOW__API__AUTH_BACKENDS"] = "airflow.api.auth.backend.basic_auth"
+        env["AIRFLOW__WEBSERVER__SECRET_KEY"] = "astro-gitops-tests"
+    return env
 
 
 @dataclass
@@ -75,6 +86,7 @@ class AirflowServer:
     python: str
     home: Path
     port: int
+    major: int = 3
     startup_seconds: float = 0.0
     process: subprocess.Popen[bytes] | None = None
     _token: str = field(default="", repr=False)
@@ -85,7 +97,11 @@ class AirflowServer:
 
     @property
     def env(self) -> dict[str, str]:
-        return airflow_env(self.home)
+        return airflow_env(self.home, self.major)
+
+    @property
+    def api(self) -> str:
+        return "/api/v2" if self.major >= 3 else "/api/v1"
 
     @property
     def credentials(self) -> dict[str, str]:
@@ -98,20 +114,14 @@ class AirflowServer:
         began = time.monotonic()
         self.home.mkdir(parents=True, exist_ok=True)
         (self.home / "passwords.json").write_text(json.dumps({USER: PASSWORD}), encoding="utf-8")
-        migrate = subprocess.run(
-            [self.python, "-m", "airflow", "db", "migrate"],
-            env=self.env,
-            cwd=self.home,
-            capture_output=True,
-            text=True,
-            timeout=START_TIMEOUT,
-            check=False,
-        )
-        if migrate.returncode != 0:
-            pytest.fail(f"airflow db migrate failed:\n{migrate.stdout[-2000:]}\n{migrate.stderr[-3000:]}")
+        self._airflow("db", "migrate")
+        if self.major < 3:
+            self._airflow("users", "create", "--username", USER, "--password", PASSWORD, "--role", "Admin",
+                          "--firstname", "Astro", "--lastname", "Gitops", "--email", "gitops@example.com")  # fmt: skip
+        command = "api-server" if self.major >= 3 else "webserver"
         log = (self.home / "api-server.log").open("wb")
         self.process = subprocess.Popen(
-            [self.python, "-m", "airflow", "api-server", "-H", "127.0.0.1", "-p", str(self.port), "-w", "1"],
+            [self.python, "-m", "airflow", command, "-H", "127.0.0.1", "-p", str(self.port), "-w", "1"],
             env=self.env,
             cwd=self.home,
             stdout=log,
@@ -122,13 +132,27 @@ class AirflowServer:
         self._wait_healthy(began)
         self.startup_seconds = time.monotonic() - began
 
+    def _airflow(self, *args: str) -> None:
+        done = subprocess.run(
+            [self.python, "-m", "airflow", *args],
+            env=self.env,
+            cwd=self.home,
+            capture_output=True,
+            text=True,
+            timeout=START_TIMEOUT,
+            check=False,
+        )
+        if done.returncode != 0:
+            pytest.fail(f"airflow {' '.join(args[:2])} failed:\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}")
+
     def _wait_healthy(self, began: float) -> None:
         assert self.process is not None
         while time.monotonic() - began < START_TIMEOUT:
             if self.process.poll() is not None:
                 pytest.fail(f"airflow api-server exited with {self.process.returncode}:\n{self.log_tail()}")
             try:
-                with urllib.request.urlopen(f"{self.url}/api/v2/monitor/health", timeout=2) as response:
+                health = "/api/v2/monitor/health" if self.major >= 3 else "/api/v1/health"
+                with urllib.request.urlopen(f"{self.url}{health}", timeout=2) as response:
                     if json.load(response)["metadatabase"]["status"] == "healthy":
                         return
             except (OSError, ValueError, KeyError):
@@ -163,9 +187,13 @@ class AirflowServer:
 
     def request(self, method: str, path: str, body: Any = None, *, auth: bool = True) -> Any:
         """One JSON request; returns the decoded body (None for an empty one); raises on HTTP errors."""
-        headers = {"Content-Type": "application/json", "Accept": "application/json"}
-        if auth:
+        headers = {"Accept": "application/json"}
+        if body is not None:  # Airflow 2 (Flask) refuses a JSON content type without a body
+            headers["Content-Type"] = "application/json"
+        if auth and self.major >= 3:
             headers["Authorization"] = f"Bearer {self.token()}"
+        elif auth:
+            headers["Authorization"] = "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
         data = None if body is None else json.dumps(body).encode()
         req = urllib.request.Request(f"{self.url}{path}", data=data, method=method, headers=headers)
         try:
@@ -179,7 +207,7 @@ class AirflowServer:
         """Every connection, variable or pool (`kind` is the collection name), all pages."""
         items: list[dict[str, Any]] = []
         while True:
-            page = self.request("GET", f"/api/v2/{kind}?limit=100&offset={len(items)}")
+            page = self.request("GET", f"{self.api}/{kind}?limit=100&offset={len(items)}")
             items += page[kind]
             if not page[kind] or len(items) >= page["total_entries"]:
                 return items
@@ -187,15 +215,15 @@ class AirflowServer:
     def reset(self) -> None:
         """Back to a fresh Airflow: no connection, no variable, default_pool only (with its 128 slots)."""
         for item in self.list("connections"):
-            self.request("DELETE", f"/api/v2/connections/{_quote(item['connection_id'])}")
+            self.request("DELETE", f"{self.api}/connections/{_quote(item['connection_id'])}")
         for item in self.list("variables"):
-            self.request("DELETE", f"/api/v2/variables/{_quote(item['key'])}")
+            self.request("DELETE", f"{self.api}/variables/{_quote(item['key'])}")
         for item in self.list("pools"):
             if item["name"] != "default_pool":
-                self.request("DELETE", f"/api/v2/pools/{_quote(item['name'])}")
+                self.request("DELETE", f"{self.api}/pools/{_quote(item['name'])}")
         self.request(
             "PATCH",
-            "/api/v2/pools/default_pool?update_mask=slots&update_mask=include_deferred",
+            f"{self.api}/pools/default_pool?update_mask=slots&update_mask=include_deferred",
             {"name": "default_pool", "slots": 128, "include_deferred": False},
         )
 

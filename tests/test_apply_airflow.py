@@ -151,9 +151,11 @@ def test_the_plan_lists_each_object_then_apply_makes_it_true(
 def test_objects_made_by_hand_are_never_touched(
     repo: Path, airflow: AirflowServer, example_secrets: dict[str, str]
 ) -> None:
-    airflow.request("POST", "/api/v2/connections", {"connection_id": "by_hand", "conn_type": "http", "host": "h"})
-    airflow.request("POST", "/api/v2/variables", {"key": "by_hand", "value": "v", "description": "mine"})
-    airflow.request("POST", "/api/v2/pools", {"name": "by_hand", "slots": 3, "description": "mine"})
+    airflow.request(
+        "POST", f"{airflow.api}/connections", {"connection_id": "by_hand", "conn_type": "http", "host": "h"}
+    )
+    airflow.request("POST", f"{airflow.api}/variables", {"key": "by_hand", "value": "v", "description": "mine"})
+    airflow.request("POST", f"{airflow.api}/pools", {"name": "by_hand", "slots": 3, "description": "mine"})
     before = {kind: airflow.list(kind) for kind in ("connections", "variables", "pools")}
     env = env_for(airflow, example_secrets)
     assert apply(repo, airflow, env, "production").code == 0
@@ -167,17 +169,19 @@ def test_objects_made_by_hand_are_never_touched(
 def test_an_unmarked_object_with_a_clashing_key_is_refused_until_adopt(
     repo: Path, airflow: AirflowServer, example_secrets: dict[str, str]
 ) -> None:
-    airflow.request("POST", "/api/v2/variables", {"key": "data_bucket", "value": "s3://theirs", "description": "old"})
+    airflow.request(
+        "POST", f"{airflow.api}/variables", {"key": "data_bucket", "value": "s3://theirs", "description": "old"}
+    )
     env = env_for(airflow, example_secrets)
     refused = apply(repo, airflow, env, "production")
     assert refused.code == 1
     assert "error[unmanaged-object]" in refused.err and "data_bucket" in refused.err
     assert "environments/variables.yaml:" in refused.err
-    assert airflow.request("GET", "/api/v2/variables/data_bucket")["value"] == "s3://theirs"
+    assert airflow.request("GET", f"{airflow.api}/variables/data_bucket")["value"] == "s3://theirs"
     adopted = apply(repo, airflow, env, "production", "--adopt")
     assert adopted.code == 0, adopted.err
     assert "marker" in adopted.out
-    held = airflow.request("GET", "/api/v2/variables/data_bucket")
+    held = airflow.request("GET", f"{airflow.api}/variables/data_bucket")
     assert held["value"] == "s3://acme-data-prod" and f"[astro-gitops owner={OWNER}" in held["description"]
 
 
@@ -223,16 +227,18 @@ def test_default_pool_slots_are_managed_and_it_is_never_deleted(
     pools = "pools:\n  default_pool:\n    slots: 64\n    description: ignored by Airflow\n    links: all\n"
     commit_files(repo, {"environments/default_pool.yaml": pools})
     assert apply(repo, airflow, env, "sandbox").code == 0
-    assert airflow.request("GET", "/api/v2/pools/default_pool")["slots"] == 64
+    assert airflow.request("GET", f"{airflow.api}/pools/default_pool")["slots"] == 64
     assert plan(repo, airflow, env, "sandbox", "--exit-code").code == 0
     commit_files(repo, {}, remove=("environments/default_pool.yaml",))
     assert apply(repo, airflow, env, "sandbox").code == 0
-    assert airflow.request("GET", "/api/v2/pools/default_pool")["slots"] == 64
+    assert airflow.request("GET", f"{airflow.api}/pools/default_pool")["slots"] == 64
 
 
 def test_a_bearer_token_from_the_environment_works(
     repo: Path, airflow: AirflowServer, example_secrets: dict[str, str]
 ) -> None:
+    if airflow.major < 3:
+        pytest.skip("this Airflow 2 takes basic auth (bearer tokens come from an auth manager such as Astro's)")
     env = {**example_secrets, "AIRFLOW_API_TOKEN": airflow.token()}
     planned = plan(repo, airflow, env, "sandbox", "--exit-code")
     assert planned.code == 3, planned.err

@@ -36,6 +36,8 @@ print("""
 
 @pytest.fixture
 def astro(airflow: AirflowServer) -> Iterator[FakeAstro]:
+    if airflow.major < 3:
+        pytest.skip("the Astro token reaches the Deployment's Airflow as a bearer token: proven on Airflow 3 here")
     server = FakeAstro(token=airflow.token())
     try:
         server.seed("Data Platform", DEPLOYMENTS, airflow_urls={"production": f"{airflow.url}/api/v2"})
@@ -59,7 +61,7 @@ def apply_all(repo: Path, astro: FakeAstro, secrets: dict[str, str]) -> Any:
 def test_apply_sets_the_pools_of_each_deployment_through_its_airflow(
     repo: Path, astro: FakeAstro, airflow: AirflowServer, example_secrets: dict[str, str]
 ) -> None:
-    airflow.request("POST", "/api/v2/pools", {"name": "by_hand", "slots": 3, "description": "mine"})
+    airflow.request("POST", f"{airflow.api}/pools", {"name": "by_hand", "slots": 3, "description": "mine"})
     applied = apply_all(repo, astro, example_secrets)
     assert applied.code == 0, applied.out + applied.err
     assert "done: + pool backfill_pool (deployment production)" in applied.out
@@ -105,8 +107,8 @@ def test_a_pool_that_left_git_is_deleted_and_a_changed_one_updated(
 def test_an_unmarked_pool_with_a_clashing_name_is_refused(
     repo: Path, astro: FakeAstro, airflow: AirflowServer, example_secrets: dict[str, str]
 ) -> None:
-    airflow.request("POST", "/api/v2/pools", {"name": "backfill_pool", "slots": 1, "description": "theirs"})
+    airflow.request("POST", f"{airflow.api}/pools", {"name": "backfill_pool", "slots": 1, "description": "theirs"})
     refused = apply_all(repo, astro, example_secrets)
     assert refused.code == 1
     assert "error[unmanaged-object]" in refused.err and "backfill_pool" in refused.err
-    assert airflow.request("GET", "/api/v2/pools/backfill_pool")["slots"] == 1
+    assert airflow.request("GET", f"{airflow.api}/pools/backfill_pool")["slots"] == 1

@@ -16,7 +16,7 @@ def client(server: AirflowServer, **creds: str) -> AirflowClient:
 
 def test_it_logs_in_tells_the_version_and_reads_a_fresh_airflow(airflow: AirflowServer) -> None:
     with client(airflow) as af:
-        assert af.version.major == 3 and af.version.api == "/api/v2"
+        assert af.version.major == airflow.major and af.version.api == airflow.api
         live = af.read()
     assert [o.key for o in live.of_kind("pool")] == ["default_pool"]
     assert live.of_kind("pool")[0].fields["slots"] == 128
@@ -24,6 +24,8 @@ def test_it_logs_in_tells_the_version_and_reads_a_fresh_airflow(airflow: Airflow
 
 
 def test_a_bearer_token_works_as_well(airflow: AirflowServer) -> None:
+    if airflow.major < 3:
+        pytest.skip("this Airflow 2 takes basic auth (bearer tokens come from an auth manager such as Astro's)")
     with client(airflow, token=airflow.token()) as af:
         assert af.read().of_kind("pool")
 
@@ -51,7 +53,7 @@ def test_created_objects_read_back_with_the_password_masked(airflow: AirflowServ
         live = af.read()
     conn = live.objects[("connection", "warehouse")]
     assert conn.description == "Warehouse [m]"
-    assert conn.fields["password"] == MASKED
+    assert conn.fields.get("password") == (MASKED if airflow.major >= 3 else None)  # Airflow 2: write-only
     assert conn.fields["extra"] == {"sslmode": "require", "api_token": MASKED, "Case": {"Nested": 1}}
     assert {k: conn.fields[k] for k in ("type", "host", "port", "login")} == {
         "type": "postgres",
@@ -62,14 +64,14 @@ def test_created_objects_read_back_with_the_password_masked(airflow: AirflowServ
     assert live.objects[("variable", "bucket")].fields == {"value": "s3://landing"}
     assert live.objects[("pool", "io")].fields == {"slots": 4, "include_deferred": True}
     # What Airflow itself holds, read without our client:
-    raw = airflow.request("GET", "/api/v2/connections/warehouse")
-    assert raw["extra"] and raw["password"] == MASKED
+    raw = airflow.request("GET", f"{airflow.api}/connections/warehouse")
+    assert raw["extra"] and raw.get("password") in (MASKED, None)
 
 
 def test_an_update_changes_only_the_named_fields(airflow: AirflowServer) -> None:
     airflow.request(
         "POST",
-        "/api/v2/connections",
+        f"{airflow.api}/connections",
         {"connection_id": "c", "conn_type": "http", "host": "a", "login": "keep", "password": "pw", "description": "d"},
     )
     with client(airflow) as af:
@@ -77,7 +79,8 @@ def test_an_update_changes_only_the_named_fields(airflow: AirflowServer) -> None
         after = af.get("connection", "c")
     assert after is not None
     assert (after.fields["host"], after.fields["login"], after.description) == ("b", "keep", "d")
-    assert after.fields["password"] == MASKED  # kept, not cleared
+    if airflow.major >= 3:
+        assert after.fields["password"] == MASKED  # kept, not cleared
 
 
 def test_default_pool_slots_change_and_its_description_is_left_alone(airflow: AirflowServer) -> None:
@@ -90,7 +93,7 @@ def test_default_pool_slots_change_and_its_description_is_left_alone(airflow: Ai
 
 
 def test_a_repeated_delete_succeeds_and_a_missing_object_reads_as_none(airflow: AirflowServer) -> None:
-    airflow.request("POST", "/api/v2/variables", {"key": "gone", "value": "x"})
+    airflow.request("POST", f"{airflow.api}/variables", {"key": "gone", "value": "x"})
     with client(airflow) as af:
         af.delete("variable", "gone")
         af.delete("variable", "gone")
@@ -99,16 +102,19 @@ def test_a_repeated_delete_succeeds_and_a_missing_object_reads_as_none(airflow: 
 
 def test_lists_are_read_page_by_page(airflow: AirflowServer) -> None:
     keys = [f"v{i:03d}" for i in range(130)]
-    airflow.request(
-        "PATCH",
-        "/api/v2/variables",
-        {"actions": [{"action": "create", "entities": [{"key": k, "value": k} for k in keys]}]},
-    )
+    if airflow.major >= 3:
+        entities = [{"key": k, "value": k} for k in keys]
+        airflow.request("PATCH", f"{airflow.api}/variables", {"actions": [{"action": "create", "entities": entities}]})
+    else:
+        for k in keys:
+            airflow.request("POST", f"{airflow.api}/variables", {"key": k, "value": k})
     with client(airflow) as af:
         assert [o.key for o in af.read_kind("variable")] == keys
 
 
 def test_airflows_refusal_is_told_by_field_never_with_the_sent_value(airflow: AirflowServer) -> None:
+    if airflow.major < 3:
+        pytest.skip("Airflow 2 takes slots below -1 (validate refuses them before any request)")
     with client(airflow) as af, pytest.raises(ApiError) as caught:
         af.create("pool", {"name": "p", "slots": -7, "description": "x"})
     message = str(caught.value)

@@ -198,7 +198,17 @@ class AirflowClient:
             import httpx
 
             basic = httpx.BasicAuth(creds.username, creds.password)
-            return HttpClient(self.root, "", timeout=timeout, limits=AIRFLOW_LIMITS, auth=basic)
+            http = HttpClient(self.root, "", timeout=timeout, limits=AIRFLOW_LIMITS, auth=basic)
+            try:  # basic auth has no login: ask something small to tell wrong credentials apart early
+                http.request("GET", f"{self.version.api}/pools", params={"limit": 1})
+            except ApiError as exc:
+                http.close()
+                if exc.status in (401, 403):
+                    raise AirflowError(
+                        f"Airflow at {self.root} refused the login of {creds.username!r}: {exc}"
+                    ) from None
+                raise
+            return http
         return HttpClient(self.root, self._login(timeout), timeout=timeout, limits=AIRFLOW_LIMITS)
 
     def _login(self, timeout: float) -> str:
@@ -277,7 +287,18 @@ class AirflowClient:
             mask = [m for m in mask if m in ("slots", "include_deferred")]  # all Airflow lets change there
         if not mask:
             return
-        self._http.request("PATCH", self._path(kind, key), params={"update_mask": mask}, json=dict(body), retry="write")
+        self._http.request(
+            "PATCH", self._path(kind, key), params=self._mask(kind, mask), json=dict(body), retry="write"
+        )
+
+    def _mask(self, kind: Kind, mask: list[str]) -> dict[str, Any] | None:
+        if self.version.major >= 3:
+            return {"update_mask": mask}  # FastAPI: the parameter repeated
+        if kind == "variable":
+            # Airflow 2 names a variable's value `val` inside and refuses a mask naming `value`;
+            # without a mask it sets the value and the description of the body, which holds both.
+            return None
+        return {"update_mask": ",".join(mask)}  # connexion: one comma-separated value
 
     def delete(self, kind: Kind, key: str) -> None:
         self._http.request("DELETE", self._path(kind, key), retry="write", ok_statuses=frozenset({404}))
