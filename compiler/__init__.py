@@ -33,8 +33,8 @@ _HOME = {
     "Location": "diagnostics",
     "Project": "project",
     "validate_root": "project",
-    "Selection": "build",
-    "run_render": "build",
+    "Selection": "pipeline",
+    "run_render": "pipeline",
     "main": "cli",
 }
 

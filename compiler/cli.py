@@ -171,7 +171,7 @@ def _valid_project(root: Path, fmt: str) -> object:
 
 
 def _which(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) -> int:
-    from .build import which
+    from .pipeline import which
 
     found = which(_valid_project(root, "text"), root, args.branch, environ)  # type: ignore[arg-type]
     if args.format == "json":
@@ -193,12 +193,14 @@ def _which(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) -> 
 
 
 def _render(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) -> int:
-    from .build import Selection, run_render
+    from .pipeline import Selection, run_render
 
     project = _valid_project(root, _format(args.format, environ))
     out = args.out if args.out is not None else root / "build"
     selection = Selection(branch=args.branch, deployment=args.deployment, all=args.all)
     result = run_render(project, root, selection, out, args.secrets, check=args.check, environ=environ)  # type: ignore[arg-type]
+    if result.warnings:
+        _print_diagnostics(result.warnings, _format(args.format, environ), sys.stderr)
     if environ.get("GITHUB_ACTIONS") == "true":
         # GitHub masks one line per command: a multi-line secret (a PEM key) needs one per line.
         for line in sorted(
@@ -267,7 +269,7 @@ def _schema(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) ->
 
 def _diff(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) -> int:
     from . import plans
-    from .review import diff
+    from .diff import diff
 
     plan = diff(root, args.base, args.head, args.deployment)
     if args.format == "markdown":
@@ -280,7 +282,7 @@ def _diff(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) -> i
 
 
 def _explain(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) -> int:
-    from .review import explain
+    from .explain import explain
 
     found = explain(root, args.deployment, args.key, args.kind)
     sys.stdout.write(f"{found.kind} {found.key} in {found.deployment} ({found.scope} scope)\n")
@@ -294,7 +296,7 @@ def _explain(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) -
 
 
 def _matrix(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) -> int:
-    from .review import matrix
+    from .matrix import matrix
 
     sys.stdout.write(matrix(root, args.since, environ).text(indent=None))
     return EXIT_OK
@@ -315,13 +317,19 @@ def _plan(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) -> i
 
 
 def _selection(args: argparse.Namespace) -> object:
-    from .build import Selection
+    from .pipeline import Selection
 
     return Selection(branch=args.branch, deployment=args.deployment, all=args.all)
 
 
 def _make_plan(
-    args: argparse.Namespace, root: Path, environ: Mapping[str, str], selection: object, *, adopt: bool
+    args: argparse.Namespace,
+    root: Path,
+    environ: Mapping[str, str],
+    selection: object,
+    *,
+    adopt: bool,
+    saved: Mapping[str, Any] | None = None,
 ) -> Any:
     from .remote.astro import connect
     from .sync import run
@@ -333,6 +341,8 @@ def _make_plan(
         planned = run.make_plan(project, root, selection, mode=args.secrets, adopt=adopt, environ=environ, api=api)  # type: ignore[arg-type]
     finally:
         api.close()
+    if saved is not None:
+        run.check_fresh(saved, planned)
     _print_diagnostics(planned.plan.diagnostics, "text", sys.stderr)
     if not planned.plan.ok:
         raise OperationError("the plan has errors (above); nothing was changed")
@@ -354,10 +364,8 @@ def _apply(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) -> 
     if args.plan_file is not None:
         saved = run.read_plan_file(args.plan_file)
         selection, adopt = run.saved_selection(saved), run.saved_adopt(saved)
-    planned = _make_plan(args, root, environ, selection, adopt=adopt)
+    planned = _make_plan(args, root, environ, selection, adopt=adopt, saved=saved)
     values = planned.values
-    if saved is not None:
-        run.check_fresh(saved, planned)
     sys.stdout.write(report.text(planned.plan, planned.workspace))
     if not planned.plan.has_changes:
         return EXIT_OK

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from .review import Action, DeploymentPlan, FieldChange, ObjectChange, Plan
+from .changes import FieldChange, ObjectChange
+from .diff import Action, DeploymentPlan, Plan
 
 MARKDOWN_LIMIT = 65_000  # a PR comment holds 65,536 characters
 _NOTE_ROOM = 2_000  # kept free under the limit for the cut note and the footer

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import load, rules, schema
+from . import load, resolvable, rules, schema
 from .diagnostics import Diagnostic, Location, error, has_errors, ordered
 from .errors import InvalidEnvironments
 from .model import KINDS, SECTION, Model, build_model
@@ -52,7 +52,27 @@ def validate(sources: Sequence[SourceFile]) -> Project:
         partial.update(set(_defined_names(document)) - set(_defined_names(pruned) if pruned else ()))
     model = build_model(usable)
     problems.extend(rules.check(model, documents, partially_known=partial))
+    problems.extend(_resolution_problems(model, documents, problems))
     return Project(tuple(documents), model, tuple(ordered(problems)))
+
+
+def _resolution_problems(
+    model: Model, documents: Sequence[load.Document], known: Sequence[Diagnostic]
+) -> list[Diagnostic]:
+    """What resolution (the same that `render` runs) reports, less what the rules said there."""
+    by_path = {d.path: d for d in documents}
+
+    def locate(path: str, ypath: load.YPath) -> Location:
+        document = by_path.get(path)
+        return document.locate(ypath) if document else Location(path)
+
+    said = {(d.location, d.code) for d in known}
+    found = []
+    for diagnostic in resolvable.problems(model, locate):
+        if (diagnostic.location, diagnostic.code) not in said:
+            said.add((diagnostic.location, diagnostic.code))
+            found.append(diagnostic)
+    return found
 
 
 def _prune(document: load.Document, bad: list[load.YPath]) -> load.Document | None:

@@ -14,14 +14,15 @@ Formats followed at their source:
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
-from . import templating, yamltext
-from .model import MAPPINGS, Model, ObjectKind, ObjectSpec, Secret
+from . import yamltext
+from .model import MAPPINGS, ObjectKind, Secret
 from .resolve import ResolvedDeployment, ResolvedObject, flatten
 from .secrets import SecretValues
+from .workspace import CONNECTION_FIELDS, EnvironmentObject, Link, WorkspaceView
 
 # The configuration keys of the Astro deployment file, in inspect.go's order.
 CONFIGURATION_KEYS = (
@@ -42,7 +43,6 @@ QUEUE_KEYS = (
     "pod_ephemeral_storage",
 )
 HIBERNATION_KEYS = ("hibernate_at", "wake_at", "description", "enabled")
-CONNECTION_FIELDS = ("type", "host", "schema", "login", "password", "port", "extra")
 SETTINGS_FILE = "airflow_settings.yaml"
 DEPLOYMENT_FILE = "deployment.yaml"
 OBJECTS_FILE = "environment-objects.json"
@@ -185,28 +185,33 @@ def _env_value(value: Any, secrets: SecretValues) -> str:
 # --- environment-objects.json ----------------------------------------------------------
 
 
-def environment_objects(
-    model: Model, workspace: str, secrets: SecretValues, resolved: Sequence[ResolvedDeployment]
-) -> str:
-    """The workspace view: one create request per workspace object, Deployment-scoped ones too."""
-    by_name = {d.name: d for d in resolved}
-    explicit = _explicit_overrides(model)
-    requests = [
-        _workspace_request(o, explicit.get((o.kind, o.key), {}), workspace, secrets, by_name)
-        for o in model.objects
-        if o.kind != "pool"
-    ]
-    requests += [
-        _scoped_request(o, d.name, secrets)
-        for d in resolved
-        for o in d.objects
-        if o.scope == "deployment" and o.kind != "pool"
-    ]
-    requests.sort(key=lambda r: (r["scope"], r["scopeEntityId"], r["objectType"], r["objectKey"]))
-    return json.dumps(requests, indent=2, ensure_ascii=False) + "\n"
+def environment_objects(view: WorkspaceView, secrets: SecretValues) -> str:
+    """The workspace view as create requests, secrets filled in as `secrets` says."""
+    return json.dumps([_request(o, secrets) for o in view.objects], indent=2, ensure_ascii=False) + "\n"
 
 
-_OBJECT_TYPE = {"connection": "CONNECTION", "variable": "AIRFLOW_VARIABLE"}
+def _request(obj: EnvironmentObject, secrets: SecretValues) -> dict[str, Any]:
+    request: dict[str, Any] = {
+        "objectKey": obj.object_key,
+        "objectType": obj.object_type,
+        "scope": obj.scope,
+        "scopeEntityId": obj.scope_entity,
+    }
+    if obj.scope == "WORKSPACE":
+        request["autoLinkDeployments"] = obj.auto_link_deployments
+        request["links"] = [_link(obj, link, secrets) for link in obj.links]
+        request["excludeLinks"] = [{"scope": "DEPLOYMENT", "scopeEntityId": name} for name in obj.exclude_links]
+    if obj.description is not None:
+        request["description"] = obj.description
+    request.update(_payload(obj.kind, obj.fields, secrets))
+    return request
+
+
+def _link(obj: EnvironmentObject, link: Link, secrets: SecretValues) -> dict[str, Any]:
+    entry: dict[str, Any] = {"scope": "DEPLOYMENT", "scopeEntityId": link.deployment}
+    if link.overrides is not None:
+        entry["overrides"] = _payload(obj.kind, link.overrides, secrets)
+    return entry
 
 
 def _payload(kind: str, fields: Mapping[str, Any], secrets: SecretValues) -> dict[str, Any]:
@@ -215,121 +220,6 @@ def _payload(kind: str, fields: Mapping[str, Any], secrets: SecretValues) -> dic
     value = fields.get("value")
     is_secret = any(isinstance(leaf, Secret) for _, leaf in flatten({"v": value}))
     return {"airflowVariable": {"value": variable_text(secrets.reveal(value)), "isSecret": is_secret}}
-
-
-def _workspace_request(
-    obj: ObjectSpec,
-    explicit: Mapping[str, Mapping[str, Any]],
-    workspace: str,
-    secrets: SecretValues,
-    resolved: Mapping[str, ResolvedDeployment],
-) -> dict[str, Any]:
-    base_fields = _base_fields(obj, workspace)
-    request: dict[str, Any] = {
-        "objectKey": obj.key,
-        "objectType": _OBJECT_TYPE[obj.kind],
-        "scope": "WORKSPACE",
-        "scopeEntityId": workspace,
-        "autoLinkDeployments": obj.links == "all",
-        "links": _links(obj, base_fields, explicit, secrets, resolved),
-        "excludeLinks": [{"scope": "DEPLOYMENT", "scopeEntityId": name} for name in sorted(obj.exclude)],
-    }
-    if "description" in base_fields:
-        request["description"] = base_fields["description"]
-    request.update(_payload(obj.kind, base_fields, secrets))
-    return request
-
-
-def _base_fields(obj: ObjectSpec, workspace: str) -> dict[str, Any]:
-    """The object's own fields, templates rendered where they need only `workspace`.
-
-    A template that names the branch or the Deployment has no workspace-wide value: it
-    stays as written here, and every linked Deployment gets its value as a link override.
-    """
-    variables = {"workspace": workspace}
-
-    def render(value: Any) -> Any:
-        if isinstance(value, MAPPINGS):
-            return {k: render(v) for k, v in value.items()}
-        if isinstance(value, (list, tuple)):
-            return [render(v) for v in value]
-        if isinstance(value, str):
-            try:
-                return templating.render_string(value, variables)
-            except templating.TemplateProblem:
-                return value
-        return value
-
-    return {k: render(v) for k, v in obj.fields.items()}
-
-
-def _links(
-    obj: ObjectSpec,
-    base: Mapping[str, Any],
-    explicit: Mapping[str, Mapping[str, Any]],
-    secrets: SecretValues,
-    resolved: Mapping[str, ResolvedDeployment],
-) -> list[dict[str, Any]]:
-    """One link per listed Deployment and per linked Deployment whose values differ from the base."""
-    listed = set(obj.links) if isinstance(obj.links, tuple) else set()
-    differing: dict[int, set[str]] = {}  # by resolved object: Deployments mostly share one
-    links = []
-    for name in sorted(n for n in listed | set(explicit) | set(resolved) if obj.linked_to(n)):
-        found = resolved[name].find(obj.kind, obj.key) if name in resolved else None
-        fields = found.fields() if found else {}
-        if id(found) not in differing:
-            differing[id(found)] = {k for k in _LINK_FIELDS[obj.kind] if k in fields and fields[k] != base.get(k)}
-        keys = set(explicit.get(name, ())) | differing[id(found)]
-        overrides = _override_payload(obj.kind, keys, fields, secrets) if found else None
-        if name not in listed and name not in explicit and overrides is None:
-            continue
-        link: dict[str, Any] = {"scope": "DEPLOYMENT", "scopeEntityId": name}
-        if overrides is not None:
-            link["overrides"] = overrides
-        links.append(link)
-    return links
-
-
-# The fields a link override can carry in the Astro API (a description is the object's own).
-_LINK_FIELDS = {"connection": CONNECTION_FIELDS, "variable": ("value",)}
-
-
-def _explicit_overrides(model: Model) -> dict[tuple[str, str], dict[str, Mapping[str, Any]]]:
-    """The override each Deployment file writes, by object and then Deployment name (one pass)."""
-    objects = {(o.kind, o.key): o for o in model.objects}
-    found: dict[tuple[str, str], dict[str, Mapping[str, Any]]] = {}
-    for d in model.deployments:
-        for o in d.overrides:
-            obj = objects.get((o.kind, o.key))
-            if obj is not None and obj.linked_to(d.name):
-                found.setdefault((o.kind, o.key), {})[d.name] = o.fields
-    return found
-
-
-def _override_payload(
-    kind: str, keys: set[str], fields: Mapping[str, Any], secrets: SecretValues
-) -> dict[str, Any] | None:
-    """The overridden fields with their values as resolved for that Deployment (None: nothing to carry)."""
-    carried = [k for k in _LINK_FIELDS[kind] if k in keys]
-    if not carried:
-        return None
-    if kind == "variable":
-        return _payload(kind, fields, secrets)
-    return {"connection": {k: canonical(secrets.reveal(fields.get(k))) for k in carried}}
-
-
-def _scoped_request(obj: ResolvedObject, deployment: str, secrets: SecretValues) -> dict[str, Any]:
-    fields = obj.fields()
-    request: dict[str, Any] = {
-        "objectKey": obj.key,
-        "objectType": _OBJECT_TYPE[obj.kind],
-        "scope": "DEPLOYMENT",
-        "scopeEntityId": deployment,
-    }
-    if "description" in fields:
-        request["description"] = fields["description"]
-    request.update(_payload(obj.kind, fields, secrets))
-    return request
 
 
 def render_deployment(

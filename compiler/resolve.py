@@ -1,15 +1,14 @@
 """Links + overrides -> what one Deployment gets, every field with its provenance (SPEC 2.4).
 
-An object's fields are kept flat: one `Setting` per leaf path (`("extra", "role")`), so
-the recursive merge of `extra` and mapping variable values is a sequence of leaf writes,
-and every leaf remembers the chain of layers that wrote it, for `explain` and `diff`.
+The merge of one object's layers is in `layers`; this module picks the layers of each
+Deployment (links, overrides, a preview's overrides, templates) and applies them.
 Resolution builds new values; it never mutates the model.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from types import MappingProxyType
@@ -18,26 +17,23 @@ from typing import Any, Literal
 from . import templating
 from .branches import Target
 from .diagnostics import Diagnostic, Location
+from .layers import FieldPath as FieldPath  # re-exported: results are read in these terms
+from .layers import Layer as Layer
+from .layers import Origin as Origin
+from .layers import Setting as Setting
+from .layers import flatten as flatten
+from .layers import merge as merge
+from .layers import unflatten as unflatten
 from .load import YPath
-from .model import MAPPINGS, DeploymentSpec, Model, ObjectKind, ObjectSpec, OverrideSpec, freeze, thaw
-
-Layer = Literal["object", "override", "preview", "deployment"]
-FieldPath = tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Origin:
-    """One layer that set a value: the file, the YAML path in it, and which layer it was."""
-
-    path: str
-    ypath: YPath
-    layer: Layer
-
-
-@dataclass(frozen=True)
-class Setting:
-    value: Any
-    origins: tuple[Origin, ...]  # oldest first; the last one is in effect
+from .model import (
+    MAPPINGS,
+    DeploymentSpec,
+    Model,
+    ObjectKind,
+    ObjectSpec,
+    OverrideSpec,
+    freeze,
+)
 
 
 @dataclass(frozen=True)
@@ -87,67 +83,13 @@ class ResolveProblem(Exception):
         self.diagnostics = diagnostics
 
 
-# --- flat leaves and the merge -------------------------------------------------------
-
-
-def flatten(value: Any, prefix: FieldPath = ()) -> Iterator[tuple[FieldPath, Any]]:
-    """Leaf paths of nested mappings; an empty mapping, a list or a scalar is a leaf.
-
-    An empty mapping at the top has no leaves: it is an override of nothing, not a value.
-    """
-    if isinstance(value, MAPPINGS) and (value or not prefix):
-        for key, child in value.items():
-            yield from flatten(child, (*prefix, key))
-    else:
-        yield prefix, value
-
-
-def unflatten(leaves: Mapping[FieldPath, Any]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for path, value in leaves.items():
-        node = result
-        for step in path[:-1]:
-            node = node.setdefault(step, {})
-        node[path[-1]] = thaw(value)
-    return result
-
-
-def _is_under(path: FieldPath, prefix: FieldPath) -> bool:
-    return len(path) > len(prefix) and path[: len(prefix)] == prefix
-
-
-def merge(
-    leaves: Mapping[FieldPath, Setting], patch: Mapping[str, Any], origin: Origin
-) -> tuple[dict[FieldPath, Setting], dict[FieldPath, Origin]]:
-    """Apply one layer: scalars and lists replace, mappings merge key by key, null removes."""
-    result = dict(leaves)
-    removed: dict[FieldPath, Origin] = {}
-    for path, value in flatten(patch):
-        below = [p for p in result if _is_under(p, path)]
-        if value is None:
-            for p in [*below, path]:
-                if p in result:  # a leaf whose value is JSON null is removed too
-                    del result[p]
-                    removed[p] = origin
-            continue
-        if value == {} and below:
-            continue  # merging an empty mapping changes nothing
-        for p in below:
-            del result[p]
-        for i in range(1, len(path)):
-            result.pop(path[:i], None)  # a scalar replaced by a mapping
-        earlier = result[path].origins if path in result else ()
-        result[path] = Setting(value, (*earlier, origin))
-    return result, removed
-
-
 # --- resolution ------------------------------------------------------------------------
 
 
 Locator = Callable[[str, YPath], Location]
 
 
-def _no_position(path: str, ypath: YPath) -> Location:
+def no_position(path: str, ypath: YPath) -> Location:
     return Location(path)
 
 
@@ -156,7 +98,7 @@ class Context:
     branch: str
     slug: str
     workspace: str
-    locate: Locator = _no_position
+    locate: Locator = no_position
     shared: Shared = field(default_factory=lambda: Shared(), compare=False)
 
 
@@ -173,7 +115,7 @@ class Shared:
     leaves: dict[int, dict[FieldPath, Setting]] = field(default_factory=dict)
 
 
-def resolve(model: Model, target: Target, workspace: str, locate: Locator = _no_position) -> ResolvedDeployment:
+def resolve(model: Model, target: Target, workspace: str, locate: Locator = no_position) -> ResolvedDeployment:
     """The Deployment a branch maps to (SPEC 3), with a preview's layers."""
     base = model.deployment(target.base)
     assert base is not None, "validate() guarantees the rule's Deployment exists"
@@ -196,7 +138,7 @@ def resolve_deployment(
     name: str,
     branch: str,
     workspace: str,
-    locate: Locator = _no_position,
+    locate: Locator = no_position,
     shared: Shared | None = None,
 ) -> ResolvedDeployment:
     """A Deployment by name, for `render --deployment` and `--all` (no preview layers).
@@ -290,16 +232,15 @@ def _required_removed(obj: ObjectSpec, override: OverrideSpec, ctx: Context) -> 
 
 def _base_leaves(fields: Mapping[str, Any], origin: Origin) -> dict[FieldPath, Setting]:
     """The object as written: `null` is a JSON value there (only an override's null removes)."""
-    return {path: Setting(value, (origin,)) for path, value in flatten(fields)}
+    return {path: Setting(value, (origin,), (value,)) for path, value in flatten(fields)}
 
 
 def _render_setting(setting: Setting, ctx: Context, name: str, path: FieldPath, problems: list[Diagnostic]) -> Setting:
     origin = setting.origins[-1]
     located = Origin(origin.path, (*origin.ypath, *path), origin.layer)
     try:
-        return Setting(
-            _render_value(setting.value, lambda text: _render_text(text, ctx, name, located)), setting.origins
-        )
+        rendered = _render_value(setting.value, lambda text: _render_text(text, ctx, name, located))
+        return Setting(rendered, setting.origins, setting.written)
     except ResolveProblem as exc:
         problems.extend(exc.diagnostics)
         return setting

@@ -34,3 +34,27 @@ def test_the_benchmark_prints_every_size_and_command() -> None:
     assert re.search(r"^\s+4x2 diff / two renders\s+[\d.]+x$", proc.stdout, re.MULTILINE)
     assert "cold validate of the shipped example vs check-jsonschema" in proc.stdout
     assert "astro-gitops validate: " in proc.stdout
+
+
+SYNC_ROW = re.compile(
+    r"^\s*(\d+x\d+) (plan|apply) \((fresh|no change)\)\s+(\d+)ms\s+\d+ms\s+(\d+)\s+(\d+)\s+(\d+)$", re.MULTILINE
+)
+
+
+def test_the_sync_benchmark_prints_requests_by_method_and_a_no_change_apply_writes_nothing() -> None:
+    proc = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "sync.py"), "--sizes", "6x2", "--page-size", "4"],
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr
+    rows = {
+        (command, state): (int(get), int(post), int(delete))
+        for _, command, state, _, get, post, delete in SYNC_ROW.findall(proc.stdout)
+    }
+    assert set(rows) == {("plan", "fresh"), ("apply", "fresh"), ("plan", "no change"), ("apply", "no change")}
+    assert rows[("apply", "fresh")][1] == 6  # one create per connection
+    assert rows[("plan", "fresh")][1:] == rows[("plan", "no change")][1:] == (0, 0)
+    assert rows[("apply", "no change")][1:] == (0, 0)

@@ -9,11 +9,12 @@ from typing import Any
 from conftest import REPO
 
 from compiler import plans
-from compiler.review import DeploymentPlan, FieldChange, ObjectChange, Plan
+from compiler.changes import FROM_DIFF, FieldChange, ObjectChange
+from compiler.diff import DeploymentPlan, Plan
 
 
 def change(kind: str, key: str, action: Any, *fields: tuple[str, str | None, str | None]) -> ObjectChange:
-    return ObjectChange(kind, key, action, tuple(FieldChange(*f) for f in fields))
+    return ObjectChange(kind, key, FROM_DIFF[action], tuple(FieldChange(*f) for f in fields))
 
 
 PRODUCTION = DeploymentPlan(

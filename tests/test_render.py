@@ -10,7 +10,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from compiler.build import Selection, render_files, resolve_selection
+from compiler.pipeline import Selection, render_files, resolve_selection, view_of
 from compiler.project import validate
 from compiler.render import canonical
 from compiler.secrets import SecretValues
@@ -114,7 +114,7 @@ def render_all(documents: dict[str, dict[str, Any]], order: list[str] | None = N
     project = validate(sources)
     assert project.ok, [str(d) for d in project.diagnostics if d.is_error]
     resolved = resolve_selection(project, Path("."), Selection(all=True), {})
-    return render_files(project.model, resolved, SecretValues(), workspace_view=True)
+    return render_files(project.model, resolved, SecretValues(), view_of(project, resolved))
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

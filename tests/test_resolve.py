@@ -163,6 +163,16 @@ def test_merge_examples_of_spec_2_4() -> None:
     assert removed == {("port",): FIRST, ("extra", "nested", "j"): FIRST}
 
 
+def test_null_of_the_last_key_leaves_an_empty_mapping() -> None:
+    # SPEC 2.4: null removes that key for D only; the mapping that held it stays, empty.
+    assert values(merge(layer({"a": {"b": 0}}), {"a": {"b": None}}, FIRST)[0]) == {"a": {}}
+    assert values(merge(layer({"a": {"b": {"c": 0}}}), {"a": {"b": None}}, FIRST)[0]) == {"a": {}}
+    assert values(merge(layer({"a": {"b": {"c": 0}}}), {"a": {"b": {"c": None}}}, FIRST)[0]) == {"a": {"b": {}}}
+    assert values(merge(layer({"a": {"b": 0}}), {"a": {"b": None, "c": 1}}, FIRST)[0]) == {"a": {"c": 1}}
+    assert values(merge(layer({"a": {"b": 0}}), {"a": {"x": None}}, FIRST)[0]) == {"a": {"b": 0}}
+    assert values(merge(layer({"a": 0}), {"a": None}, FIRST)[0]) == {}
+
+
 def test_null_of_a_whole_mapping_records_every_leaf_removed() -> None:
     merged, removed = merge(layer({"type": "x", "extra": {"a": 1, "b": {"c": 2}}}), {"extra": None}, FIRST)
     assert values(merged) == {"type": "x"}
@@ -262,3 +272,11 @@ def test_resolution_does_not_mutate_the_model(make_repo: Callable[[Mapping[str, 
     before = repr(project.model)
     resolve_deployment(project.model, "production", "main", "Data Platform")
     assert repr(project.model) == before
+
+
+def test_the_chain_keeps_what_each_layer_wrote() -> None:
+    leaves = layer({"login": "a", "extra": {"role": "r"}})
+    leaves, _ = merge(leaves, {"login": "b"}, FIRST)
+    leaves, _ = merge(leaves, {"login": "c", "extra": {"role": None}}, SECOND)
+    assert leaves[("login",)].history == ((BASE, "a"), (FIRST, "b"), (SECOND, "c"))
+    assert leaves[("extra",)].history == ((SECOND, {}),)  # emptied by SECOND's null

@@ -1,4 +1,4 @@
-"""compiler.review on real git repositories: the plan between refs, explain, the CI matrix.
+"""diff, explain and matrix on real git repositories: the plan between refs, explain, the CI matrix.
 
 Each test starts from the shipped example (`example_repo`: branch main, one commit),
 commits a change, and calls the core directly; tests/test_review_cli.py checks the wiring.
@@ -14,10 +14,14 @@ from typing import Any
 import pytest
 from conftest import EXAMPLE, commit_files, edit_file, git
 
-from compiler import review
+from compiler import changes
+from compiler import diff as review_diff
+from compiler import explain as review_explain
+from compiler import matrix as review_matrix
+from compiler.changes import ObjectChange
+from compiler.diff import DeploymentPlan, Plan
 from compiler.errors import InvalidEnvironments, OperationError, UsageError
 from compiler.model import Secret
-from compiler.review import DeploymentPlan, ObjectChange, Plan
 
 WORKSPACE = "environments/workspace.yaml"
 SNOWFLAKE = "environments/connections/snowflake.yaml"
@@ -63,14 +67,14 @@ def changed(root: Path, edits: list[tuple[str, str, str]], files: Mapping[str, s
     for relative, old, new in edits:
         edit_file(root, relative, old, new)
     commit_files(root, files or {})
-    return review.diff(root, "HEAD~1", "HEAD")
+    return review_diff.diff(root, "HEAD~1", "HEAD")
 
 
 # --- display: what a value looks like in a plan -------------------------------------------
 
 
 def test_a_secret_reference_is_shown_by_name() -> None:
-    assert review.display(("password",), Secret("SNOWFLAKE_PROD_PASSWORD")) == "<secret:SNOWFLAKE_PROD_PASSWORD>"
+    assert changes.display(("password",), Secret("SNOWFLAKE_PROD_PASSWORD")) == "<secret:SNOWFLAKE_PROD_PASSWORD>"
 
 
 @pytest.mark.parametrize(
@@ -85,7 +89,7 @@ def test_a_secret_reference_is_shown_by_name() -> None:
     ],
 )
 def test_a_literal_in_a_secret_looking_field_is_never_shown(path: tuple[str, ...], value: object) -> None:
-    assert review.display(path, value) == review.SENSITIVE
+    assert changes.display(path, value) == changes.SENSITIVE
 
 
 @pytest.mark.parametrize(
@@ -98,7 +102,7 @@ def test_a_literal_in_a_secret_looking_field_is_never_shown(path: tuple[str, ...
     ],
 )
 def test_plain_values_are_shown_as_json(path: tuple[str, ...], value: object, shown: str) -> None:
-    assert review.display(path, value) == shown
+    assert changes.display(path, value) == shown
 
 
 # --- diff between commits -----------------------------------------------------------------
@@ -219,7 +223,7 @@ def test_an_added_and_a_removed_deployment(example_repo: Path) -> None:
     )
     edit_file(example_repo, SNOWFLAKE, "    exclude: [sandbox]           # experiments never touch the warehouse\n", "")
     commit_files(example_repo, {"environments/deployments/staging.yaml": staging}, remove=(SANDBOX,))
-    plan = review.diff(example_repo, "HEAD~1", "HEAD")
+    plan = review_diff.diff(example_repo, "HEAD~1", "HEAD")
     assert names(plan) == ["sandbox", "staging"]
     gone, new = deployment(plan, "sandbox"), deployment(plan, "staging")
     assert gone.action == "removed" and {o.action for o in gone.objects} == {"removed"}
@@ -243,10 +247,10 @@ def test_values_are_compared_before_they_are_hidden(make_repo: Callable[..., Pat
     )
     edit_file(root, "environments/db.yaml", "literal-one", "literal-two")
     edit_file(root, "environments/db.yaml", "tok-one, retries: 1, verify: 1", "tok-two, retries: 1.0, verify: true")
-    plan = review.diff(root, "HEAD", None)
+    plan = review_diff.diff(root, "HEAD", None)
     assert fields(obj(deployment(plan, "local"), "connection", "db").fields) == {
-        "password": (review.SENSITIVE, review.SENSITIVE),  # changed, and still not shown
-        "extra.api_token": (review.SENSITIVE, review.SENSITIVE),
+        "password": (changes.SENSITIVE, changes.SENSITIVE),  # changed, and still not shown
+        "extra.api_token": (changes.SENSITIVE, changes.SENSITIVE),
         "extra.retries": ("1", "1.0"),
         "extra.verify": ("1", "true"),
     }
@@ -256,7 +260,7 @@ def test_values_are_compared_before_they_are_hidden(make_repo: Callable[..., Pat
 def test_a_ref_from_before_environments_existed_has_no_deployments(make_repo: Callable[..., Path]) -> None:
     root = make_repo({"README.md": "before astro-gitops\n"})
     shutil.copytree(EXAMPLE, root / "environments")
-    plan = review.diff(root, "HEAD", None)
+    plan = review_diff.diff(root, "HEAD", None)
     assert [(d.name, d.action) for d in plan.deployments] == [
         ("development", "added"),
         ("production", "added"),
@@ -264,14 +268,14 @@ def test_a_ref_from_before_environments_existed_has_no_deployments(make_repo: Ca
     ]
     assert matrix_names(root, "HEAD") == ["development", "production", "sandbox"]
     shutil.rmtree(root / "environments")
-    assert not review.diff(root, "HEAD", None).has_changes
+    assert not review_diff.diff(root, "HEAD", None).has_changes
     with pytest.raises(InvalidEnvironments):
-        review.matrix(root, None, {})  # the current side must exist
+        review_matrix.matrix(root, None, {})  # the current side must exist
 
 
 def test_identical_refs_have_no_changes(example_repo: Path) -> None:
     commit_files(example_repo, {"README.md": "not under environments/\n"})
-    plan = review.diff(example_repo, "HEAD~1", "HEAD")
+    plan = review_diff.diff(example_repo, "HEAD~1", "HEAD")
     assert plan == Plan("HEAD~1", "HEAD", ())
     assert not plan.has_changes
 
@@ -284,25 +288,25 @@ def test_a_change_that_renders_the_same_is_no_change(example_repo: Path) -> None
 def test_the_working_tree_includes_uncommitted_and_untracked_files(example_repo: Path) -> None:
     edit_file(example_repo, PRODUCTION, "scheduler_size: MEDIUM", "scheduler_size: LARGE")
     (example_repo / "environments/extra.yaml").write_text("pools:\n  new_pool: {slots: 3, links: [sandbox]}\n")
-    plan = review.diff(example_repo, "HEAD", None)
+    plan = review_diff.diff(example_repo, "HEAD", None)
     assert plan.head == "working tree"
     assert names(plan) == ["production", "sandbox"]
     assert obj(deployment(plan, "sandbox"), "pool", "new_pool").action == "added"
-    assert review.diff(example_repo, "HEAD", "HEAD") == Plan("HEAD", "HEAD", ())
+    assert review_diff.diff(example_repo, "HEAD", "HEAD") == Plan("HEAD", "HEAD", ())
 
 
 def test_deployment_limits_the_plan(example_repo: Path) -> None:
     edit_file(example_repo, SNOWFLAKE, "warehouse: TRANSFORM_WH", "warehouse: BIG_WH")
-    assert names(review.diff(example_repo, "HEAD", None)) == ["development", "production"]
-    assert names(review.diff(example_repo, "HEAD", None, "production")) == ["production"]
-    assert names(review.diff(example_repo, "HEAD", None, "sandbox")) == []
+    assert names(review_diff.diff(example_repo, "HEAD", None)) == ["development", "production"]
+    assert names(review_diff.diff(example_repo, "HEAD", None, "production")) == ["production"]
+    assert names(review_diff.diff(example_repo, "HEAD", None, "sandbox")) == []
     with pytest.raises(OperationError, match="did you mean 'production'"):
-        review.diff(example_repo, "HEAD", None, "prodution")
+        review_diff.diff(example_repo, "HEAD", None, "prodution")
 
 
 def test_an_unknown_ref_is_an_operation_error(example_repo: Path) -> None:
     with pytest.raises(OperationError, match="unknown git ref 'no-such-branch'"):
-        review.diff(example_repo, "no-such-branch", None)
+        review_diff.diff(example_repo, "no-such-branch", None)
 
 
 def test_a_side_that_does_not_validate_is_named(example_repo: Path) -> None:
@@ -311,14 +315,14 @@ def test_a_side_that_does_not_validate_is_named(example_repo: Path) -> None:
     edit_file(example_repo, POOLS, "slots: -5", "slots: 8")
     commit_files(example_repo, {})
     with pytest.raises(InvalidEnvironments) as base_error:
-        review.diff(example_repo, "HEAD~1", "HEAD")
+        review_diff.diff(example_repo, "HEAD~1", "HEAD")
     assert [d.code for d in base_error.value.diagnostics] == ["invalid-slots"]
     assert base_error.value.diagnostics[0].message.endswith("(at HEAD~1)")
     assert str(base_error.value.diagnostics[0].location).startswith(f"{POOLS}:")
 
     edit_file(example_repo, PRODUCTION, "executor: CELERY", "executor: SEQUENTIAL")
     with pytest.raises(InvalidEnvironments) as tree_error:
-        review.diff(example_repo, "HEAD", None)
+        review_diff.diff(example_repo, "HEAD", None)
     assert all(d.message.endswith("(at the working tree)") for d in tree_error.value.diagnostics)
 
 
@@ -335,19 +339,19 @@ def test_environments_below_the_git_top_level(make_repo: Callable[..., Path]) ->
     )
     edit_file(top / "config", "environments/pools.yaml", "slots: 1", "slots: 2")
     commit_files(top, {})
-    plan = review.diff(top / "config", "HEAD~1", "HEAD")
+    plan = review_diff.diff(top / "config", "HEAD~1", "HEAD")
     assert fields(obj(deployment(plan, "prod"), "pool", "p").fields) == {"slots": ("1", "2")}
 
 
 # --- explain -------------------------------------------------------------------------------
 
 
-def explained_fields(found: review.Explained) -> dict[str, tuple[str, list[tuple[str, str, str]]]]:
+def explained_fields(found: review_explain.Explained) -> dict[str, tuple[str, list[tuple[str, str, str]]]]:
     return {path: (value, [(s.location, s.layer, s.value) for s in steps]) for path, value, steps in found.fields}
 
 
 def test_explain_shows_every_field_and_the_chain_of_layers(example_repo: Path) -> None:
-    found = review.explain(example_repo, "production", "snowflake_default", None)
+    found = review_explain.explain(example_repo, "production", "snowflake_default", None)
     assert (found.deployment, found.kind, found.key, found.scope) == (
         "production",
         "connection",
@@ -384,19 +388,19 @@ def test_explain_shows_every_field_and_the_chain_of_layers(example_repo: Path) -
 
 def test_explain_a_field_removed_by_null(example_repo: Path) -> None:
     edit_file(example_repo, PRODUCTION, "role: TRANSFORMER_PROD", "role: null")
-    found = review.explain(example_repo, "production", "snowflake_default", None)
+    found = review_explain.explain(example_repo, "production", "snowflake_default", None)
     assert "extra.role" not in explained_fields(found)
     assert found.removed == (("extra.role", line_of(example_repo, PRODUCTION, "role: null")),)
     # A null over a whole mapping removes each leaf; each points at that null.
     edit_file(example_repo, PRODUCTION, "      extra:                     # merged", "      extra: null  # merged")
     edit_file(example_repo, PRODUCTION, "        database: PROD\n        role: null\n", "")
-    found = review.explain(example_repo, "production", "snowflake_default", None)
+    found = review_explain.explain(example_repo, "production", "snowflake_default", None)
     where = line_of(example_repo, PRODUCTION, "extra: null")
     assert found.removed == tuple((f"extra.{k}", where) for k in ("account", "warehouse", "database", "role"))
 
 
 def test_explain_a_deployment_scoped_object(example_repo: Path) -> None:
-    found = review.explain(example_repo, "sandbox", "scratch_postgres", "connection")
+    found = review_explain.explain(example_repo, "sandbox", "scratch_postgres", "connection")
     assert found.scope == "deployment"
     assert explained_fields(found)["port"] == (
         "5432",
@@ -405,7 +409,7 @@ def test_explain_a_deployment_scoped_object(example_repo: Path) -> None:
 
 
 def test_explain_shows_a_rendered_template_and_its_source(example_repo: Path) -> None:
-    found = review.explain(example_repo, "sandbox", "environment_name", None)
+    found = review_explain.explain(example_repo, "sandbox", "environment_name", None)
     assert explained_fields(found)["value"] == (
         '"sandbox"',
         [(line_of(example_repo, VARIABLES, "{{ deployment.name }}"), "object", '"{{ deployment.name }}"')],
@@ -414,14 +418,14 @@ def test_explain_shows_a_rendered_template_and_its_source(example_repo: Path) ->
 
 def test_explain_an_excluded_object_says_so(example_repo: Path) -> None:
     with pytest.raises(OperationError) as error:
-        review.explain(example_repo, "sandbox", "snowflake_default", None)
+        review_explain.explain(example_repo, "sandbox", "snowflake_default", None)
     assert "excludes 'sandbox'" in str(error.value)
     assert line_of(example_repo, SNOWFLAKE, "exclude:") in str(error.value)
 
 
 def test_explain_an_object_linked_elsewhere_names_its_links(example_repo: Path) -> None:
     with pytest.raises(OperationError) as error:
-        review.explain(example_repo, "sandbox", "partner_api", None)
+        review_explain.explain(example_repo, "sandbox", "partner_api", None)
     assert "linked only to production, development" in str(error.value)
     assert line_of(example_repo, HTTP, "links:") in str(error.value)
 
@@ -429,7 +433,7 @@ def test_explain_an_object_linked_elsewhere_names_its_links(example_repo: Path) 
 def test_explain_an_unlinked_object_says_add_links(example_repo: Path) -> None:
     (example_repo / "environments/orphan.yaml").write_text("connections:\n  orphan: {type: http}\n")
     with pytest.raises(OperationError, match=r"linked to no Deployment.*orphan\.yaml:2.*add 'links'"):
-        review.explain(example_repo, "production", "orphan", None)
+        review_explain.explain(example_repo, "production", "orphan", None)
 
 
 @pytest.mark.parametrize(
@@ -441,18 +445,18 @@ def test_explain_an_unlinked_object_says_add_links(example_repo: Path) -> None:
 )
 def test_explain_unknown_names_suggest_the_near_miss(example_repo: Path, dep: str, key: str, message: str) -> None:
     with pytest.raises(OperationError) as error:
-        review.explain(example_repo, dep, key, None)
+        review_explain.explain(example_repo, dep, key, None)
     assert message in str(error.value)
 
 
 def test_explain_kind_disambiguates_a_key_of_two_kinds(example_repo: Path) -> None:
     (example_repo / "environments/aws_variable.yaml").write_text("variables:\n  aws_default: {value: x, links: all}\n")
     with pytest.raises(UsageError, match="pass --kind"):
-        review.explain(example_repo, "production", "aws_default", None)
-    assert review.explain(example_repo, "production", "aws_default", "variable").kind == "variable"
-    assert review.explain(example_repo, "production", "aws_default", "connection").kind == "connection"
+        review_explain.explain(example_repo, "production", "aws_default", None)
+    assert review_explain.explain(example_repo, "production", "aws_default", "variable").kind == "variable"
+    assert review_explain.explain(example_repo, "production", "aws_default", "connection").kind == "connection"
     with pytest.raises(OperationError, match="not an object"):
-        review.explain(example_repo, "production", "aws_default", "pool")
+        review_explain.explain(example_repo, "production", "aws_default", "pool")
 
 
 def test_explain_never_shows_a_literal_password(example_repo: Path) -> None:
@@ -462,9 +466,9 @@ def test_explain_never_shows_a_literal_password(example_repo: Path) -> None:
         "password: {secret: SCRATCH_DB_PASSWORD}",
         "password: hunter2-literal\n    allow_plaintext: true",
     )
-    found = review.explain(example_repo, "sandbox", "scratch_postgres", None)
+    found = review_explain.explain(example_repo, "sandbox", "scratch_postgres", None)
     value, steps = explained_fields(found)["password"]
-    assert value == review.SENSITIVE and [s[2] for s in steps] == [review.SENSITIVE]
+    assert value == changes.SENSITIVE and [s[2] for s in steps] == [changes.SENSITIVE]
     assert "hunter2" not in repr(found)
 
 
@@ -472,11 +476,14 @@ def test_explain_never_shows_a_literal_password(example_repo: Path) -> None:
 
 
 def matrix_names(root: Path, since: str | None = None, environ: Mapping[str, str] | None = None) -> list[str]:
-    return [row["deployment"] for row in review.matrix(root, since, environ or {}).model_dump(by_alias=True)["include"]]
+    return [
+        row["deployment"]
+        for row in review_matrix.matrix(root, since, environ or {}).model_dump(by_alias=True)["include"]
+    ]
 
 
 def test_matrix_lists_every_deployment(example_repo: Path) -> None:
-    assert review.matrix(example_repo, None, {}).model_dump(by_alias=True) == {
+    assert review_matrix.matrix(example_repo, None, {}).model_dump(by_alias=True) == {
         "include": [
             {"deployment": name, "preview": False, "from": name, "branch": None}
             for name in ("development", "production", "sandbox")
@@ -500,15 +507,15 @@ def test_matrix_since_a_links_all_change_is_every_linked_deployment(example_repo
 
 def test_matrix_since_without_a_rendered_change_is_empty(example_repo: Path) -> None:
     commit_files(example_repo, {"dags/example.py": "print('hi')\n"})
-    assert review.matrix(example_repo, "HEAD~1", {}).model_dump(by_alias=True) == {"include": []}
+    assert review_matrix.matrix(example_repo, "HEAD~1", {}).model_dump(by_alias=True) == {"include": []}
     # A description that no output renders is no change to deploy either.
     edit_file(example_repo, VARIABLES, "description: Landing bucket", "description: The landing bucket")
-    assert review.matrix(example_repo, "HEAD", {}).model_dump(by_alias=True) == {"include": []}
+    assert review_matrix.matrix(example_repo, "HEAD", {}).model_dump(by_alias=True) == {"include": []}
 
 
 def test_matrix_adds_the_preview_of_the_checked_out_branch(example_repo: Path) -> None:
     git(example_repo, "checkout", "-q", "-b", "feature/x")
-    rows = review.matrix(example_repo, None, {}).model_dump(by_alias=True)["include"]
+    rows = review_matrix.matrix(example_repo, None, {}).model_dump(by_alias=True)["include"]
     assert {"deployment": "dev-feature-x", "preview": True, "from": "development", "branch": "feature/x"} in rows
     assert [r["deployment"] for r in rows] == ["dev-feature-x", "development", "production", "sandbox"]
     # CI names the branch through the environment, not the checkout.

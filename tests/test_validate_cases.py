@@ -33,7 +33,16 @@ INVALID = sorted(p for p in (CASES / "invalid").iterdir() if p.is_dir())
 VALID = sorted(p for p in (CASES / "valid").iterdir() if p.is_dir())
 
 # The modules of the validate pipeline: every code they can emit needs a case.
-VALIDATE_MODULES = ("sources.py", "load.py", "schema.py", "project.py", "rules.py", "templating.py")
+VALIDATE_MODULES = (
+    "sources.py",
+    "load.py",
+    "schema.py",
+    "project.py",
+    "rules.py",
+    "templating.py",
+    "resolve.py",
+    "resolvable.py",
+)
 NOT_CODES = {"utf-8", "x-code"}
 # Codes whose trigger is impractical as a folder; where their test lives instead.
 COVERED_ELSEWHERE = {"too-many-files": "tests/test_sources.py::test_too_many_files"}

@@ -18,8 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import DOCUMENTS, dump
 
-from compiler.build import Selection, render_files, resolve_selection
-from compiler.errors import AstroGitopsError
+from compiler.pipeline import Selection, render_files, resolve_selection, view_of
 from compiler.project import Project, validate
 from compiler.secrets import SecretValues
 from compiler.sources import SourceFile
@@ -57,11 +56,9 @@ def _check(project: Project, files: dict[str, bytes]) -> None:
         assert d.severity in ("error", "warning") and d.code.replace("-", "").isalnum(), str(d)
         assert "\n" not in d.message and d.message, str(d)
     if project.ok:
-        try:
-            resolved = resolve_selection(project, Path("."), Selection(all=True), {})
-        except AstroGitopsError:
-            return  # a located, reported failure (e.g. a template that fails for one Deployment)
-        render_files(project.model, resolved, SecretValues(), workspace_view=True)
+        # validate resolves as render does (issue 15.16): what it passes, `render --all` renders.
+        resolved = resolve_selection(project, Path("."), Selection(all=True), {})
+        render_files(project.model, resolved, SecretValues(), view_of(project, resolved))
 
 
 EXAMPLE_FILES = {

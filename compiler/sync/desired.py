@@ -1,12 +1,10 @@
-"""What the Environment Manager should hold, as frozen values, from the resolved Deployments.
+"""The desired state of one scope, from the workspace view (compiler/workspace.py).
 
-Environment Manager semantics (SPEC 5.3): a Deployment linked to a workspace object gets the
-object's fields with its link's override fields on top; an override sets fields, never removes
-one. So each Deployment's *part* of a workspace object is: linked or not, and the override
-fields (the complete merged `extra`) where its resolved fields differ from the object's own.
-A Deployment whose resolved object lost a field (an override's `null`) is not linked and gets a
-Deployment-scoped object with its resolved fields instead. Secret references stay `Secret`
-values here; the values are put in only when a request is sent.
+The view says what the Environment Manager should hold for the resolved Deployments, with
+SPEC 5.3's fidelity (a removing `null` becomes an exclusion plus a Deployment-scoped copy).
+Planning needs it per Deployment: each Deployment's *part* of a workspace object is whether
+it is linked, and its link's override fields (the complete merged `extra`). Secret references
+stay `Secret` values here; the values are put in only when a request is sent.
 """
 
 from __future__ import annotations
@@ -16,9 +14,11 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Literal
 
+from ..diagnostics import Diagnostic
 from ..load import YPath
-from ..model import MAPPINGS, Model, ObjectSpec, Secret
-from ..resolve import ResolvedDeployment, ResolvedObject
+from ..model import MAPPINGS, Model, Secret
+from ..resolve import ResolvedDeployment
+from ..workspace import EnvironmentObject
 
 CONNECTION_FIELDS = ("type", "host", "schema", "login", "password", "port", "extra")
 OBJECT_TYPE = {"connection": "CONNECTION", "variable": "AIRFLOW_VARIABLE"}
@@ -72,6 +72,7 @@ class Desired:
     full: bool
     deployments: tuple[str, ...]
     objects: tuple[DesiredObject, ...]
+    warnings: tuple[Diagnostic, ...] = ()
 
 
 def has_secret(value: Any) -> bool:
@@ -87,88 +88,60 @@ def has_secret(value: Any) -> bool:
 
 
 def build(model: Model, workspace: str, resolved: Sequence[ResolvedDeployment], *, full: bool) -> Desired:
-    from ..render import _base_fields
+    from ..workspace import workspace_view
 
-    objects: list[DesiredObject] = []
-    for obj in model.objects:
-        if obj.kind == "pool":
-            continue
-        base = _base_fields(obj, workspace)
-        parts: dict[str, Part] = {}
-        for dep in resolved:
-            part, fallback = _part(obj, base, dep)
-            parts[dep.name] = part
-            if fallback is not None:
-                objects.append(fallback)
-        objects.append(_workspace_object(obj, base, workspace, parts))
-    for dep in resolved:
-        objects.extend(
-            _scoped(o, dep.name, _spec_location(model, dep, o.kind, o.key))
-            for o in dep.objects
-            if o.scope == "deployment" and o.kind != "pool"
-        )
-    return Desired(workspace, full, tuple(d.name for d in resolved), tuple(objects))
+    view = workspace_view(model, resolved)
+    names = [d.name for d in resolved]
+    objects = [_desired(model, resolved, obj, names) for obj in view.objects]
+    return Desired(workspace, full, tuple(names), tuple(objects), view.warnings)
 
 
-def _own_fields(kind: str, fields: Mapping[str, Any]) -> Mapping[str, Any]:
+def _desired(
+    model: Model, resolved: Sequence[ResolvedDeployment], obj: EnvironmentObject, names: list[str]
+) -> DesiredObject:
+    parts = {}
+    if obj.scope == "WORKSPACE":
+        for name in names:
+            link = obj.link(name)
+            linked = link is not None or (obj.auto_link_deployments and name not in obj.exclude_links)
+            overrides = _own_fields(obj.kind, link.overrides, partial=True) if link and link.overrides else {}
+            parts[name] = Part(name, linked, MappingProxyType(dict(overrides)))
+    path, ypath = _location(model, resolved, obj)
+    return DesiredObject(
+        kind=obj.kind,  # type: ignore[arg-type]
+        key=obj.object_key,
+        scope=obj.scope,
+        entity=obj.scope_entity,
+        description=obj.description,
+        fields=_own_fields(obj.kind, obj.fields),
+        auto_link=obj.auto_link_deployments,
+        parts=MappingProxyType(parts),
+        path=path,
+        ypath=ypath,
+    )
+
+
+def _location(model: Model, resolved: Sequence[ResolvedDeployment], obj: EnvironmentObject) -> tuple[str, YPath]:
+    """Where git defines the object (for diagnostics): the workspace object, or the Deployment's."""
+    found = next((o for o in model.objects if o.kind == obj.kind and o.key == obj.object_key), None)
+    if found is None or obj.scope == "DEPLOYMENT":
+        dep = next((d for d in resolved if d.name == obj.scope_entity), None)
+        spec = model.deployment(dep.base) if dep else None
+        own = next((o for o in spec.objects if o.kind == obj.kind and o.key == obj.object_key), None) if spec else None
+        if own is not None:
+            return own.path, own.ypath
+        if spec is not None and found is None:
+            return spec.path, ()
+    return (found.path, found.ypath) if found else ("", ())
+
+
+def _own_fields(kind: str, fields: Mapping[str, Any], *, partial: bool = False) -> Mapping[str, Any]:
     if kind == "connection":
         return MappingProxyType({k: fields[k] for k in CONNECTION_FIELDS if k in fields and fields[k] is not None})
+    if partial and "value" not in fields:
+        return MappingProxyType({})
     return MappingProxyType({"value": variable_value(fields.get("value", ""))})
 
 
 def variable_value(value: Any) -> Any:
     return value if isinstance(value, (str, Secret)) else JsonText(value)
-
-
-def _workspace_object(
-    obj: ObjectSpec, base: Mapping[str, Any], workspace: str, parts: dict[str, Part]
-) -> DesiredObject:
-    return DesiredObject(
-        kind=obj.kind,  # type: ignore[arg-type]
-        key=obj.key,
-        scope="WORKSPACE",
-        entity=workspace,
-        description=base.get("description"),
-        fields=_own_fields(obj.kind, base),
-        auto_link=obj.links == "all",
-        parts=MappingProxyType(parts),
-        path=obj.path,
-        ypath=obj.ypath,
-    )
-
-
-def _part(obj: ObjectSpec, base: Mapping[str, Any], dep: ResolvedDeployment) -> tuple[Part, DesiredObject | None]:
-    found = dep.find(obj.kind, obj.key)
-    if found is None or found.scope != "workspace":
-        return Part(dep.name, linked=False), None
-    if found.removed:
-        return Part(dep.name, linked=False), _scoped(found, dep.name, (obj.path, obj.ypath))
-    fields = found.fields()
-    if obj.kind == "variable":
-        same = fields.get("value") == base.get("value")
-        overrides = {} if same else {"value": variable_value(fields.get("value", ""))}
-    else:
-        overrides = {k: fields[k] for k in CONNECTION_FIELDS if k in fields and fields[k] != base.get(k)}
-    return Part(dep.name, linked=True, overrides=MappingProxyType(overrides)), None
-
-
-def _scoped(obj: ResolvedObject, deployment: str, where: tuple[str, YPath]) -> DesiredObject:
-    fields = obj.fields()
-    return DesiredObject(
-        kind=obj.kind,  # type: ignore[arg-type]
-        key=obj.key,
-        scope="DEPLOYMENT",
-        entity=deployment,
-        description=fields.get("description"),
-        fields=_own_fields(obj.kind, fields),
-        auto_link=False,
-        parts=MappingProxyType({}),
-        path=where[0],
-        ypath=where[1],
-    )
-
-
-def _spec_location(model: Model, dep: ResolvedDeployment, kind: str, key: str) -> tuple[str, YPath]:
-    spec = model.deployment(dep.base)
-    found = next((o for o in spec.objects if o.kind == kind and o.key == key), None) if spec else None
-    return (found.path, found.ypath) if found else (dep.spec.path, ())

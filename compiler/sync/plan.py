@@ -93,7 +93,7 @@ def plan(desired: Desired, live: LiveState, options: Options, scope: str) -> Pla
     order = {"create": 0, "update": 1, "replace": 2, "delete": 3}
     changes.sort(key=lambda c: (order[c.action], c.kind, c.key, c.deployment or ""))
     blind = options.key is None and options.values is not None and planner.saw_secret
-    return Plan(scope, tuple(changes), tuple(planner.diagnostics), blind)
+    return Plan(scope, tuple(changes), (*desired.warnings, *planner.diagnostics), blind)
 
 
 class _Planner:
@@ -426,9 +426,9 @@ class _Planner:
             "description": markers.join(description, markers.Marker(self.options.owner, fingerprints=fps)),
             TYPED[obj.object_type]: member,
         }
-        if obj.scope == "WORKSPACE":
-            links, excludes = self._entries(obj, auto, found)
-            body.update(autoLinkDeployments=auto, links=links, excludeLinks=excludes)
+        links, excludes = self._entries(obj, auto, found) if obj.scope == "WORKSPACE" else ([], [])
+        # Sent on every update, empty for a Deployment-scoped object: the API may clear what is omitted.
+        body.update(autoLinkDeployments=auto and obj.scope == "WORKSPACE", links=links, excludeLinks=excludes)
         return body
 
     def _fp(self, obj: DesiredObject, part: str, path: str, value: Any) -> str | None:

@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from .. import secrets
-from ..build import Selection, resolve_selection, target
 from ..diagnostics import Diagnostic, Location, error
 from ..errors import InvalidEnvironments, OperationError, UsageError
+from ..pipeline import Selection, resolve_selection, target
 from ..project import Project
 from ..resolve import ResolvedDeployment
 from ..secrets import SecretValues

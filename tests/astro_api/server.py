@@ -238,7 +238,7 @@ def _merge_links(obj: dict[str, Any], sent: list[dict[str, Any]]) -> list[dict[s
         given = entry.get("overrides") or {}
         unset = given.get("unsetFields") or []
         fields = given.get(typed) or {}
-        if set(unset) & {f"extra.{k}" for k in fields.get("extra") or {}} | set(fields):
+        if set(unset) & ({f"extra.{k}" for k in fields.get("extra") or {}} | set(fields)):
             raise Problem(400, "a field cannot be both set and listed in unsetFields")
         overrides = _merge_member(obj, overrides, fields, "keep") if fields else overrides
         for name in unset:
@@ -308,7 +308,7 @@ def list_objects(store: Store, query: dict[str, str]) -> list[dict[str, Any]]:
             continue
         if obj["scope"] == "DEPLOYMENT" and obj["scopeEntityId"] not in deployments:
             continue
-        found.append(public(obj, show_secrets=query.get("showSecrets") == "true"))
+        found.append(obj)
     return sorted(found, key=lambda o: (o["createdAt"], o["id"]))
 
 
@@ -318,6 +318,7 @@ def list_objects(store: Store, query: dict[str, str]) -> list[dict[str, Any]]:
 class Handler(BaseHTTPRequestHandler):
     server: Server
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out as separate writes
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet
         pass
@@ -372,6 +373,9 @@ class Handler(BaseHTTPRequestHandler):
     def _fault(self, method: str, path: str) -> dict[str, Any] | None:
         for fault in self.server.store.faults:
             if fault.get("method", method) == method and re.search(fault.get("path", ""), path) and fault["count"] > 0:
+                if fault.get("after", 0) > 0:  # let this many matching requests through first
+                    fault["after"] -= 1
+                    continue
                 fault["count"] -= 1
                 return fault
         return None
@@ -463,7 +467,10 @@ def route(store: Store, method: str, path: str, query: dict[str, str], body: Any
         return 200, _page(store, _filter_names(items, query, "names"), query, "deployments")
     if rest == "/environment-objects":
         if method == "GET":
-            return 200, _page(store, list_objects(store, query), query, "environmentObjects")
+            page = _page(store, list_objects(store, query), query, "environmentObjects")
+            shown = query.get("showSecrets") == "true"
+            page["environmentObjects"] = [public(o, show_secrets=shown) for o in page["environmentObjects"]]
+            return 200, page
         if method == "POST":
             return 200, create(store, _object_body(body))
     found = re.fullmatch(r"/environment-objects/([^/]+)(/exclude-linking)?", rest)

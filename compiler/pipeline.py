@@ -1,4 +1,4 @@
-"""The render pipeline: branch -> Deployment(s) -> resolved -> files -> written or compared."""
+"""The render pipeline: branch -> Deployment(s) -> resolved -> workspace view -> files -> written or compared."""
 
 from __future__ import annotations
 
@@ -8,13 +8,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import branches, output, render, secrets
-from .diagnostics import Location, error
+from .diagnostics import Diagnostic, Location, error
 from .errors import InvalidEnvironments, OperationError
 from .load import YPath
 from .model import Model, WorkspaceSpec
 from .project import Project
-from .resolve import Locator, ResolvedDeployment, ResolveProblem, Shared, resolve, resolve_deployment
+from .resolvable import literal_branch
+from .resolve import (
+    Locator,
+    ResolvedDeployment,
+    ResolveProblem,
+    Shared,
+    resolve,
+    resolve_deployment,
+)
 from .secrets import SecretValues
+from .workspace import WorkspaceView, workspace_view
 
 SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 _.-]{0,99}")
 
@@ -44,6 +53,7 @@ class RenderResult:
     secrets: SecretValues
     written: list[str] = field(default_factory=list)
     drift: str = ""
+    warnings: list[Diagnostic] = field(default_factory=list)
 
 
 def _workspace(project: Project) -> WorkspaceSpec:
@@ -129,14 +139,6 @@ def _check_preview_name(project: Project, root: Path, found: branches.Target, na
             raise InvalidEnvironments([error(where, "preview-name-collision", message)])
 
 
-def literal_branch(workspace: WorkspaceSpec, deployment: str) -> str:
-    """The branch context of `render --deployment/--all`: the first literal rule naming it."""
-    for rule in workspace.rules:
-        if rule.deployment == deployment and not rule.is_regex and not any(c in rule.pattern for c in "*?["):
-            return rule.pattern
-    return deployment
-
-
 def resolve_selection(
     project: Project, root: Path, selection: Selection, environ: Mapping[str, str]
 ) -> list[ResolvedDeployment]:
@@ -162,26 +164,35 @@ def resolve_selection(
 
 
 def render_files(
-    model: Model, resolved: list[ResolvedDeployment], values: SecretValues, *, workspace_view: bool
+    model: Model, resolved: list[ResolvedDeployment], values: SecretValues, view: WorkspaceView | None = None
 ) -> dict[str, str]:
+    """Each Deployment's files, and environment-objects.json when a workspace view is given."""
     workspace = model.workspace
     assert workspace is not None
     files: dict[str, str] = {}
     memo: dict[int, str] = {}  # list items of objects shared by several Deployments
     for dep in resolved:
         files.update(render.render_deployment(dep, workspace.name, values, workspace.conn_extra, memo))
-    if workspace_view:
-        files[render.OBJECTS_FILE] = render.environment_objects(model, workspace.name, values, resolved)
+    if view is not None:
+        files[render.OBJECTS_FILE] = render.environment_objects(view, values)
     return files
 
 
-def needed_secrets(model: Model, resolved: list[ResolvedDeployment], *, workspace_view: bool) -> set[str]:
+def view_of(project: Project, resolved: list[ResolvedDeployment]) -> WorkspaceView:
+    """The workspace view of `render --all` (every Deployment resolved)."""
+    try:
+        return workspace_view(project.model, resolved, _locator(project))
+    except ResolveProblem as exc:
+        raise InvalidEnvironments(exc.diagnostics) from None
+
+
+def needed_secrets(resolved: list[ResolvedDeployment], view: WorkspaceView | None) -> set[str]:
     # Objects shared by several Deployments are one value: look at each once.
     distinct = {id(o): o for dep in resolved for o in dep.objects}.values()
     names = {s.name for o in distinct for s in secrets.referenced(o.fields())}
     names |= {s.name for dep in resolved for s in secrets.referenced(dep.spec.environment_variables)}
-    if workspace_view:
-        names |= {s.name for o in model.objects for s in secrets.referenced(o.fields)}
+    if view is not None:
+        names |= {s.name for o in view.objects for s in secrets.referenced(o.fields)}
     return names
 
 
@@ -191,16 +202,17 @@ def run_render(
     """Render the selection; write it (or, with check, report drift and write nothing)."""
     secrets.parse_mode(mode)
     resolved = resolve_selection(project, root, selection, environ)
-    values = secrets.load(mode, needed_secrets(project.model, resolved, workspace_view=selection.all), environ)
-    files = render_files(project.model, resolved, values, workspace_view=selection.all)
-    hidden = _secret_lines(project.model, resolved, values, files, workspace_view=selection.all)
+    view = view_of(project, resolved) if selection.all else None
+    warnings = list(view.warnings) if view else []
+    values = secrets.load(mode, needed_secrets(resolved, view), environ)
+    files = render_files(project.model, resolved, values, view)
+    hidden = _secret_lines(project.model, resolved, values, files, view)
     if check:
-        return RenderResult(
-            files, values, drift=secrets.mask(output.drift(out, files, out.name or ".", hidden), values)
-        )
+        drift = secrets.mask(output.drift(out, files, out.name or ".", hidden), values)
+        return RenderResult(files, values, drift=drift, warnings=warnings)
     if not values.redacted:
         _refuse_tracked(root, out, files)
-    return RenderResult(files, values, written=output.write(out, files, hidden).written)
+    return RenderResult(files, values, written=output.write(out, files, hidden).written, warnings=warnings)
 
 
 def _secret_lines(
@@ -208,13 +220,12 @@ def _secret_lines(
     resolved: list[ResolvedDeployment],
     values: SecretValues,
     files: Mapping[str, str],
-    *,
-    workspace_view: bool,
+    view: WorkspaceView | None,
 ) -> dict[str, tuple[int, ...]]:
     """The lines that hold secret values, found by rendering once more with placeholders."""
     if values.redacted:
         return {}
-    return output.secret_lines(files, render_files(model, resolved, SecretValues(), workspace_view=workspace_view))
+    return output.secret_lines(files, render_files(model, resolved, SecretValues(), view))
 
 
 def _refuse_tracked(root: Path, out: Path, files: Mapping[str, str]) -> None:

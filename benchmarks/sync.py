@@ -1,0 +1,131 @@
+"""plan and apply against the local Astro API server (tests/astro_api/server.py).
+
+    python benchmarks/sync.py                       # 1000 connections x 50 Deployments
+    python benchmarks/sync.py --sizes 10x2 --page-size 20
+
+For each size: a synthetic repository (generate.py: every connection linked to all
+Deployments with a secret password, a fifth of them overridden in each Deployment), a
+fresh server holding only the workspace and its Deployments, then four cold runs of the
+installed command: plan (fresh), apply (creates everything), plan (no change), apply (no
+change). Prints the wall time and the requests by method of each run, read from the
+server's request log. The run fails when a no-change apply writes anything. An apply that
+creates N objects takes at least N/10 s: it keeps to the API's 10 POST per second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from generate import generate
+
+HERE = Path(__file__).resolve().parent
+SERVER = HERE.parent / "tests" / "astro_api" / "server.py"
+COMMAND = str(Path(sys.executable).parent / "astro-gitops")
+TOKEN = "bench-token"
+ORG = "org00000000000000000000001"
+
+
+class Server:
+    def __init__(self, page_size: int) -> None:
+        argv = [sys.executable, str(SERVER), "--token", TOKEN, "--page-size", str(page_size)]
+        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
+        assert self.proc.stdout is not None
+        self.url = self.proc.stdout.readline().split()[-1]
+
+    def admin(self, path: str, body: object = None) -> object:
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(self.url.removesuffix("/v1") + f"/_admin/{path}", data=data)
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return json.loads(response.read())
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+
+def git(cwd: Path, *args: str) -> None:
+    env = {**os.environ, "GIT_AUTHOR_NAME": "b", "GIT_AUTHOR_EMAIL": "b@example.com",
+           "GIT_COMMITTER_NAME": "b", "GIT_COMMITTER_EMAIL": "b@example.com"}  # fmt: skip
+    subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True)
+
+
+def run(server: Server, root: Path, env: dict[str, str], *args: str) -> tuple[float, float, Counter[str]]:
+    """Wall seconds, CPU seconds (user + system) and the requests by method of one cold run."""
+    server.admin("clear-log", {})
+    start = time.perf_counter()
+    proc = subprocess.Popen([COMMAND, *args], cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    assert proc.stderr is not None
+    err = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    code = os.waitstatus_to_exitcode(status)
+    if code not in (0, 3):
+        raise SystemExit(f"{' '.join(args)} exited {code}: {err[-2000:].decode(errors='replace')}")
+    log = server.admin("log")
+    assert isinstance(log, list)
+    return elapsed, usage.ru_utime + usage.ru_stime, Counter(entry["method"] for entry in log)
+
+
+def bench(
+    connections: int, deployments: int, page_size: int, work: Path
+) -> list[tuple[str, float, float, Counter[str]]]:
+    root = work / f"r{connections}x{deployments}"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    generate(root, connections, deployments)
+    with (root / "environments" / "workspace.yaml").open("a") as handle:
+        handle.write("sync: {owner: bench}\n")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "one")
+    server = Server(page_size)
+    try:
+        server.admin("seed", {"workspaces": [{"name": "Bench"}],
+                              "deployments": [{"name": f"dep{d:04d}", "workspace": "Bench"} for d in range(deployments)]})  # fmt: skip
+        env = {**os.environ, "ASTRO_API_TOKEN": TOKEN, "ASTRO_API_URL": server.url, "ASTRO_ORGANIZATION_ID": ORG,
+               "ASTRO_GITOPS_FINGERPRINT_KEY": "bench-key"}  # fmt: skip
+        env.update({f"CONN{c:05d}_PASSWORD": f"pw-{c}" for c in range(connections)})
+        rows = []
+        for name, args in (
+            ("plan (fresh)", ["plan"]),
+            ("apply (fresh)", ["apply", "--auto-approve"]),
+            ("plan (no change)", ["plan", "--exit-code"]),
+            ("apply (no change)", ["apply", "--auto-approve"]),
+        ):
+            rows.append((name, *run(server, root, env, *args)))
+        writes = sum(n for method, n in rows[-1][3].items() if method != "GET")
+        if writes:
+            raise SystemExit(f"a no-change apply made {writes} write request(s)")
+        return rows
+    finally:
+        server.stop()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="1000x50", help="CONNECTIONSxDEPLOYMENTS,...")
+    parser.add_argument("--page-size", type=int, default=100, help="the server's largest page")
+    args = parser.parse_args()
+    print(f"{'size':>10} {'command':<20} {'wall':>9} {'CPU':>9} {'GET':>6} {'POST':>6} {'DELETE':>7}")
+    with tempfile.TemporaryDirectory() as tmp:
+        for size in args.sizes.split(","):
+            connections, deployments = (int(x) for x in size.split("x"))
+            for name, seconds, cpu, requests in bench(connections, deployments, args.page_size, Path(tmp)):
+                print(
+                    f"{size:>10} {name:<20} {seconds * 1000:>7.0f}ms {cpu * 1000:>7.0f}ms {requests['GET']:>6} "
+                    f"{requests['POST']:>6} {requests['DELETE']:>7}"
+                )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

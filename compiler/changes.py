@@ -1,0 +1,161 @@
+"""One change model: "object X (in Deployment D), field Y: before -> after, secret or not".
+
+`diff` compares two resolved sides with it; `plan` compares the workspace view with live
+state with it. An object change's operation is the API's word (create, update, replace,
+delete); its `action` is diff's word for it (added, changed, removed). Values are compared exactly (as
+JSON, so 1, 1.0 and true differ; secret references by name) and shown safely: a secret
+reference by its name, a literal under a secret-looking name never.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from .model import MAPPINGS, Secret, thaw
+from .resolve import ResolvedObject, flatten
+from .rules import looks_secret
+
+Action = Literal["create", "update", "replace", "delete"]
+DiffAction = Literal["added", "changed", "removed"]
+AS_DIFF: dict[Action, DiffAction] = {"create": "added", "update": "changed", "replace": "changed", "delete": "removed"}
+FROM_DIFF: dict[DiffAction, Action] = {"added": "create", "changed": "update", "removed": "delete"}
+SENSITIVE = "(sensitive value)"
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    path: str
+    old: str | None  # as shown; None: the field is absent on that side
+    new: str | None
+    secret: bool = False  # a secret reference or a literal secret on either side
+
+
+@dataclass(frozen=True)
+class ObjectChange:
+    kind: str
+    key: str
+    operation: Action  # what the API would do
+    fields: tuple[FieldChange, ...]
+    deployment: str | None = None  # whose part of the object; None: the object itself
+
+    @property
+    def action(self) -> DiffAction:
+        """The operation in diff's words: added, changed or removed."""
+        return AS_DIFF[self.operation]
+
+
+def display(path: tuple[Any, ...], value: Any) -> str:
+    """A value as a change shows it: secret references by name, literal secrets never."""
+    if isinstance(value, Secret):
+        return str(value)
+    # Any literal under a secret-looking name, not only a string: `api_key: 123456` or
+    # `credentials: [...]` pass validation yet are still secrets. Booleans are flags.
+    if not isinstance(value, bool | None) and _sensitive(path):
+        return SENSITIVE
+    return json.dumps(thaw(value), ensure_ascii=False, sort_keys=True, default=str)
+
+
+def _sensitive(path: tuple[Any, ...]) -> bool:
+    return any(looks_secret(str(step)) for step in path)
+
+
+def identity(value: Any) -> str:
+    """What makes two values equal: their JSON text (so 1, 1.0 and true differ), secrets by name.
+
+    Values are compared before they are displayed: a literal password that changes shows
+    as a change, although both sides display as the same `(sensitive value)`.
+    """
+    return json.dumps(thaw(value), sort_keys=True, default=_secret_as_json)
+
+
+def same(a: Any, b: Any) -> bool:
+    return identity(a) == identity(b)
+
+
+def _secret_as_json(value: Any) -> Any:
+    return {"secret": value.name} if isinstance(value, Secret) else str(value)
+
+
+Leaves = dict[tuple[Any, ...], Any]
+
+
+def leaves(value: Mapping[str, Any]) -> Leaves:
+    """Every leaf by its path; a null leaf is a field that is absent."""
+    return {p: v for p, v in flatten(value) if p and v is not None}
+
+
+def compare(old: Leaves, new: Leaves) -> tuple[FieldChange, ...]:
+    """The field changes from `old` to `new`, by path."""
+    changes = []
+    for path in sorted(set(old) | set(new), key=lambda p: ".".join(map(str, p))):
+        if path in old and path in new and identity(old[path]) == identity(new[path]):
+            continue
+        before = display(path, old[path]) if path in old else None
+        after = display(path, new[path]) if path in new else None
+        secret = _sensitive(path) or any(_holds_secret(side.get(path)) for side in (old, new))
+        changes.append(FieldChange(".".join(map(str, path)), before, after, secret))
+    return tuple(changes)
+
+
+def _holds_secret(value: Any) -> bool:
+    if isinstance(value, Secret):
+        return True
+    if isinstance(value, MAPPINGS):
+        return any(_holds_secret(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_holds_secret(v) for v in value)
+    return False
+
+
+def object_change(
+    kind: str,
+    key: str,
+    old: Mapping[str, Any] | None,
+    new: Mapping[str, Any] | None,
+    *,
+    deployment: str | None = None,
+    replace_when: Collection[str] = (),
+) -> ObjectChange | None:
+    """The change of one object between two sides (None: absent), or None when it is the same.
+
+    A change of a field in `replace_when` (a connection's `type`, say) is a `replace`.
+    """
+    fields = compare(leaves(old) if old is not None else {}, leaves(new) if new is not None else {})
+    if old is None:
+        return ObjectChange(kind, key, "create", fields, deployment) if new is not None else None
+    if new is None:
+        return ObjectChange(kind, key, "delete", fields, deployment)
+    if not fields:
+        return None
+    replaced = any(f.path.split(".")[0] in replace_when for f in fields)
+    return ObjectChange(kind, key, "replace" if replaced else "update", fields, deployment)
+
+
+class Comparer:
+    """The field changes between two resolved objects, each pair compared once.
+
+    Why: an object that no Deployment overrides is one shared ResolvedObject on each side,
+    so without this a diff of N objects x M Deployments would flatten and compare it M
+    times, which was most of the cost of a big diff. Objects are kept with their ids so
+    the ids stay theirs.
+    """
+
+    def __init__(self) -> None:
+        self.leaves: dict[int, tuple[ResolvedObject, Leaves]] = {}
+        self.pairs: dict[tuple[int, int], tuple[Any, Any, tuple[FieldChange, ...]]] = {}
+
+    def changes(self, old: ResolvedObject | None, new: ResolvedObject | None) -> tuple[FieldChange, ...]:
+        key = (id(old), id(new))
+        if key not in self.pairs:
+            self.pairs[key] = (old, new, compare(self._leaves(old), self._leaves(new)))
+        return self.pairs[key][2]
+
+    def _leaves(self, obj: ResolvedObject | None) -> Leaves:
+        if obj is None:
+            return {}
+        if id(obj) not in self.leaves:
+            self.leaves[id(obj)] = (obj, leaves(obj.fields()))
+        return self.leaves[id(obj)][1]

@@ -1,0 +1,37 @@
+"""compiler.changes: the one change model diff and plan share."""
+
+from __future__ import annotations
+
+from compiler.changes import SENSITIVE, FieldChange, ObjectChange, compare, leaves, object_change
+from compiler.model import Secret
+
+
+def test_an_object_on_one_side_only_is_created_or_deleted() -> None:
+    created = object_change("connection", "wh", None, {"type": "postgres"}, deployment="production")
+    assert created == ObjectChange(
+        "connection", "wh", "create", (FieldChange("type", None, '"postgres"'),), "production"
+    )
+    assert created.action == "added"
+    deleted = object_change("variable", "v", {"value": 1}, None)
+    assert deleted is not None and (deleted.operation, deleted.action) == ("delete", "removed")
+    assert object_change("variable", "v", None, None) is None
+
+
+def test_an_unchanged_object_is_no_change_and_a_changed_one_an_update_or_replace() -> None:
+    assert object_change("connection", "wh", {"type": "x", "port": 1}, {"port": 1, "type": "x"}) is None
+    update = object_change("connection", "wh", {"type": "x", "port": 1}, {"type": "x", "port": 2})
+    assert update is not None and update.operation == "update" and update.action == "changed"
+    replace = object_change("connection", "wh", {"type": "x"}, {"type": "y"}, replace_when={"type"})
+    assert replace is not None and replace.operation == "replace" and replace.action == "changed"
+
+
+def test_values_compare_exactly_and_secrets_are_flagged_never_shown() -> None:
+    changes = compare(
+        leaves({"port": 1, "password": Secret("OLD"), "extra": {"api_key": "literal-1", "db": "a"}}),
+        leaves({"port": 1.0, "password": Secret("NEW"), "extra": {"api_key": "literal-2", "db": "a"}}),
+    )
+    assert changes == (
+        FieldChange("extra.api_key", SENSITIVE, SENSITIVE, secret=True),
+        FieldChange("password", "<secret:OLD>", "<secret:NEW>", secret=True),
+        FieldChange("port", "1", "1.0", secret=False),
+    )
