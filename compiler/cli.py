@@ -358,7 +358,7 @@ def _apply(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) -> 
     run.refuse_redact(args.secrets)
     if args.plan_file is None and not args.auto_approve and not sys.stdin.isatty():
         raise UsageError("apply asks for confirmation on a terminal: pass --auto-approve to apply without one")
-    if args.airflow:
+    if args.airflow or (args.plan_file is not None and "airflow" in run.read_plan_file(args.plan_file)):
         return _airflow(args, root, environ, apply=True)
     selection, adopt, saved = _selection(args), args.adopt, None
     if args.plan_file is not None:
@@ -392,37 +392,43 @@ def _apply(args: argparse.Namespace, root: Path, environ: Mapping[str, str]) -> 
 
 
 def _airflow(args: argparse.Namespace, root: Path, environ: Mapping[str, str], *, apply: bool) -> int:
-    """plan or apply with --airflow URL: one Deployment's objects on one Airflow (SPEC 7.7)."""
+    """plan or apply with --airflow URL (or a plan saved with it): one Deployment's objects on one
+    Airflow (SPEC 7.7)."""
     from .remote.airflow import AirflowClient, AirflowTarget, Credentials
     from .secrets import SecretValues, mask
     from .sync import airflowrun, report, run
 
-    if getattr(args, "plan_file", None) is not None or getattr(args, "out", None) is not None:
-        raise UsageError("saved plans (plan --out, apply PLAN) are not available with --airflow yet")
+    saved = run.read_plan_file(args.plan_file) if apply and args.plan_file is not None else None
+    url = str(args.airflow or (saved or {}).get("airflow") or "")
+    selection: Any = run.saved_selection(saved) if saved else _selection(args)
+    adopt = run.saved_adopt(saved) if saved else args.adopt
     project: Any = _valid_project(root, "text")
     owner = run.owner(project)
-    dep = airflowrun.deployment(project, root, _selection(args), environ)  # type: ignore[arg-type]
+    dep = airflowrun.deployment(project, root, selection, environ)
     values = airflowrun.secret_values(dep, args.secrets, environ)
-    with AirflowClient(args.airflow, Credentials.from_env(environ)) as client:
+    workspace = project.model.workspace.name
+    with AirflowClient(url, Credentials.from_env(environ)) as client:
         planned = airflowrun.make_plan(
-            project, dep, client.read(), owner=owner, values=values, adopt=args.adopt, environ=environ
+            project, dep, client.read(), owner=owner, values=values, adopt=adopt, environ=environ
         )
         _print_diagnostics(planned.plan.diagnostics, "text", sys.stderr)
         if not planned.plan.ok:
             raise OperationError("the plan has errors (above); nothing was changed")
-        workspace = project.model.workspace.name
         if not apply:
             sys.stdout.write(report.REPORTERS[args.format](planned.plan, workspace))
+            if args.out is not None:
+                from . import output
+
+                text = airflowrun.plan_file(planned, workspace, selection, adopt)
+                output.write(args.out.parent, {args.out.name: text})
             return EXIT_CHANGES if args.exit_code and planned.plan.has_changes else EXIT_OK
+        if saved is not None:
+            airflowrun.check_fresh(saved, planned, workspace)
         sys.stdout.write(report.text(planned.plan, workspace))
         if not planned.plan.has_changes:
             return EXIT_OK
-        if not args.auto_approve:
-            sys.stdout.write("Apply these changes? Only 'yes' is accepted: ")
-            sys.stdout.flush()
-            if sys.stdin.readline().strip() != "yes":
-                sys.stdout.write("\nApply cancelled; nothing was changed.\n")
-                return EXIT_INVALID
+        if saved is None and not args.auto_approve and not _confirmed():
+            return EXIT_INVALID
 
         def show(step: Any) -> None:
             sys.stdout.write(mask(report.step_line(step), values or SecretValues()) + "\n")
@@ -431,6 +437,15 @@ def _airflow(args: argparse.Namespace, root: Path, environ: Mapping[str, str], *
         applied = airflowrun.run_apply(planned, AirflowTarget(client), show)
     sys.stdout.write(mask(report.outcome(applied), values or SecretValues()))
     return EXIT_OK if applied.ok else EXIT_INVALID
+
+
+def _confirmed() -> bool:
+    sys.stdout.write("Apply these changes? Only 'yes' is accepted: ")
+    sys.stdout.flush()
+    if sys.stdin.readline().strip() == "yes":
+        return True
+    sys.stdout.write("\nApply cancelled; nothing was changed.\n")
+    return False
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace, Path, Mapping[str, str]], int]] = {

@@ -264,3 +264,34 @@ def test_airflow_targets_one_deployment(repo: Path, airflow: AirflowServer, exam
     assert every.code == 2 and "--deployment" in every.err
     insecure = run_cli("plan", "--deployment", "sandbox", "--airflow", "http://airflow.example.com", cwd=repo, env=env)
     assert insecure.code == 1 and "https" in insecure.err
+
+
+def test_a_saved_plan_is_applied_exactly_or_refused_when_airflow_moved(
+    repo: Path, airflow: AirflowServer, example_secrets: dict[str, str], tmp_path: Path
+) -> None:
+    env = env_for(airflow, example_secrets)
+    saved = tmp_path / "plan.json"
+    assert plan(repo, airflow, env, "sandbox", "--out", str(saved)).code == 0
+    assert not any(s in saved.read_text() for s in example_secrets.values())
+    done = run_cli("apply", str(saved), cwd=repo, env=env)
+    assert done.code == 0, done.out + done.err
+    assert "Apply complete" in done.out
+    assert {p["name"] for p in airflow.list("pools")} >= {"partner_api_pool"}
+
+    edit_file(
+        repo,
+        "environments/pools.yaml",
+        "    slots: 2\n    description: Respect",
+        "    slots: 3\n    description: Respect",
+    )
+    assert plan(repo, airflow, env, "sandbox", "--out", str(saved)).code == 0
+    pool = f"{airflow.api}/pools/partner_api_pool"
+    if airflow.major >= 3:
+        airflow.request(
+            "PATCH", f"{pool}?update_mask=slots", {"name": "partner_api_pool", "slots": 9, "include_deferred": True}
+        )
+    else:
+        airflow.request("PATCH", f"{pool}?update_mask=slots", {"name": "partner_api_pool", "slots": 9})
+    stale = run_cli("apply", str(saved), cwd=repo, env=env)
+    assert stale.code == 1 and "stale-plan" in stale.out + stale.err, stale.out + stale.err
+    assert airflow.request("GET", pool)["slots"] == 9

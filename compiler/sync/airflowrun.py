@@ -8,6 +8,9 @@ marker, fingerprints, secret modes, reporters and exit codes as the Astro target
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,13 +18,13 @@ from types import MappingProxyType
 from typing import Any
 
 from .. import secrets
-from ..build import Selection, resolve_selection
 from ..diagnostics import Location, warning
 from ..errors import UsageError
+from ..pipeline import Selection, resolve_selection
 from ..project import Project
 from ..resolve import ResolvedDeployment
 from ..secrets import SecretValues
-from . import airflowplan
+from . import airflowplan, report
 from .airflowstate import KINDS, Kind, LiveAirflow, LiveObject
 from .apply import Applied, Step, apply
 from .plan import Options, Plan
@@ -34,6 +37,7 @@ class AirflowPlanned:
     deployment: ResolvedDeployment
     live: LiveAirflow
     values: SecretValues | None
+    inputs: str = ""  # hash of what the plan was made from (repository files, scope, secrets)
 
 
 def deployment(project: Project, root: Path, selection: Selection, environ: Mapping[str, str]) -> ResolvedDeployment:
@@ -76,8 +80,70 @@ def make_plan(
     key = environ.get("ASTRO_GITOPS_FINGERPRINT_KEY") or None
     options = Options(owner, adopt, key.encode() if key else None, values, locator(project))
     wanted = airflowplan.desired(project.model, dep, kinds)
-    made = airflowplan.plan(wanted, live, options, label or f"{dep.name} on Airflow {live.url}")
-    return AirflowPlanned(made, dep, live, values)
+    scope = label or f"{dep.name} on Airflow {live.url}"
+    made = airflowplan.plan(wanted, live, options, scope)
+    return AirflowPlanned(made, dep, live, values, _inputs(project, scope, values, key))
+
+
+# --- saved plans (plan --out, apply PLAN) -----------------------------------------------------
+
+
+def _inputs(project: Project, scope: str, values: SecretValues | None, key: str | None) -> str:
+    digest = hashlib.sha256()
+    for document in sorted(project.documents, key=lambda d: d.path):
+        digest.update(f"{document.path}\0{document.text}\0".encode())
+    digest.update(scope.encode())
+    if key and values is not None:
+        # Secret values enter only as an HMAC: a rotated secret makes a saved plan stale.
+        keyed = hmac.new(key.encode(), json.dumps(sorted(values.values.items())).encode(), hashlib.sha256)
+        digest.update(keyed.digest())
+    return digest.hexdigest()
+
+
+def _state(planned: AirflowPlanned, kind: str, key: str) -> str:
+    """A live object's fingerprint in a saved plan: Airflow keeps no updatedAt, so its content
+    (masked values as read) stands in for one; absent when the object does not exist."""
+    found = next((o for o in planned.live.objects.values() if (o.kind, o.key) == (kind, key)), None)
+    if found is None:
+        return "absent"
+    content = json.dumps([found.description, dict(found.fields)], sort_keys=True, default=str)
+    return hashlib.sha256(content.encode()).hexdigest()[:16]
+
+
+def _changes_digest(planned: AirflowPlanned, workspace: str) -> str:
+    return hashlib.sha256(report.as_json(planned.plan, workspace).encode()).hexdigest()
+
+
+def plan_file(planned: AirflowPlanned, workspace: str, selection: Selection, adopt: bool) -> str:
+    from .run import PLAN_VERSION  # run.py imports this module
+
+    data = report.as_data(planned.plan, workspace)
+    data["apply"] = {
+        "version": PLAN_VERSION,
+        "airflow": planned.live.url,
+        "selection": {"branch": selection.branch, "deployment": selection.deployment, "all": False, "adopt": adopt},
+        "inputs": planned.inputs,
+        "touched": {f"{c.kind}/{c.key}": _state(planned, c.kind, c.key) for c in planned.plan.changes},
+        "changes": _changes_digest(planned, workspace),
+    }
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def check_fresh(saved: Mapping[str, Any], planned: AirflowPlanned, workspace: str) -> None:
+    """Refuse a plan made from other files, other live objects, or that now plans otherwise."""
+    from .run import StalePlan  # run.py imports this module
+
+    reasons = []
+    if saved.get("inputs") != planned.inputs:
+        reasons.append("the repository (or a secret value) changed since the plan was made")
+    touched = saved.get("touched") or {}
+    moved = sorted(k for k, at in touched.items() if _state(planned, *k.split("/", 1)) != at)
+    if moved:
+        reasons.append(f"{len(moved)} live object(s) it touches changed or went away since")
+    if not reasons and saved.get("changes") != _changes_digest(planned, workspace):
+        reasons.append("live Airflow changed since the plan was made")
+    if reasons:
+        raise StalePlan("; ".join(reasons) + ": run plan again")
 
 
 def run_apply(planned: AirflowPlanned, target: Any, on_step: Callable[[Step], None] | None = None) -> Applied:
