@@ -151,6 +151,24 @@ def example_secrets() -> dict[str, str]:
     return {name: f"fake-{name.lower()}-'q' \"dq\" #: \\ é" for name in example_secret_names()}
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "airflow3_only: runs on the Airflow 3 server only (never on Airflow 2)")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked airflow3_only are left out (deselected, not skipped) of the Airflow 2 run."""
+    dropped = [
+        item
+        for item in items
+        if item.get_closest_marker("airflow3_only")
+        and getattr(item, "callspec", None) is not None
+        and item.callspec.params.get("airflow_server") == "airflow2"  # type: ignore[attr-defined]
+    ]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [item for item in items if item not in dropped]
+
+
 def _airflow_versions() -> list[str]:
     # Airflow 2 joins only when its interpreter is named (it is not built in CI: see the README).
     return ["airflow3", "airflow2"] if airflow2_python() else ["airflow3"]

@@ -16,6 +16,10 @@ from astro_fake import FakeAstro
 from conftest import commit_files, edit_file, run_cli
 from realairflow import RESULT_MARKER, AirflowServer
 
+# The Astro token reaches a Deployment's Airflow as a bearer token: a local Airflow 3 takes its
+# own JWT as one; a local Airflow 2 here takes basic auth only.
+pytestmark = pytest.mark.airflow3_only
+
 OWNER = "data-platform"
 SYNC = "\nsync:\n  owner: data-platform\n"
 DEPLOYMENTS = ["development", "production", "sandbox"]
@@ -36,8 +40,6 @@ print("""
 
 @pytest.fixture
 def astro(airflow: AirflowServer) -> Iterator[FakeAstro]:
-    if airflow.major < 3:
-        pytest.skip("the Astro token reaches the Deployment's Airflow as a bearer token: proven on Airflow 3 here")
     server = FakeAstro(token=airflow.token())
     try:
         server.seed("Data Platform", DEPLOYMENTS, airflow_urls={"production": f"{airflow.url}/api/v2"})
