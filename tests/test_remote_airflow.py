@@ -142,3 +142,14 @@ def test_credentials_come_from_the_environment_or_the_error_names_them() -> None
     assert Credentials.from_env({"AIRFLOW_API_TOKEN": "t"}).token == "t"
     with pytest.raises(AirflowError, match="AIRFLOW_USERNAME and AIRFLOW_PASSWORD"):
         Credentials.from_env({"AIRFLOW_USERNAME": "only-me"})
+
+
+def test_a_create_that_meets_an_existing_key_looks_it_up_instead_of_failing(airflow: AirflowServer) -> None:
+    # What a retried create after an ambiguous failure meets: the object is there already.
+    airflow.request("POST", f"{airflow.api}/pools", {"name": "twice", "slots": 2, "description": "first"})
+    with client(airflow) as af:
+        af.create_once("pool", request_body("pool", "twice", {"slots": 2}, "first"))
+        with pytest.raises(ApiError) as caught:
+            af.create("pool", request_body("pool", "twice", {"slots": 2}, "first"))
+    assert caught.value.status == 409
+    assert [p["name"] for p in airflow.list("pools")].count("twice") == 1
