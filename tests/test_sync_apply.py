@@ -361,3 +361,33 @@ def test_the_organization_comes_from_the_token_or_the_only_one(
     seeded.admin("seed", {"organizations": [{"id": "org2", "name": "Other"}]})
     two = run_cli("plan", cwd=repo, env=env)
     assert two.code == 1 and "ASTRO_ORGANIZATION_ID" in two.err
+
+
+def _on_a_terminal(server: FakeAstro, root: Path, secrets: dict[str, str], answer: str) -> tuple[int, str]:
+    """apply with a pseudo-terminal as stdin, answering the confirmation."""
+    import os
+    import pty
+    import subprocess
+
+    from conftest import clean_env, installed_command
+
+    main, replica = pty.openpty()
+    env = clean_env({**server.env(**secrets), "ASTRO_GITOPS_FINGERPRINT_KEY": KEY})
+    proc = subprocess.Popen(
+        [installed_command(), "apply"], cwd=root, env=env, stdin=replica, stdout=subprocess.PIPE, text=True
+    )
+    os.write(main, answer.encode())
+    out, _ = proc.communicate(timeout=120)
+    os.close(main)
+    os.close(replica)
+    return proc.returncode, out
+
+
+def test_apply_on_a_terminal_asks_and_only_yes_applies(
+    seeded: FakeAstro, repo: Path, example_secrets: dict[str, str]
+) -> None:
+    code, out = _on_a_terminal(seeded, repo, example_secrets, "no\n")
+    assert code == 1 and "Only 'yes' is accepted" in out and "nothing was changed" in out
+    assert not seeded.writes()
+    code, out = _on_a_terminal(seeded, repo, example_secrets, "yes\n")
+    assert code == 0 and "Apply complete: 8 change(s) done." in out

@@ -12,11 +12,15 @@ import base64
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import OperationError
 from ..sync.state import LiveDeployment, LiveLink, LiveObject, LiveState, ObjectKey
 from .http import AmbiguousWrite, ApiError, HttpClient
+
+if TYPE_CHECKING:
+    from ..secrets import SecretValues
+    from ..sync.changeset import Write
 
 DEFAULT_URL = "https://api.astronomer.io/v1"
 PAGE = 1000  # astro-cli's page size; the server may return fewer (it says how many in `limit`)
@@ -214,12 +218,14 @@ class AstroTarget:
     def __init__(self, api: AstroApi) -> None:
         self.api = api
 
-    def write(self, write: Any, values: Any) -> None:
+    def write(self, write: Write, values: SecretValues) -> None:
         from ..sync.values import concrete
 
+        if write.target != "environment-object":
+            raise OperationError(f"the Astro target cannot write a {write.target}")
         if write.op == "delete":
-            self.api.delete(write.object_id)
+            self.api.delete(str(write.object_id))
         elif write.op == "update":
-            self.api.update(write.object_id, concrete(write.body, values))
+            self.api.update(str(write.object_id), concrete(write.body, values))
         else:
             self.api.create(write.key, concrete(write.body, values))

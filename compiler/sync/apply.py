@@ -13,7 +13,7 @@ from typing import Literal, Protocol
 
 from ..errors import AstroGitopsError
 from ..secrets import SecretValues
-from .plan import Change, Plan, Write
+from .changeset import Change, Plan, Write
 
 Status = Literal["done", "failed", "not attempted"]
 

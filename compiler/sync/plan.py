@@ -8,82 +8,17 @@ A Deployment's part is written by re-sending the live object with only that part
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from collections.abc import Mapping
+from typing import Any
 
-from ..diagnostics import Diagnostic, Location, error, warning
-from ..load import YPath
+from ..diagnostics import Diagnostic, error, warning
 from ..secrets import SecretValues
 from . import marker as markers
+from .changeset import KIND, SECRET_CHANGED, SECRET_UNKNOWN, TYPED, Change, FieldChange, Options, Plan, Write
 from .desired import Desired, DesiredObject, Part, has_secret
+from .fingerprints import Fingerprinter
 from .state import LiveObject, LiveState, ObjectKey
 from .values import concrete, hidden, leaves, same, shown
-
-Action = Literal["create", "update", "replace", "delete"]
-SECRET_CHANGED = "secret changed"
-SECRET_UNKNOWN = "secret: cannot compare, will be sent"
-TYPED = {"CONNECTION": "connection", "AIRFLOW_VARIABLE": "airflowVariable"}
-KIND = {"CONNECTION": "connection", "AIRFLOW_VARIABLE": "variable"}
-
-
-@dataclass(frozen=True)
-class FieldChange:
-    path: str
-    before: Any = None
-    after: Any = None
-    note: str | None = None  # a secret's state instead of values
-    deployment: str | None = None  # the Deployment whose part this is
-
-
-@dataclass(frozen=True)
-class Write:
-    """One request: bodies hold `Secret` values, put in only when sent."""
-
-    op: Literal["create", "update", "delete"]
-    key: ObjectKey
-    object_id: str | None = None
-    body: Any = None
-
-
-@dataclass(frozen=True)
-class Change:
-    action: Action
-    kind: str
-    key: str
-    deployment: str | None  # set for a Deployment-scoped object
-    fields: tuple[FieldChange, ...] = ()
-    note: str = ""
-    writes: tuple[Write, ...] = ()
-    touched: tuple[tuple[str, str], ...] = ()  # (object id, updatedAt) read live
-
-
-@dataclass(frozen=True)
-class Plan:
-    scope: str
-    changes: tuple[Change, ...]
-    diagnostics: tuple[Diagnostic, ...] = ()
-    secrets_sent_blind: bool = False  # no fingerprint key: every secret is sent
-
-    @property
-    def has_changes(self) -> bool:
-        return bool(self.changes)
-
-    @property
-    def ok(self) -> bool:
-        return not any(d.is_error for d in self.diagnostics)
-
-    def count(self, action: Action) -> int:
-        return sum(1 for c in self.changes if c.action == action)
-
-
-@dataclass(frozen=True)
-class Options:
-    owner: str
-    adopt: bool = False
-    key: bytes | None = None  # ASTRO_GITOPS_FINGERPRINT_KEY
-    values: SecretValues | None = None  # None: --secrets redact (secrets are not compared)
-    locate: Callable[[str, YPath], Location] = field(default=lambda path, ypath: Location(path))
 
 
 def plan(desired: Desired, live: LiveState, options: Options, scope: str) -> Plan:
@@ -103,6 +38,7 @@ class _Planner:
         self.matched: set[str] = set()
         self.saw_secret = False
         self.in_scope = {n: i for n in desired.deployments if (i := live.deployment_id(n)) is not None}
+        self.fingerprints = Fingerprinter(options.key, options.values, self.in_scope)
 
     # --- one desired object -------------------------------------------------------------
 
@@ -148,7 +84,10 @@ class _Planner:
     # --- create ---------------------------------------------------------------------------
 
     def _create(self, obj: DesiredObject, key: ObjectKey) -> Change:
-        fps = {**self._own_fps(obj), **{k: v for p in self._parts(obj) for k, v in self._part_fps(obj, p).items()}}
+        fps = {
+            **self.fingerprints.own(obj),
+            **{k: v for p in self._parts(obj) for k, v in self.fingerprints.part(obj, p).items()},
+        }
         body: dict[str, Any] = {
             "objectKey": obj.key,
             "objectType": obj.object_type,
@@ -204,7 +143,7 @@ class _Planner:
         auto = obj.auto_link if own else found.auto_link
         for part in self._parts(obj):
             fields += self._part_changes(obj, found, part, auto, live_fps)
-        fps = self._fingerprints(obj, found, own, live_fps)
+        fps = self.fingerprints.after_write(obj, own, live_fps, self._parts(obj))
         if not fields and fps != live_fps:
             fields.append(FieldChange("marker", None, "fingerprints", note="secret fingerprints recorded"))
         if not fields:
@@ -282,7 +221,7 @@ class _Planner:
             after = shown(value) if has_secret(value) else "<hidden>"
             if self.options.key is None:
                 return FieldChange(path, None, after, note=SECRET_UNKNOWN, deployment=deployment)
-            if live_fps.get((part, path)) != self._fp(obj, part, path, value):
+            if live_fps.get((part, path)) != self.fingerprints.fp(obj, part, path, value):
                 return FieldChange(path, None, after, note=SECRET_CHANGED, deployment=deployment)
             return None
         if before is not None and same(before, concrete(value, SecretValues())):
@@ -405,7 +344,7 @@ class _Planner:
             ours is not None
             and self.options.key
             and self.options.values
-            and live_fps.get((markers.OWN, path)) == self._fp(obj, markers.OWN, path, ours)
+            and live_fps.get((markers.OWN, path)) == self.fingerprints.fp(obj, markers.OWN, path, ours)
         ):
             return ours
         return _OMIT
@@ -430,41 +369,6 @@ class _Planner:
         # Sent on every update, empty for a Deployment-scoped object: the API may clear what is omitted.
         body.update(autoLinkDeployments=auto and obj.scope == "WORKSPACE", links=links, excludeLinks=excludes)
         return body
-
-    def _fp(self, obj: DesiredObject, part: str, path: str, value: Any) -> str | None:
-        if self.options.key is None or self.options.values is None:
-            return None
-        identity = f"{obj.object_type}/{obj.scope}/{obj.key}"
-        text = concrete(value, self.options.values)
-        return markers.fingerprint(self.options.key, identity, part, path, text if isinstance(text, str) else str(text))
-
-    def _own_fps(self, obj: DesiredObject) -> dict[tuple[str, str], str]:
-        return self._fps_of(obj, markers.OWN, obj.fields)
-
-    def _part_fps(self, obj: DesiredObject, part: Part) -> dict[tuple[str, str], str]:
-        return self._fps_of(obj, self.in_scope[part.deployment], part.overrides) if part.linked else {}
-
-    def _fps_of(self, obj: DesiredObject, part: str, fields: Mapping[str, Any]) -> dict[tuple[str, str], str]:
-        found = {}
-        for path, value in leaves(fields):
-            if (
-                hidden(path, value, secret_variable=obj.is_secret)
-                and (fp := self._fp(obj, part, path, value)) is not None
-            ):
-                found[(part, path)] = fp
-        return found
-
-    def _fingerprints(
-        self, obj: DesiredObject, found: LiveObject, own: bool, live_fps: Mapping[tuple[str, str], str]
-    ) -> dict[tuple[str, str], str]:
-        """The marker's fingerprints after this write: ours for what is in scope, the rest kept."""
-        ours = set(self.in_scope.values()) | ({markers.OWN} if own else set())
-        fps = {k: v for k, v in live_fps.items() if k[0] not in ours}
-        if own:
-            fps.update(self._own_fps(obj))
-        for part in self._parts(obj):
-            fps.update(self._part_fps(obj, part))
-        return fps
 
     def _note_secrets(self, obj: DesiredObject) -> None:
         if has_secret(obj.fields) or any(has_secret(p.overrides) for p in obj.parts.values()):

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .apply import Applied, Step
-from .plan import Change, FieldChange, Plan
+from .changeset import Change, FieldChange, Plan
 
 _SIGN = {"create": "+", "update": "~", "replace": "-/+", "delete": "-"}
 _NOT_A_FENCE = "\u02bc" * 3  # reads like ``` but cannot close the diff block

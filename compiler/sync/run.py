@@ -24,7 +24,8 @@ from . import desired as desired_state
 from . import report
 from .airflowrun import with_astro_pools
 from .apply import Applied, Step, Target, apply
-from .plan import Options, Plan, plan
+from .changeset import Options, Plan
+from .plan import plan
 from .state import LiveState
 
 PLAN_VERSION = 1
