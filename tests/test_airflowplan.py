@@ -14,7 +14,7 @@ from compiler.secrets import SecretValues
 from compiler.sync import marker as markers
 from compiler.sync.airflowplan import AirflowDesired, Wanted, plan
 from compiler.sync.airflowstate import KINDS, MASKED, AirflowVersion, Kind, LiveAirflow, LiveObject
-from compiler.sync.plan import Options
+from compiler.sync.changeset import Options
 
 OWNER = "team"
 KEY = b"k"

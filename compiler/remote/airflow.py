@@ -316,6 +316,8 @@ class AirflowTarget:
     def write(self, write: Any, values: Any) -> None:
         from ..sync.values import concrete
 
+        if write.target != "airflow":
+            raise AirflowError(f"the Airflow target cannot write a {write.target}")
         kind, key = write.key.object_type, write.key.object_key
         if write.op == "delete":
             self.client.delete(kind, key)

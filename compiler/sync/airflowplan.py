@@ -5,7 +5,7 @@ Deployment (pools only, through its Airflow). Pure: no HTTP, no printing. It spe
 model of plan.py (Change, FieldChange, Plan), so the reporters and exit codes are the Astro
 target's; ownership markers and secret fingerprints are marker.py's, in each description.
 
-Airflow differs from the Environment Manager in ways that make this target simpler: every
+Its writes name `TARGET` (remote.airflow.AirflowTarget performs them). Airflow differs from the Environment Manager in ways that make this target simpler: every
 object belongs to the one Deployment the Airflow serves (no links), and a PATCH with an
 `update_mask` changes exactly the named fields, so nothing is ever replaced. `default_pool`
 always exists, cannot be deleted, and Airflow lets only its slots and include_deferred change
@@ -28,8 +28,8 @@ from ..rules import looks_secret
 from ..secrets import SecretValues
 from . import marker as markers
 from .airflowstate import DEFAULT_POOL, KINDS, MASKED, Kind, LiveAirflow, LiveObject
+from .changeset import SECRET_CHANGED, SECRET_UNKNOWN, Change, FieldChange, Options, Plan, Write
 from .desired import CONNECTION_FIELDS, has_secret, variable_value
-from .plan import SECRET_CHANGED, SECRET_UNKNOWN, Change, FieldChange, Options, Plan, Write
 from .state import ObjectKey
 from .values import concrete, leaves, same, shown
 
@@ -53,6 +53,7 @@ AIRFLOW_SENSITIVE = (
     "service_account",
 )
 SCOPE = "AIRFLOW"  # the ObjectKey scope of a write to an Airflow
+TARGET = "airflow"  # what such a write is to (changeset.Write.target)
 
 
 @dataclass(frozen=True)
@@ -190,7 +191,7 @@ class _Planner:
         description = markers.join(wanted.description, self._marker(self._fingerprints(wanted)))
         body = {"key": wanted.key, "fields": dict(fields), "description": description}
         self.saw_secret |= has_secret(wanted.fields)
-        write = Write("create", self._object_key(wanted.kind, wanted.key), body=body)
+        write = Write("create", self._object_key(wanted.kind, wanted.key), body=body, target=TARGET)
         return Change("create", wanted.kind, wanted.key, self.desired.deployment, writes=(write,))
 
     def _sendable(self, wanted: Wanted) -> Mapping[str, Any]:
@@ -226,7 +227,7 @@ class _Planner:
         fields = dict(self._sendable(wanted))
         fields.update({name: None for name in mask - {"description"} if name not in fields})  # removed: sent as null
         body = {"key": wanted.key, "fields": fields, "description": description, "mask": sorted(mask)}
-        write = Write("update", self._object_key(wanted.kind, wanted.key), body=body)
+        write = Write("update", self._object_key(wanted.kind, wanted.key), body=body, target=TARGET)
         return Change("update", wanted.kind, wanted.key, self.desired.deployment, tuple(changes), writes=(write,))
 
     def _field_changes(
@@ -275,7 +276,7 @@ class _Planner:
                 _, mark = markers.split(found.description)
                 if mark is None or mark.owner != self.options.owner:
                     continue  # never delete what is not ours
-                write = Write("delete", self._object_key(kind, found.key))
+                write = Write("delete", self._object_key(kind, found.key), target=TARGET)
                 changes.append(Change("delete", kind, found.key, self.desired.deployment, writes=(write,)))
         return changes
 

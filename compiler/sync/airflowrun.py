@@ -27,7 +27,7 @@ from ..secrets import SecretValues
 from . import airflowplan, report
 from .airflowstate import KINDS, Kind, LiveAirflow, LiveObject
 from .apply import Applied, Step, apply
-from .plan import Options, Plan
+from .changeset import Options, Plan
 from .state import LiveState
 
 
@@ -197,7 +197,7 @@ class WithPools:
         self._targets: dict[str, Any] = {}
 
     def write(self, write: Any, values: SecretValues) -> None:
-        if write.key.scope != airflowplan.SCOPE:
+        if write.target != airflowplan.TARGET:
             self.astro.write(write, values)
             return
         self._target(write.key.scope_entity_id).write(write, values)
