@@ -72,6 +72,8 @@ def identity(value: Any) -> str:
 
 
 def same(a: Any, b: Any) -> bool:
+    if type(a) is str and type(b) is str:  # the common case, without JSON
+        return a == b
     return identity(a) == identity(b)
 
 
@@ -95,18 +97,19 @@ def compare(old: Leaves, new: Leaves) -> tuple[FieldChange, ...]:
             continue
         before = display(path, old[path]) if path in old else None
         after = display(path, new[path]) if path in new else None
-        secret = _sensitive(path) or any(_holds_secret(side.get(path)) for side in (old, new))
+        secret = _sensitive(path) or any(holds_secret(side.get(path)) for side in (old, new))
         changes.append(FieldChange(".".join(map(str, path)), before, after, secret))
     return tuple(changes)
 
 
-def _holds_secret(value: Any) -> bool:
+def holds_secret(value: Any) -> bool:
+    """Whether a value is, or holds at any depth, a secret reference."""
     if isinstance(value, Secret):
         return True
     if isinstance(value, MAPPINGS):
-        return any(_holds_secret(v) for v in value.values())
+        return any(holds_secret(v) for v in value.values())
     if isinstance(value, (list, tuple)):
-        return any(_holds_secret(v) for v in value)
+        return any(holds_secret(v) for v in value)
     return False
 
 

@@ -152,6 +152,8 @@ def resolve_selection(
             raise OperationError(
                 f"no Deployment named '{unknown[0]}'{did_you_mean(unknown[0], model.deployment_names)}"
             )
+        if all(n in project.resolved for n in names):  # validate resolved them already
+            return [project.resolved[n] for n in sorted(names)]
         shared = Shared()
         try:
             return [

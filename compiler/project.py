@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +13,7 @@ from . import load, resolvable, rules, schema
 from .diagnostics import Diagnostic, Location, error, has_errors, ordered
 from .errors import InvalidEnvironments
 from .model import KINDS, SECTION, Model, build_model
+from .resolve import ResolvedDeployment
 from .sources import ENVIRONMENTS, WORKSPACE_FILE, SourceFile, filesystem_sources
 
 
@@ -23,6 +24,8 @@ class Project:
     documents: tuple[load.Document, ...]
     model: Model
     diagnostics: tuple[Diagnostic, ...]
+    # Every Deployment as `render --all` resolves it (validate resolved them to check them).
+    resolved: Mapping[str, ResolvedDeployment] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -52,12 +55,16 @@ def validate(sources: Sequence[SourceFile]) -> Project:
         partial.update(set(_defined_names(document)) - set(_defined_names(pruned) if pruned else ()))
     model = build_model(usable)
     problems.extend(rules.check(model, documents, partially_known=partial))
-    problems.extend(_resolution_problems(model, documents, problems))
-    return Project(tuple(documents), model, tuple(ordered(problems)))
+    resolved: dict[str, ResolvedDeployment] = {}
+    problems.extend(_resolution_problems(model, documents, problems, resolved))
+    return Project(tuple(documents), model, tuple(ordered(problems)), resolved)
 
 
 def _resolution_problems(
-    model: Model, documents: Sequence[load.Document], known: Sequence[Diagnostic]
+    model: Model,
+    documents: Sequence[load.Document],
+    known: Sequence[Diagnostic],
+    resolved: dict[str, ResolvedDeployment],
 ) -> list[Diagnostic]:
     """What resolution (the same that `render` runs) reports, less what the rules said there."""
     by_path = {d.path: d for d in documents}
@@ -68,7 +75,7 @@ def _resolution_problems(
 
     said = {(d.location, d.code) for d in known}
     found = []
-    for diagnostic in resolvable.problems(model, locate):
+    for diagnostic in resolvable.problems(model, locate, resolved):
         if (diagnostic.location, diagnostic.code) not in said:
             said.add((diagnostic.location, diagnostic.code))
             found.append(diagnostic)

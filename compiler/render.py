@@ -19,8 +19,9 @@ from functools import lru_cache
 from typing import Any
 
 from . import yamltext
+from .changes import holds_secret
 from .model import MAPPINGS, ObjectKind, Secret
-from .resolve import ResolvedDeployment, ResolvedObject, flatten
+from .resolve import ResolvedDeployment, ResolvedObject
 from .secrets import SecretValues
 from .workspace import CONNECTION_FIELDS, EnvironmentObject, Link, WorkspaceView
 
@@ -218,7 +219,7 @@ def _payload(kind: str, fields: Mapping[str, Any], secrets: SecretValues) -> dic
     if kind == "connection":
         return {"connection": {k: canonical(secrets.reveal(fields[k])) for k in CONNECTION_FIELDS if k in fields}}
     value = fields.get("value")
-    is_secret = any(isinstance(leaf, Secret) for _, leaf in flatten({"v": value}))
+    is_secret = holds_secret(value)
     return {"airflowVariable": {"value": variable_text(secrets.reveal(value)), "isSecret": is_secret}}
 
 

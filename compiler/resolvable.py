@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 from .diagnostics import Diagnostic
 from .model import Model, ObjectSpec, OverrideSpec, Secret, WorkspaceSpec
-from .resolve import Locator, ResolveProblem, Shared, no_position, resolve, resolve_deployment
+from .resolve import Locator, ResolvedDeployment, ResolveProblem, Shared, no_position, resolve, resolve_deployment
 
 SAMPLE_BRANCH = "feature/example"
 
@@ -25,10 +25,15 @@ def literal_branch(workspace: WorkspaceSpec, deployment: str) -> str:
     return deployment
 
 
-def problems(model: Model, locate: Locator = no_position) -> list[Diagnostic]:
+def problems(
+    model: Model, locate: Locator = no_position, resolved: dict[str, ResolvedDeployment] | None = None
+) -> list[Diagnostic]:
     """What resolving would report: every Deployment as `render --all` resolves it, every
     preview rule (with a sample branch where the rule is a pattern), and every `extra`
-    written as one secret. `validate` reports these, so `render` finds nothing new."""
+    written as one secret. `validate` reports these, so `render` finds nothing new.
+
+    The Deployments that resolve go into `resolved`, so `render` need not resolve them again.
+    """
     from .branches import Target, slug
 
     found = [*_whole_secret_extras(model, locate)]
@@ -36,9 +41,11 @@ def problems(model: Model, locate: Locator = no_position) -> list[Diagnostic]:
     if workspace is None:
         return found
     shared = Shared()
-    for dep in model.deployments:
+    resolved = {} if resolved is None else resolved
+    for name in dict.fromkeys(model.deployment_names):
         try:
-            resolve_deployment(model, dep.name, literal_branch(workspace, dep.name), workspace.name, locate, shared)
+            branch = literal_branch(workspace, name)
+            resolved[name] = resolve_deployment(model, name, branch, workspace.name, locate, shared)
         except ResolveProblem as exc:
             found.extend(exc.diagnostics)
     for rule in workspace.rules:

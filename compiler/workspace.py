@@ -45,9 +45,9 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 from . import templating
-from .changes import same
+from .changes import holds_secret, same
 from .diagnostics import Diagnostic, error, warning
-from .model import MAPPINGS, Model, ObjectKind, ObjectSpec, Secret, freeze
+from .model import MAPPINGS, Model, ObjectKind, ObjectSpec, freeze
 from .resolve import Locator, ResolvedDeployment, ResolvedObject, ResolveProblem, no_position
 
 ObjectType = Literal["CONNECTION", "AIRFLOW_VARIABLE"]
@@ -84,7 +84,7 @@ class EnvironmentObject:
     @property
     def is_secret(self) -> bool:
         """A variable whose value is or holds a secret reference (Astro's `isSecret`)."""
-        return _holds_secret(self.fields.get("value"))
+        return holds_secret(self.fields.get("value"))
 
     def link(self, deployment: str) -> Link | None:
         return next((link for link in self.links if link.deployment == deployment), None)
@@ -112,8 +112,9 @@ def workspace_view(
 ) -> WorkspaceView:
     """The view of the model's workspace objects and of the resolved Deployments' scoped ones.
 
-    `resolved` holds every Deployment (as `render --all` resolves them); a Deployment left
-    out keeps only a listed link. Raises ResolveProblem for a broken template in an object.
+    `resolved` holds every Deployment (as `render --all` resolves them), and may hold
+    previews, which take their `from` Deployment's links; a Deployment left out keeps
+    only a listed link. Raises ResolveProblem for a broken template in an object.
     """
     assert model.workspace is not None, "a valid model has a workspace"
     workspace = model.workspace.name
@@ -144,33 +145,24 @@ def _workspace_object(
 ) -> list[EnvironmentObject]:
     """The workspace object, and a Deployment-scoped copy for each Deployment it cannot link."""
     listed = set(obj.links) if isinstance(obj.links, tuple) else set()
-    links: list[Link] = []
-    excluded = set(obj.exclude) if obj.links == "all" else set()
-    copies: list[EnvironmentObject] = []
+    # A preview takes its `from` Deployment's links and exclusions (by its own name here).
+    base_of = {name: dep.base for name, dep in resolved.items()}
+    excluded: set[str] = set()
+    if obj.links == "all":
+        excluded = {n for n in [*obj.exclude, *base_of] if base_of.get(n, n) in obj.exclude}
     base = _payload(obj.kind, own)
-
-    # A preview is linked as its `from` Deployment is (resolution links it so).
-    def base_of(name: str) -> str:
-        return resolved[name].base if name in resolved else name
-
-    seen: dict[int, tuple[tuple[str, ...] | None, Mapping[str, Any] | None]] = {}
-    for name in sorted(n for n in listed | set(resolved) if obj.linked_to(base_of(n))):
+    links: list[Link] = []
+    copies: list[EnvironmentObject] = []
+    compare = _Compared(obj.kind, base)
+    for name in sorted({n for n in listed if n not in resolved} | {n for n, b in base_of.items() if obj.linked_to(b)}):
         found = resolved[name].find(obj.kind, obj.key) if name in resolved else None
-        if found is None:
-            links.append(Link(name))
-            continue
-        if id(found) not in seen:  # Deployments that do not override an object share one resolved value
-            payload = _payload(obj.kind, found.fields())
-            lost_field = _lost_field(base, payload)
-            seen[id(found)] = lost_field, None if lost_field else _overrides(obj.kind, base, payload, found)
-        lost, overrides = seen[id(found)]
-        if lost is not None:
+        lost, overrides, overridden = compare(found)
+        if found is not None and lost is not None:
             warnings.append(_scoped_warning(obj, name, lost, found, locate))
             copies.append(_scoped(found, name))
             if obj.links == "all":
                 excluded.add(name)
-            continue
-        if base_of(name) in listed or overrides is not None or _overridden(found):
+        elif found is None or base_of.get(name, name) in listed or overrides is not None or overridden:
             links.append(Link(name, overrides))
     description = own.get("description")
     main = EnvironmentObject(
@@ -185,6 +177,27 @@ def _workspace_object(
         exclude_links=tuple(sorted(excluded)),
     )
     return [main, *copies]
+
+
+_Comparison = tuple[tuple[str, ...] | None, Mapping[str, Any] | None, bool]  # lost field, overrides, overridden
+
+
+class _Compared:
+    """A Deployment's resolved object against the object's own fields, by resolved object:
+    the Deployments that do not override an object share one, so it is compared once."""
+
+    def __init__(self, kind: ObjectKind, base: Mapping[str, Any]) -> None:
+        self.kind, self.base = kind, base
+        self.done: dict[int, _Comparison] = {}
+
+    def __call__(self, found: ResolvedObject | None) -> _Comparison:
+        if found is None:
+            return None, None, False
+        if id(found) not in self.done:
+            fields = _payload(self.kind, found.fields())
+            lost = _lost_field(self.base, fields)
+            self.done[id(found)] = (lost, _overrides(self.kind, self.base, fields, found), _overridden(found))
+        return self.done[id(found)]
 
 
 def _payload(kind: ObjectKind, fields: Mapping[str, Any]) -> dict[str, Any]:
@@ -297,16 +310,6 @@ def _own_fields(obj: ObjectSpec, workspace: str, locate: Locator, problems: list
         return value
 
     return {k: render(v, (k,)) for k, v in obj.fields.items()}
-
-
-def _holds_secret(value: Any) -> bool:
-    if isinstance(value, Secret):
-        return True
-    if isinstance(value, MAPPINGS):
-        return any(_holds_secret(v) for v in value.values())
-    if isinstance(value, (list, tuple)):
-        return any(_holds_secret(v) for v in value)
-    return False
 
 
 def resolve_links(view: WorkspaceView, deployment: str) -> dict[tuple[ObjectKind, str], Mapping[str, Any]]:

@@ -4,11 +4,13 @@ exactly the connections and variables its airflow_settings.yaml holds."""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
+from conftest import run_cli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -17,7 +19,7 @@ from compiler.project import validate
 from compiler.render import SETTINGS_FILE, json_text, variable_text
 from compiler.secrets import SecretValues
 from compiler.sources import SourceFile
-from compiler.workspace import resolve_links
+from compiler.workspace import resolve_links, workspace_view
 
 DEPLOYMENTS = ("production", "staging", "dev")
 LEAF = st.one_of(
@@ -189,3 +191,79 @@ def test_a_null_that_removes_a_field_becomes_an_exclusion_and_a_scoped_copy() ->
     assert copy is not None and dict(copy.fields) == {"type": "postgres", "login": "svc", "extra": {"b": 2}}
     assert [(d.code, d.severity) for d in view.warnings] == [("override-as-scoped-object", "warning")]
     assert view.warnings[0].location.path == "environments/deployments/production.yaml"
+
+
+CASES = Path(__file__).parent / "cases" / "invalid"
+
+
+@pytest.mark.parametrize("case", ["required-field-removed", "secret-extra", "template-error-deployment-name"])
+def test_validate_reports_what_render_would(case: str, make_repo: Callable[[Mapping[str, str | bytes]], Path]) -> None:
+    # Issue 15.16: one resolution path serves both; render never fails where validate passed.
+    files = {str(p.relative_to(CASES / case)): p.read_bytes() for p in (CASES / case / "environments").rglob("*.yaml")}
+    root = make_repo(files)
+    validated = run_cli("validate", cwd=root)
+    rendered = run_cli("render", "--all", cwd=root)
+    assert validated.code == 1 and rendered.code == 1, (validated.out, rendered.err)
+    codes = {line.split("[")[1].split("]")[0] for line in validated.out.splitlines() if ": error[" in line}
+    assert codes and all(f"error[{code}]" in rendered.err for code in codes), rendered.err
+
+
+def test_render_warns_at_the_null_it_turns_into_a_scoped_object(
+    make_repo: Callable[[Mapping[str, str | bytes]], Path],
+) -> None:
+    root = make_repo(
+        {
+            "environments/workspace.yaml": "version: 1\nworkspace: W\nbranches:\n  - {branch: main, deployment: prod}\n",
+            "environments/objects.yaml": "connections:\n  wh:\n    type: postgres\n    login: svc\n    links: all\n",
+            "environments/deployments/prod.yaml": (
+                "name: prod\nastro: {executor: KUBERNETES}\noverrides:\n  connections:\n    wh:\n      login: null\n"
+            ),
+        }
+    )
+    result = run_cli("render", "--all", "--out", str(root / "out"), cwd=root)
+    assert result.code == 0, result.err
+    assert "environments/deployments/prod.yaml:6:14: warning[override-as-scoped-object]:" in result.err
+    objects = json.loads((root / "out" / "environment-objects.json").read_text(encoding="utf-8"))
+    assert [(o["scope"], o["scopeEntityId"]) for o in objects] == [("DEPLOYMENT", "prod"), ("WORKSPACE", "W")]
+    assert objects[0]["connection"] == {"type": "postgres"} and objects[1]["excludeLinks"] == [
+        {"scope": "DEPLOYMENT", "scopeEntityId": "prod"}
+    ]
+
+
+def test_a_preview_in_the_view_takes_its_from_deployments_links_and_exclusions() -> None:
+    files = {
+        "environments/workspace.yaml": {
+            "version": 1,
+            "workspace": "W",
+            "branches": [
+                {"branch": "main", "deployment": "prod"},
+                {"branch": "dev", "deployment": "dev"},
+                {
+                    "branch": "feature/*",
+                    "preview": {
+                        "from": "dev",
+                        "name": "dev-{{ branch.slug }}",
+                        "overrides": {"variables": {"listed": {"value": "preview"}}},
+                    },
+                },
+            ],
+        },
+        "environments/objects.yaml": {
+            "connections": {"everywhere_but_dev": {"type": "http", "links": "all", "exclude": ["dev"]}},
+            "variables": {"listed": {"value": "v", "links": ["dev"]}, "all": {"value": 1, "links": "all"}},
+        },
+        "environments/deployments/prod.yaml": {"name": "prod", "astro": {"executor": "KUBERNETES"}},
+        "environments/deployments/dev.yaml": {"name": "dev", "astro": {"executor": "KUBERNETES"}},
+    }
+    project = validate([SourceFile(p, json.dumps(b).encode()) for p, b in files.items()])
+    assert project.ok, [str(d) for d in project.diagnostics]
+    resolved = resolve_selection(project, Path("."), Selection(all=True), {})
+    preview = resolve_selection(project, Path("."), Selection(branch="feature/x"), {})[0]
+    assert preview.name == "dev-feature-x" and preview.is_preview
+    view = workspace_view(project.model, [*resolved, preview])
+    secrets = SecretValues()
+    rendered = render_files(project.model, [*resolved, preview], secrets)
+    for name in ("prod", "dev", "dev-feature-x"):
+        assert _entries(resolve_links(view, name), secrets) == _settings(rendered[f"{name}/{SETTINGS_FILE}"]), name
+    connection = view.get("WORKSPACE", "W", "connection", "everywhere_but_dev")
+    assert connection is not None and connection.exclude_links == ("dev", "dev-feature-x")
