@@ -1,10 +1,16 @@
-"""Locations, diagnostics, and the reporters that print them (text, json, github)."""
+"""Locations, diagnostics, their codes, and the plain reporters that print them (text, github).
+
+The json reporter is a document of `reports.py` (pydantic), which imports this module, not the
+other way round.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
+
+from .escaping import one_line, workflow_data, workflow_property
 
 Severity = Literal["error", "warning"]
 
@@ -62,32 +68,8 @@ def did_you_mean(name: str, candidates: Iterable[str]) -> str:
 
 
 def report_text(diagnostics: Sequence[Diagnostic]) -> str:
-    return "".join(f"{d}\n" for d in diagnostics)
-
-
-def report_json(diagnostics: Sequence[Diagnostic]) -> str:
-    from .reports import DiagnosticEntry, ValidateReport
-
-    entries = [
-        DiagnosticEntry(
-            path=d.location.path,
-            line=d.location.line,
-            column=d.location.column,
-            severity=d.severity,
-            code=d.code,
-            message=d.message,
-        )
-        for d in diagnostics
-    ]
-    return ValidateReport(ok=not has_errors(diagnostics), diagnostics=entries).text()
-
-
-def _github_escape(text: str, *, property_value: bool = False) -> str:
-    # The workflow-command escaping of actions/toolkit (command.ts).
-    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-    if property_value:
-        text = text.replace(":", "%3A").replace(",", "%2C")
-    return text
+    # Escaped as a whole: a newline in a path, a key or a message cannot forge a line.
+    return "".join(f"{one_line(str(d))}\n" for d in diagnostics)
 
 
 def report_github(diagnostics: Sequence[Diagnostic]) -> str:
@@ -95,15 +77,118 @@ def report_github(diagnostics: Sequence[Diagnostic]) -> str:
     for d in diagnostics:
         loc = d.location
         props = ",".join(
-            f"{k}={_github_escape(str(v), property_value=True)}"
+            f"{k}={workflow_property(str(v))}"
             for k, v in (("file", loc.path), ("line", loc.line), ("col", loc.column), ("title", d.code))
         )
-        lines.append(f"::{d.severity} {props}::{_github_escape(d.message)}\n")
+        lines.append(f"::{d.severity} {props}::{workflow_data(d.message)}\n")
     return "".join(lines)
 
 
-REPORTERS: dict[str, Callable[[Sequence[Diagnostic]], str]] = {
-    "text": report_text,
-    "json": report_json,
-    "github": report_github,
+def counted(diagnostics: Sequence[Diagnostic]) -> str:
+    """'2 errors, 1 warning': the closing count of a list of diagnostics."""
+    errors = sum(1 for d in diagnostics if d.is_error)
+    return f"{plural(errors, 'error')}, {plural(len(diagnostics) - errors, 'warning')}"
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+# --- the codes ------------------------------------------------------------------------
+# Every code a diagnostic can carry and its severity, as README.md's tables document them
+# (tests/test_codes.py compares the two both ways, and checks the code emits them so).
+
+ERROR: frozenset[Severity] = frozenset({"error"})
+WARNING: frozenset[Severity] = frozenset({"warning"})
+EITHER: frozenset[Severity] = ERROR | WARNING
+
+CODES: dict[str, frozenset[Severity]] = {
+    "yaml-syntax": ERROR,
+    "duplicate-key": ERROR,
+    "not-utf8": ERROR,
+    "binary-file": ERROR,
+    "file-too-large": ERROR,
+    "too-deep": ERROR,
+    "alias-bomb": ERROR,
+    "too-many-files": ERROR,
+    "outside-root": ERROR,
+    "unreadable": ERROR,
+    "empty-file": EITHER,
+    "non-string-key": ERROR,
+    "unsupported-value": ERROR,
+    "missing-workspace": ERROR,
+    "no-environments": ERROR,
+    "unknown-key": ERROR,
+    "missing-key": ERROR,
+    "wrong-type": ERROR,
+    "invalid-value": ERROR,
+    "unsupported-version": ERROR,
+    "invalid-port": ERROR,
+    "invalid-slots": ERROR,
+    "invalid-secret-name": ERROR,
+    "invalid-executor": ERROR,
+    "unknown-deployment": ERROR,
+    "duplicate-object": ERROR,
+    "duplicate-deployment": ERROR,
+    "exclude-without-all": ERROR,
+    "override-unlinked": ERROR,
+    "scoped-collision": ERROR,
+    "invalid-conn-id": ERROR,
+    "conn-id-case-collision": ERROR,
+    "invalid-variable-key": ERROR,
+    "invalid-pool-name": ERROR,
+    "plaintext-secret": ERROR,
+    "missing-executor": ERROR,
+    "missing-default-queue": ERROR,
+    "queue-missing-field": ERROR,
+    "invalid-email": ERROR,
+    "invalid-env-key": ERROR,
+    "template-syntax": ERROR,
+    "template-undefined": ERROR,
+    "template-unsafe": ERROR,
+    "template-error": ERROR,
+    "invalid-regex": ERROR,
+    "unused-object": WARNING,
+    "required-field-removed": ERROR,
+    "no-matching-branch": ERROR,
+    "invalid-deployment-name": ERROR,
+    "preview-name-collision": ERROR,
+    "secret-extra": ERROR,
+    "override-as-scoped-object": WARNING,
+    "unsupported-directive": ERROR,
+    "yaml-warning": WARNING,
+    "special-file": ERROR,
+    # plan and apply (SPEC 7)
+    "invalid-sync-owner": ERROR,
+    "missing-sync-owner": ERROR,
+    "unmanaged-object": ERROR,
+    "not-yet-applied": WARNING,
+    "deployment-not-found": ERROR,
+    "stale-plan": ERROR,
+}
+
+# `import` reads an Astro CLI settings file, whose rules are the CLI's: many problems the
+# CLI skips without a word are warnings there.
+IMPORT_CODES: dict[str, frozenset[Severity]] = {
+    "not-airflow-settings": ERROR,
+    "wrong-type": ERROR,
+    "unknown-key": WARNING,
+    "duplicate-key": ERROR,
+    "invalid-conn-id": ERROR,
+    "conn-id-case-collision": ERROR,
+    "invalid-port": ERROR,
+    "invalid-variable-key": ERROR,
+    "invalid-pool": ERROR,
+    "invalid-uri": ERROR,
+    "invalid-extra": ERROR,
+    "unrepresentable-extra": ERROR,
+    "too-deep": ERROR,
+    "nothing-imported": WARNING,
+    "number-as-text": WARNING,
+    "skipped-entry": WARNING,
+    "uri-ignored": WARNING,
+    "extra-replaces-uri": WARNING,
+    "extra-dropped": WARNING,
+    "extra-key-case": WARNING,
+    "duplicate-entry": WARNING,
 }

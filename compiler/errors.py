@@ -1,7 +1,8 @@
-"""The one exception hierarchy of astro-gitops; cli.py maps it to exit codes."""
+"""The one exception hierarchy of astro-gitops, and the exit codes (SPEC 4) it maps to."""
 
 from __future__ import annotations
 
+from enum import IntEnum
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -10,16 +11,41 @@ if TYPE_CHECKING:
     from .diagnostics import Diagnostic
 
 
+class ExitCode(IntEnum):
+    """Every exit status of astro-gitops; the one source for the CLI, its --help and the README."""
+
+    OK = 0
+    INVALID = 1
+    USAGE = 2
+    CHANGES = 3
+    INTERNAL = 70
+    INTERRUPTED = 130  # Ctrl-C: the shell's 128 + SIGINT
+
+    @property
+    def meaning(self) -> str:
+        return _MEANINGS[self]
+
+
+_MEANINGS = {
+    ExitCode.OK: "success",
+    ExitCode.INVALID: "the environments are invalid, or the operation failed (diagnostics say why)",
+    ExitCode.USAGE: "bad command-line usage",
+    ExitCode.CHANGES: "changes found (`diff --exit-code`, `plan --exit-code`) or drift found (`render --check`)",
+    ExitCode.INTERNAL: "internal error (a bug): one line asking for a report, never a secret",
+    ExitCode.INTERRUPTED: "interrupted (Ctrl-C)",
+}
+
+
 class AstroGitopsError(Exception):
     """Root of every error this program raises on purpose."""
 
-    exit_code = 1
+    exit_code = ExitCode.INVALID
 
 
 class UsageError(AstroGitopsError):
     """The command line asks for something impossible (exit 2)."""
 
-    exit_code = 2
+    exit_code = ExitCode.USAGE
 
 
 class OperationError(AstroGitopsError):

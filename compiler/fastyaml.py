@@ -4,13 +4,16 @@ Why: nearly every file is ordinary, and ruamel.yaml's safe loader spends most of
 in Python machinery a plain document does not need (a YAML-version lookup that raises
 two exceptions per scalar, a generic object constructor, then our own copy to plain
 data). Here the C parser composes the nodes, a scalar's tag is resolved once per distinct
-text, and one pass builds the dicts, lists and scalars, with ruamel's own functions for
-ints, floats and booleans so the values are exactly the careful route's.
+text, and one pass builds the dicts, lists and scalars; both routes resolve and construct
+scalars by yamlcore.py, so the values are exactly the careful route's.
 
 `plain_data` returns None for anything it does not vouch for, and load.py then takes the
-careful route (the round-trip parser, with positions), which reports every problem:
+careful route (carefulyaml.py, with positions), which decides and reports every problem:
 syntax errors, duplicate keys, tags other than the core ones, non-string keys, NaN and
-infinity, dates, merge keys, a `%YAML` directive, and the depth and alias limits.
+infinity, dates, merge keys, directives, and the depth and alias limits. libyaml and
+ruamel.yaml do not accept exactly the same texts, so the fast route also leaves alone
+every construct where they were seen to differ (tests/test_fastyaml.py searches for
+more): tabs, NEL/LS/PS/BOM characters, and the flow-collection forms in _DIFFERS.
 """
 
 from __future__ import annotations
@@ -21,19 +24,33 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.constructor import SafeConstructor
-from ruamel.yaml.error import YAMLError
 from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 from ruamel.yaml.resolver import VersionedResolver
+from ruamel.yaml.tag import Tag
 
-from .load import MAX_DEPTH, MAX_NODES
+from . import yamlcore
+from .limits import DEEP_INDENT, MAX_DEPTH, MAX_NODES
 
-_CORE = "tag:yaml.org,2002:"
-_STR, _INT, _FLOAT, _BOOL, _NULL = (_CORE + t for t in ("str", "int", "float", "bool", "null"))
-_MAP, _SEQ = _CORE + "map", _CORE + "seq"
-# A `%YAML 1.1` directive changes how scalars resolve; libyaml's route would ignore it.
-_DIRECTIVE = re.compile(r"^%", re.MULTILINE)
+_MAP, _SEQ = yamlcore.CORE + "map", yamlcore.CORE + "seq"
+# Texts the fast route leaves to the careful one: directives (`%` at a line start), merge
+# keys, and characters libyaml reads differently from ruamel.yaml.
+_DIFFERS = re.compile(
+    "|".join(
+        (
+            r"^%",  # a directive
+            r"<<",  # a merge key
+            "[\t\x85\u2028\u2029\ufeff]",  # tabs; YAML 1.1 line breaks; a BOM inside
+            r"""['"] *:[^ \n]""",  # a quoted key with its value right after the colon (JSON-like)
+            r":[,\]}]",  # a colon right before a flow indicator (`["x" :]`, `[? "x" :]`)
+            r"(?:^|[ \[{,])!",  # a tag, `!` alone included
+            # an anchor or alias whose name goes beyond [A-Za-z0-9_-] (not `* *` in a cron string)
+            r"""(?:^|[ \[{,])[&*](?=[^ \n"'])(?![A-Za-z0-9_-]+(?:[ ,\]}\n]|$))""",
+        )
+    ),
+    re.MULTILINE,
+)
 _MEMO_TEXT = 64  # scalars up to this length have their resolved tag remembered
-_TAGS: dict[tuple[str, tuple[bool, bool]], Any] = {}  # (text, implicit) -> tag, for the process
+_TAGS: dict[str, Any] = {}  # plain scalar text -> tag, for the process
 
 
 class _Unusual(Exception):
@@ -42,28 +59,29 @@ class _Unusual(Exception):
 
 def plain_data(text: str) -> Any:
     """The document's data (dicts with str keys, lists, str, int, float, bool, None), or None."""
-    if "<<" in text or _DIRECTIVE.search(text):
-        return None  # merge keys: the two routes order merged keys differently
+    if _DIFFERS.search(text) or DEEP_INDENT.search(text):
+        return None  # (merge keys: the two routes order merged keys differently)
     try:
         return _loader().load(text)
-    except (_Unusual, YAMLError, RecursionError, ValueError, TypeError):
+    except Exception:
         return None
 
 
 class _CoreResolver(VersionedResolver):
-    """YAML 1.2 core-schema resolution with a memo: the same scalar text gets the same tag."""
+    """YAML 1.2 core-schema resolution (yamlcore.py) with a memo: the same scalar text gets the same tag."""
 
     @property
     def processing_version(self) -> Any:
         return (1, 2)  # no directive reaches this route, so the version is the default
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
-        if kind is not ScalarNode or not isinstance(implicit, tuple) or len(value) > _MEMO_TEXT:
+        if kind is not ScalarNode or not isinstance(implicit, tuple) or not implicit[0]:
             return super().resolve(kind, value, implicit)
-        key = (value, implicit)
-        tag = _TAGS.get(key)
+        if len(value) > _MEMO_TEXT:
+            return Tag(suffix=yamlcore.tag_of(value))
+        tag = _TAGS.get(value)
         if tag is None:
-            tag = _TAGS[key] = super().resolve(kind, value, implicit)
+            tag = _TAGS[value] = Tag(suffix=yamlcore.tag_of(value))
         return tag
 
 
@@ -71,18 +89,12 @@ class _PlainConstructor(SafeConstructor):
     """Builds plain data from the composed nodes in one pass (see the module docstring)."""
 
     def construct_document(self, node: Any) -> Any:
-        return _Builder(self).value(node, 0)
+        return _Builder().value(node, 0)
 
 
 class _Builder:
-    def __init__(self, constructor: SafeConstructor) -> None:
-        self.scalars = {
-            _STR: _text,
-            _INT: constructor.construct_yaml_int,
-            _FLOAT: constructor.construct_yaml_float,
-            _BOOL: constructor.construct_yaml_bool,
-            _NULL: _null,
-        }
+    def __init__(self) -> None:
+        self.scalars = yamlcore.CONSTRUCTORS
         self.count = 0
         self.built: dict[int, tuple[Any, int]] = {}  # node id -> (value, values in it): aliases
 
@@ -114,7 +126,7 @@ class _Builder:
         make = self.scalars.get(node.tag)
         if make is None:
             raise _Unusual("tag")  # timestamps, binary, custom tags
-        value = make(node)
+        value = make(node.value)
         if type(value) is float and (value != value or value in (float("inf"), float("-inf"))):
             raise _Unusual("NaN or infinity")
         return value
@@ -122,18 +134,10 @@ class _Builder:
     def _mapping(self, node: Any, depth: int) -> dict[str, Any]:
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
-            if type(key_node) is not ScalarNode or key_node.tag != _STR or key_node.value in result:
+            if type(key_node) is not ScalarNode or key_node.tag != yamlcore.STR or key_node.value in result:
                 raise _Unusual("key")  # not a string, or a duplicate
             result[key_node.value] = self.value(value_node, depth + 1)
         return result
-
-
-def _text(node: Any) -> str:
-    return str(node.value)
-
-
-def _null(_: Any) -> None:
-    return None
 
 
 @lru_cache(maxsize=1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from . import sources
+from . import limits, sources
 from .errors import OperationError
 from .sources import ENVIRONMENTS, SourceFile
 
@@ -73,15 +73,15 @@ def sources_at(root: Path, ref: str) -> list[SourceFile]:
         return []
     # Listed first and counted before any content is read: the limit of the working tree.
     blobs = [b for b in tree.traverse() if b.type == "blob" and b.path.endswith(sources.YAML_SUFFIXES)]
-    if len(blobs) > sources.MAX_FILES:
+    if len(blobs) > limits.MAX_FILES:
         return [sources.too_many_files(ENVIRONMENTS)]
     found = []
     for blob in blobs:
         relative = blob.path[len(prefix) + 1 :] if prefix != "." else blob.path
         if blob.mode == 0o120000:
             found.append(_link_in_tree(relative))
-        elif blob.size > sources.MAX_FILE_BYTES:
-            found.append(SourceFile(relative, None, sources.too_large(relative, blob.size)))
+        elif blob.size > limits.MAX_FILE_BYTES:
+            found.append(SourceFile(relative, None, limits.too_large(relative, blob.size)))
         else:
             found.append(SourceFile(relative, blob.data_stream.read()))
     return sorted(found, key=lambda s: s.path)

@@ -79,7 +79,9 @@ def import_settings(
     `existing_names` are secret names already used in the repository: derived names avoid
     them. `links` is what every imported object is linked to.
     """
-    return _convert(text.encode("utf-8"), source_name, set(existing_names), links, folder)
+    _check_folder(folder)
+    document = _checked(*load.parse_document(source_name, text.encode("utf-8")), source_name)
+    return _convert(document, source_name, set(existing_names), links, folder)
 
 
 def import_file(
@@ -90,21 +92,20 @@ def import_file(
     Refuses (writing nothing) when a file to write exists and `force` is not given, or when
     environments/ already defines an imported key (the files would not validate).
     """
-    try:
-        data = source.read_bytes()
-    except OSError as exc:
-        raise OperationError(f"cannot read {source}: {exc.strerror or type(exc).__name__}") from None
+    _check_folder(folder)
+    # Read as every YAML file is (load.py): only a regular file, within the same limits.
+    document = _checked(*load.read_yaml_file(source, str(source)), str(source))
     # The files an import writes are replaced by it (with force): what they hold does not count.
     targets = {f"{folder}/{section}.yaml" for section in SECTIONS}
-    result = _convert(data, str(source), referenced_secret_names(root, ignore=targets), links, folder)
+    result = _convert(document, str(source), referenced_secret_names(root, ignore=targets), links, folder)
     _refuse_defined(root, result, ignore=targets)
     written = write_files(root, result.files, force=force)
     return dataclasses.replace(result, written=tuple(written))
 
 
-def _convert(data: bytes, source_name: str, existing_names: set[str], links: Links, folder: str) -> ImportResult:
-    _check_folder(folder)
-    document = _parse(data, source_name)
+def _convert(
+    document: load.Document, source_name: str, existing_names: set[str], links: Links, folder: str
+) -> ImportResult:
     settings = read_settings(document)
     found = list(settings.diagnostics)
     if has_errors(found):
@@ -192,8 +193,7 @@ def _refuse_defined(root: Path, result: ImportResult, ignore: Collection[str]) -
         raise OperationError("environments/ already defines " + ", ".join(clashes) + ": remove or rename them first")
 
 
-def _parse(data: bytes, source_name: str) -> load.Document:
-    document, problems = load.parse_document(source_name, data)
+def _checked(document: load.Document | None, problems: list[Diagnostic], source_name: str) -> load.Document:
     if document is None or has_errors(problems):
         raise InvalidSettings(source_name, problems)
     return document

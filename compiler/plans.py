@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from .changes import FieldChange, ObjectChange
 from .diff import Action, DeploymentPlan, Plan
+from .escaping import html_text, markdown_code, markdown_text, one_line
 
 MARKDOWN_LIMIT = 65_000  # a PR comment holds 65,536 characters
 _NOTE_ROOM = 2_000  # kept free under the limit for the cut note and the footer
@@ -20,10 +23,11 @@ def _counts(dep: DeploymentPlan) -> str:
     return ", ".join(parts)
 
 
-def headline(plan: Plan) -> str:
+def headline(plan: Plan, name: Callable[[str], str] = one_line) -> str:
+    """The one-line summary; `name` makes a Deployment name safe for the output format."""
     if not plan.has_changes:
         return "No changes. The resolved configuration of every Deployment is the same."
-    return "Plan: " + "; ".join(f"{d.name} {_counts(d)}" for d in plan.deployments)
+    return "Plan: " + "; ".join(f"{name(d.name)} {_counts(d)}" for d in plan.deployments)
 
 
 def _field_line(change: FieldChange) -> str:
@@ -37,13 +41,13 @@ def _field_line(change: FieldChange) -> str:
 def _object_lines(change: ObjectChange) -> list[str]:
     lines = [f"{_SIGN[change.action]} {change.kind} {change.key}"]
     lines += [f"    {_field_line(f)}" for f in change.fields] if change.action != "removed" else []
-    return lines
+    return [one_line(line) for line in lines]
 
 
 def _settings_lines(dep: DeploymentPlan) -> list[str]:
     lines = [f"{_SIGN[dep.action]} deployment file"]
     lines += [f"    {_field_line(f)}" for f in dep.settings] if dep.action != "removed" else []
-    return lines
+    return [one_line(line) for line in lines]
 
 
 def _groups(dep: DeploymentPlan) -> list[list[str]]:
@@ -59,7 +63,7 @@ def deployment_lines(dep: DeploymentPlan) -> list[str]:
 def text(plan: Plan, *, color: bool = False) -> str:
     out = [headline(plan), ""]
     for dep in plan.deployments:
-        title = f"{dep.name} ({dep.action}: {_counts(dep)})"
+        title = f"{one_line(dep.name)} ({dep.action}: {_counts(dep)})"
         out.append(title)
         for line in deployment_lines(dep):
             painted = line
@@ -72,11 +76,14 @@ def text(plan: Plan, *, color: bool = False) -> str:
 
 def markdown(plan: Plan, limit: int = MARKDOWN_LIMIT) -> str:
     """The plan as a PR comment, cut on object boundaries to stay within `limit` characters."""
-    head = [f"### astro-gitops plan: `{plan.base}` → `{plan.head}`", "", f"**{headline(plan)}**", ""]
+    # Every user string is escaped for where it lands: code span, bold text, table cell, HTML.
+    title = f"### astro-gitops plan: {markdown_code(plan.base)} → {markdown_code(plan.head)}"
+    head = [title, "", f"**{headline(plan, markdown_text)}**", ""]
     if plan.has_changes:
         head += ["| Deployment | added | changed | removed |", "|---|---:|---:|---:|"]
         head += [
-            f"| {d.name} | {d.count('added')} | {d.count('changed')} | {d.count('removed')} |" for d in plan.deployments
+            f"| {markdown_text(d.name)} | {d.count('added')} | {d.count('changed')} | {d.count('removed')} |"
+            for d in plan.deployments
         ]
         head.append("")
     body = "\n".join(head)
@@ -87,7 +94,9 @@ def markdown(plan: Plan, limit: int = MARKDOWN_LIMIT) -> str:
         total = len(dep.objects) + (1 if dep.settings else 0)
         if omitted:
             left_out.append(
-                f"all of {dep.name}" if omitted == total else f"{omitted:,} of {total:,} changes of {dep.name}"
+                f"all of {markdown_text(dep.name)}"
+                if omitted == total
+                else f"{omitted:,} of {total:,} changes of {markdown_text(dep.name)}"
             )
     if left_out:
         body += _cut_note(left_out)
@@ -96,7 +105,7 @@ def markdown(plan: Plan, limit: int = MARKDOWN_LIMIT) -> str:
 
 def _details(dep: DeploymentPlan, room: int) -> tuple[str, int]:
     """A Deployment's collapsible block within `room` characters, and how many groups it left out."""
-    opening = f"\n<details><summary><b>{dep.name}</b>: {_counts(dep)}</summary>\n\n```diff\n"
+    opening = f"\n<details><summary><b>{html_text(dep.name)}</b>: {_counts(dep)}</summary>\n\n```diff\n"
     closing = "```\n\n</details>\n"
     groups = _groups(dep)
     kept: list[str] = []

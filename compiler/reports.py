@@ -8,9 +8,15 @@ pydantic is imported only by the commands that print JSON, never by plain `valid
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from .diagnostics import Diagnostic, has_errors
+
+if TYPE_CHECKING:
+    from .pipeline import Which
 
 Action = Literal["added", "removed", "changed"]
 
@@ -104,3 +110,40 @@ REPORTS: dict[str, type[_Report]] = {
     "matrix-report": MatrixReport,
     "diff-report": DiffReport,
 }
+
+
+def validate_json(diagnostics: Sequence[Diagnostic]) -> str:
+    """`validate --format json` (and the diagnostics of a failed command in that format)."""
+    entries = [
+        DiagnosticEntry(
+            path=d.location.path,
+            line=d.location.line,
+            column=d.location.column,
+            severity=d.severity,
+            code=d.code,
+            message=d.message,
+        )
+        for d in diagnostics
+    ]
+    return ValidateReport(ok=not has_errors(diagnostics), diagnostics=entries).text()
+
+
+def which_json(found: Which) -> str:
+    return WhichReport(
+        deployment=found.deployment,
+        preview=found.is_preview,
+        from_=found.base if found.is_preview else None,
+        template=found.template,
+        branch=found.branch,
+        slug=found.slug,
+    ).text()
+
+
+def schema_document(name: str | None) -> Any:
+    """What `schema [NAME]` prints: an input schema, all three, or the schema of a JSON output."""
+    if name and name in REPORTS:
+        return REPORTS[name].model_json_schema(by_alias=True)
+    from .schema import SCHEMA_FILES, schema
+
+    names = [name] if name else sorted(SCHEMA_FILES)
+    return schema(names[0]) if len(names) == 1 else {each: schema(each) for each in names}

@@ -13,7 +13,8 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from . import yamltext
+from . import limits, load, yamltext
+from .diagnostics import Diagnostic, has_errors
 from .errors import OperationError
 from .output import _atomic_write
 
@@ -131,12 +132,16 @@ def _exists(path: Path) -> bool:
 
 
 def _read(path: Path) -> str | None:
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    """The text of a file of the user's, within the limits of every file read (never a FIFO, say)."""
+    if not path.exists():
         return None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise OperationError(f"cannot read {path.name}: {type(exc).__name__}") from None
+    data = limits.read_regular_file(path, path.name)
+    if isinstance(data, Diagnostic):
+        raise OperationError(f"cannot read {path.name}: {data.message}")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise OperationError(f"cannot read {path.name}: UnicodeDecodeError") from None
 
 
 def _notes(root: Path) -> tuple[str, ...]:
@@ -182,10 +187,10 @@ def with_hook(text: str | None) -> str | None:
     """
     if text is None or not text.strip():
         return _template("pre-commit-config.yaml", {"HOOK_ENTRY": _indented(HOOK_ENTRY, 2).rstrip("\n")})
-    data = _parse_config(text)
+    plain, data = _parse_config(text)
     if _has_hook(data):
         return None
-    expected = {**_plain(data), "repos": [*_plain(data.get("repos") or []), _plain_entry()]}
+    expected = {**plain, "repos": [*(plain.get("repos") or []), _plain_entry()]}
     for candidate in (_inserted(text, data), _reemitted(data)):
         if candidate is not None and _parses_to(candidate, expected):
             return candidate
@@ -202,23 +207,24 @@ def _plain_entry() -> dict[str, Any]:
     return {"repo": REPOSITORY, "rev": RELEASE, "hooks": [{"id": HOOK_ID}]}
 
 
-def _load(text: str) -> Any:
-    from ruamel.yaml import YAML
+def _load(text: str) -> load.Document | None:
+    """The config read as every YAML file is (load.py: same reader, same limits), or None with errors."""
+    document, problems = load.parse_text(PRECOMMIT_FILE, text)
+    return None if document is None or has_errors(problems) else document
 
-    return YAML(typ="rt").load(text)
 
-
-def _parse_config(text: str) -> Any:
-    try:
-        data = _load(text)
-    except Exception as exc:  # ruamel.yaml's errors have no single root
-        problem = " ".join(str(getattr(exc, "problem", None) or exc).split())
+def _parse_config(text: str) -> tuple[dict[str, Any], Any]:
+    """The config's plain data and its round-trip tree (for positions and layout)."""
+    document, problems = load.parse_text(PRECOMMIT_FILE, text)
+    found = [d for d in problems if d.is_error]
+    if document is None or found:
         raise OperationError(
-            f"{PRECOMMIT_FILE} is not valid YAML ({problem}); fix it, or add this entry under `repos:` by hand:\n{HOOK_ENTRY}"
-        ) from None
+            f"{PRECOMMIT_FILE} is not valid YAML ({found[0]}); fix it, or add this entry under `repos:` by hand:\n{HOOK_ENTRY}"
+        )
+    data = document.tree
     if not isinstance(data, dict) or not isinstance(data.get("repos", []), list):
         raise OperationError(f"{PRECOMMIT_FILE} is not a pre-commit configuration (a mapping with a `repos:` list)")
-    return data
+    return document.data, data
 
 
 def _has_hook(data: Mapping[str, Any]) -> bool:
@@ -300,15 +306,5 @@ def _reemitted(data: Any) -> str:
 
 
 def _parses_to(text: str, expected: Any) -> bool:
-    try:
-        return bool(_plain(_load(text)) == expected)
-    except Exception:  # a candidate that does not parse is just not taken
-        return False
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
+    document = _load(text)  # a candidate that does not parse is just not taken
+    return document is not None and bool(document.data == expected)

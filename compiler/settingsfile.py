@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
-from . import load
+from . import limits, load
 from .connuri import parse_conn_uri, parse_extra
 from .diagnostics import Diagnostic, Location, did_you_mean, error, warning
 from .rules import CONN_ID, MAX_POOL_NAME, MAX_VARIABLE_KEY
@@ -28,7 +28,7 @@ SECTIONS = {
     "pools": ("pool_name", "pool_slot", "pool_description"),
 }  # fmt: skip
 _TEXT_FIELDS = ("type", "host", "schema", "login", "password")  # conn_<field>, in render order
-_MAX_EXTRA_DEPTH = load.MAX_DEPTH - 8  # room for connections/<id>/extra in the written file
+_MAX_EXTRA_DEPTH = limits.MAX_DEPTH - 8  # room for connections/<id>/extra in the written file
 
 
 @dataclass(frozen=True)

@@ -9,16 +9,13 @@ import os
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from . import limits
 from .diagnostics import Diagnostic, Location, error
 
 ENVIRONMENTS = "environments"
 WORKSPACE_FILE = f"{ENVIRONMENTS}/workspace.yaml"
 DEPLOYMENTS_DIR = f"{ENVIRONMENTS}/deployments/"
 YAML_SUFFIXES = (".yaml", ".yml")
-
-# Bounds on hostile input (documented in the README, section "Limits").
-MAX_FILE_BYTES = 2 * 1024 * 1024
-MAX_FILES = 20_000
 
 
 @dataclass(frozen=True)
@@ -47,14 +44,14 @@ def filesystem_sources(root: Path) -> list[SourceFile]:
         for name in sorted(filenames):
             if name.endswith(YAML_SUFFIXES):
                 found.append(_read_file(root, here / name, real_base))
-        if len(found) > MAX_FILES:
+        if len(found) > limits.MAX_FILES:
             return [too_many_files(_relative(root, base))]
     return sorted(found, key=lambda s: s.path)
 
 
 def too_many_files(folder: str) -> SourceFile:
     """The one source standing for a folder with more than MAX_FILES YAML files: none is read."""
-    return SourceFile(folder, None, error(Location(folder), "too-many-files", f"more than {MAX_FILES} files"))
+    return SourceFile(folder, None, limits.too_many_files(folder))
 
 
 def _relative(root: Path, path: Path) -> str:
@@ -79,14 +76,5 @@ def _read_file(root: Path, path: Path, real_base: Path) -> SourceFile:
     rel = _relative(root, path)
     if path.is_symlink() and not path.resolve().is_relative_to(real_base):
         return _symlink_problem(root, path, real_base, is_dir=False)[0]
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            return SourceFile(rel, None, too_large(rel, size))
-        return SourceFile(rel, path.read_bytes())
-    except OSError as exc:
-        return SourceFile(rel, None, error(Location(rel), "unreadable", f"cannot read file: {exc.strerror}"))
-
-
-def too_large(rel: str, size: int) -> Diagnostic:
-    return error(Location(rel), "file-too-large", f"file is {size} bytes; the limit is {MAX_FILE_BYTES}")
+    data = limits.read_regular_file(path, rel)
+    return SourceFile(rel, None, data) if isinstance(data, Diagnostic) else SourceFile(rel, data)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import commit_files, git
 
-from compiler import sources
+from compiler import limits, sources
 from compiler.errors import OperationError
 from compiler.gitrefs import sources_at
 
@@ -33,7 +33,7 @@ def test_more_files_than_the_limit_are_one_problem_and_none_is_read(
     make_repo: MakeRepo, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root = make_repo(FILES)
-    monkeypatch.setattr(sources, "MAX_FILES", 4)
+    monkeypatch.setattr(limits, "MAX_FILES", 4)
 
     found = sources_at(root, "HEAD")
 
@@ -43,7 +43,7 @@ def test_more_files_than_the_limit_are_one_problem_and_none_is_read(
 
 def test_at_the_limit_every_file_is_read(make_repo: MakeRepo, monkeypatch: pytest.MonkeyPatch) -> None:
     root = make_repo(FILES)
-    monkeypatch.setattr(sources, "MAX_FILES", 5)
+    monkeypatch.setattr(limits, "MAX_FILES", 5)
 
     assert [s.problem for s in sources_at(root, "HEAD")] == [None] * 5
 

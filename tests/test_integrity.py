@@ -29,7 +29,7 @@ from types import ModuleType
 import pytest
 from conftest import EXAMPLE, REPO, Run, clean_env, edit_file, example_secret_names, installed_command, run_cli
 
-from compiler import cli, output, sources
+from compiler import cli, limits, output, sources
 
 TEMPORARY = re.compile(r"\.(?P<target>.+)\.[A-Za-z0-9_]{8}\.tmp")
 VARIABLES = "environments/variables.yaml"
@@ -304,11 +304,11 @@ def test_a_link_to_a_foreign_file_is_refused(example_repo: Path, tmp_path: Path)
 
 def test_the_file_count_limit_at_its_boundary(tmp_path: Path) -> None:
     """README: at most 20,000 files are read. (There is no bound on the number of objects.)"""
-    assert sources.MAX_FILES == 20_000
+    assert limits.MAX_FILES == 20_000
     environments = tmp_path / "environments"
     environments.mkdir()
     (environments / "workspace.yaml").write_text("version: 1\n")
-    for i in range(sources.MAX_FILES):
+    for i in range(limits.MAX_FILES):
         (environments / f"o{i:05d}.yaml").write_bytes(b"{}\n")
 
     over = run_cli("--root", str(tmp_path), "validate", cwd=tmp_path)
@@ -317,5 +317,5 @@ def test_the_file_count_limit_at_its_boundary(tmp_path: Path) -> None:
 
     (environments / "o00000.yaml").unlink()
     at_limit = sources.filesystem_sources(tmp_path)
-    assert len(at_limit) == sources.MAX_FILES
+    assert len(at_limit) == limits.MAX_FILES
     assert [s.problem for s in at_limit if s.problem is not None] == []

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from compiler import load
+from compiler import limits, load
 from compiler.diagnostics import Location
+from compiler.errors import InvalidEnvironments
+from compiler.limits import MAX_FILE_BYTES
 from compiler.load import Document, parse_document
-from compiler.sources import MAX_FILE_BYTES
 
 
 def document(text: str, path: str = "environments/x.yaml") -> Document:
@@ -223,11 +224,11 @@ def test_file_size_limit() -> None:
 
 
 def test_flow_depth_limit_is_inclusive() -> None:
-    deepest = "a: " + "[" * load.MAX_DEPTH + "]" * load.MAX_DEPTH + "\n"
+    deepest = "a: " + "[" * limits.MAX_DEPTH + "]" * limits.MAX_DEPTH + "\n"
     assert parse_document("environments/x.yaml", deepest.encode())[1] == []
 
-    code, line, column, _ = only_problem("a: " + "[" * (load.MAX_DEPTH + 1) + "]" * (load.MAX_DEPTH + 1) + "\n")
-    assert (code, line, column) == ("too-deep", 1, 4 + load.MAX_DEPTH)
+    code, line, column, _ = only_problem("a: " + "[" * (limits.MAX_DEPTH + 1) + "]" * (limits.MAX_DEPTH + 1) + "\n")
+    assert (code, line, column) == ("too-deep", 1, 4 + limits.MAX_DEPTH)
 
 
 def test_brackets_in_quotes_do_not_count() -> None:
@@ -246,18 +247,20 @@ def nested_block(levels: int) -> str:
 
 def test_block_depth_limit() -> None:
     # The document is level 0, so MAX_DEPTH nested keys put the leaf at level MAX_DEPTH.
-    assert parse_document("environments/x.yaml", nested_block(load.MAX_DEPTH).encode())[1] == []
+    assert parse_document("environments/x.yaml", nested_block(limits.MAX_DEPTH).encode())[1] == []
 
-    code, line, column, _ = only_problem(nested_block(load.MAX_DEPTH + 1))
+    code, line, column, _ = only_problem(nested_block(limits.MAX_DEPTH + 1))
     assert (code, line, column) == (
         "too-deep",
-        load.MAX_DEPTH + 1,
-        2 * load.MAX_DEPTH + len(f"k{load.MAX_DEPTH}: ") + 1,
+        limits.MAX_DEPTH + 1,
+        2 * limits.MAX_DEPTH + len(f"k{limits.MAX_DEPTH}: ") + 1,
     )
 
 
-def test_deep_block_sequences_do_not_crash() -> None:
-    assert only_problem("- " * 5000 + "x\n")[:3] == ("too-deep", 1, 1)
+def test_deep_block_sequences_do_not_crash_and_are_located() -> None:
+    # Located at the first level past the limit (the document is level 0), never at 1:1.
+    assert only_problem("- " * 5000 + "x\n")[:3] == ("too-deep", 1, 2 * (limits.MAX_DEPTH + 1) + 1)
+    assert only_problem("- " * 1_000_000 + "x\n")[:3] == ("too-deep", 1, 2 * (limits.MAX_DEPTH + 1) + 1)
 
 
 def test_shared_aliases_are_fine() -> None:
@@ -289,3 +292,128 @@ def test_iter_strings() -> None:
     found = list(load.iter_strings({"a": ["x", {"b": "y"}], "c": 1, "d": None}))
 
     assert found == [(("a", 0), "x"), (("a", 1, "b"), "y")]
+
+
+# --- the careful route decides, located ------------------------------------------------------
+
+
+def test_positions_never_fall_back_to_line_1_when_the_careful_parse_fails() -> None:
+    """The fast route once read `a: [26, 'x':, 3]`, which the careful route refuses; positions
+    then came from an empty tree (every diagnostic and `explain` at line 1). If the routes ever
+    disagreed again, asking for a position raises the careful route's located diagnostic."""
+    text = "a: 1\nb:\n  c: [26, 'x':, 3]\n"
+    stale = Document("environments/x.yaml", "objects", {"a": 1, "b": {"c": [26, {"x": None}, 3]}}, text)
+
+    with pytest.raises(InvalidEnvironments) as raised:
+        stale.locate(("b", "c", 1))
+
+    (found,) = raised.value.diagnostics
+    assert (found.code, found.location.line, found.location.column) == ("yaml-syntax", 3, 14)
+    assert only_problem(text)[:3] == ("yaml-syntax", 3, 14)  # what parse_document says of the same text
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ("%YAML 1.3\n---\na: 1\n", (1, 1)),
+        ("%YAML 1.1\n---\na: yes\n", (1, 1)),
+        ("%YAML 2.0\n---\na: 1\n", (1, 1)),
+        ("# comment\n%TAG !e! tag:example.com,2000:\n---\na: 1\n", (2, 1)),
+        ("%FOO bar\n---\na: 1\n", (1, 1)),
+        ("%YAML 1.2\n%TAG ! tag:x:\n---\na: 1\n", (2, 1)),
+    ],
+)
+def test_unsupported_directives_are_located(text: str, where: tuple[int, int]) -> None:
+    """`%YAML 1.3` was an AssertionError inside ruamel.yaml (exit 70)."""
+    code, line, column, message = only_problem(text)
+
+    assert (code, (line, column)) == ("unsupported-directive", where)
+    assert "YAML 1.2" in message
+
+
+def test_the_yaml_1_2_directive_changes_nothing() -> None:
+    assert document("%YAML 1.2\n---\na: yes\nb: 1_000\n").data == {"a": "yes", "b": "1_000"}
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ("key:\tvalue\n", (1, 5)),
+        ("a: 1\nkey:\t[1, 2]\nb: 2\n", (2, 5)),
+        ("a:\n  b: x\t\n  c:\t1\n", (2, 7)),  # a trailing tab too
+    ],
+)
+def test_a_tab_after_a_colon_is_a_located_syntax_error(text: str, where: tuple[int, int]) -> None:
+    code, line, column, message = only_problem(text)
+
+    assert (code, (line, column)) == ("yaml-syntax", where)
+    assert "a tab; use spaces" in message
+
+
+@pytest.mark.parametrize(
+    ("data", "where"),
+    [
+        ("a: 1\nb: x\x07y\n", (2, 5)),
+        ("a: 1\rb: x\x07y\r", (2, 5)),  # lines counted as the parser counts them
+        ("a: 1\r\nb: x\x1by\r\n", (2, 5)),
+        ("a: 1\nb: \ufffe\n", (2, 4)),
+        ("a: 1\nb: x\u2028y\n", (2, 5)),
+        ("a: 1\n# c\x85d\n", (2, 4)),
+        ("a: 'x\u2029'\n", (1, 6)),
+    ],
+)
+def test_characters_yaml_refuses_are_located(data: str, where: tuple[int, int]) -> None:
+    code, line, column, message = only_problem(data)
+
+    assert (code, (line, column)) == ("yaml-syntax", where)
+    assert "unicode string" not in message and "position" not in message
+
+
+def test_a_reused_anchor_is_a_located_warning_never_a_python_warning() -> None:
+    """Warnings are errors under pytest: a raw ruamel.yaml warning would fail here."""
+    parsed, problems = parse_document("environments/x.yaml", b"a: &x 1\nb:\n  c: &x 2\nd: *x\n")
+
+    assert parsed is not None and parsed.data == {"a": 1, "b": {"c": 2}, "d": 2}
+    assert [(p.severity, p.code, p.location.line, p.location.column) for p in problems] == [
+        ("warning", "yaml-warning", 3, 6)
+    ]
+    assert "'&x' is defined again (first at line 1)" in problems[0].message
+
+
+def test_any_warning_of_the_parser_becomes_a_diagnostic(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The whole kind: whatever ruamel.yaml warns (here a future warning it may add), never raw."""
+    import warnings
+
+    from ruamel.yaml.composer import Composer
+    from ruamel.yaml.error import YAMLFutureWarning
+
+    compose = Composer.compose_document
+
+    def warning_compose(self: Composer) -> object:
+        warnings.warn("quoting the file: password: hunter2", YAMLFutureWarning, stacklevel=1)
+        return compose(self)
+
+    monkeypatch.setattr(Composer, "compose_document", warning_compose)
+    parsed, problems = parse_document("environments/x.yaml", b"a: &x 1\nb: &x 2\n")  # careful route
+
+    assert parsed is not None
+    assert sorted(p.code for p in problems) == ["yaml-warning", "yaml-warning"]
+    assert all("hunter2" not in p.message for p in problems)
+
+
+def test_every_careful_failure_is_located_past_line_1() -> None:
+    """Problems deep in a file point there, whatever stage of ruamel.yaml finds them."""
+    head = "".join(f"a{i}: 1\n" for i in range(39))
+    for tail, code in [
+        ("b: [26, 'x':, 3]\n", "yaml-syntax"),
+        ("b: \x07\n", "yaml-syntax"),
+        ("b: !!bool yes\n", "invalid-value"),
+        ("b: !!map x\n", "unsupported-value"),
+        ("b: 2024-01-01\n", "unsupported-value"),
+        ("? b: c\n: d\n", "non-string-key"),
+        ("b: " + "- " * 200 + "x\n", "yaml-syntax"),
+        ("b:\n" + "".join(" " * (i + 1) + f"k{i}:\n" for i in range(100)), "too-deep"),
+        ("%YAML 1.3\n", "unsupported-directive"),
+    ]:
+        found, line, _, _ = only_problem(head + tail)
+        assert (found, line >= 40) == (code, True), tail

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from compiler import sources
+from compiler import limits, sources
 
 
 def test_filesystem_sources_reads_yaml_only_in_a_stable_order(tmp_path: Path) -> None:
@@ -31,7 +31,7 @@ def test_no_environments_folder(tmp_path: Path) -> None:
 
 
 def test_too_many_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sources, "MAX_FILES", 3)
+    monkeypatch.setattr(limits, "MAX_FILES", 3)
     env = tmp_path / "environments"
     env.mkdir()
     for i in range(5):
@@ -47,7 +47,7 @@ def test_big_file_is_not_read(tmp_path: Path) -> None:
     env = tmp_path / "environments"
     env.mkdir()
     with (env / "huge.yaml").open("wb") as handle:  # sparse: the size without the bytes
-        handle.truncate(sources.MAX_FILE_BYTES + 1)
+        handle.truncate(limits.MAX_FILE_BYTES + 1)
 
     (source,) = sources.filesystem_sources(tmp_path)
 

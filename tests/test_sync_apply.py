@@ -299,6 +299,7 @@ def test_a_saved_plan_applies_or_is_refused_when_stale(
     assert cli(seeded, repo, example_secrets, "plan", "--out", str(saved)).code == 0
     data = json.loads(saved.read_text())
     assert data["summary"]["create"] == 8 and data["apply"]["inputs"]
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []  # no manifest, no temporary
     edit_file(repo, "environments/connections/snowflake.yaml", "database: DEV", "database: DEV2")
     commit_files(repo, {}, "change after plan")
     stale = cli(seeded, repo, example_secrets, "apply", str(saved))

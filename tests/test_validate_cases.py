@@ -35,7 +35,10 @@ VALID = sorted(p for p in (CASES / "valid").iterdir() if p.is_dir())
 # The modules of the validate pipeline: every code they can emit needs a case.
 VALIDATE_MODULES = (
     "sources.py",
+    "limits.py",
     "load.py",
+    "carefulyaml.py",
+    "yamltree.py",
     "schema.py",
     "project.py",
     "rules.py",

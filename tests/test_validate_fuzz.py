@@ -11,9 +11,11 @@ CI runs a bounded number of examples; for a longer local run:
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import DOCUMENTS, dump
@@ -21,7 +23,7 @@ from strategies import DOCUMENTS, dump
 from compiler.pipeline import Selection, render_files, resolve_selection, view_of
 from compiler.project import Project, validate
 from compiler.secrets import SecretValues
-from compiler.sources import SourceFile
+from compiler.sources import SourceFile, filesystem_sources
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "environments"
 EXAMPLES = int(os.environ.get("ASTRO_GITOPS_FUZZ_EXAMPLES", "150"))
@@ -61,6 +63,37 @@ def _check(project: Project, files: dict[str, bytes]) -> None:
         render_files(project.model, resolved, SecretValues(), view_of(project, resolved))
 
 
+# The kinds of input the YAML reader once got wrong (tests/test_fastyaml.py holds the rest):
+# directives, tabs, YAML 1.1 line breaks and number forms, tags, anchors, JSON-like flow keys.
+READER_KINDS = [
+    b"%YAML 1.1\n",
+    b"%YAML 1.3\n---\n",
+    b"%TAG ! tag:x:\n",
+    b":\t",
+    b"\t# c",
+    "\u2028".encode(),
+    "\x85".encode(),
+    "\ufeff".encode(),
+    b"1_000",
+    b"0x_1F",
+    b"0b101",
+    b"0o17",
+    b"+.inf",
+    b"1:20",
+    b"yes",
+    b"2024-01-01",
+    b"!!bool ",
+    b"!!int ",
+    b"!!map ",
+    b"! ",
+    b"&a ",
+    b"&x:y ",
+    b"? ",
+    b"'x':",
+    b'"x":1',
+    b"['x':, 1]",
+    b"- - - - ",
+]
 EXAMPLE_FILES = {
     f"environments/{p.relative_to(EXAMPLE).as_posix()}": p.read_bytes() for p in sorted(EXAMPLE.rglob("*.yaml"))
 }
@@ -70,7 +103,8 @@ EDITS = st.lists(
         st.sampled_from(["flip", "insert", "delete"]),
         st.floats(0, 1, exclude_max=True),
         st.binary(min_size=1, max_size=4)
-        | st.sampled_from([b":", b"-", b"  ", b"\n", b"{", b"[", b"&a", b"*a", b"'", b"\t", b"{{"]),
+        | st.sampled_from([b":", b"-", b"  ", b"\n", b"{", b"[", b"&a", b"*a", b"'", b"\t", b"{{"])
+        | st.sampled_from(READER_KINDS),
     ),
     min_size=1,
     max_size=4,
@@ -92,3 +126,79 @@ def test_mutated_example_never_crashes(edits: list[tuple[str, str, float, bytes]
             files[path] = text[:at] + text[at + len(data) :]
     sources = [SourceFile(path, data) for path, data in sorted(files.items())]
     _check(validate(sources), files)
+
+
+# --- special files: whatever sits under environments/, validate finishes, located ----------
+
+ENTRY_KINDS = ["yaml", "garbage", "fifo", "socket", "folder", "link-to-fifo", "dangling-link", "link-to-folder"]
+ENTRIES = st.dictionaries(
+    st.sampled_from(["a.yaml", "b.yml", "deployments/c.yaml", "d.yaml", "deployments/e.yml"]),
+    st.sampled_from(ENTRY_KINDS),
+    max_size=5,
+)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo") or not hasattr(socket, "AF_UNIX"), reason="needs FIFOs and sockets")
+@settings(max_examples=min(EXAMPLES, 40), deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@given(entries=ENTRIES)
+def test_special_files_never_hang_and_are_located(
+    tmp_path_factory: pytest.TempPathFactory, entries: dict[str, str]
+) -> None:
+    root = tmp_path_factory.mktemp("root")
+    env = root / "environments"
+    (env / "deployments").mkdir(parents=True)
+    (env / "workspace.yaml").write_text(dump(WORKSPACE).decode())
+    (env / "deployments" / "prod.yaml").write_text("name: prod\nastro:\n  executor: KUBERNETES\n")
+    sockets = [_make_entry(env, name, kind) for name, kind in entries.items()]
+    try:
+        found = filesystem_sources(root)
+        project = validate(found)
+    finally:
+        for server in sockets:
+            if server is not None:
+                server.close()
+
+    by_path = {d.location.path: d for d in project.diagnostics}
+    for name, kind in entries.items():
+        path = f"environments/{name}"
+        if kind in ("fifo", "socket", "link-to-fifo"):
+            assert by_path[path].code == "special-file", (path, kind)
+        elif kind == "dangling-link":
+            assert by_path[path].code == "unreadable", (path, kind)
+        elif kind in ("folder", "link-to-folder"):
+            assert path not in by_path, (path, kind)  # a folder is walked (a linked one is not), never read
+    files = {s.path: s.data for s in found if s.data is not None}
+    for d in project.diagnostics:
+        assert d.location.line >= 1 and d.location.column >= 1, str(d)
+        if d.location.path in files:
+            assert d.location.line <= (files[d.location.path] or b"").count(b"\n") + 1, str(d)
+
+
+def _make_entry(env: Path, name: str, kind: str) -> socket.socket | None:
+    path = env / name
+    if kind == "yaml":
+        path.write_text("variables:\n  v: {value: x, links: all}\n")
+    elif kind == "garbage":
+        path.write_bytes(b"a: [26, 'x':, 3]\nkey:\tvalue\n%YAML 1.3\n")
+    elif kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "folder":
+        path.mkdir()
+    elif kind == "link-to-fifo":
+        os.mkfifo(path.parent / f".{path.name}.fifo")
+        path.symlink_to(f".{path.name}.fifo")
+    elif kind == "dangling-link":
+        path.symlink_to("nowhere.yaml")
+    elif kind == "link-to-folder":
+        (path.parent / f".{path.name}.d").mkdir()
+        path.symlink_to(f".{path.name}.d")
+    elif kind == "socket":
+        here = os.getcwd()
+        os.chdir(path.parent)  # a relative name: socket paths are limited to about 100 bytes
+        try:
+            server = socket.socket(socket.AF_UNIX)
+            server.bind(path.name)
+        finally:
+            os.chdir(here)
+        return server
+    return None

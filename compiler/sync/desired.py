@@ -92,12 +92,13 @@ def build(model: Model, workspace: str, resolved: Sequence[ResolvedDeployment], 
 
     view = workspace_view(model, resolved)
     names = [d.name for d in resolved]
-    objects = [_desired(model, resolved, obj, names) for obj in view.objects]
+    where = _locations(model, resolved)
+    objects = [_desired(obj, names, where) for obj in view.objects]
     return Desired(workspace, full, tuple(names), tuple(objects), view.warnings)
 
 
 def _desired(
-    model: Model, resolved: Sequence[ResolvedDeployment], obj: EnvironmentObject, names: list[str]
+    obj: EnvironmentObject, names: list[str], where: Mapping[tuple[str, str, str], tuple[str, YPath]]
 ) -> DesiredObject:
     parts = {}
     if obj.scope == "WORKSPACE":
@@ -106,7 +107,8 @@ def _desired(
             linked = link is not None or (obj.auto_link_deployments and name not in obj.exclude_links)
             overrides = _own_fields(obj.kind, link.overrides, partial=True) if link and link.overrides else {}
             parts[name] = Part(name, linked, MappingProxyType(dict(overrides)))
-    path, ypath = _location(model, resolved, obj)
+    entity = obj.scope_entity if obj.scope == "DEPLOYMENT" else ""
+    path, ypath = where.get((entity, obj.kind, obj.object_key)) or where.get(("", obj.kind, obj.object_key), ("", ()))
     return DesiredObject(
         kind=obj.kind,  # type: ignore[arg-type]
         key=obj.object_key,
@@ -121,18 +123,17 @@ def _desired(
     )
 
 
-def _location(model: Model, resolved: Sequence[ResolvedDeployment], obj: EnvironmentObject) -> tuple[str, YPath]:
-    """Where git defines the object (for diagnostics): the workspace object, or the Deployment's."""
-    found = next((o for o in model.objects if o.kind == obj.kind and o.key == obj.object_key), None)
-    if found is None or obj.scope == "DEPLOYMENT":
-        dep = next((d for d in resolved if d.name == obj.scope_entity), None)
-        spec = model.deployment(dep.base) if dep else None
-        own = next((o for o in spec.objects if o.kind == obj.kind and o.key == obj.object_key), None) if spec else None
-        if own is not None:
-            return own.path, own.ypath
-        if spec is not None and found is None:
-            return spec.path, ()
-    return (found.path, found.ypath) if found else ("", ())
+def _locations(model: Model, resolved: Sequence[ResolvedDeployment]) -> dict[tuple[str, str, str], tuple[str, YPath]]:
+    """Where git defines each object, for diagnostics: (Deployment or "", kind, key) -> (file, YAML path).
+    A Deployment-scoped copy (SPEC 5.3) is located at its workspace object."""
+    where: dict[tuple[str, str, str], tuple[str, YPath]] = {
+        ("", o.kind, o.key): (o.path, o.ypath) for o in model.objects
+    }
+    for dep in resolved:
+        spec = model.deployment(dep.base)
+        for o in spec.objects if spec else ():
+            where[(dep.name, o.kind, o.key)] = (o.path, o.ypath)
+    return where
 
 
 def _own_fields(kind: str, fields: Mapping[str, Any], *, partial: bool = False) -> Mapping[str, Any]:

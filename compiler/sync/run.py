@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,6 +16,7 @@ from typing import Any
 from .. import secrets
 from ..diagnostics import Diagnostic, Location, error
 from ..errors import InvalidEnvironments, OperationError, UsageError
+from ..model import MAPPINGS, Secret
 from ..pipeline import Selection, resolve_selection, target
 from ..project import Project
 from ..resolve import ResolvedDeployment
@@ -101,19 +102,25 @@ def _needed(state: desired_state.Desired) -> tuple[set[str], set[str]]:
     wanted: set[str] = set()
     optional: set[str] = set()
     for obj in state.objects:
-        own = {s.name for s in secrets.referenced(_plain(obj.fields))}
-        (wanted if state.full or obj.scope == "DEPLOYMENT" else optional).update(own)
+        (wanted if state.full or obj.scope == "DEPLOYMENT" else optional).update(_names(obj.fields))
         for part in obj.parts.values():
-            wanted.update(s.name for s in secrets.referenced(_plain(part.overrides)))
+            if part.overrides:
+                wanted.update(_names(part.overrides))
     return wanted, optional
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, desired_state.JsonText):
-        return _plain(value.value)
-    if isinstance(value, Mapping):
-        return {k: _plain(v) for k, v in value.items()}
-    return value
+def _names(value: Any) -> Iterator[str]:
+    """The secret names referenced inside a desired value."""
+    if isinstance(value, Secret):
+        yield value.name
+    elif isinstance(value, desired_state.JsonText):
+        yield from _names(value.value)
+    elif isinstance(value, MAPPINGS):
+        for child in value.values():
+            yield from _names(child)
+    elif isinstance(value, (list, tuple)):
+        for child in value:
+            yield from _names(child)
 
 
 def _missing_deployments(project: Project, chosen: Scope, live: LiveState) -> list[Diagnostic]:
@@ -200,6 +207,20 @@ def plan_file(planned: Planned) -> str:
         "changes": _changes_digest(planned),
     }
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def write_plan_file(path: Path, text: str) -> None:
+    """Atomically (a temporary file beside it, then a rename); it holds no secret value."""
+    import os
+    import tempfile
+
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.replace(temporary, path)
+    except OSError as exc:
+        raise OperationError(f"cannot write the plan to {path}: {type(exc).__name__}") from None
 
 
 def _changes_digest(planned: Planned) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from types import MappingProxyType
 from typing import Any, Literal
 
@@ -46,7 +47,11 @@ class LiveObject:
     updated_at: str
 
     def link(self, deployment_id: str) -> LiveLink | None:
-        return next((link for link in self.links if link.deployment_id == deployment_id), None)
+        return self._links.get(deployment_id)
+
+    @cached_property
+    def _links(self) -> dict[str, LiveLink]:
+        return {link.deployment_id: link for link in self.links}
 
 
 @dataclass(frozen=True)
@@ -74,4 +79,9 @@ class LiveState:
         return next((d.name for d in self.deployments if d.id == deployment_id), deployment_id)
 
     def find(self, key: ObjectKey) -> LiveObject | None:
-        return next((o for o in self.objects if o.key == key), None)
+        return self._by_key.get(key)
+
+    @cached_property
+    def _by_key(self) -> dict[ObjectKey, LiveObject]:
+        # One lookup per desired object: keep it O(1) at thousands of objects.
+        return {o.key: o for o in self.objects}
