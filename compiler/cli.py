@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from .errors import AstroGitopsError, ExitCode, InvalidEnvironments, OperationError, UsageError
 from .escaping import one_line
 from .reporters import (
+    APPLY,
     DIAGNOSTICS,
     DIFF,
     EXPLAIN,
@@ -200,8 +201,7 @@ def _make_plan(
 def _apply(args: argparse.Namespace, s: _Session) -> int:
     from .pipeline import Selection
     from .remote.astro import AstroTarget, connect
-    from .secrets import mask
-    from .sync import report, run
+    from .sync import run
     from .sync.airflowrun import WithPools
 
     run.refuse_redact(args.secrets)
@@ -219,20 +219,15 @@ def _apply(args: argparse.Namespace, s: _Session) -> int:
     if not planned.plan.has_changes:
         return ExitCode.OK
     if saved is None and not args.auto_approve and not _confirmed():
-        write("stdout", "\nApply cancelled; nothing was changed.\n")
-        return ExitCode.INVALID
-
-    def show(step: Any) -> None:
-        write("stdout", mask(one_line(report.step_line(step)), planned.values) + "\n")
-
+        raise OperationError("apply cancelled; nothing was changed")
     api = connect(s.environ)
     target = WithPools(AstroTarget(api), planned.live, s.environ)  # pools go to each Deployment's Airflow
     try:
-        applied = run.run_apply(planned, target, show)
+        applied = run.run_apply(planned, target, lambda step: s.show(APPLY.report((step, planned), "step", s.style)))
     finally:
         target.close()
         api.close()
-    write("stdout", mask(report.outcome(applied), planned.values))
+    s.show(APPLY.report((applied, planned), "outcome", s.style))
     return ExitCode.OK if applied.ok else ExitCode.INVALID
 
 
@@ -241,8 +236,7 @@ def _airflow(args: argparse.Namespace, s: _Session, *, apply: bool) -> int:
     variables and pools on one Airflow (SPEC 7.7)."""
     from .pipeline import Selection
     from .remote.airflow import AirflowClient, AirflowTarget, Credentials
-    from .secrets import SecretValues, mask
-    from .sync import airflowrun, report, run
+    from .sync import airflowrun, run
 
     saved = run.read_plan_file(args.plan_file) if apply and args.plan_file is not None else None
     url = str(args.airflow or (saved or {}).get("airflow") or "")
@@ -252,7 +246,6 @@ def _airflow(args: argparse.Namespace, s: _Session, *, apply: bool) -> int:
     owner = run.owner(project)
     dep = airflowrun.deployment(project, s.root, selection, s.environ)
     values = airflowrun.secret_values(dep, args.secrets, s.environ)
-    shown = values or SecretValues()
     with AirflowClient(url, Credentials.from_env(s.environ)) as client:
         live = client.read()
         planned = airflowrun.make_plan(project, dep, live, owner=owner, values=values, adopt=adopt, environ=s.environ)
@@ -269,14 +262,10 @@ def _airflow(args: argparse.Namespace, s: _Session, *, apply: bool) -> int:
         if not planned.plan.has_changes:
             return ExitCode.OK
         if saved is None and not args.auto_approve and not _confirmed():
-            write("stdout", "\nApply cancelled; nothing was changed.\n")
-            return ExitCode.INVALID
-
-        def show(step: Any) -> None:
-            write("stdout", mask(one_line(report.step_line(step)), shown) + "\n")
-
-        applied = airflowrun.run_apply(planned, AirflowTarget(client), show)
-    write("stdout", mask(report.outcome(applied), shown))
+            raise OperationError("apply cancelled; nothing was changed")
+        step = lambda done: s.show(APPLY.report((done, planned), "step", s.style))  # noqa: E731
+        applied = airflowrun.run_apply(planned, AirflowTarget(client), step)
+    s.show(APPLY.report((applied, planned), "outcome", s.style))
     return ExitCode.OK if applied.ok else ExitCode.INVALID
 
 
@@ -294,12 +283,7 @@ def _sync_options(sub: Mapping[str, argparse.ArgumentParser]) -> None:
         chosen.add_argument("--branch", metavar="B", help="the branch whose scope to sync (default: from CI or git)")
         chosen.add_argument("--deployment", metavar="D", help="only Deployment D's part and objects")
         chosen.add_argument("--all", action="store_true", help="everything the repository manages")
-        parser.add_argument(
-            "--airflow",
-            metavar="URL",
-            help="target this Airflow's REST API instead of Astro: its connections, variables and pools match"
-            " the Deployment's (AIRFLOW_API_TOKEN, or AIRFLOW_USERNAME and AIRFLOW_PASSWORD)",
-        )
+        parser.add_argument("--airflow", metavar="URL", help="sync one Deployment to this Airflow instead of Astro")
         parser.add_argument(
             "--secrets", default="env", metavar="MODE", help="env (default), dotenv:PATH, redact (plan)"
         )

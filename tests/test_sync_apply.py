@@ -375,13 +375,19 @@ def _on_a_terminal(server: FakeAstro, root: Path, secrets: dict[str, str], answe
     main, replica = pty.openpty()
     env = clean_env({**server.env(**secrets), "ASTRO_GITOPS_FINGERPRINT_KEY": KEY})
     proc = subprocess.Popen(
-        [installed_command(), "apply"], cwd=root, env=env, stdin=replica, stdout=subprocess.PIPE, text=True
+        [installed_command(), "apply"],
+        cwd=root,
+        env=env,
+        stdin=replica,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     os.write(main, answer.encode())
-    out, _ = proc.communicate(timeout=120)
+    out, err = proc.communicate(timeout=120)
     os.close(main)
     os.close(replica)
-    return proc.returncode, out
+    return proc.returncode, out + err
 
 
 def test_apply_on_a_terminal_asks_and_only_yes_applies(

@@ -37,6 +37,7 @@ class AirflowPlanned:
     deployment: ResolvedDeployment
     live: LiveAirflow
     values: SecretValues | None
+    workspace: str
     inputs: str = ""  # hash of what the plan was made from (repository files, scope, secrets)
 
 
@@ -82,7 +83,8 @@ def make_plan(
     wanted = airflowplan.desired(project.model, dep, kinds)
     scope = label or f"{dep.name} on Airflow {live.url}"
     made = airflowplan.plan(wanted, live, options, scope)
-    return AirflowPlanned(made, dep, live, values, _inputs(project, scope, values, key))
+    workspace = project.model.workspace.name if project.model.workspace else ""
+    return AirflowPlanned(made, dep, live, values, workspace, _inputs(project, scope, values, key))
 
 
 # --- saved plans (plan --out, apply PLAN) -----------------------------------------------------
@@ -110,26 +112,26 @@ def _state(planned: AirflowPlanned, kind: str, key: str) -> str:
     return hashlib.sha256(content.encode()).hexdigest()[:16]
 
 
-def _changes_digest(planned: AirflowPlanned, workspace: str) -> str:
-    return hashlib.sha256(report.as_json(planned.plan, workspace).encode()).hexdigest()
+def _changes_digest(planned: AirflowPlanned) -> str:
+    return hashlib.sha256(report.as_json(planned.plan, planned.workspace).encode()).hexdigest()
 
 
-def plan_file(planned: AirflowPlanned, workspace: str, selection: Selection, adopt: bool) -> str:
+def plan_file(planned: AirflowPlanned, selection: Selection, adopt: bool) -> str:
     from .run import PLAN_VERSION  # run.py imports this module
 
-    data = report.as_data(planned.plan, workspace)
+    data = report.as_data(planned.plan, planned.workspace)
     data["apply"] = {
         "version": PLAN_VERSION,
         "airflow": planned.live.url,
         "selection": {"branch": selection.branch, "deployment": selection.deployment, "all": False, "adopt": adopt},
         "inputs": planned.inputs,
         "touched": {f"{c.kind}/{c.key}": _state(planned, c.kind, c.key) for c in planned.plan.changes},
-        "changes": _changes_digest(planned, workspace),
+        "changes": _changes_digest(planned),
     }
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
-def check_fresh(saved: Mapping[str, Any], planned: AirflowPlanned, workspace: str) -> None:
+def check_fresh(saved: Mapping[str, Any], planned: AirflowPlanned) -> None:
     """Refuse a plan made from other files, other live objects, or that now plans otherwise."""
     from .run import StalePlan  # run.py imports this module
 
@@ -140,7 +142,7 @@ def check_fresh(saved: Mapping[str, Any], planned: AirflowPlanned, workspace: st
     moved = sorted(k for k, at in touched.items() if _state(planned, *k.split("/", 1)) != at)
     if moved:
         reasons.append(f"{len(moved)} live object(s) it touches changed or went away since")
-    if not reasons and saved.get("changes") != _changes_digest(planned, workspace):
+    if not reasons and saved.get("changes") != _changes_digest(planned):
         reasons.append("live Airflow changed since the plan was made")
     if reasons:
         raise StalePlan("; ".join(reasons) + ": run plan again")
