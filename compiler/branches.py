@@ -9,9 +9,11 @@ from functools import lru_cache
 
 from .errors import OperationError
 from .model import BranchRule, WorkspaceSpec
+from .regexes import Matcher, compile_regex
 
 SLUG_MAX = 40
 SLUG_CUT = 33
+MAX_BRANCH = 255  # characters; a longer name is refused before any rule sees it
 
 
 def slug(branch: str) -> str:
@@ -26,7 +28,7 @@ def slug(branch: str) -> str:
 
 
 @lru_cache(maxsize=256)
-def glob_regex(pattern: str) -> re.Pattern[str]:
+def glob_regex(pattern: str) -> Matcher:
     """`*` within a path segment, `**` across segments, `?` one character (not '/')."""
     out = []
     i = 0
@@ -42,17 +44,17 @@ def glob_regex(pattern: str) -> re.Pattern[str]:
             continue
         out.append({"*": "[^/]*", "?": "[^/]"}.get(char, re.escape(char)))
         i += 1
-    return re.compile("".join(out))
+    return compile_regex("".join(out))
 
 
-def rule_regex(rule: BranchRule) -> re.Pattern[str]:
-    """The compiled matcher of a rule; raises re.error for an invalid `regex:`."""
+def rule_regex(rule: BranchRule) -> Matcher:
+    """The matcher of a rule, linear in the branch name (regexes.py); re.error for an invalid one."""
     return _compile(rule.pattern) if rule.is_regex else glob_regex(rule.pattern)
 
 
 @lru_cache(maxsize=256)
-def _compile(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern)
+def _compile(pattern: str) -> Matcher:
+    return compile_regex(pattern)
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,8 @@ class Target:
 
 
 def match(workspace: WorkspaceSpec, branch: str) -> Target | None:
+    if len(branch) > MAX_BRANCH:
+        return None
     for rule in workspace.rules:
         if rule_regex(rule).fullmatch(branch):
             return Target(branch=branch, slug=slug(branch), rule=rule)
@@ -86,15 +90,23 @@ def match(workspace: WorkspaceSpec, branch: str) -> Target | None:
 def detect(explicit: str | None, environ: Mapping[str, str], checked_out: Callable[[], str | None]) -> str:
     """The branch, in SPEC 3's order: --branch, GITHUB_HEAD_REF, GITHUB_REF_NAME, git."""
     if explicit:
-        return explicit
+        return _bounded(explicit, "--branch")
     if environ.get("GITHUB_HEAD_REF"):
-        return environ["GITHUB_HEAD_REF"]
+        return _bounded(environ["GITHUB_HEAD_REF"], "GITHUB_HEAD_REF")
     if environ.get("GITHUB_REF", "").startswith("refs/heads/") and environ.get("GITHUB_REF_NAME"):
-        return environ["GITHUB_REF_NAME"]
+        return _bounded(environ["GITHUB_REF_NAME"], "GITHUB_REF_NAME")
     branch = checked_out()
     if branch is None:
         raise OperationError(
             "cannot tell the branch: HEAD is detached (or this is not a git repository); pass --branch"
+        )
+    return _bounded(branch, "the checked-out branch")
+
+
+def _bounded(branch: str, source: str) -> str:
+    if len(branch) > MAX_BRANCH:
+        raise OperationError(
+            f"the branch name from {source} is {len(branch)} characters long; at most {MAX_BRANCH} are read"
         )
     return branch
 

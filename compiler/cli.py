@@ -101,6 +101,8 @@ def _which(args: argparse.Namespace, s: _Session) -> int:
     from .pipeline import which
 
     found = which(s.valid_project("text"), s.root, args.branch, s.environ)
+    if found.warnings:
+        s.show(Output(err=DIAGNOSTICS.report(list(found.warnings), "text", s.style).out))
     s.show(WHICH.report(found, args.format, s.style))
     return ExitCode.OK
 
@@ -142,17 +144,20 @@ def _matrix(args: argparse.Namespace, s: _Session) -> int:
 
 
 def _init(args: argparse.Namespace, s: _Session) -> int:
-    from .scaffold import init
+    from .onboarding.scaffold import init
 
-    s.show(INIT.report(init(s.root, force=args.force), None, s.style))
+    s.show(INIT.report(init(s.root, force=args.force, workspace=args.workspace), None, s.style))
     return ExitCode.OK
 
 
 def _import(args: argparse.Namespace, s: _Session) -> int:
-    from .importer import import_file, parse_links
+    from .onboarding.importer import display_name, import_file, parse_links
 
-    result = import_file(s.root, args.file.resolve(), links=parse_links(args.links), force=args.force)
-    s.show(IMPORT.report(Imported(result, args.file), None, s.style))
+    links = parse_links(args.link) if args.link is not None else ()
+    result = import_file(s.root, args.file.resolve(), links=links, force=args.force)
+    elsewhere = Path.cwd().resolve() != s.root
+    shown = display_name(s.root, args.file)
+    s.show(IMPORT.report(Imported(result, shown, s.root if elsewhere else None, bool(links)), None, s.style))
     return ExitCode.OK
 
 
@@ -338,7 +343,7 @@ COMMANDS: dict[str, Command] = {
     "import": Command(
         _import,
         "convert an Astro airflow_settings.yaml into environments/ files",
-        "astro-gitops import airflow_settings.yaml --links production",
+        "astro-gitops import airflow_settings.yaml --link production",
     ),
     "schema": Command(_schema, "print a JSON Schema", "astro-gitops schema deployment > deployment.schema.json"),
     "plan": Command(
@@ -447,10 +452,13 @@ def _options(sub: Mapping[str, argparse.ArgumentParser]) -> None:
         "--since", metavar="REF", help="only Deployments whose rendered output changed since REF"
     )
     sub["init"].add_argument("--force", action="store_true", help="replace files that exist")
+    sub["init"].add_argument(
+        "--workspace", metavar="NAME", help="the Astro workspace name (default: a placeholder to fill in)"
+    )
 
     importer = sub["import"]
     importer.add_argument("file", metavar="FILE", type=Path, help="the Astro CLI airflow_settings.yaml to read")
-    importer.add_argument("--links", default="all", help="what imported objects link to: all (default) or D1,D2")
+    importer.add_argument("--link", metavar="all|D1,D2", help="link imported objects to all or D1,D2 (default: none)")
     importer.add_argument("--force", action="store_true", help="replace files that exist")
 
     _sync_options(sub)
@@ -493,7 +501,8 @@ def _main(argv: Sequence[str] | None) -> int:
         write("stderr", DIAGNOSTICS.report(exc.diagnostics, _diagnostics_format(fmt, environ), style).out)
         return ExitCode.INVALID
     except AstroGitopsError as exc:
-        write("stderr", f"astro-gitops: error: {one_line(str(exc))}\n")
+        details = "".join(f"{one_line(line)}\n" for line in exc.details)
+        write("stderr", f"astro-gitops: error: {one_line(str(exc))}\n{details}")
         return exc.exit_code
     except KeyboardInterrupt:
         return ExitCode.INTERRUPTED

@@ -37,9 +37,18 @@ _MEANINGS = {
 
 
 class AstroGitopsError(Exception):
-    """Root of every error this program raises on purpose."""
+    """Root of every error this program raises on purpose.
+
+    The message is one line. `details` are further lines our own code composed (a located
+    diagnostic, a snippet to paste): the CLI prints each as a line of its own, each escaped,
+    so no user-controlled text inside a message can forge a line.
+    """
 
     exit_code = ExitCode.INVALID
+
+    def __init__(self, message: str = "", details: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.details = tuple(details)
 
 
 class UsageError(AstroGitopsError):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -30,18 +32,76 @@ def checked_out_branch(root: Path) -> str | None:
         return None  # detached HEAD
 
 
-def branch_names(root: Path) -> list[str]:
-    """Local branches and origin's remote branches (for preview-name collisions)."""
+def default_branch(root: Path) -> str | None:
+    """origin's default branch, else the branch checked out, else git's init.defaultBranch."""
+    import git
+
     repo = _repo(root)
     if repo is None:
-        return []
+        return None
+    try:
+        return str(repo.git.symbolic_ref("--short", "refs/remotes/origin/HEAD")).removeprefix("origin/")
+    except git.GitCommandError:  # no origin, or origin's HEAD unknown (a clone sets it; `git init` does not)
+        pass
+    checked_out = checked_out_branch(root)
+    if checked_out:
+        return checked_out
+    try:
+        return str(repo.git.config("--get", "init.defaultBranch")) or None
+    except git.GitCommandError:  # not set
+        return None
+
+
+LS_REMOTE_SECONDS = 30  # a remote that does not answer is "unknown", not a hang
+
+
+@dataclass(frozen=True)
+class BranchNames:
+    """The branches a repository knows of, and why some may be missing."""
+
+    names: tuple[str, ...]
+    unknown: tuple[str, ...] = ()  # one sentence per place whose branches could not be listed
+
+
+@lru_cache(maxsize=8)  # asked once per command, however many previews it resolves
+def branch_names(root: Path) -> BranchNames:
+    """Local branches and the branches every remote has now (for preview-name collisions).
+
+    A shallow CI checkout has fetched one branch, so the remote is asked directly
+    (`git ls-remote --heads`, no history needed); when it cannot answer (offline, no
+    access) or there is no remote, `unknown` says so instead of pretending there are none.
+    """
+    repo = _repo(root)
+    if repo is None:
+        return BranchNames((), (f"{root} is not in a git repository, so no other branch is known",))
     names = {str(h.name) for h in repo.heads}
+    unknown = []
+    if not repo.remotes:
+        unknown.append("the repository has no git remote, so only local branches are known")
     for remote in repo.remotes:
-        for ref in remote.refs:
-            name = str(ref.remote_head)
-            if name != "HEAD":
-                names.add(name)
-    return sorted(names)
+        listed = _remote_heads(repo, str(remote.name))
+        if listed is None:
+            unknown.append(f"the branches of remote '{remote.name}' could not be listed (git ls-remote failed)")
+            listed = [str(ref.remote_head) for ref in remote.refs if str(ref.remote_head) != "HEAD"]
+        names.update(listed)
+    return BranchNames(tuple(sorted(names)), tuple(unknown))
+
+
+def _remote_heads(repo: Any, remote: str) -> list[str] | None:
+    import git
+
+    # No prompt for credentials (a CI job has no one to answer), and a bounded wait.
+    env = {"GIT_TERMINAL_PROMPT": "0", "GIT_SSH_COMMAND": "ssh -o BatchMode=yes"}
+    try:
+        text = repo.git.execute(["git", "ls-remote", "--heads", remote], env=env, kill_after_timeout=LS_REMOTE_SECONDS)
+    except git.GitCommandError:
+        return None
+    prefix = "refs/heads/"
+    return [
+        ref[len(prefix) :]
+        for _, _, ref in (line.partition("\t") for line in str(text).splitlines())
+        if ref.startswith(prefix)
+    ]
 
 
 def tracked(root: Path, paths: list[Path]) -> list[Path]:

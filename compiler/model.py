@@ -231,13 +231,31 @@ def _overrides(data: Mapping[str, Any] | None, path: str, prefix: YPath) -> tupl
     )
 
 
+# The Astro CLI accepts these in any letter case (fromfile.go compares them case-insensitively
+# or upper-cases them) but in places still tests the exact spelling, so the model holds that.
+_UPPER_CASE_KEYS = ("scheduler_size", "cloud_provider", "deployment_type")
+_EXECUTORS = {
+    e.upper(): e for e in ("CELERY", "KUBERNETES", "ASTRO", "CeleryExecutor", "KubernetesExecutor", "AstroExecutor")
+}
+
+
+def normalised_configuration(astro: Mapping[str, Any]) -> dict[str, Any]:
+    """`astro:` with the case-insensitive values in the Astro CLI's own spelling (templates untouched)."""
+    out = dict(astro)
+    for key in (*_UPPER_CASE_KEYS, "executor"):
+        value = out.get(key)
+        if isinstance(value, str) and "{" not in value:
+            out[key] = _EXECUTORS.get(value.upper(), value) if key == "executor" else value.upper()
+    return out
+
+
 def _deployment(document: Any) -> DeploymentSpec:
     data = document.data
     return DeploymentSpec(
         name=data["name"],
         path=document.path,
         description=data.get("description"),
-        astro=freeze(data.get("astro") or {}),
+        astro=freeze(normalised_configuration(data.get("astro") or {})),
         worker_queues=freeze(data.get("worker_queues") or []),
         environment_variables=freeze(lift_secrets(data.get("environment_variables") or {})),
         alert_emails=tuple(data.get("alert_emails") or ()),

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import branches, output, render, secrets
-from .diagnostics import Diagnostic, Location, error
+from .diagnostics import Diagnostic, Location, error, warning
 from .errors import InvalidEnvironments, OperationError
 from .load import YPath
 from .model import Model, WorkspaceSpec
@@ -45,6 +45,7 @@ class Which:
     template: str | None
     branch: str
     slug: str
+    warnings: tuple[Diagnostic, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -88,27 +89,35 @@ def target(project: Project, root: Path, branch_flag: str | None, environ: Mappi
 
 def which(project: Project, root: Path, branch_flag: str | None, environ: Mapping[str, str]) -> Which:
     found = target(project, root, branch_flag, environ)
-    resolved = _resolve_target(project, root, found)
+    notes: list[Diagnostic] = []
+    resolved = _resolve_target(project, root, found, notes)
     template = found.rule.preview.name if found.rule.preview else None
-    return Which(resolved.name, found.is_preview, found.base, template, found.branch, found.slug)
+    return Which(resolved.name, found.is_preview, found.base, template, found.branch, found.slug, tuple(notes))
 
 
-def _resolve_target(project: Project, root: Path, found: branches.Target) -> ResolvedDeployment:
+def _resolve_target(
+    project: Project, root: Path, found: branches.Target, notes: list[Diagnostic] | None = None
+) -> ResolvedDeployment:
     workspace = _workspace(project)
     try:
         resolved = resolve(project.model, found, workspace.name, _locator(project))
     except ResolveProblem as exc:
         raise InvalidEnvironments(exc.diagnostics) from None
     if found.is_preview:
-        _check_preview_name(project, root, found, resolved.name)
+        _check_preview_name(project, root, found, resolved.name, notes if notes is not None else [])
     return resolved
 
 
-def _check_preview_name(project: Project, root: Path, found: branches.Target, name: str) -> None:
-    """A preview must not take an existing Deployment's name or another branch's preview name."""
+def _check_preview_name(
+    project: Project, root: Path, found: branches.Target, name: str, notes: list[Diagnostic]
+) -> None:
+    """A preview must not take an existing Deployment's name or another branch's preview name.
+
+    Where other branches cannot be known (no remote, offline), `notes` gets a warning: the
+    check is then incomplete, and says so.
+    """
     from . import gitrefs
 
-    workspace = _workspace(project)
     document = project.document(found.rule.path)
     assert document is not None and found.rule.preview is not None
     where = document.locate((*found.rule.ypath, "preview", "name"))
@@ -126,21 +135,47 @@ def _check_preview_name(project: Project, root: Path, found: branches.Target, na
                 )
             ]
         )
-    for other in gitrefs.branch_names(root):
-        rule = branches.match(workspace, other)
-        if other == found.branch or rule is None or rule.rule.preview is None:
-            continue
-        try:
-            other_name = resolve(project.model, rule, workspace.name).name
-        except ResolveProblem:
-            continue
-        if other_name == name:
-            message = f"branches '{found.branch}' and '{other}' both get preview name '{name}'; rename one, or add {{{{ branch.name }}}}-based detail to the name"
-            raise InvalidEnvironments([error(where, "preview-name-collision", message)])
+    known = gitrefs.branch_names(root)
+    notes.extend(
+        warning(where, "preview-collisions-unchecked", f"{why}: preview name '{name}' may also be another branch's")
+        for why in known.unknown
+    )
+    taken = {n: b for b in known.names if b != found.branch and (n := _preview_name(project, b)) is not None}
+    other = next((b for n, b in taken.items() if n == name), None)
+    if other is not None:
+        message = f"branches '{found.branch}' and '{other}' both get preview name '{name}'{_rename_hint(project, found.branch, set(taken) | set(project.model.deployment_names))}"
+        raise InvalidEnvironments([error(where, "preview-name-collision", message)])
+
+
+def _preview_name(project: Project, branch: str) -> str | None:
+    """The preview name `branch` gets, or None when it gets no (valid) preview."""
+    found = branches.match(_workspace(project), branch)
+    if found is None or found.rule.preview is None:
+        return None
+    try:
+        return resolve(project.model, found, _workspace(project).name).name
+    except ResolveProblem:
+        return None
+
+
+def _rename_hint(project: Project, branch: str, taken: set[str]) -> str:
+    """A rename of `branch` that is proven to work: its preview name is valid and free."""
+    import shlex
+
+    for suffix in range(2, 100):
+        candidate = f"{branch}-{suffix}"
+        name = _preview_name(project, candidate)
+        if name is not None and name not in taken and SAFE_NAME.fullmatch(name) and ".." not in name:
+            return f"; rename this branch, e.g. git branch -m {shlex.quote(branch)} {shlex.quote(candidate)} (preview name '{name}')"
+    return "; rename one of them"
 
 
 def resolve_selection(
-    project: Project, root: Path, selection: Selection, environ: Mapping[str, str]
+    project: Project,
+    root: Path,
+    selection: Selection,
+    environ: Mapping[str, str],
+    notes: list[Diagnostic] | None = None,
 ) -> list[ResolvedDeployment]:
     model, workspace = project.model, _workspace(project)
     if selection.all or selection.deployment:
@@ -162,7 +197,7 @@ def resolve_selection(
             ]
         except ResolveProblem as exc:
             raise InvalidEnvironments(exc.diagnostics) from None
-    return [_resolve_target(project, root, target(project, root, selection.branch, environ))]
+    return [_resolve_target(project, root, target(project, root, selection.branch, environ), notes)]
 
 
 def render_files(
@@ -203,9 +238,10 @@ def run_render(
 ) -> RenderResult:
     """Render the selection; write it (or, with check, report drift and write nothing)."""
     secrets.parse_mode(mode)
-    resolved = resolve_selection(project, root, selection, environ)
+    notes: list[Diagnostic] = []  # about the branch's preview name (see _check_preview_name)
+    resolved = resolve_selection(project, root, selection, environ, notes)
     view = view_of(project, resolved) if selection.all else None
-    warnings = list(view.warnings) if view else []
+    warnings = notes + (list(view.warnings) if view else [])
     values = secrets.load(mode, needed_secrets(resolved, view), environ)
     files = render_files(project.model, resolved, values, view)
     hidden = _secret_lines(project.model, resolved, values, files, view)

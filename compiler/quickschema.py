@@ -23,7 +23,7 @@ from typing import Any
 Check = Callable[[Any], bool]
 
 _ANNOTATIONS = frozenset(
-    {"$schema", "$id", "$defs", "$comment", "title", "description", "examples", "default", "x-code"}
+    {"$schema", "$id", "$defs", "$comment", "title", "description", "examples", "default", "x-code", "x-any-case"}
 )
 _TYPES: dict[str, Check] = {
     "object": lambda v: type(v) is dict,
@@ -115,13 +115,23 @@ class _Compiler:
         return lambda v: type(v) is not dict or all(c(v[k]) for k, c in checks if k in v)
 
     def _k_additionalProperties(self, extra: Any, schema: Mapping[str, Any]) -> Check:
-        if "patternProperties" in schema:
-            raise _Unsupported("patternProperties")
         known = frozenset(schema.get("properties", {}))
+        patterns = [re.compile(p).search for p in schema.get("patternProperties", {})]
+
+        def additional(key: Any) -> bool:
+            return key not in known and not (type(key) is str and any(p(key) for p in patterns))
+
         if extra is False:
-            return lambda v: type(v) is not dict or known.issuperset(v)
+            return lambda v: type(v) is not dict or not any(additional(k) for k in v)
         check = self.compile(extra)
-        return lambda v: type(v) is not dict or all(check(x) for k, x in v.items() if k not in known)
+        return lambda v: type(v) is not dict or all(check(x) for k, x in v.items() if additional(k))
+
+    def _k_patternProperties(self, properties: Mapping[str, Any], _: Mapping[str, Any]) -> Check:
+        checks = [(re.compile(p).search, self.compile(sub)) for p, sub in properties.items()]
+        checks = [(p, c) for p, c in checks if c is not _always]
+        return lambda v: (
+            type(v) is not dict or all(c(x) for k, x in v.items() for p, c in checks if type(k) is str and p(k))
+        )
 
     def _k_required(self, names: list[str], _: Mapping[str, Any]) -> Check:
         return lambda v: type(v) is not dict or all(n in v for n in names)

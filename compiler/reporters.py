@@ -21,11 +21,11 @@ from .escaping import one_line, workflow_data
 if TYPE_CHECKING:
     from .diff import Plan
     from .explain import Explained
-    from .importer import ImportResult
+    from .onboarding.importer import ImportResult
+    from .onboarding.scaffold import InitResult
     from .pipeline import RenderResult, Which
     from .project import Project
     from .reports import MatrixReport
-    from .scaffold import InitResult
 
 R = TypeVar("R")
 
@@ -218,23 +218,32 @@ class Imported:
     """What `import` did, and the file it read."""
 
     result: ImportResult
-    file: Path
+    file: str  # as validate shows paths: relative to the root when inside it
+    root: Path | None  # set when run outside the root: the written paths are relative to it
+    linked: bool  # whether --link named Deployments (else the objects are linked to none)
 
 
 def _import_text(imported: Imported, style: Style) -> Output:
-    from .importer import dotenv_text
+    from .onboarding.importer import dotenv_text, tally
 
     result, counts = imported.result, imported.result.counts
     out = "".join(f"wrote {one_line(str(path))}\n" for path in result.written)
+    if imported.root is not None:
+        out += f"(paths relative to the repository root, {one_line(str(imported.root))})\n"
     out += (
         f"imported {counts.get('connections', 0)} connection(s), {counts.get('variables', 0)} variable(s), "
-        f"{counts.get('pools', 0)} pool(s)\n"
+        f"{counts.get('pools', 0)} pool(s): {tally(result.diagnostics)}\n"
     )
     err = report_text(result.diagnostics)
+    if not imported.linked:
+        err += (
+            "note: the imported objects are linked to no Deployment (`links: []`): name the Deployments that "
+            "should get them in the files, or import again with --force --link all|D1,D2\n"
+        )
     if result.secrets:
         # The values leave the file exactly once, here, for the user's secret store.
         err += (
-            f"# {len(result.secrets)} secret value(s) taken out of {one_line(str(imported.file))}: put them in your "
+            f"# {len(result.secrets)} secret value(s) taken out of {one_line(imported.file)}: put them in your "
             "secret store. Shown this once, written to no file.\n"
         )
         err += dotenv_text(result.secrets)

@@ -6,14 +6,14 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from . import templating
+from . import airflow_ids, consumers, templating
+from .airflow_ids import CONN_ID, MAX_POOL_NAME, MAX_VARIABLE_KEY  # noqa: F401  (re-exported for old importers)
 from .branches import rule_regex, slug
 from .diagnostics import Diagnostic, Location, did_you_mean, error, warning
 from .load import Document, YPath, iter_leaves, iter_strings
 from .model import DeploymentSpec, Model, ObjectKind, ObjectSpec, OverrideSpec, Secret
 from .schema import SECRET_NAME_MESSAGE
 
-CONN_ID = re.compile(r"[A-Za-z0-9_.-]{1,200}")
 SECRET_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
 ENV_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 EMAIL = re.compile(
@@ -33,9 +33,9 @@ SECRET_WORDS = (
     "access_key",
 )
 QUEUE_EXECUTORS = {"CELERY", "CELERYEXECUTOR", "ASTRO", "ASTROEXECUTOR"}
-MAX_VARIABLE_KEY = 250
-MAX_POOL_NAME = 256
 SAMPLE_BRANCH = "feature/example"
+# What `init` writes until the user names the workspace (warning `workspace-placeholder`).
+WORKSPACE_PLACEHOLDER = "<your Astro workspace>"
 
 
 class _Checker:
@@ -74,6 +74,7 @@ def check(model: Model, documents: Iterable[Document], partially_known: set[str]
     _check_links(checker)
     _check_overrides(checker)
     _check_templates(checker)
+    checker.found.extend(consumers.warnings(model, lambda path, ypath, at_key: checker.at(path, ypath, key=at_key)))
     return checker.found
 
 
@@ -81,6 +82,9 @@ def _check_workspace(c: _Checker) -> None:
     workspace = c.model.workspace
     if workspace is None:
         return
+    if workspace.name == WORKSPACE_PLACEHOLDER:
+        message = "fill in your Astro workspace name (it becomes workspace_name in every deployment file)"
+        c.found.append(warning(c.at(workspace.path, ("workspace",)), "workspace-placeholder", message))
     for rule in workspace.rules:
         key = "regex" if rule.is_regex else "branch"
         try:
@@ -176,34 +180,17 @@ def _case_collisions(c: _Checker, connections: list[ObjectSpec]) -> None:
         if seen is not obj and seen.key != obj.key:
             c.error(
                 obj.path, obj.ypath, "conn-id-case-collision",
-                f"conn_id '{obj.key}' differs from '{seen.key}' only in case; AIRFLOW_CONN_{obj.key.upper()} would be the same",
+                f"conn_id '{obj.key}' differs from '{seen.key}' only in case; {airflow_ids.env_name(obj.key)} would be the same",
                 key=True,
             )  # fmt: skip
 
 
 def _check_object(c: _Checker, obj: ObjectSpec) -> None:
+    problem = _key_problem(obj.kind, obj.key)
+    if problem is not None:
+        c.error(obj.path, obj.ypath, *problem, key=True)
     if obj.kind == "connection":
-        if not CONN_ID.fullmatch(obj.key) or ".." in obj.key:
-            c.error(
-                obj.path,
-                obj.ypath,
-                "invalid-conn-id",
-                f"conn_id '{obj.key}' must match ^[A-Za-z0-9_.-]{{1,200}}$ and not contain '..'",
-                key=True,
-            )
         _check_plaintext(c, obj.path, obj.ypath, obj.fields, obj.allow_plaintext)
-    elif obj.kind == "variable" and not 0 < len(obj.key) <= MAX_VARIABLE_KEY:
-        c.error(
-            obj.path,
-            obj.ypath,
-            "invalid-variable-key",
-            f"variable key must be 1 to {MAX_VARIABLE_KEY} characters",
-            key=True,
-        )
-    elif obj.kind == "pool" and not 0 < len(obj.key) <= MAX_POOL_NAME:
-        c.error(
-            obj.path, obj.ypath, "invalid-pool-name", f"pool name must be 1 to {MAX_POOL_NAME} characters", key=True
-        )
     _check_secret_names(c, obj.path, obj.ypath, obj.fields)
     if obj.deployment is None and obj.linked_nowhere:
         c.found.append(
@@ -221,6 +208,24 @@ def _check_object(c: _Checker, obj: ObjectSpec) -> None:
             "'exclude' is only allowed with 'links: all'",
             key=True,
         )
+
+
+_KEY_CODES: dict[ObjectKind, str] = {
+    "connection": "invalid-conn-id",
+    "variable": "invalid-variable-key",
+    "pool": "invalid-pool-name",
+}
+_KEY_RULES = {
+    "connection": airflow_ids.conn_id_problem,
+    "variable": airflow_ids.variable_key_problem,
+    "pool": airflow_ids.pool_name_problem,
+}
+
+
+def _key_problem(kind: ObjectKind, key: str) -> tuple[str, str] | None:
+    """(code, message) when Airflow would refuse the object's key."""
+    message = _KEY_RULES[kind](key)
+    return None if message is None else (_KEY_CODES[kind], message)
 
 
 def looks_secret(key: str) -> bool:
@@ -344,7 +349,7 @@ def _check_scoped(
             seen = linked_conn_ids[obj.key.upper()]
             c.error(
                 obj.path, obj.ypath, "conn-id-case-collision",
-                f"conn_id '{obj.key}' differs from '{seen.key}' (linked to '{name}' at {c.at(*_where(seen), key=True)}) only in case; AIRFLOW_CONN_{obj.key.upper()} would be the same",
+                f"conn_id '{obj.key}' differs from '{seen.key}' (linked to '{name}' at {c.at(*_where(seen), key=True)}) only in case; {airflow_ids.env_name(obj.key)} would be the same",
                 key=True,
             )  # fmt: skip
 

@@ -8,6 +8,7 @@ does), so the user reads one precise message per problem.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
@@ -171,6 +172,7 @@ def _diagnostics(document: Document, err: ValidationError) -> list[Diagnostic]:
 
 def _unknown_keys(document: Document, err: ValidationError, ypath: tuple[Any, ...]) -> list[Diagnostic]:
     allowed = set(err.schema.get("properties", {}))
+    patterns = [re.compile(p) for p in err.schema.get("patternProperties", {})]
     instance = err.instance if isinstance(err.instance, dict) else {}
     return [
         error(
@@ -179,7 +181,7 @@ def _unknown_keys(document: Document, err: ValidationError, ypath: tuple[Any, ..
             f"unknown key '{key}'{_under(ypath)}{did_you_mean(key, allowed)}",
         )
         for key in instance
-        if key not in allowed
+        if key not in allowed and not (isinstance(key, str) and any(p.search(key) for p in patterns))
     ]
 
 
@@ -240,6 +242,9 @@ def _value_message(err: ValidationError, ypath: tuple[Any, ...]) -> str:
     if err.validator == "enum":
         options = ", ".join(str(o) for o in err.validator_value)
         return f"{where} is {shown}; expected one of: {options}"
+    if err.validator == "pattern" and "x-any-case" in err.schema:
+        options = ", ".join(err.schema["x-any-case"])
+        return f"{where} is {shown}; expected one of (in any letter case): {options}"
     if err.validator == "pattern":
         return f"{where} is {shown}, which does not match {err.validator_value}"
     if err.validator in ("minimum", "maximum"):

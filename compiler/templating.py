@@ -1,5 +1,7 @@
 """Jinja in string values: a sandbox with no globals, strict undefined names, a fixed filter set.
 
+Every cost of a template is bounded (sandbox.py); passing a bound is `template-too-costly`.
+
 jinja2 is imported only when a value actually contains a template, so `validate` of
 plain files never pays for it.
 """
@@ -8,16 +10,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 _MARKERS = ("{{", "{%", "{#")
-ALLOWED_FILTERS = (
-    "capitalize", "default", "d", "first", "int", "join", "last", "length", "lower",
-    "replace", "string", "title", "trim", "truncate", "upper",
-)  # fmt: skip
-MAX_RESULT = 10_000  # characters a template may produce
-_MAX_REPEAT = 10_000
+MAX_RESULT = 10_000  # characters a template may produce (sandbox.MAX_RESULT for Jinja's route)
 
 
 @dataclass(frozen=True)
@@ -72,8 +68,14 @@ def render_string(source: str, variables: dict[str, Any]) -> str:
     from jinja2 import TemplateSyntaxError, UndefinedError
     from jinja2.exceptions import SecurityError
 
+    from .sandbox import TooCostly, render
+
     try:
-        result: str = _environment().from_string(source).render(variables)
+        return render(source, variables)
+    except TooCostly as exc:
+        raise TemplateProblem("template-too-costly", f"template too costly: {exc}") from None
+    except MemoryError:
+        raise TemplateProblem("template-too-costly", "template too costly: out of memory") from None
     except TemplateSyntaxError as exc:
         raise TemplateProblem("template-syntax", f"template syntax error: {exc.message}") from None
     except SecurityError as exc:
@@ -82,34 +84,9 @@ def render_string(source: str, variables: dict[str, Any]) -> str:
         raise TemplateProblem("template-undefined", f"template uses an undefined name: {exc.message}") from None
     except (TypeError, ValueError, ArithmeticError, LookupError) as exc:
         raise TemplateProblem("template-error", f"template failed: {type(exc).__name__}") from None
-    return _bounded(result)
 
 
 def _bounded(result: str) -> str:
     if len(result) > MAX_RESULT:
-        raise TemplateProblem("template-unsafe", f"template output longer than {MAX_RESULT} characters")
+        raise TemplateProblem("template-too-costly", f"template output longer than {MAX_RESULT} characters")
     return result
-
-
-@lru_cache(maxsize=1)
-def _environment() -> Any:
-    from jinja2 import StrictUndefined
-    from jinja2.exceptions import SecurityError
-    from jinja2.sandbox import ImmutableSandboxedEnvironment
-
-    class _Sandbox(ImmutableSandboxedEnvironment):
-        # `'x' * 10**9` and `9 ** 9 ** 9` would exhaust memory or time: bound them.
-        intercepted_binops = frozenset({"*", "**"})
-
-        def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
-            if operator == "**" and isinstance(right, int) and abs(right) > 64:
-                raise SecurityError("exponent too large")
-            if operator == "*" and any(isinstance(x, int) and x > _MAX_REPEAT for x in (left, right)):
-                raise SecurityError("repetition too large")
-            return super().call_binop(context, operator, left, right)
-
-    env = _Sandbox(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
-    env.globals.clear()
-    env.filters = {name: env.filters[name] for name in ALLOWED_FILTERS}
-    env.tests = {name: env.tests[name] for name in ("defined", "undefined", "none", "string", "number")}
-    return env

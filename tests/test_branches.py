@@ -396,3 +396,105 @@ def test_render_follows_the_checked_out_branch(make_repo: MakeRepo) -> None:
         "dev-feature-render-me/deployment.yaml",
     ]
     assert "name: dev-feature-render-me\n" in (root / "build/dev-feature-render-me/deployment.yaml").read_text()
+
+
+# --- user regexes are matched in linear time (issue 15 item 9) ---------------------------
+
+BACKTRACKING = {
+    **FILES,
+    "environments/workspace.yaml": """\
+version: 1
+workspace: Data Platform
+branches:
+  - regex: "(a+)+$"
+    deployment: production
+  - regex: "(x|x)*y|(\\\\w+\\\\s?)+$|(.*a){12}"
+    deployment: development
+""",
+}
+
+
+def test_a_backtracking_regex_and_a_long_branch_end_at_once(make_repo: MakeRepo) -> None:
+    root = make_repo(BACKTRACKING)
+    branch = "a" * 250 + "!"  # Python's re would take longer than the universe
+
+    result = run_cli("which", cwd=root, env={"GITHUB_HEAD_REF": branch})
+
+    assert result.code == 1
+    assert "error[no-matching-branch]" in result.err and "environments/workspace.yaml:3:" in result.err
+    assert which(root, "--branch", "a" * 250)["deployment"] == "production"
+
+
+def test_a_branch_name_longer_than_the_bound_is_an_error(make_repo: MakeRepo) -> None:
+    root = make_repo(BACKTRACKING)
+
+    result = run_cli("which", cwd=root, env={"GITHUB_HEAD_REF": "a" * 5000})
+
+    assert result.code == 1
+    assert "GITHUB_HEAD_REF" in result.err and "at most 255" in result.err
+
+
+def test_a_regex_that_needs_backtracking_is_invalid_at_its_rule(make_repo: MakeRepo) -> None:
+    files = {
+        **FILES,
+        "environments/workspace.yaml": FILES["environments/workspace.yaml"]
+        + '  - regex: "(a)\\\\1"\n    deployment: production\n',
+    }
+    root = make_repo(files)
+
+    result = run_cli("validate", cwd=root)
+
+    assert result.code == 1
+    assert "environments/workspace.yaml:16:12: error[invalid-regex]" in result.out
+    assert "backreferences" in result.out
+
+
+# --- preview collisions without history (issue 16 item 2) --------------------------------
+
+
+def test_a_depth_1_checkout_still_sees_colliding_remote_branches(make_repo: MakeRepo, tmp_path: Path) -> None:
+    upstream = make_repo(FILES)
+    git(upstream, "branch", "feature/a_b")
+    clone = tmp_path / "ci"
+    git(tmp_path, "clone", "-q", "--depth", "1", "--branch", "main", f"file://{upstream}", str(clone))
+    git(clone, "checkout", "-q", "-b", "feature/a-b")  # as actions/checkout leaves a PR
+
+    result = run_cli("which", cwd=clone, env={"GITHUB_HEAD_REF": "feature/a-b"})
+
+    assert result.code == 1
+    assert "error[preview-name-collision]" in result.err and "'feature/a_b'" in result.err
+
+
+def test_unknown_remote_branches_are_a_warning_not_a_silent_pass(make_repo: MakeRepo) -> None:
+    root = make_repo(FILES)
+    git(root, "remote", "add", "origin", str(root / "no-such-remote"))  # offline, or no access
+
+    result = run_cli("which", "--branch", "feature/x", cwd=root)
+
+    assert result.code == 0
+    assert "warning[preview-collisions-unchecked]" in result.err and "remote 'origin'" in result.err
+    assert result.out == "dev-feature-x (preview of development, branch feature/x)\n"
+
+
+def test_without_a_remote_the_check_says_it_saw_only_local_branches(make_repo: MakeRepo) -> None:
+    root = make_repo(FILES)
+
+    result = run_cli("render", "--branch", "feature/x", "--out", str(root / "build"), cwd=root)
+
+    assert result.code == 0
+    assert "warning[preview-collisions-unchecked]" in result.err and "no git remote" in result.err
+
+
+def test_the_collision_hint_works_when_followed(make_repo: MakeRepo) -> None:
+    root = make_repo(FILES)
+    git(root, "branch", "feature/a_b")
+    git(root, "checkout", "-q", "-b", "feature/a-b")
+    result = run_cli("which", cwd=root)
+    assert result.code == 1
+    hint = re.search(r"rename this branch, e\.g\. (git branch -m \S+ \S+) \(preview name '([^']+)'\)", result.err)
+    assert hint is not None, result.err
+
+    git(root, *hint.group(1).split()[1:])  # exactly what the hint says
+
+    assert which(root)["deployment"] == hint.group(2)
+    assert which(root, "--branch", "feature/a_b")["deployment"] == "dev-feature-a-b"

@@ -27,7 +27,7 @@ airflow:
 
 def test_init_scaffolds_a_setup_that_validates_and_renders(tmp_path: Path) -> None:
     git(tmp_path, "init", "-q", "-b", "main")
-    first = run_cli("init", cwd=tmp_path)
+    first = run_cli("init", "--workspace", "Data Platform", cwd=tmp_path)
     assert first.code == 0, first.err
     assert "created environments/workspace.yaml" in first.out
     for relative in (

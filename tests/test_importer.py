@@ -12,13 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import clean_env, write_files
+from conftest import clean_env, run_cli, write_files
 from ruamel.yaml import YAML
 
-from compiler import importer, secrets
-from compiler.connuri import parse_conn_uri
+from compiler import secrets
 from compiler.errors import OperationError, UsageError
-from compiler.importer import ImportResult, InvalidSettings, import_settings
+from compiler.onboarding import importer
+from compiler.onboarding.connuri import parse_conn_uri
+from compiler.onboarding.importer import ImportResult, InvalidSettings, import_settings
 from compiler.project import validate_root
 
 MakeRepo = Callable[..., Path]
@@ -106,7 +107,8 @@ def safe_load(text: str) -> Any:
 
 
 def imported(text: str = SETTINGS, **options: Any) -> ImportResult:
-    return import_settings(text, "airflow_settings.yaml", **options)
+    """Imported and linked to all Deployments (the default, linking nowhere, has its own tests)."""
+    return import_settings(text, "airflow_settings.yaml", **{"links": "all", **options})
 
 
 def settings(*connections: str, variables: str = "", pools: str = "") -> str:
@@ -261,16 +263,18 @@ def test_secret_looking_extra_leaves_at_any_depth_and_in_lists() -> None:
     }
     result = imported(settings(f"conn_id: svc\nconn_type: http\nconn_extra: '{json.dumps(extra)}'"))
     written = safe_load(result.files["environments/imported/connections.yaml"])["connections"]["svc"]["extra"]
+    # As validate's plaintext rule reads extra: a list or a number under a secret-looking key is
+    # one secret (its JSON text); an empty value holds none.
     assert written == {
         "auth": {"client_secret": {"secret": "SVC_EXTRA_AUTH_CLIENT_SECRET"}, "client_id": "id"},
-        "tokens": [{"secret": "SVC_EXTRA_TOKENS_0"}, {"secret": "SVC_EXTRA_TOKENS_1"}],
-        "token_ttl": 60,
+        "tokens": {"secret": "SVC_EXTRA_TOKENS"},
+        "token_ttl": {"secret": "SVC_EXTRA_TOKEN_TTL"},
         "password": "",
     }
     assert result.secrets == {
         "SVC_EXTRA_AUTH_CLIENT_SECRET": "cs",
-        "SVC_EXTRA_TOKENS_0": "t1",
-        "SVC_EXTRA_TOKENS_1": "t2",
+        "SVC_EXTRA_TOKENS": '["t1", "t2"]',
+        "SVC_EXTRA_TOKEN_TTL": "60",
     }
 
 
@@ -385,16 +389,15 @@ def test_keys_match_ignoring_case_and_the_astro_template_imports_nothing() -> No
         "  pools:\n    - pool_name:\n      pool_slot:\n      pool_description:\n"
         "  variables:\n    - variable_name:\n      variable_value:\n"
     )
-    empty = imported(template)
-    assert empty.files == {}
-    assert codes(empty) == ["nothing-imported", "skipped-entry", "skipped-entry", "skipped-entry"]
+    with pytest.raises(InvalidSettings) as raised:
+        imported(template)
+    assert codes(raised.value) == ["nothing-imported", "skipped-entry", "skipped-entry", "skipped-entry"]
 
 
 @pytest.mark.parametrize(
     ("entry", "code"),
     [
         ("conn_id: c\nconn_host: h", "skipped-entry"),  # neither conn_type nor conn_uri
-        ("conn_id: c\nconn_type: http\nconn_pasword: pw", "unknown-key"),
         ("conn_id: c\nconn_type: http\nconn_uri: http://h", "uri-ignored"),
         ("conn_id: c\nconn_type: http\nconn_extra: [1]", "extra-dropped"),
         ("conn_id: c\nconn_type: http\nconn_extra: {Account: x}", "extra-key-case"),
@@ -402,11 +405,14 @@ def test_keys_match_ignoring_case_and_the_astro_template_imports_nothing() -> No
     ],
 )
 def test_warnings(entry: str, code: str) -> None:
-    assert code in codes(imported(settings(entry)))
+    assert code in codes(imported(settings(entry, "conn_id: other\nconn_type: http")))
 
 
 def test_unknown_key_suggests_the_known_one() -> None:
-    [diagnostic] = imported(settings("conn_id: c\nconn_type: http\nconn_pasword: pw")).diagnostics
+    with pytest.raises(InvalidSettings) as raised:
+        imported(settings("conn_id: c\nconn_type: http\nconn_pasword: pw"))
+    [diagnostic] = raised.value.diagnostics
+    assert (diagnostic.code, diagnostic.severity) == ("unknown-key", "error")
     assert "did you mean 'conn_password'" in diagnostic.message
     assert "pw" not in diagnostic.message.replace("conn_pasword", "")
 
@@ -468,7 +474,7 @@ def test_skipped_variables_and_pools() -> None:
         (settings("conn_id: Db\nconn_type: http", "conn_id: DB\nconn_type: http"), "conn-id-case-collision"),
         (settings("conn_id: c\nconn_type: http\nconn_extra: {auth: {secret: s3cr3t}}"), "unrepresentable-extra"),
         (settings("conn_id: c\nconn_type: http", pools="pool_name: p\npool_slot: -5"), "invalid-pool"),
-        (settings("conn_id: c\nconn_type: http", variables="variable_name: v\nvariable_value: true"), "wrong-type"),
+        (settings("conn_id: c\nconn_type: http", variables="variable_name: v\nvariable_value: {a: 1}"), "wrong-type"),
     ],
 )
 def test_errors(text: str, code: str) -> None:
@@ -476,7 +482,7 @@ def test_errors(text: str, code: str) -> None:
         imported(text)
     assert code in codes(raised.value)
     assert isinstance(raised.value, OperationError)
-    assert str(raised.value).startswith("cannot import airflow_settings.yaml: ")
+    assert str(raised.value).startswith("cannot import airflow_settings.yaml, nothing written (")
     assert "s3cr3t" not in str(raised.value)
 
 
@@ -548,13 +554,13 @@ def test_import_file_writes_a_valid_repository(make_repo: MakeRepo, tmp_path: Pa
     root = base_repo(make_repo)
     source = tmp_path / "airflow_settings.yaml"
     source.write_text(SETTINGS)
-    result = importer.import_file(root, source)
+    result = importer.import_file(root, source, links="all")
     assert result.written == tuple(sorted(result.files))
     assert all((root / p).read_text() == text for p, text in result.files.items())
     assert validate_root(root).diagnostics == ()
     with pytest.raises(OperationError, match="refusing to overwrite existing file"):
         importer.import_file(root, source)
-    assert importer.import_file(root, source, force=True).files == result.files
+    assert importer.import_file(root, source, links="all", force=True).files == result.files
 
 
 def test_import_file_avoids_secret_names_the_repository_uses(make_repo: MakeRepo, tmp_path: Path) -> None:
@@ -564,7 +570,7 @@ def test_import_file_avoids_secret_names_the_repository_uses(make_repo: MakeRepo
     root = base_repo(make_repo, **{"environments/legacy.yaml": other})
     source = tmp_path / "airflow_settings.yaml"
     source.write_text(SETTINGS)
-    result = importer.import_file(root, source)
+    result = importer.import_file(root, source, links="all")
     assert "SNOWFLAKE_DEFAULT_PASSWORD" not in result.secrets
     assert result.secrets["SNOWFLAKE_DEFAULT_PASSWORD_2"] == EXPECTED_SECRETS["SNOWFLAKE_DEFAULT_PASSWORD"]
     assert validate_root(root).diagnostics == ()
@@ -605,3 +611,232 @@ def test_import_folder_stays_in_environments(folder: str) -> None:
     with pytest.raises(UsageError):
         imported(folder=folder)
     assert all(p.startswith("environments/from-astro/") for p in imported(folder="environments/from-astro").files)
+
+
+# --- a value under a secret-looking key never stays in plaintext, whatever its type -------------
+
+SECRET_VALUES: dict[str, Any] = {
+    "integer": 12345678,
+    "float": 98765.4321,
+    "true": True,
+    "list": ["tok-aaa", "tok-bbb"],
+    "list of numbers": [55501, 55502],
+    "empty list": [],
+    "mapping": {"inner": 55554444, "deeper": {"leaf": "zz-leaf"}},
+}
+
+
+@pytest.mark.parametrize("key", ["api_key", "client_secret", "Password", "keyfile_dict"])
+@pytest.mark.parametrize("kind", sorted(SECRET_VALUES))
+@pytest.mark.parametrize("where", ["json text", "mapping", "nested", "uri __extra__"])
+def test_any_value_under_a_secret_looking_key_becomes_a_secret(
+    make_repo: MakeRepo, tmp_path: Path, key: str, kind: str, where: str
+) -> None:
+    from urllib.parse import quote
+
+    value = SECRET_VALUES[kind]
+    extra = {"outer": {key: value}} if where == "nested" else {key: value, "region": "eu"}
+    if where == "json text":
+        entry = f"conn_id: c\nconn_type: http\nconn_extra: {json.dumps(json.dumps(extra))}"
+    elif where == "uri __extra__":
+        entry = f"conn_id: c\nconn_uri: 'http://h/?__extra__={quote(json.dumps(extra))}'"
+    else:
+        entry = f"conn_id: c\nconn_type: http\nconn_extra: {json.dumps(extra)}"
+    result = imported(settings(entry))
+    text = result.files["environments/imported/connections.yaml"]
+    leaves = [value] if not isinstance(value, (dict, list)) else list(_leaves(value))
+    for leaf in leaves:
+        if not isinstance(leaf, bool):
+            assert json.dumps(leaf).strip('"') not in text
+    written = safe_load(text)["connections"]["c"]["extra"]
+    inner = written["outer"][key] if where == "nested" else written[key]
+    assert "secret" in json.dumps(inner) and set(_leaves(inner)) <= {*result.secrets}
+    if key == "api_key":  # (one key is enough for the round trip through a real render)
+        # The repository validates (no plaintext-secret) and renders each secret back as its text.
+        rendered = render_imported(make_repo, tmp_path, result.files, result.secrets)
+        back = json.loads(rendered["connections"][0]["conn_extra"])
+        back = back["outer"][key] if where == "nested" else back[key]
+        assert back == _as_secret_text(value)
+    retyped = [d for d in result.diagnostics if d.code == "secret-as-text"]
+    assert bool(retyped) == (isinstance(value, list) or any(not isinstance(leaf, str) for leaf in leaves))
+    assert all(d.severity == "warning" and str(value) not in d.message for d in retyped)
+
+
+def _leaves(value: Any) -> Any:
+    if isinstance(value, dict):
+        for child in value.values():
+            yield from _leaves(child)
+    elif isinstance(value, list):
+        for child in value:
+            yield from _leaves(child)
+    else:
+        yield value
+
+
+def _as_secret_text(value: Any) -> Any:
+    """What a secret holding `value` renders as: its text (a mapping keeps its shape, leaf by leaf)."""
+    if isinstance(value, dict):
+        return {k: _as_secret_text(v) for k, v in value.items()}
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        "conn_id: c\nconn_type: http\nconn_password: 12345678",
+        "conn_id: c\nconn_type: http\nconn_password: 1234.5678",
+        "conn_id: c\nconn_type: http\nconn_password: true",
+        "conn_id: c\nconn_uri: 'postgres://u:12345678@h/db'",
+        "conn_id: c\nconn_uri: 'http://h/?api_key=12345678'",
+    ],
+)
+def test_passwords_of_any_type_and_uri_secrets_become_secrets(entry: str) -> None:
+    result = imported(settings(entry))
+    text = result.files["environments/imported/connections.yaml"]
+    assert "12345678" not in text and "1234.5678" not in text
+    written = safe_load(text)["connections"]["c"]
+    secret = written.get("password") or written["extra"]["api_key"]
+    assert set(secret) == {"secret"}
+    assert result.secrets[secret["secret"]] in ("12345678", "1234.5678", "1")
+
+
+# --- --link: explicit, and nowhere by default -----------------------------------------------------
+
+
+def import_cli(root: Path, *args: str, cwd: Path | None = None) -> Any:
+    source = root / "airflow_settings.yaml"
+    if not source.exists():
+        source.write_text(SETTINGS)
+    return run_cli("import", str(source), *args, cwd=cwd or root)
+
+
+def test_import_links_nowhere_by_default_and_says_so(make_repo: MakeRepo) -> None:
+    root = base_repo(make_repo)
+    run = import_cli(root)
+    assert run.code == 0, run.err
+    assert "linked to no Deployment" in run.err and "--link" in run.err
+    for relative in ("connections", "variables", "pools"):
+        data = safe_load((root / f"environments/imported/{relative}.yaml").read_text())[relative]
+        assert {json.dumps(o["links"]) for o in data.values()} == {"[]"}
+    assert all(d.code == "unused-object" for d in validate_root(root).diagnostics)
+    rendered = run_cli("render", "--deployment", "local", "--out", "out", cwd=root)
+    assert rendered.code == 0, rendered.err
+    assert safe_load((root / "out/local/airflow_settings.yaml").read_text())["airflow"]["connections"] == []
+
+
+@pytest.mark.parametrize(("link", "expected"), [("all", "all"), ("local", ["local"])])
+def test_import_links_where_told(make_repo: MakeRepo, link: str, expected: Any) -> None:
+    root = base_repo(make_repo)
+    run = import_cli(root, "--link", link)
+    assert run.code == 0, run.err
+    assert "linked to no Deployment" not in run.err
+    data = safe_load((root / "environments/imported/connections.yaml").read_text())["connections"]
+    assert all(o["links"] == expected for o in data.values())
+    assert validate_root(root).diagnostics == ()
+
+
+def test_import_refuses_a_link_to_an_unknown_deployment(make_repo: MakeRepo) -> None:
+    root = base_repo(make_repo)
+    run = import_cli(root, "--link", "locl")
+    assert run.code == 2
+    assert "locl" in run.err and "did you mean 'local'" in run.err
+    assert not (root / "environments/imported").exists()
+
+
+# --- what import prints: root-relative paths, errors and warnings counted apart -------------------
+
+
+def test_import_prints_root_relative_paths_and_both_counts(make_repo: MakeRepo) -> None:
+    root = base_repo(make_repo)
+    (root / "sub").mkdir()
+    warned = SETTINGS.replace('conn_port: "2222"', "conn_port: 2222\n      conn_typo: x")
+    (root / "airflow_settings.yaml").write_text(warned.replace("conn_typo: x", "conn_schema: 42"))
+    run = import_cli(root, "--link", "all", cwd=root / "sub")
+    assert run.code == 0, run.err
+    assert str(root) not in run.err.replace(f"repository root, {root}", "")
+    assert run.err.startswith("airflow_settings.yaml:")  # as validate shows it, relative to the root
+    assert "wrote environments/imported/connections.yaml" in run.out
+    assert f"(paths relative to the repository root, {root})" in run.out
+    assert run.out.splitlines()[-1].endswith(": 0 errors, 1 warning")
+
+
+def test_failed_import_counts_errors_and_warnings_apart(make_repo: MakeRepo) -> None:
+    root = base_repo(make_repo)
+    bad = settings("conn_id: a\nconn_type: http\nconn_port: huge\nconn_login: 42")
+    (root / "airflow_settings.yaml").write_text(bad)
+    run = import_cli(root)
+    assert run.code == 1
+    assert "nothing written (1 error, 1 warning)" in run.err
+    assert "airflow_settings.yaml:5:18: error[wrong-type]" in run.err
+
+
+def test_a_file_outside_the_root_is_named_as_given(make_repo: MakeRepo, tmp_path: Path) -> None:
+    root = base_repo(make_repo)
+    outside = tmp_path / "elsewhere.yaml"
+    outside.write_text("airflow:\n  connection: []\n")
+    run = run_cli("import", str(outside), cwd=root)
+    assert run.code == 1
+    assert f"{outside}:2:3: error[unknown-key]" in run.err and "did you mean 'connections'" in run.err
+
+
+# --- the README's table of import codes is what the code does ---------------------------------
+
+CODE_SAMPLES: dict[str, str] = {
+    "not-airflow-settings": "other: 1\n",
+    "unknown-key": "airflow:\n  connection: []\n",
+    "wrong-type": settings("conn_id: c\nconn_type: http\nconn_login: [a]"),
+    "duplicate-key": settings("conn_id: c\nConn_Id: d\nconn_type: http"),
+    "invalid-conn-id": settings("conn_id: 'a b'\nconn_type: http"),
+    "conn-id-case-collision": settings("conn_id: c\nconn_type: http", "conn_id: C\nconn_type: http"),
+    "invalid-port": settings("conn_id: c\nconn_type: http\nconn_port: 70000"),
+    "invalid-variable-key": settings(
+        "conn_id: c\nconn_type: http", variables=f"variable_name: {'k' * 251}\nvariable_value: x"
+    ),
+    "invalid-pool": settings("conn_id: c\nconn_type: http", pools="pool_name: p\npool_slot: -2"),
+    "invalid-uri": settings("conn_id: c\nconn_uri: nothing"),
+    "invalid-extra": settings("conn_id: c\nconn_type: http\nconn_extra: '{'"),
+    "too-deep": settings("conn_id: c\nconn_type: http\nconn_extra: '" + '{"a": ' * 60 + "1" + "}" * 60 + "'"),
+    "unrepresentable-extra": settings("conn_id: c\nconn_type: http\nconn_extra: {auth: {secret: x}}"),
+    "nothing-imported": "airflow:\n  connections: []\n",
+    "number-as-text": settings("conn_id: c\nconn_type: http\nconn_login: 42"),
+    "bool-as-text": settings("conn_id: c\nconn_type: http\nconn_login: true"),
+    "number-as-integer": settings("conn_id: c\nconn_type: http\nconn_port: 443.5"),
+    "skipped-entry": settings("conn_id: c\nconn_type: http", "conn_id: d"),
+    "uri-ignored": settings("conn_id: c\nconn_type: http\nconn_uri: http://h"),
+    "extra-replaces-uri": settings("conn_id: c\nconn_uri: 'http://h?a=1'\nconn_extra: '{\"b\": 2}'"),
+    "extra-dropped": settings("conn_id: c\nconn_type: http\nconn_extra: 5"),
+    "extra-key-case": settings("conn_id: c\nconn_type: http\nconn_extra: {Account: x}"),
+    "secret-as-text": settings("conn_id: c\nconn_type: http\nconn_extra: {api_key: 12345678}"),
+    "duplicate-entry": settings("conn_id: c\nconn_type: http", "conn_id: c\nconn_type: http"),
+}
+
+
+def readme_import_codes() -> dict[str, str]:
+    from conftest import REPO
+
+    text = (REPO / "README.md").read_text()
+    table = text.split("| import code | severity | when |\n|---|---|---|\n", 1)[1].split("\n\n", 1)[0]
+    return {row.split("`")[1]: row.split("|")[2].strip() for row in table.splitlines()}
+
+
+def test_every_import_code_is_documented_with_its_severity() -> None:
+    from conftest import REPO
+
+    documented = readme_import_codes()
+    sources = [*(REPO / "compiler/onboarding").glob("*.py"), *(REPO / "compiler/onboarding/settingsfile").glob("*.py")]
+    import re as regex
+
+    in_code = {m for path in sources for m in regex.findall(r'"([a-z]+(?:-[a-z]+)+)",', path.read_text())}
+    assert set(documented) == in_code == set(CODE_SAMPLES)
+
+
+@pytest.mark.parametrize("code", sorted(CODE_SAMPLES))
+def test_import_code_has_the_documented_severity(code: str) -> None:
+    try:
+        result: ImportResult | InvalidSettings = imported(CODE_SAMPLES[code])
+    except InvalidSettings as exc:
+        result = exc
+    severities = {d.severity for d in result.diagnostics if d.code == code}
+    assert severities == {readme_import_codes()[code]}
+    # An error writes nothing; warnings alone never stop an import.
+    assert isinstance(result, InvalidSettings) == (severities == {"error"})

@@ -183,6 +183,11 @@ def test_edited_valid_documents_get_jsonschemas_verdict(which: int, edits: list[
         ({"properties": {"a": {"type": "string"}}, "additionalProperties": False}, {"a": "x", "b": 1}),
         ({"properties": {"a": {"type": "string"}}, "additionalProperties": {"type": "integer"}}, {"a": "x", "b": 1}),
         ({"required": ["a"]}, ["a"]),
+        ({"properties": {"a": {}}, "patternProperties": {"^x-": {}}, "additionalProperties": False}, {"x-b": 1}),
+        ({"properties": {"a": {}}, "patternProperties": {"^x-": {}}, "additionalProperties": False}, {"y-b": 1}),
+        ({"patternProperties": {"^x-": {"type": "string"}}, "additionalProperties": False}, {"x-b": 1}),
+        ({"patternProperties": {"x": {"type": "string"}}, "additionalProperties": {"type": "integer"}}, {"ax": 1}),
+        ({"patternProperties": {"x": {"type": "string"}}, "additionalProperties": {"type": "integer"}}, {"b": 1}),
         ({"$defs": {"t": {"items": {"$ref": "#/$defs/t"}, "type": "array"}}, "$ref": "#/$defs/t"}, [[[]], []]),
         ({"$defs": {"t": {"items": {"$ref": "#/$defs/t"}, "type": "array"}}, "$ref": "#/$defs/t"}, [[[1]]]),
     ],
@@ -196,7 +201,7 @@ def test_small_schemas_get_jsonschemas_verdict(schema: dict[str, Any], instance:
 
 @pytest.mark.parametrize(
     "schema",
-    [{"format": "email"}, {"patternProperties": {"^a": {}}}, {"$ref": "https://example.com/s.json"}, {"type": "int"}],
+    [{"format": "email"}, {"propertyNames": {"maxLength": 3}}, {"$ref": "https://example.com/s.json"}, {"type": "int"}],
 )
 def test_a_keyword_it_does_not_implement_leaves_the_schema_to_jsonschema(schema: dict[str, Any]) -> None:
     assert compile_schema(schema) is None

@@ -28,7 +28,8 @@ from pathlib import Path
 import pytest
 from conftest import Run, clean_env, commit_files, edit_file, example_secret_names, git, installed_command, run_cli
 
-from compiler import importer, output, secrets
+from compiler import output, secrets
+from compiler.onboarding import importer
 
 PRODUCTION = "environments/deployments/production.yaml"
 SNOWFLAKE = "environments/connections/snowflake.yaml"
@@ -350,10 +351,10 @@ def _cores(text: str) -> list[str]:
 def test_import_shows_each_value_once_on_stderr_and_writes_none(make_repo: Callable[..., Path], tmp_path: Path) -> None:
     root = make_repo({})
     settings = _settings_file(tmp_path / "airflow_settings.yaml")
-    first = run_cases(root, [Case(("init",), 0), Case(("schema", "objects"), 0)])
+    first = run_cases(root, [Case(("init", "--workspace", "Data Platform"), 0), Case(("schema", "objects"), 0)])
     assert first[0].out
 
-    imported = run_cli("import", str(settings), cwd=root, env=SECRETS)
+    imported = run_cli("import", str(settings), "--link", "all", cwd=root, env=SECRETS)
     assert imported.code == 0, imported.err
     assert _cores(imported.out) == []
     assert sorted(_cores(imported.err)) == sorted(core_ for v in IMPORTED.values() for core_ in _cores(v))

@@ -128,6 +128,56 @@ def test_mutated_example_never_crashes(edits: list[tuple[str, str, float, bytes]
     _check(validate(sources), files)
 
 
+# --- templates: whatever a template says, validate ends with a located diagnostic ---------
+
+# Pieces of costly templates: loops over big sequences, huge powers and products, string
+# growth by every operator, filter and method, macros calling themselves, deep nesting.
+_BIG = ["'x' * 10000", "'ab' * 5000", "[1, 2, 3] * 3000", "(10 ** 64)", "('9' * 3000) | int", "9 ** 9"]
+_GROWTH = [
+    "{a} * {b}", "{a} ** {b}", "{a} ** {a}", "{a} + {a}", "{a} ~ {a} ~ {a}", "{a} | replace('x', {a})",
+    "[{a}, {a}] | join({a})", "{a}.replace('x', 'xx')", "' '.join([{a}, {a}])", "'%0*d' % ({b}, 1)",
+    "{a}.ljust({b})", "{a} | upper | lower | title", "({a})[::-1]", "{a} | truncate({b})",
+]  # fmt: skip
+
+
+@st.composite
+def _costly_template(draw: st.DrawFn) -> str:
+    expression = draw(st.sampled_from(_BIG))
+    for _ in range(draw(st.integers(0, 4))):
+        other = draw(st.sampled_from(_BIG))
+        expression = draw(st.sampled_from(_GROWTH)).format(a=f"({expression})", b=f"({other})")
+    body = "{{ " + expression + " }}"
+    for i in range(draw(st.integers(0, 4))):
+        body = f"{{% for v{i} in {draw(st.sampled_from(_BIG))} %}}{body}{{% endfor %}}"
+    shape = draw(st.sampled_from(["plain", "macro", "set", "nest"]))
+    if shape == "macro":
+        body = f"{{% macro m(n) %}}{body}{{{{ m(n) }}}}{{{{ m(n) }}}}{{% endmacro %}}{{{{ m(1) }}}}"
+    elif shape == "set":
+        body = f"{{% set s %}}{body}{body}{{% endset %}}{{{{ s ~ s }}}}"
+    elif shape == "nest":
+        depth = draw(st.integers(1, 3000))
+        body = draw(st.sampled_from(["{{ " + "(" * depth + "1" + ")" * depth + " }}", "{{ " + "-" * depth + "1 }}",
+                                     "{{ " + "1 + " * depth + "1 }}", "{% if 1 %}" * depth + "x" + "{% endif %}" * depth]))  # fmt: skip
+    return body
+
+
+@settings(max_examples=EXAMPLES, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(template=_costly_template())
+def test_every_template_ends_with_a_result_or_a_located_diagnostic(template: str) -> None:
+    objects = {"variables": {"v": {"value": template, "links": "all"}}}
+    files = {
+        "environments/workspace.yaml": dump(WORKSPACE),
+        "environments/deployments/prod.yaml": dump({"name": "prod", "astro": {"executor": "KUBERNETES"}}),
+        "environments/objects.yaml": dump(objects),
+    }
+
+    project = validate([SourceFile(path, data) for path, data in sorted(files.items())])
+
+    _check(project, files)
+    problems = [d for d in project.diagnostics if d.code.startswith("template-")]
+    assert all(d.location.path == "environments/objects.yaml" and d.location.line == 3 for d in problems)
+
+
 # --- special files: whatever sits under environments/, validate finishes, located ----------
 
 ENTRY_KINDS = ["yaml", "garbage", "fifo", "socket", "folder", "link-to-fifo", "dangling-link", "link-to-folder"]

@@ -1,0 +1,233 @@
+"""`init`: scaffold environments/, a pre-commit hook and a GitHub workflow in an existing repository.
+
+The scaffolded files come from compiler/onboarding/templates/ and validate with no error;
+the one warning left is the workspace name to fill in (`workspace-placeholder`), unless
+`--workspace` gave it. The production rule follows the repository's default branch, and
+the workflow and the hook install astro-gitops the way the running one was installed
+(installspec.py). Files of the user's that we only add to (.gitignore,
+.pre-commit-config.yaml) are never rewritten: missing lines are appended, as a person would.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from importlib.resources import files
+from pathlib import Path
+
+from .. import limits, yamltext
+from ..diagnostics import Diagnostic
+from ..errors import OperationError
+from ..output import _atomic_write
+from ..rules import WORKSPACE_PLACEHOLDER
+from .installspec import PROJECT_REPOSITORY, InstallSpec
+
+REPOSITORY = PROJECT_REPOSITORY
+# Users' repositories do not vendor our schemas: editors fetch them from the main branch.
+SCHEMA_BASE = "https://raw.githubusercontent.com/astro-gitops/astro-gitops/main/schemas"
+PRECOMMIT_FILE = ".pre-commit-config.yaml"
+GITIGNORE_FILE = ".gitignore"
+IGNORED = ("build/", "airflow_settings.yaml")
+_IGNORE_COMMENT = "# astro-gitops: rendered output, and local settings that may hold secrets\n"
+DEFAULT_BRANCH = "main"  # when the repository has none yet (no commit, no origin)
+_WORKFLOW = ".github/workflows/astro-gitops.yml"
+
+# The files `init` creates (and refuses to overwrite), by the template they come from.
+SCAFFOLD = {
+    "environments/workspace.yaml": "workspace.yaml",
+    "environments/connections/example.yaml": "example.yaml",
+    "environments/deployments/production.yaml": "production.yaml",
+    "environments/deployments/development.yaml": "development.yaml",
+    _WORKFLOW: "workflow.yml",
+}
+
+
+@dataclass(frozen=True)
+class InitResult:
+    """What `init` did, as paths relative to the root."""
+
+    created: tuple[str, ...]  # new files, and files replaced with force
+    updated: tuple[str, ...]  # the user's files we appended to
+    unchanged: tuple[str, ...]  # the user's files that already had what we add
+    replaced: tuple[str, ...] = ()  # the part of `created` that existed (force)
+    notes: tuple[str, ...] = ()
+
+    @property
+    def written(self) -> tuple[str, ...]:
+        return tuple(sorted((*self.created, *self.updated)))
+
+
+def schema_comment(kind: str) -> str:
+    """The first line of a YAML file of `kind` (workspace, objects, deployment): editor validation."""
+    return f"# yaml-language-server: $schema={SCHEMA_BASE}/{kind}.schema.json\n"
+
+
+def init(
+    root: Path,
+    *,
+    force: bool = False,
+    workspace: str | None = None,
+    branch: str | None = None,
+    install: InstallSpec | None = None,
+) -> InitResult:
+    """Scaffold a repository; with conflicting files and no `force`, write nothing and say which.
+
+    `branch` is the production branch (default: the repository's default branch) and
+    `install` what CI and pre-commit install (default: how this astro-gitops was installed).
+    """
+    from .installspec import running_install
+    from .precommit import with_hook
+
+    if not root.is_dir():
+        raise OperationError(f"{root} is not a directory")
+    install = install or running_install()
+    scaffold = scaffold_files(workspace or WORKSPACE_PLACEHOLDER, branch or default_branch(root), install)
+    replaced = _refuse_existing(root, scaffold, force=force)
+    additions = {
+        PRECOMMIT_FILE: with_hook(_user_file(root / PRECOMMIT_FILE), install),
+        GITIGNORE_FILE: with_ignored(_read(root / GITIGNORE_FILE)),
+    }
+    pending = {path: text for path, text in additions.items() if text is not None}
+    existed = {path for path in pending if _exists(root / path)}
+    write_files(root, {**scaffold, **pending}, force=True)
+    return InitResult(
+        created=tuple(sorted({*scaffold, *pending} - existed)),
+        updated=tuple(sorted(existed)),
+        unchanged=tuple(sorted(set(additions) - set(pending))),
+        replaced=tuple(replaced),
+        notes=_notes(root, workspace, install),
+    )
+
+
+def default_branch(root: Path) -> str:
+    """The repository's default branch: origin's, else the one checked out, else git's setting, else main."""
+    from ..gitrefs import default_branch as from_git
+
+    return from_git(root) or DEFAULT_BRANCH
+
+
+def scaffold_files(workspace: str, branch: str, install: InstallSpec) -> dict[str, str]:
+    """{relative path: text} of every file `init` creates."""
+    values = {
+        "SCHEMA_BASE": SCHEMA_BASE,
+        "WORKSPACE": yamltext.scalar(workspace),
+        "WORKSPACE_COMMENT": _workspace_comment(workspace),
+        "BRANCH": _comment_text(branch),
+        "BRANCH_VALUE": json.dumps(branch),  # a JSON string is YAML, in block and flow context
+        "PRODUCTION_DESCRIPTION": yamltext.scalar(f"Production Deployment (branch {_comment_text(branch)})"),
+        **_workflow_values(install),
+    }
+    return {path: _template(name, values) for path, name in SCAFFOLD.items()}
+
+
+def _workspace_comment(workspace: str) -> str:
+    if workspace == WORKSPACE_PLACEHOLDER:
+        return "# FILL IN: your Astro workspace name, as the Astro UI shows it (validate warns until you do)"
+    return "# the Astro workspace name, as the Astro UI shows it"
+
+
+def _comment_text(text: str) -> str:
+    return "".join(c if c.isprintable() else "?" for c in text)
+
+
+def _workflow_values(install: InstallSpec) -> dict[str, str]:
+    """Where the reusable workflow comes from and what it installs, with the reason as a comment."""
+    if install.github and install.commit:
+        uses = f"{install.github}/.github/workflows/astro-gitops.yml@{install.commit}"
+        uses_comment = "# the commit `init` ran from"
+    else:
+        uses = "astro-gitops/astro-gitops/.github/workflows/astro-gitops.yml@main"
+        uses_comment = "# safer: pin a commit SHA of astro-gitops/astro-gitops instead of main"
+    return {
+        "USES": uses,
+        "USES_COMMENT": uses_comment,
+        "SPEC": json.dumps(install.pip),
+        "SPEC_COMMENT": f"# {_comment_text(install.comment)}" if install.comment else "",
+    }
+
+
+def _template(name: str, values: Mapping[str, str]) -> str:
+    text = files("compiler.onboarding").joinpath("templates").joinpath(name).read_text(encoding="utf-8")
+    # One pass: a value that happens to hold `%NAME%` is not substituted again.
+    return re.sub(r"%([A-Z_]+)%", lambda m: values.get(m.group(1), m.group(0)), text)
+
+
+def write_files(root: Path, texts: Mapping[str, str], *, force: bool = False) -> list[str]:
+    """Write each file atomically; without `force`, first refuse if any of them exists."""
+    _refuse_existing(root, texts, force=force)
+    for relative in sorted(texts):
+        try:
+            _atomic_write(root / relative, texts[relative])
+        except OSError as exc:
+            raise OperationError(f"cannot write {relative}: {exc.strerror or type(exc).__name__}") from None
+    return sorted(texts)
+
+
+def _refuse_existing(root: Path, paths: Iterable[str], *, force: bool) -> list[str]:
+    """The paths that exist; without `force`, an error naming every one of them."""
+    existing = sorted(p for p in paths if _exists(root / p))
+    if existing and not force:
+        listed = ", ".join(existing)
+        raise OperationError(
+            f"refusing to overwrite existing file(s): {listed} (move them away, or pass --force to replace them)"
+        )
+    return existing
+
+
+def _exists(path: Path) -> bool:
+    return path.exists() or path.is_symlink()
+
+
+def _user_file(path: Path) -> bytes | Diagnostic | None:
+    """A file of the user's, within the limits of every file read (never a FIFO, say)."""
+    return limits.read_regular_file(path, path.name) if _exists(path) else None
+
+
+def _read(path: Path) -> str | None:
+    data = _user_file(path)
+    if isinstance(data, Diagnostic):
+        raise OperationError(f"cannot read {path.name}", [str(data)])
+    try:
+        return None if data is None else data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise OperationError(f"cannot read {path.name}: it is not UTF-8") from None
+
+
+def _notes(root: Path, workspace: str | None, install: InstallSpec) -> tuple[str, ...]:
+    notes = []
+    if workspace is None:
+        notes.append(
+            f"fill in your Astro workspace name in environments/workspace.yaml (`{WORKSPACE_PLACEHOLDER}` now), "
+            "or run init with --workspace NAME"
+        )
+    if install.kind == "local":
+        notes.append(f"{PRECOMMIT_FILE} and {_WORKFLOW} install astro-gitops from {install.comment}")
+    if (root / "airflow_settings.yaml").is_file():
+        notes.append(
+            "airflow_settings.yaml exists: bring its objects over with `astro-gitops import airflow_settings.yaml`; "
+            "it is now ignored by git (`git rm --cached airflow_settings.yaml` if it was committed)"
+        )
+    return tuple(notes)
+
+
+# --- .gitignore --------------------------------------------------------------------------
+
+
+def with_ignored(text: str | None) -> str | None:
+    """The .gitignore with our lines appended where missing; None when none is missing."""
+    present = {_ignore_key(line) for line in (text or "").splitlines()}
+    missing = [line for line in IGNORED if _ignore_key(line) not in present]
+    if not missing:
+        return None
+    before = text or ""
+    if before and not before.endswith("\n"):
+        before += "\n"
+    gap = "\n" if before.strip() else ""
+    return before + gap + _IGNORE_COMMENT + "".join(f"{m}\n" for m in missing)
+
+
+def _ignore_key(line: str) -> str:
+    # `build`, `/build` and `build/` all keep build/ out of git.
+    return line.strip().strip("/")

@@ -1,0 +1,87 @@
+"""Branch regexes: Python's syntax and verdicts, in time linear in the branch name."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from compiler.regexes import MAX_PROGRAM, compile_regex
+
+# Small patterns over a small alphabet, so generated texts often match.
+_ATOMS = ["a", "b", "-", "/", ".", r"\d", r"\w", r"\W", r"\s", "[ab]", "[^a]", "[a-c]", "[/-]", r"\b", r"\B", "^", "$", r"\A", r"\Z"]  # fmt: skip
+_QUANTIFIERS = ["", "", "*", "+", "?", "*?", "+?", "{2}", "{1,3}", "{0,2}?", "{2,}"]
+
+
+@st.composite
+def _patterns(draw: st.DrawFn, depth: int = 0) -> str:
+    parts = []
+    for _ in range(draw(st.integers(1, 4))):
+        if depth < 2 and draw(st.integers(0, 4)) == 0:
+            inner = "|".join(draw(st.lists(_patterns(depth + 1), min_size=1, max_size=3)))
+            group = draw(st.sampled_from(["({})", "(?:{})", "(?i:{})", "(?={})", "(?!{})"]))
+            atom = group.format(inner)
+        else:
+            atom = draw(st.sampled_from(_ATOMS))
+        quantifier = draw(st.sampled_from(_QUANTIFIERS))
+        if (quantifier and atom in ("^", "$", r"\A", r"\Z", r"\b", r"\B")) or atom.startswith(("(?=", "(?!")):
+            quantifier = ""
+        parts.append(atom + quantifier)
+    return "".join(parts)
+
+
+TEXTS = st.text(alphabet="ab-/.A1 _\n", max_size=8)
+
+
+@settings(max_examples=500, deadline=None)
+@given(pattern=_patterns(), texts=st.lists(TEXTS, min_size=1, max_size=6))
+def test_same_verdict_as_python_re(pattern: str, texts: list[str]) -> None:
+    try:
+        expected = re.compile(pattern)
+    except re.error:
+        return
+    matcher = compile_regex(pattern)
+    for text in texts:
+        assert matcher.fullmatch(text) is (expected.fullmatch(text) is not None), (pattern, text)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "text", "matches"),
+    [
+        (r"(?!main$).*", "main", False),
+        (r"(?!main$).*", "mainline", True),
+        (r"release/\d+\.\d+", "release/1.2", True),
+        (r"(?<=x/)y", "x/y", False),  # fullmatch from 0: the lookbehind has no room
+        (r"x/(?<=x/)y", "x/y", True),
+        (r"(?i)FEATURE/.+", "feature/a", True),
+        (r"(spike|sandbox)/.+", "sandbox/x", True),
+        (r"a{3}", "aaa", True),
+        (r"a{3}", "aaaa", False),
+    ],
+)
+def test_examples(pattern: str, text: str, matches: bool) -> None:
+    assert compile_regex(pattern).fullmatch(text) is matches
+    assert (re.fullmatch(pattern, text) is not None) is matches
+
+
+@pytest.mark.parametrize("pattern", [r"(a+)+$", r"(a|a)*$", r"(a*)*b", r"(.*a){20}", r"(\w+\s?)+$", r"(a|aa)+$"])
+def test_catastrophic_patterns_finish_on_long_names(pattern: str) -> None:
+    text = "a" * 5000 + "!"
+
+    assert compile_regex(pattern).fullmatch(text) is False  # Python's re would run for ages
+
+
+@pytest.mark.parametrize(
+    ("pattern", "reason"),
+    [
+        (r"(a)\1", "backreferences"),
+        (r"(a)?(?(1)b|c)", "backreferences and conditionals"),
+        ("(?:a{1000}){1000}", "too large"),
+    ],
+)
+def test_what_needs_backtracking_or_is_too_large_is_refused(pattern: str, reason: str) -> None:
+    with pytest.raises(re.error, match=reason):
+        compile_regex(pattern)
+    assert MAX_PROGRAM < 1_000_000
