@@ -164,6 +164,7 @@ CODES: dict[str, frozenset[Severity]] = {
     "unsupported-directive": ERROR,
     "yaml-warning": WARNING,
     "special-file": ERROR,
+    "workspace-placeholder": WARNING,
     # plan and apply (SPEC 7)
     "invalid-sync-owner": ERROR,
     "missing-sync-owner": ERROR,
@@ -173,7 +174,6 @@ CODES: dict[str, frozenset[Severity]] = {
     "airflow-unsupported": ERROR,
     "deployment-not-found": ERROR,
     "stale-plan": ERROR,
-    "workspace-placeholder": WARNING,
 }
 
 # `import` reads an Astro CLI settings file, whose rules are the CLI's: many problems the

@@ -223,7 +223,10 @@ def test_a_deployment_branch_changes_only_its_part(
     assert plan.code == 0, plan.err
     assert "scope development (branch dev)" in plan.out
     assert "[development] login" in plan.out and "PROD2" not in plan.out and "DEV2" not in plan.out
+    seeded.admin("clear-log", {})
     applied(seeded, repo, example_secrets)
+    sent = updates(seeded)
+    assert sent and all({"links", "excludeLinks", "autoLinkDeployments", "connection"} <= set(e["body"]) for e in sent)
     after = seeded.state()
     assert _own(after) == _own(before)
     assert _parts(after, "production") == _parts(before, "production")
