@@ -24,6 +24,9 @@ SKIPPED = {
     "python benchmarks/run.py": "minutes of CPU; tests/test_benchmarks.py runs benchmarks/run.py at a small size",
     "cd": "`cd /path/to/your-repo`: the test's temporary repository stands in for yours",
     "astro dev": "needs the Astro CLI and Docker; the test checks that the file it names was rendered",
+    "export": "sets the credentials of the commands after it (live Astro or Airflow)",
+    "astro-gitops plan": "reads live Astro or Airflow: tests/test_sync_apply.py and tests/test_apply_airflow.py run it",
+    "astro-gitops apply": "writes live Astro or Airflow: tests/test_sync_apply.py and tests/test_apply_airflow.py run it",
 }
 # Secret values for `render --secrets env` (the scaffold's example connection).
 SECRETS = {"EXAMPLE_DB_PASSWORD": "readme-dev-password", "EXAMPLE_DB_PROD_PASSWORD": "readme-prod-password"}
