@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from .model import MAPPINGS, Secret, thaw
 from .resolve import ResolvedObject, flatten
-from .rules import looks_secret
+from .secrets import looks_secret
 
 Action = Literal["create", "update", "replace", "delete"]
 DiffAction = Literal["added", "changed", "removed"]

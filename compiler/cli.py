@@ -114,11 +114,19 @@ def _render(args: argparse.Namespace, s: _Session) -> int:
     project = s.valid_project(fmt)
     out = args.out if args.out is not None else s.root / "build"
     selection = Selection(branch=args.branch, deployment=args.deployment, all=args.all)
-    result = run_render(project, s.root, selection, out, args.secrets, check=args.check, environ=s.environ)
+    result = run_render(
+        project, s.root, selection, out, args.secrets, check=args.check, environ=s.environ, on_wait=_say_waiting
+    )
     if result.warnings:
         s.show(Output(err=DIAGNOSTICS.report(result.warnings, fmt, s.style).out))
     s.show(RENDER.report(Rendered(result, out, args.check), None, s.style))
     return ExitCode.CHANGES if args.check and result.drift else ExitCode.OK
+
+
+def _say_waiting(lock: Path) -> None:
+    write(
+        "stderr", f"astro-gitops: another render is writing into this folder; waiting for it ({one_line(str(lock))})\n"
+    )
 
 
 def _diff(args: argparse.Namespace, s: _Session) -> int:

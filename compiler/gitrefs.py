@@ -123,8 +123,38 @@ def sources_at(root: Path, ref: str) -> list[SourceFile]:
         raise OperationError(f"{root} is not in a git repository, so '{ref}' cannot be read")
     try:
         commit = repo.commit(ref)
-    except (git.BadName, git.BadObject, ValueError) as exc:
-        raise OperationError(f"unknown git ref '{ref}'") from exc
+        commit.tree  # noqa: B018 - the commit object itself: absent beyond a shallow clone's depth
+    except (git.BadName, git.BadObject, git.GitCommandError, ValueError, OSError):
+        raise OperationError(_unknown_ref(repo, ref)) from None
+    try:
+        return _sources_in(commit, root, repo)
+    except (git.GitCommandError, ValueError, OSError):
+        # A partial clone missing blobs, a corrupt object: what git could not give.
+        raise OperationError(f"cannot read environments/ at git ref '{ref}' ({_history_hint(repo)})") from None
+
+
+def _unknown_ref(repo: Any, ref: str) -> str:
+    """The error for a ref git cannot resolve, with how to get more history."""
+    return f"unknown git ref '{ref}' ({_history_hint(repo)})"
+
+
+def _history_hint(repo: Any) -> str:
+    if _is_shallow(repo):
+        return (
+            "this clone is shallow, so older commits are not here: run `git fetch --unshallow`, "
+            "or in GitHub Actions give actions/checkout `fetch-depth: 0`"
+        )
+    return "check the name, or fetch it first, e.g. `git fetch origin <branch>`"
+
+
+def _is_shallow(repo: Any) -> bool:
+    try:
+        return bool(repo.git.rev_parse("--is-shallow-repository").strip() == "true")
+    except Exception:  # an old git: the marker file says the same
+        return Path(repo.git_dir, "shallow").exists()
+
+
+def _sources_in(commit: Any, root: Path, repo: Any) -> list[SourceFile]:
     prefix = Path(root).resolve().relative_to(Path(repo.working_tree_dir).resolve()).as_posix()
     folder = f"{prefix}/{ENVIRONMENTS}" if prefix != "." else ENVIRONMENTS
     try:

@@ -17,6 +17,8 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 from .load import YPath
+from .secrets import Secret as Secret  # re-exported: the stages read references from the model
+from .secrets import reference_name
 
 ObjectKind = Literal["connection", "variable", "pool"]
 KINDS: tuple[ObjectKind, ...] = ("connection", "variable", "pool")
@@ -28,21 +30,12 @@ SECTION: dict[ObjectKind, str] = {"connection": "connections", "variable": "vari
 MAPPINGS = (dict, MappingProxyType)
 
 
-@dataclass(frozen=True, order=True)
-class Secret:
-    """A reference `{secret: NAME}`; the value lives outside the repository."""
-
-    name: str
-
-    def __str__(self) -> str:
-        return f"<secret:{self.name}>"
-
-
 def lift_secrets(value: Any) -> Any:
     """Plain data with every `{secret: NAME}` mapping replaced by a `Secret`."""
     if isinstance(value, dict):
-        if set(value) == {"secret"} and isinstance(value["secret"], str):
-            return Secret(value["secret"])
+        name = reference_name(value)
+        if name is not None:
+            return Secret(name)
         return {k: lift_secrets(v) for k, v in value.items()}
     if isinstance(value, list):
         return [lift_secrets(v) for v in value]
@@ -192,6 +185,11 @@ def _entries(
             yield kind, key, body or {}, (*prefix, SECTION[kind], key)
 
 
+def _lift_values(section: Any) -> dict[str, Any]:
+    """A mapping of names to values, each value lifted; never the mapping itself as one reference."""
+    return {k: lift_secrets(v) for k, v in section.items()} if isinstance(section, dict) else {}
+
+
 def _content(body: Mapping[str, Any], control: tuple[str, ...]) -> Mapping[str, Any]:
     """The fields that resolution merges, without the control keys, secrets lifted, frozen."""
     return freeze(lift_secrets({k: v for k, v in body.items() if k not in control}))  # type: ignore[no-any-return]
@@ -257,7 +255,7 @@ def _deployment(document: Any) -> DeploymentSpec:
         description=data.get("description"),
         astro=freeze(normalised_configuration(data.get("astro") or {})),
         worker_queues=freeze(data.get("worker_queues") or []),
-        environment_variables=freeze(lift_secrets(data.get("environment_variables") or {})),
+        environment_variables=freeze(_lift_values(data.get("environment_variables"))),
         alert_emails=tuple(data.get("alert_emails") or ()),
         hibernation_schedules=freeze(data.get("hibernation_schedules") or []),
         overrides=_overrides(data.get("overrides"), document.path, ("overrides",)),

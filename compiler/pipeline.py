@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +23,7 @@ from .resolve import (
     resolve_deployment,
 )
 from .secrets import SecretValues
+from .sources import ENVIRONMENTS
 from .workspace import WorkspaceView, workspace_view
 
 SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 _.-]{0,99}")
@@ -121,11 +122,11 @@ def _check_preview_name(
     document = project.document(found.rule.path)
     assert document is not None and found.rule.preview is not None
     where = document.locate((*found.rule.ypath, "preview", "name"))
-    if not SAFE_NAME.fullmatch(name) or ".." in name:
+    if not SAFE_NAME.fullmatch(name) or ".." in name or output.segment_problem(name):
         raise InvalidEnvironments(
             [error(where, "invalid-deployment-name", f"preview name '{name}' must match {SAFE_NAME.pattern}")]
         )
-    if name in project.model.deployment_names:
+    if output.fold(name) in {output.fold(n) for n in project.model.deployment_names}:
         raise InvalidEnvironments(
             [
                 error(
@@ -234,36 +235,34 @@ def needed_secrets(resolved: list[ResolvedDeployment], view: WorkspaceView | Non
 
 
 def run_render(
-    project: Project, root: Path, selection: Selection, out: Path, mode: str, *, check: bool, environ: Mapping[str, str]
+    project: Project,
+    root: Path,
+    selection: Selection,
+    out: Path,
+    mode: str,
+    *,
+    check: bool,
+    environ: Mapping[str, str],
+    on_wait: Callable[[Path], None] | None = None,
 ) -> RenderResult:
     """Render the selection; write it (or, with check, report drift and write nothing)."""
     secrets.parse_mode(mode)
+    output.check_location(out, root / ENVIRONMENTS)
     notes: list[Diagnostic] = []  # about the branch's preview name (see _check_preview_name)
     resolved = resolve_selection(project, root, selection, environ, notes)
     view = view_of(project, resolved) if selection.all else None
     warnings = notes + (list(view.warnings) if view else [])
     values = secrets.load(mode, needed_secrets(resolved, view), environ)
     files = render_files(project.model, resolved, values, view)
-    hidden = _secret_lines(project.model, resolved, values, files, view)
+    output.check_location(out, root / ENVIRONMENTS, files)
     if check:
-        drift = secrets.mask(output.drift(out, files, out.name or ".", hidden), values)
-        return RenderResult(files, values, drift=drift, warnings=warnings)
+        # The diff shows only the redacted rendering (output.drift says why that cannot leak).
+        redacted = files if values.redacted else render_files(project.model, resolved, SecretValues(), view)
+        return RenderResult(files, values, drift=output.drift(out, files, out.name or ".", redacted), warnings=warnings)
     if not values.redacted:
         _refuse_tracked(root, out, files)
-    return RenderResult(files, values, written=output.write(out, files, hidden).written, warnings=warnings)
-
-
-def _secret_lines(
-    model: Model,
-    resolved: list[ResolvedDeployment],
-    values: SecretValues,
-    files: Mapping[str, str],
-    view: WorkspaceView | None,
-) -> dict[str, tuple[int, ...]]:
-    """The lines that hold secret values, found by rendering once more with placeholders."""
-    if values.redacted:
-        return {}
-    return output.secret_lines(files, render_files(model, resolved, SecretValues(), view))
+    written = output.write(out, files, on_wait=on_wait).written
+    return RenderResult(files, values, written=written, warnings=warnings)
 
 
 def _refuse_tracked(root: Path, out: Path, files: Mapping[str, str]) -> None:

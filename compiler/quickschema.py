@@ -10,7 +10,7 @@ errors and their paths (`schema.check_document`); so does data that is not plain
 (dates, tagged values, non-string keys), which this module does not judge. A schema
 using a keyword not implemented here compiles to None, and jsonschema does all the work.
 The predicates follow jsonschema's Draft 2020-12 semantics for the keywords below (bool
-is not a number; 1.0 is an integer; `enum`/`const` tell `true` from `1`); the tests hold
+is not a number; unlike Draft 2020-12, 1.0 is not an integer (schema.validator_class); `enum`/`const` tell `true` from `1`); the tests hold
 both to the same verdict over the case corpus and fuzzed documents.
 """
 
@@ -31,7 +31,7 @@ _TYPES: dict[str, Check] = {
     "string": lambda v: type(v) is str,
     "boolean": lambda v: type(v) is bool,
     "null": lambda v: v is None,
-    "integer": lambda v: type(v) is int or (type(v) is float and v.is_integer()),
+    "integer": lambda v: type(v) is int,  # never 443.0: schema.validator_class judges the same
     "number": lambda v: type(v) is int or type(v) is float,
 }
 _SCALARS = (str, int, float, bool, type(None))

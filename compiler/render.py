@@ -21,6 +21,7 @@ from typing import Any
 from . import yamltext
 from .changes import holds_secret
 from .model import MAPPINGS, ObjectKind, Secret
+from .output import REDACTED_NOTE
 from .resolve import ResolvedDeployment, ResolvedObject
 from .secrets import SecretValues
 from .workspace import CONNECTION_FIELDS, EnvironmentObject, Link, WorkspaceView
@@ -112,7 +113,25 @@ def airflow_settings(
         return memo[id(obj)]
 
     sections = [(section, [item(o) for o in dep.of_kind(kind)]) for section, kind in _SECTIONS]
-    return _template("airflow_settings.yaml.j2", deployment=dep.name, sections=sections)
+    return _template(
+        "airflow_settings.yaml.j2", deployment=dep.name, sections=sections, note=_note(SETTINGS_FILE, secrets)
+    )
+
+
+# The first comment line after the header says what the file holds in place of secrets.
+# output.drift trusts a file that starts with REDACTED_NOTE to hold no secret value: the
+# note and the content are written in one atomic write, so the note cannot go stale.
+_NOTES = {
+    (SETTINGS_FILE, True): f"{REDACTED_NOTE}: secret values are <secret:NAME> placeholders, for review\n"
+    "# and drift checks only. Render with --secrets env|dotenv before astro dev start / object import.",
+    (DEPLOYMENT_FILE, True): f"{REDACTED_NOTE}: a secret variable has no value, which\n"
+    "# astro deployment update reads as: keep the stored value.",
+}
+RESOLVED_NOTE = "# Secrets: resolved values (--secrets env|dotenv). Keep this file out of git."
+
+
+def _note(name: str, secrets: SecretValues) -> str:
+    return _NOTES[name, True] if secrets.redacted else RESOLVED_NOTE
 
 
 _ENTRY_TEMPLATE = "airflow_settings_entry.yaml.j2"
@@ -165,12 +184,19 @@ def deployment_file(dep: ResolvedDeployment, workspace: str, secrets: SecretValu
         ("alert_emails", list(spec.alert_emails)),
         ("hibernation_schedules", [{k: h[k] for k in HIBERNATION_KEYS if k in h} for h in spec.hibernation_schedules]),
     ]
-    return _template("deployment.yaml.j2", deployment=dep.name, sections=sections)
+    return _template("deployment.yaml.j2", deployment=dep.name, sections=sections, note=_note(DEPLOYMENT_FILE, secrets))
 
 
 def _environment_variables(variables: Mapping[str, Any], secrets: SecretValues) -> list[dict[str, Any]]:
+    """`{key, value, is_secret}` each; a secret under redact has no `value` at all (SPEC 5.2).
+
+    The Astro CLI's `update --deployment-file` reads a missing value as "keep the stored
+    one": a placeholder there would be applied as the secret's new value.
+    """
     return [
-        {"key": key, "value": _env_value(value, secrets), "is_secret": isinstance(value, Secret)}
+        {"key": key, "is_secret": True}
+        if isinstance(value, Secret) and secrets.redacted
+        else {"key": key, "value": _env_value(value, secrets), "is_secret": isinstance(value, Secret)}
         for key, value in sorted(variables.items())
     ]
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from .diagnostics import Diagnostic, counted, plural, report_github, report_text
-from .escaping import one_line, workflow_data
+from .escaping import one_line
 
 if TYPE_CHECKING:
     from .diff import Plan
@@ -136,9 +136,9 @@ class Rendered:
 
 
 def _masks(rendered: Rendered) -> str:
-    # GitHub masks one line per command: a multi-line secret (a PEM key) needs one per line.
-    lines = {line for value in rendered.result.secrets.known_values() for line in value.splitlines() if line.strip()}
-    return "".join(f"::add-mask::{workflow_data(line)}\n" for line in sorted(lines))
+    from .secrets import workflow_masks  # each value, and each line of it (GitHub masks line by line)
+
+    return "".join(workflow_masks(rendered.result.secrets.known_values()))
 
 
 def _render_text(rendered: Rendered, style: Style) -> Output:

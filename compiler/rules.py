@@ -6,31 +6,18 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from . import airflow_ids, consumers, templating
+from . import airflow_ids, consumers, output, templating
 from .airflow_ids import CONN_ID, MAX_POOL_NAME, MAX_VARIABLE_KEY  # noqa: F401  (re-exported for old importers)
 from .branches import rule_regex, slug
 from .diagnostics import Diagnostic, Location, did_you_mean, error, warning
 from .load import Document, YPath, iter_leaves, iter_strings
 from .model import DeploymentSpec, Model, ObjectKind, ObjectSpec, OverrideSpec, Secret
 from .schema import SECRET_NAME_MESSAGE
+from .secrets import SECRET_NAME, plaintext_paths, reference_name
 
-SECRET_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
 ENV_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 EMAIL = re.compile(
     r"[^@\s<>(),;:\"\[\]]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+"
-)
-SECRET_WORDS = (
-    "password",
-    "passwd",
-    "secret",
-    "token",
-    "private_key",
-    "api_key",
-    "apikey",
-    "key_content",
-    "keyfile_dict",
-    "credentials",
-    "access_key",
 )
 QUEUE_EXECUTORS = {"CELERY", "CELERYEXECUTOR", "ASTRO", "ASTROEXECUTOR"}
 SAMPLE_BRANCH = "feature/example"
@@ -100,16 +87,38 @@ def _check_workspace(c: _Checker) -> None:
 def _check_deployments(c: _Checker) -> None:
     first: dict[str, DeploymentSpec] = {}
     for deployment in c.model.deployments:
-        if deployment.name in first:
-            other = c.at(first[deployment.name].path, ("name",))
+        earlier = first.get(output.fold(deployment.name))
+        if earlier is not None:
+            other = c.at(earlier.path, ("name",))
+            same = (
+                ""
+                if earlier.name == deployment.name
+                else f" as '{earlier.name}' (its output folder, where case is ignored)"
+            )
             c.error(
                 deployment.path,
                 ("name",),
                 "duplicate-deployment",
-                f"Deployment '{deployment.name}' is also defined at {other}",
+                f"Deployment '{deployment.name}' is also defined{same} at {other}",
             )
-        first.setdefault(deployment.name, deployment)
+        first.setdefault(output.fold(deployment.name), deployment)
+        _check_deployment_name(c, deployment)
         _check_deployment_file(c, deployment)
+
+
+def _check_deployment_name(c: _Checker, d: DeploymentSpec) -> None:
+    """The name becomes the output folder: one safe path segment, or nothing is rendered."""
+    problem = output.segment_problem(d.name)
+    if problem is None and d.name.casefold() in output.TOP_LEVEL_FILES:
+        problem = "is the name of an output file"
+    if problem:
+        shown = d.name if d.name.isprintable() and len(d.name) <= 100 else repr(d.name[:100])
+        c.error(
+            d.path,
+            ("name",),
+            "invalid-deployment-name",
+            f"Deployment name '{shown}' {problem}; it names an output folder",
+        )
 
 
 def _check_deployment_file(c: _Checker, d: DeploymentSpec) -> None:
@@ -140,6 +149,11 @@ def _check_deployment_file(c: _Checker, d: DeploymentSpec) -> None:
     for i, email in enumerate(d.alert_emails):
         if not EMAIL.fullmatch(email):
             c.error(d.path, ("alert_emails", i), "invalid-email", f"'{email}' is not an e-mail address")
+    if reference_name(d.environment_variables) is not None:
+        # `environment_variables: {secret: X}`: one reference where a mapping of variables belongs.
+        message = "'environment_variables' must map each variable name to a value, not be one secret reference (write NAME: {secret: X})"
+        c.error(d.path, ("environment_variables",), "wrong-type", message)
+        return
     for key, value in d.environment_variables.items():
         if not ENV_KEY.fullmatch(key):
             c.error(
@@ -226,37 +240,6 @@ def _key_problem(kind: ObjectKind, key: str) -> tuple[str, str] | None:
     """(code, message) when Airflow would refuse the object's key."""
     message = _KEY_RULES[kind](key)
     return None if message is None else (_KEY_CODES[kind], message)
-
-
-def looks_secret(key: str) -> bool:
-    """True for an extra key whose name says it holds a secret."""
-    lowered = key.lower()
-    return any(word in lowered for word in SECRET_WORDS)
-
-
-def plaintext_paths(fields: Mapping[str, Any]) -> Iterator[YPath]:
-    """Paths of literal strings where a secret reference belongs (password, secret-looking extras)."""
-    password = fields.get("password")
-    if isinstance(password, str) and password:
-        yield ("password",)
-    extra = fields.get("extra")
-    if isinstance(extra, Mapping):
-        yield from _secret_leaves(extra, ("extra",))
-
-
-def _secret_leaves(value: Mapping[str, Any], ypath: YPath, inherited: bool = False) -> Iterator[YPath]:
-    """Literal leaves under a secret-looking key (a whole `keyfile_dict` is secret, not just its keys)."""
-    for key, child in value.items():
-        secret = inherited or looks_secret(key)
-        if isinstance(child, Mapping):
-            yield from _secret_leaves(child, (*ypath, key), secret)
-        elif secret and _is_literal(child):
-            yield (*ypath, key)
-
-
-def _is_literal(value: Any) -> bool:
-    """A value that would hold the secret itself: not a reference, not empty, not a flag."""
-    return not isinstance(value, (Secret, bool)) and value not in (None, "", ())
 
 
 def _check_plaintext(c: _Checker, path: str, ypath: YPath, fields: Mapping[str, Any], allowed: bool) -> None:

@@ -55,10 +55,25 @@ def schema(name: str) -> dict[str, Any]:
 
 
 @cache
-def _validator(name: str) -> Any:
-    from jsonschema import Draft202012Validator
+def validator_class() -> Any:
+    """Draft 2020-12 with one change: an integer is an int, never a float like 443.0.
 
-    return Draft202012Validator(inlined_schema(name))
+    JSON Schema counts 443.0 as an integer, but the Astro CLI and Airflow read such a value
+    as a float (`conn_port: 443.0`), so every `type: integer` here (ports, slots, worker
+    counts, ...) refuses it as `wrong-type`. quickschema judges integers the same way.
+    """
+    from jsonschema import Draft202012Validator, validators
+
+    def is_integer(_: Any, instance: Any) -> bool:
+        return isinstance(instance, int) and not isinstance(instance, bool)
+
+    checker = Draft202012Validator.TYPE_CHECKER.redefine("integer", is_integer)
+    return validators.extend(Draft202012Validator, type_checker=checker)
+
+
+@cache
+def _validator(name: str) -> Any:
+    return validator_class()(inlined_schema(name))
 
 
 @cache

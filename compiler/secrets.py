@@ -1,8 +1,11 @@
-"""Secret references and where their values come from (SPEC 2.5).
+"""Secret references, the policy of what is secret, and where values come from (SPEC 2.5).
 
-`redact` never reads a value. `env` reads the process environment. `dotenv:PATH` reads
-the file, and the environment fills in names the file lacks. Values only ever flow
-into rendered files: never into diagnostics, diffs or logs.
+The policy lives here, in one place: how a reference is written (`{secret: NAME}`), which
+names are valid, which keys say "secret" (`looks_secret`) and where a literal is a
+plaintext secret (`plaintext_paths`). The sources: `redact` never reads a value; `env`
+reads the process environment; `dotenv:PATH` reads the file (python-dotenv's syntax), and
+the environment fills in names the file lacks. Values only ever flow into rendered files:
+never into diagnostics, diffs or logs.
 """
 
 from __future__ import annotations
@@ -12,10 +15,77 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from .errors import OperationError, UsageError
-from .model import MAPPINGS, Secret
+
+_MAPPINGS = (dict, MappingProxyType)
+SECRET_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
+# A key whose name holds one of these words holds a secret (any case, anywhere in the name).
+SECRET_WORDS = (
+    "password",
+    "passwd",
+    "secret",
+    "token",
+    "private_key",
+    "api_key",
+    "apikey",
+    "key_content",
+    "keyfile_dict",
+    "credentials",
+    "access_key",
+)
+
+
+@dataclass(frozen=True, order=True)
+class Secret:
+    """A reference `{secret: NAME}`; the value lives outside the repository."""
+
+    name: str
+
+    def __str__(self) -> str:
+        return f"<secret:{self.name}>"
+
+
+def reference_name(value: Any) -> str | None:
+    """NAME when `value` is written as a reference `{secret: NAME}` (the one recognition rule)."""
+    if isinstance(value, _MAPPINGS) and len(value) == 1 and isinstance(value.get("secret"), str):
+        return str(value["secret"])
+    return None
+
+
+def looks_secret(key: str) -> bool:
+    """True for a key whose name says it holds a secret."""
+    lowered = key.lower()
+    return any(word in lowered for word in SECRET_WORDS)
+
+
+def plaintext_paths(fields: Mapping[str, Any]) -> Iterator[tuple[str, ...]]:
+    """Paths of literals where a secret reference belongs (password, secret-looking extras)."""
+    password = fields.get("password")
+    if isinstance(password, str) and password:
+        yield ("password",)
+    extra = fields.get("extra")
+    if isinstance(extra, Mapping):
+        yield from _secret_leaves(extra, ("extra",))
+
+
+def _secret_leaves(
+    value: Mapping[str, Any], ypath: tuple[str, ...], inherited: bool = False
+) -> Iterator[tuple[str, ...]]:
+    """Literal leaves under a secret-looking key (a whole `keyfile_dict` is secret, not just its keys)."""
+    for key, child in value.items():
+        secret = inherited or looks_secret(key)
+        if isinstance(child, Mapping):
+            yield from _secret_leaves(child, (*ypath, key), secret)
+        elif secret and is_literal(child):
+            yield (*ypath, key)
+
+
+def is_literal(value: Any) -> bool:
+    """A value that would hold the secret itself: not a reference, not empty, not a flag."""
+    return not isinstance(value, (Secret, bool)) and value not in (None, "", ())
 
 
 @dataclass(frozen=True)
@@ -32,7 +102,7 @@ class SecretValues:
         """The value with every `Secret` inside replaced by its value or placeholder."""
         if isinstance(value, Secret):
             return self.value(value)
-        if isinstance(value, MAPPINGS):
+        if isinstance(value, _MAPPINGS):
             return {k: self.reveal(v) for k, v in value.items()}
         if isinstance(value, (list, tuple)):
             return [self.reveal(v) for v in value]
@@ -68,54 +138,83 @@ def load(mode: str, names: Iterable[str], environ: Mapping[str, str] | None = No
     return SecretValues(redacted=False, values={name: available[name] for name in wanted})
 
 
-_LINE = re.compile(r"\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*")
-
-
 def read_dotenv(path: Path) -> dict[str, str]:
-    """KEY=VALUE lines; `export`, comments, and single or double quotes as docker/dotenv read them."""
+    """The values of a dotenv file, read with python-dotenv's parser (README: "Secrets").
+
+    Accepted: `NAME=value`, `export NAME=value`, comments, blank lines, single quotes
+    (literal but for `\\'` and `\\\\`), double quotes (with `\\n`, `\\"`, `\\\\` ... escapes,
+    and line breaks inside), and `# comments` after an unquoted or quoted value. No `${VAR}`
+    expansion: a `$` is a character of the value. A line the parser cannot read, or a name
+    with no `=`, is an error naming the line number, never the line: it may be a value.
+    """
+    import io
+
+    from dotenv.parser import parse_stream  # the parser dotenv_values uses; it also says where it failed
+
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open(encoding="utf-8-sig", newline="") as handle:  # newline="": a \r in quotes stays
+            text = handle.read()
     except (OSError, UnicodeDecodeError) as exc:
         raise OperationError(f"cannot read dotenv file {path}: {type(exc).__name__}") from None
     values: dict[str, str] = {}
-    for line in text.splitlines():
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        matched = _LINE.fullmatch(line)
-        if matched:
-            values[matched.group(1)] = _unquote(matched.group(2))
+    for binding in parse_stream(io.StringIO(text)):
+        # The parser counts from the end of the previous statement; blank lines come first.
+        string = binding.original.string
+        line = binding.original.line + string[: len(string) - len(string.lstrip())].count("\n")
+        if binding.error:
+            raise OperationError(f"{path}:{line}: this line is not NAME=value dotenv syntax (the line is not shown)")
+        if binding.key is None:
+            continue  # a blank or comment line
+        if binding.value is None:
+            raise OperationError(f"{path}:{line}: a name without '=' and a value (the line is not shown)")
+        values[binding.key] = binding.value
     return values
 
 
-_ESCAPE = re.compile(r'\\([n"\\])')
-_ESCAPED = {"n": "\n", '"': '"', "\\": "\\"}
+def dotenv_text(values: Mapping[str, str]) -> str:
+    """`NAME=value` lines that `read_dotenv` reads back unchanged, sorted by name."""
+    return "".join(f"{name}={_dotenv_value(values[name])}\n" for name in sorted(values))
 
 
-def _unquote(raw: str) -> str:
-    if len(raw) >= 2 and raw[0] == raw[-1] == "'":
-        return raw[1:-1]
-    if len(raw) >= 2 and raw[0] == raw[-1] == '"':
-        # One pass, left to right: `\\n` is a backslash and an n, not a backslash and a newline.
-        return _ESCAPE.sub(lambda m: _ESCAPED[m.group(1)], raw[1:-1])
-    return raw.split(" #", 1)[0].rstrip()
+def _dotenv_value(value: str) -> str:
+    if not any(c in value for c in "'\\\n\r"):
+        return f"'{value}'"  # single quotes: nothing inside is special
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+    return f'"{escaped}"'
+
+
+def mask(text: str, values: SecretValues) -> str:
+    """Text with every known secret value (raw or JSON-escaped) replaced by '***' (apply's steps
+    and outcome, which may quote an API's message)."""
+    import json
+
+    for value in values.known_values():
+        text = text.replace(value, "***").replace(json.dumps(value)[1:-1], "***")
+    return text
+
+
+def workflow_masks(values: Iterable[str]) -> list[str]:
+    """`::add-mask::` commands for GitHub Actions, one per value and one per line of each.
+
+    GitHub masks log lines one by one, so a multi-line value (a PEM key) needs each line
+    masked; and a command's data must be escaped (`%` `\\r` `\\n` as `%25` `%0D` `%0A`), or
+    the runner unescapes it into a different string than the secret.
+    """
+    wanted: set[str] = set()
+    for value in values:
+        wanted.update(part for part in (value, *value.splitlines()) if part.strip())
+    from .escaping import workflow_data
+
+    return [f"::add-mask::{workflow_data(v)}\n" for v in sorted(wanted)]
 
 
 def referenced(value: Any) -> Iterator[Secret]:
     """Every secret reference inside a value."""
     if isinstance(value, Secret):
         yield value
-    elif isinstance(value, MAPPINGS):
+    elif isinstance(value, _MAPPINGS):
         for child in value.values():
             yield from referenced(child)
     elif isinstance(value, (list, tuple)):
         for child in value:
             yield from referenced(child)
-
-
-def mask(text: str, values: SecretValues) -> str:
-    """Text with every known secret value (raw or JSON-escaped) replaced by '***'."""
-    import json
-
-    for value in values.known_values():
-        text = text.replace(value, "***").replace(json.dumps(value)[1:-1], "***")
-    return text

@@ -53,3 +53,30 @@ def test_an_unknown_ref_is_an_operation_error(make_repo: MakeRepo) -> None:
 
     with pytest.raises(OperationError, match="unknown git ref 'nope'"):
         sources_at(root, "nope")
+
+
+def test_a_ref_beyond_a_shallow_clone_is_an_error_with_a_hint(make_repo: MakeRepo, tmp_path: Path) -> None:
+    """`diff HEAD~1` and `matrix --since HEAD^` in the CI default `git clone --depth 1` (was exit 70)."""
+    from conftest import EXAMPLE, run_cli
+
+    example = {f"environments/{p.relative_to(EXAMPLE).as_posix()}": p.read_text() for p in EXAMPLE.rglob("*.yaml")}
+    origin = make_repo(example)
+    commit_files(
+        origin,
+        {
+            "environments/deployments/production.yaml": example["environments/deployments/production.yaml"].replace(
+                "LOG_LEVEL: INFO", "LOG_LEVEL: DEBUG"
+            )
+        },
+    )
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", "--depth", "1", origin.as_uri(), str(clone))
+    for args in (("diff", "HEAD~1"), ("diff", "HEAD^", "HEAD", "--format", "json"), ("matrix", "--since", "HEAD^")):
+        result = run_cli(*args, cwd=clone)
+        assert result.code == 1, (args, result)
+        assert result.err.startswith("astro-gitops: error: unknown git ref 'HEAD")
+        assert "git fetch --unshallow" in result.err and "fetch-depth: 0" in result.err
+    git(clone, "fetch", "-q", "--unshallow")
+    assert run_cli("diff", "HEAD~1", cwd=clone).code == 0  # the hint, followed, works
+    unknown = run_cli("diff", "origin/nope", cwd=clone)
+    assert unknown.code == 1 and "git fetch origin" in unknown.err and "--unshallow" not in unknown.err

@@ -40,7 +40,12 @@ CONNECTIONS, DEPLOYMENTS = 10, 200
 
 
 def tree(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    """Every file under `folder` but the lock file (empty; render holds it while it writes)."""
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.relative_to(folder).as_posix() != output.LOCK
+    }
 
 
 def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import Run, edit_file, git, run_cli
+from conftest import Run, clean_env, edit_file, git, installed_command, run_cli
 
 from compiler import output
+from compiler.errors import OperationError
 
 PROD_DEPLOYMENT = "production/deployment.yaml"
 PROD_FILE = "environments/deployments/production.yaml"
@@ -28,11 +32,16 @@ def age(folder: Path) -> dict[str, int]:
     for path in folder.rglob("*"):
         if path.is_file():
             os.utime(path, ns=(1_000_000_000, 1_000_000_000))
-    return {p.relative_to(folder).as_posix(): p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()}
+    return mtimes(folder)
 
 
 def mtimes(folder: Path) -> dict[str, int]:
-    return {p.relative_to(folder).as_posix(): p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()}
+    """The mtime of every file but the lock's (taking a lock may touch its file)."""
+    return {
+        p.relative_to(folder).as_posix(): p.stat().st_mtime_ns
+        for p in folder.rglob("*")
+        if p.is_file() and p.name != output.LOCK
+    }
 
 
 def temporary_files(folder: Path) -> list[Path]:
@@ -46,7 +55,7 @@ def test_render_writes_every_file_and_no_temporary_file(example_repo: Path) -> N
     result = render(example_repo)
     assert result.code == 0, result.err
     build = example_repo / "build"
-    rendered = set(tree(build)) - {output.MANIFEST}
+    rendered = set(tree(build)) - output.BOOKKEEPING
     assert rendered == {
         "environment-objects.json",
         *(
@@ -97,7 +106,7 @@ def test_a_failure_half_way_leaves_only_whole_files(tmp_path: Path, monkeypatch:
     out = tmp_path / "out"
     output.write(out, {"a/x.yaml": "old a\n", "b/y.yaml": "old b\n", "c/z.yaml": "old c\n"})
     _fail_on(monkeypatch, "y.yaml")
-    with pytest.raises(OSError, match="No space"):
+    with pytest.raises(OperationError, match="No space"):
         output.write(out, {"a/x.yaml": "new a\n", "b/y.yaml": "new b\n", "c/z.yaml": "new c\n"})
     assert (out / "a/x.yaml").read_text() == "new a\n"  # renamed into place before the failure
     assert (out / "b/y.yaml").read_text() == "old b\n"  # the failed file: untouched, not partial
@@ -109,7 +118,7 @@ def test_files_of_a_failed_first_run_stay_ours(tmp_path: Path, monkeypatch: pyte
     out = tmp_path / "out"
     with monkeypatch.context() as patch:
         _fail_on(patch, "y.yaml")
-        with pytest.raises(OSError):
+        with pytest.raises(OperationError):
             output.write(out, {"a/x.yaml": "1\n", "b/y.yaml": "2\n"})
     assert (out / "a/x.yaml").exists()
     result = output.write(out, {"a/x.yaml": "1 changed\n", "b/y.yaml": "2\n"})
@@ -164,7 +173,7 @@ def test_refuses_to_overwrite_a_file_it_did_not_write(example_repo: Path) -> Non
     assert "refusing to overwrite" in result.err
     assert str(mine) in result.err
     assert mine.read_text() == "hand-written\n"
-    assert set(tree(example_repo / "build")) == {PROD_DEPLOYMENT}  # nothing else written either
+    assert set(tree(example_repo / "build")) - {output.LOCK} == {PROD_DEPLOYMENT}  # nothing else written either
 
 
 def test_never_deletes_a_file_it_did_not_write(example_repo: Path) -> None:
@@ -267,3 +276,274 @@ def test_github_masks_every_line_of_a_multi_line_secret(example_repo: Path, exam
     assert result.code == 0, result.err
     printed = [line for line in result.out.splitlines() if "MIIEsecretline" in line]
     assert printed and all(line.startswith("::add-mask::") for line in printed)
+
+
+# --- names that become paths (issue 15 item 4) ----------------------------------------------
+
+WORKSPACE = "version: 1\nworkspace: W\nbranches:\n  - {branch: main, deployment: ok}\n"
+
+
+def _named(root: Path, *names: str) -> None:
+    files = {"environments/workspace.yaml": WORKSPACE}
+    for i, name in enumerate(("ok", *names)):
+        files[f"environments/deployments/d{i}.yaml"] = f"name: {json.dumps(name)}\nastro: {{executor: KUBERNETES}}\n"
+    for relative, text in files.items():
+        (root / relative).parent.mkdir(parents=True, exist_ok=True)
+        (root / relative).write_text(text, encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "../outside-build",
+        "a/b",
+        "a\\b",
+        "..",
+        ".",
+        ".hidden",
+        "con",
+        "LPT1.txt",
+        "tab\there",
+        "bell\x07",
+        "rtl\u202eoverride",
+        "trailing.",
+        "trailing ",
+        " leading",
+        "x" * 101,
+        "environment-objects.json",
+    ],
+)
+def test_a_deployment_name_that_is_not_one_safe_folder_name_is_invalid(tmp_path: Path, name: str) -> None:
+    _named(tmp_path, name)
+    out = tmp_path / "deep" / "build"
+    validated = run_cli("validate", cwd=tmp_path)
+    assert validated.code == 1
+    assert "environments/deployments/d1.yaml:1:7: error[invalid-deployment-name]: " in validated.out
+    rendered = run_cli("render", "--all", "--out", str(out), cwd=tmp_path)
+    assert rendered.code == 1 and "invalid-deployment-name" in rendered.err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["environments"]  # nothing written, anywhere
+
+
+def test_names_equal_but_for_case_are_one_folder(tmp_path: Path) -> None:
+    _named(tmp_path, "Prod", "prod", "Cafe\u0301", "caf\u00e9")
+    result = run_cli("validate", cwd=tmp_path)
+    assert result.code == 1
+    collisions = [line for line in result.out.splitlines() if "error[duplicate-deployment]" in line]
+    assert len(collisions) == 2 and "'prod' is also defined as 'Prod'" in collisions[0], result.out
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        {"../x/a.yaml": "1\n"},
+        {"a/../../x.yaml": "1\n"},
+        {"/etc/x.yaml": "1\n"},
+        {"a\\..\\..\\x": "1\n"},
+        {"A/x.yaml": "1\n", "a/x.yaml": "2\n"},
+        {".astro-gitops-manifest.json/x": "1\n"},
+    ],
+)
+def test_write_refuses_any_path_that_is_not_safe_segments(tmp_path: Path, files: dict[str, str]) -> None:
+    out = tmp_path / "out"
+    with pytest.raises(OperationError, match="refusing to write"):
+        output.write(out, files)
+    with pytest.raises(OperationError, match="refusing to write"):
+        output.drift(out, files, "out")
+    assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == []
+
+
+def test_render_never_writes_through_a_link_inside_the_output_folder(example_repo: Path, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (example_repo / "build").mkdir()
+    (example_repo / "build" / "production").symlink_to(elsewhere)
+    for args in (("render", "--all"), ("render", "--all", "--check"), ("render", "--deployment", "production")):
+        result = run_cli(*args, cwd=example_repo)
+        assert result.code == 1, (args, result)
+        assert "is a symbolic link" in result.err and str(example_repo / "build" / "production") in result.err
+    assert list(elsewhere.iterdir()) == []
+
+
+# --- the output folder itself (issue 15 items 5 and 13) -------------------------------------
+
+
+@pytest.mark.parametrize("out", ["environments", "environments/gen", "environments/deployments/x", "env-link/gen"])
+def test_an_output_folder_inside_environments_is_refused(example_repo: Path, out: str) -> None:
+    (example_repo / "env-link").symlink_to(example_repo / "environments")
+    before = tree(example_repo / "environments")
+    for args in (("render", "--all", "--out", out), ("render", "--all", "--check", "--out", out)):
+        result = run_cli(*args, cwd=example_repo)
+        assert result.code == 2, (args, result)
+        assert result.err.startswith(f"astro-gitops: error: --out {out} is inside environments/")
+    assert tree(example_repo / "environments") == before
+    assert run_cli("validate", cwd=example_repo).code == 0
+
+
+def test_a_deployment_folder_may_not_land_in_environments(make_repo: Callable[..., Path]) -> None:
+    root = make_repo(
+        {
+            "environments/workspace.yaml": WORKSPACE.replace("ok", "environments"),
+            "environments/deployments/d0.yaml": "name: environments\nastro: {executor: KUBERNETES}\n",
+        }
+    )
+    result = run_cli("render", "--all", "--out", ".", cwd=root)
+    assert result.code == 1 and "is environments/" in result.err
+    assert sorted(p.name for p in (root / "environments").iterdir()) == ["deployments", "workspace.yaml"]
+
+
+def test_a_dangling_link_or_a_file_as_the_output_folder(example_repo: Path) -> None:
+    (example_repo / "build").symlink_to(example_repo / "gone")
+    dangling = run_cli("render", "--all", cwd=example_repo)
+    assert dangling.code == 1
+    assert "is a symbolic link to" in dangling.err and "which does not exist" in dangling.err
+    (example_repo / "build").unlink()
+    (example_repo / "build").write_text("a file\n")
+    a_file = run_cli("render", "--all", cwd=example_repo)
+    assert a_file.code == 1 and "is not a folder" in a_file.err
+
+
+def test_a_write_failure_is_exit_1_and_keeps_earlier_files_whole(example_repo: Path) -> None:
+    """A full disk half-way: one line, exit 1; the next render finishes the job as its own."""
+    result = subprocess.run(
+        [sys.executable, "-c", FULL_DISK, "production", "render", "--all"],
+        cwd=example_repo,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.startswith("astro-gitops: error: cannot write ") and "No space left on device" in result.stderr
+    build = example_repo / "build"
+    assert temporary_files(build) == []
+    again = render(example_repo)
+    assert again.code == 0, again.err
+    assert set(json.loads((build / output.MANIFEST).read_text())["files"]) == set(tree(build)) - output.BOOKKEEPING
+
+
+# A render whose rename into one Deployment's folder fails as on a full disk.
+FULL_DISK = """
+import os, sys
+real = os.replace
+def replace(source, target):
+    if os.path.basename(os.path.dirname(target)) == sys.argv[1]:
+        raise OSError(28, "No space left on device")
+    real(source, target)
+os.replace = replace
+from compiler.cli import main
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+# --- one render at a time per folder (issue 15 item 6) ---------------------------------------
+
+HOLD_LOCK = """
+import sys, filelock
+lock = filelock.FileLock(sys.argv[1])
+lock.acquire()
+print("held", flush=True)
+sys.stdin.read()
+"""
+
+
+def test_concurrent_renders_into_one_folder_keep_every_manifest_entry(make_repo: Callable[..., Path]) -> None:
+    names = [f"d{i}" for i in range(8)]
+    files = {"environments/workspace.yaml": WORKSPACE.replace("ok", "d0"), ".gitignore": "build/\n"}
+    for name in names:
+        files[f"environments/deployments/{name}.yaml"] = f"name: {name}\nastro: {{executor: KUBERNETES}}\n"
+    root = make_repo(files)
+    procs = [
+        subprocess.Popen(
+            [installed_command(), "render", "--deployment", name],
+            cwd=root,
+            env=clean_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for name in names
+    ]
+    for proc in procs:
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+    listed = json.loads((root / "build" / output.MANIFEST).read_text())["files"]
+    assert listed == sorted(f"{n}/{f}" for n in names for f in ("airflow_settings.yaml", "deployment.yaml"))
+    assert run_cli("render", "--deployment", "d3", cwd=root).out.startswith("unchanged ")
+
+
+def test_a_render_waits_for_the_one_holding_the_folder_and_says_so(example_repo: Path) -> None:
+    build = example_repo / "build"
+    build.mkdir()
+    with subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(build / output.LOCK)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    ) as holder:
+        assert holder.stdout is not None and holder.stdin is not None
+        assert holder.stdout.readline() == "held\n"
+        waiting = subprocess.Popen(
+            [installed_command(), "render", "--all"],
+            cwd=example_repo,
+            env=clean_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert waiting.stderr is not None
+        line = waiting.stderr.readline()
+        assert line.startswith("astro-gitops: another render is writing into this folder; waiting for it")
+        assert not (build / output.MANIFEST).exists()  # nothing written while the other one holds it
+        holder.stdin.close()  # the holder ends, and its lock with it
+        out, err = waiting.communicate(timeout=120)
+    assert waiting.returncode == 0, err
+    assert (build / output.MANIFEST).exists() and "wrote " in out
+
+
+def test_a_lock_held_past_the_wait_is_an_error_naming_the_folder(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    with subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(out / output.LOCK)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    ) as holder:
+        assert holder.stdout is not None and holder.stdin is not None
+        assert holder.stdout.readline() == "held\n"
+        waited: list[Path] = []
+        with pytest.raises(OperationError, match=r"another astro-gitops render is writing into .*waited 0 s"):
+            output.write(out, {"a.yaml": "1\n"}, lock_timeout=0, on_wait=waited.append)
+        holder.stdin.close()
+    assert waited == [out / output.LOCK]
+    assert not (out / "a.yaml").exists()
+    assert output.write(out, {"a.yaml": "1\n"}, lock_timeout=0).written == ["a.yaml"]
+
+
+@pytest.mark.parametrize("name", [output.LOCK, output.MANIFEST])
+def test_a_link_in_place_of_renders_own_files_is_refused(example_repo: Path, tmp_path: Path, name: str) -> None:
+    target = tmp_path / "precious.txt"
+    target.write_text("keep\n")
+    (example_repo / "build").mkdir()
+    (example_repo / "build" / name).symlink_to(target)
+    result = render(example_repo)
+    assert result.code == 1 and "is a symbolic link" in result.err
+    assert target.read_text() == "keep\n"
+
+
+def test_validate_imports_neither_filelock_nor_dotenv(example_repo: Path) -> None:
+    """The hook runs on every commit: the libraries of writing and of dotenv files load only in render."""
+    probe = (
+        "import sys; from compiler.cli import main; code = main(['--root', sys.argv[1], 'validate']); "
+        "print(code, *(m in sys.modules for m in ('filelock', 'dotenv', 'tempfile', 'difflib')))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", probe, str(example_repo)],
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert proc.stdout.splitlines()[-1].split() == ["0", "False", "False", "False", "False"]

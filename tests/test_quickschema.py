@@ -30,9 +30,14 @@ NAMES = sorted(schema_module.SCHEMA_FILES)
 EXAMPLES = 300
 
 
+# jsonschema's Draft 2020-12, with an integer an int (never 443.0), as validate uses it.
+VALIDATOR = schema_module.validator_class()
+
+
 def oracle(name: str) -> Draft202012Validator:
     raw = json.loads((REPO / "schemas" / schema_module.SCHEMA_FILES[name]).read_text(encoding="utf-8"))
-    return Draft202012Validator(raw)
+    validator: Draft202012Validator = VALIDATOR(raw)
+    return validator
 
 
 ORACLES = {name: oracle(name) for name in NAMES}
@@ -196,7 +201,17 @@ def test_small_schemas_get_jsonschemas_verdict(schema: dict[str, Any], instance:
     check = compile_schema(schema)
 
     assert check is not None
-    assert check(instance) is Draft202012Validator(schema).is_valid(instance)
+    assert check(instance) is VALIDATOR(schema).is_valid(instance)
+
+
+@pytest.mark.parametrize("instance", [443.0, 1e3, -1.0, 0.0])
+def test_an_integer_valued_float_is_not_an_integer_for_either_check(instance: float) -> None:
+    """`port: 443.0` would render `conn_port: 443.0`: both checks refuse it (plain Draft 2020-12 would not)."""
+    check = compile_schema({"type": "integer"})
+
+    assert check is not None and check(instance) is False
+    assert VALIDATOR({"type": "integer"}).is_valid(instance) is False
+    assert Draft202012Validator({"type": "integer"}).is_valid(instance) is True  # what the change is about
 
 
 @pytest.mark.parametrize(

@@ -27,6 +27,7 @@ from conftest import Run, run_cli
 
 CASES = Path(__file__).parent / "cases" / "render"
 MANIFEST = ".astro-gitops-manifest.json"
+LOCK = ".astro-gitops.lock"
 CASE_FILES = {"args.txt", "env.txt", "expected", "expected-error.txt"}
 UPDATE = os.environ.get("ASTRO_GITOPS_UPDATE_GOLDEN") == "1"
 
@@ -58,7 +59,7 @@ def _tree(folder: Path) -> dict[str, bytes]:
     return {
         p.relative_to(folder).as_posix(): p.read_bytes()
         for p in sorted(folder.rglob("*"))
-        if p.is_file() and p.name != MANIFEST
+        if p.is_file() and p.name not in (MANIFEST, LOCK)
     }
 
 

@@ -151,7 +151,8 @@ def test_diff_deployment_limits_the_plan(example_repo: Path) -> None:
 def test_diff_an_unknown_ref_exits_1(example_repo: Path) -> None:
     (result,) = run_many(example_repo, [("diff", "no-such-ref", "--exit-code")])
     assert result.code == 1
-    assert result.err == "astro-gitops: error: unknown git ref 'no-such-ref'\n"
+    assert result.err.startswith("astro-gitops: error: unknown git ref 'no-such-ref' (check the name, or fetch it")
+    assert result.err.count("\n") == 1
     assert result.out == ""
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from compiler import rules
+from compiler import rules, secrets
 from compiler.project import validate
 from compiler.sources import SourceFile
 
@@ -196,10 +196,10 @@ def test_what_the_astro_cli_or_airflow_would_drop_is_a_warning(files: dict[str, 
 
 
 def test_looks_secret_and_plaintext_paths() -> None:
-    assert rules.looks_secret("AWS_SECRET_ACCESS_KEY") and rules.looks_secret("Api_Key")
-    assert not rules.looks_secret("region")
+    assert secrets.looks_secret("AWS_SECRET_ACCESS_KEY") and secrets.looks_secret("Api_Key")
+    assert not secrets.looks_secret("region")
     fields = {"password": "p", "extra": {"keyfile_dict": {"a": "b", "flag": True}, "secret": None, "token": ""}}
-    assert list(rules.plaintext_paths(fields)) == [("password",), ("extra", "keyfile_dict", "a")]
+    assert list(secrets.plaintext_paths(fields)) == [("password",), ("extra", "keyfile_dict", "a")]
 
 
 # Each warning's hint, followed literally, clears the warning (a hint must work when followed).

@@ -27,6 +27,8 @@ from pathlib import Path
 
 import pytest
 from conftest import Run, clean_env, commit_files, edit_file, example_secret_names, git, installed_command, run_cli
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from compiler import output, secrets
 from compiler.onboarding import importer
@@ -40,8 +42,9 @@ REPORT_LINE = re.compile(r"astro-gitops: internal error \((\w+)\); please report
 
 
 def _values(prefix: str) -> dict[str, str]:
-    """A value per name around an alphanumeric core; quotes, '#', '\\', '$', a non-ASCII letter."""
-    values = {name: f"{prefix}{i:02d}kv7w-'q' \"dq\" #: \\ é $HOME `id`" for i, name in enumerate(NAMES)}
+    """A value per name around an alphanumeric core; quotes, '#', '\\', '$', '%', a non-ASCII letter."""
+    # `%25` and `%0A`: a workflow command unescapes them, so ::add-mask:: must escape the `%`.
+    values = {name: f"{prefix}{i:02d}kv7w-'q' \"dq\" #: \\ é $HOME `id` 100%25 %0A" for i, name in enumerate(NAMES)}
     # One multi-line value (a PEM key): GitHub masks it line by line.
     values[ROTATED_NAME] = f"-----BEGIN PRIVATE KEY-----\n{prefix}99kv7w/+=\n-----END PRIVATE KEY-----"
     return values
@@ -73,13 +76,19 @@ def leaked(text: str, values: Iterable[str] = EVERY_VALUE) -> list[str]:
     return sorted(core(v) for v in values if any(f in text for f in forms(v)))
 
 
+def unescape_command_data(data: str) -> str:
+    """What the GitHub runner reads from a workflow command's data (toolkit's escapeData, reversed)."""
+    return re.sub("%(25|0D|0A)", lambda m: {"25": "%", "0D": "\r", "0A": "\n"}[m.group(1)], data)
+
+
 def without_masks(stdout: str, values: Iterable[str] = EVERY_VALUE) -> str:
-    """stdout without its `::add-mask::` lines, each of which must mask a line of a value."""
-    value_lines = {line for v in values for line in v.splitlines()}
+    """stdout without its `::add-mask::` lines, each of which must mask a value or a line of one."""
+    masked = {line for v in values for line in (v, *v.splitlines())}
     kept = []
     for line in stdout.splitlines(keepends=True):
         if line.startswith("::add-mask::"):
-            assert line.removeprefix("::add-mask::").rstrip("\n") in value_lines, line
+            data = line.removeprefix("::add-mask::").rstrip("\n")
+            assert "\r" not in data and unescape_command_data(data) in masked, line
         else:
             kept.append(line)
     return "".join(kept)
@@ -554,3 +563,182 @@ def test_plan_and_apply_show_no_secret_value_and_no_token(
     finally:
         server.stop()
     assert files_holding_values(example_repo, skip=set()) == []
+
+
+# --- --check shows nothing of a file's values, whatever the output folder holds ----------------
+
+FIRST_CONNECTION = (
+    "connections:\n  aaa_first:\n    type: postgres\n    host: db.example.com\n"
+    "    password: {secret: SNOWFLAKE_DEV_PASSWORD}\n    links: all\n"
+)
+# A render whose every rename into one Deployment's folder fails as on a full disk.
+FULL_DISK = """
+import os, sys
+real = os.replace
+def replace(source, target):
+    if os.path.basename(os.path.dirname(target)) == sys.argv[1]:
+        raise OSError(28, "No space left on device")
+    real(source, target)
+os.replace = replace
+from compiler.cli import main
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+def test_a_failed_write_cannot_make_check_show_a_value(example_repo: Path) -> None:
+    """Issue 15 item 1: an env render, a connection that sorts first, a second env render that
+    fails while writing; `--check` (redacted, and with values) then showed a real password."""
+    assert run_cli("render", "--deployment", "production", "--secrets", "env", cwd=example_repo, env=SECRETS).code == 0
+    (example_repo / "environments/first.yaml").write_text(FIRST_CONNECTION)
+    failed = subprocess.run(
+        [sys.executable, "-c", FULL_DISK, "production", "render", "--deployment", "production", "--secrets", "env"],
+        cwd=example_repo,
+        env=clean_env(SECRETS),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert failed.returncode == 1 and "cannot write" in failed.stderr and leaked(failed.stderr) == []
+    checks = run_cases(
+        example_repo,
+        [
+            Case(("render", "--deployment", "production", "--check"), 3),
+            Case(("render", "--deployment", "production", "--check", "--secrets", "env"), 3),
+            Case(("render", "--deployment", "production", "--check", "--secrets", "env"), 3, ROTATED),
+        ],
+    )
+    assert "+      conn_password: '<secret:SNOWFLAKE_DEV_PASSWORD>'" in checks[0].out
+    assert "conn_id: aaa_first" in checks[1].out  # the new connection is shown, its password masked
+    # Whatever the manifest says (gone, or claiming every file), --check shows no value.
+    manifest = example_repo / "build" / output.MANIFEST
+    for text in (None, '{"files": ["production/airflow_settings.yaml"], "secret_lines": {}}\n', "garbage"):
+        if text is None:
+            manifest.unlink(missing_ok=True)
+        else:
+            manifest.write_text(text)
+        run_cases(example_repo, [Case(("render", "--deployment", "production", "--check"), 3)])
+    assert files_holding_values(example_repo, skip=set((example_repo / "build").rglob("*.yaml"))) == []
+
+
+def test_check_shows_a_redacted_file_as_it_is(example_repo: Path) -> None:
+    """A file render wrote under redact says so in its header: its changed lines show in full."""
+    assert run_cli("render", "--all", cwd=example_repo).code == 0
+    edit_file(example_repo, SNOWFLAKE, "login: svc_dev", "login: svc_dev2")
+    check = run_cli("render", "--all", "--check", cwd=example_repo)
+    assert check.code == 3
+    assert "\n-      conn_login: svc_dev\n+      conn_login: svc_dev2\n" in check.out
+
+
+def test_check_over_a_file_with_values_masks_what_it_cannot_prove_redacted(example_repo: Path) -> None:
+    """Files of an env render (or someone else's): a line is shown only as the redacted render has it."""
+    build = example_repo / "build" / "production"
+    build.mkdir(parents=True)
+    value = SECRETS["SNOWFLAKE_PROD_PASSWORD"]
+    (build / "airflow_settings.yaml").write_text(
+        f"# a file render did not write\nairflow:\n  connections:\n    - conn_id: x\n      conn_password: {value}\n"
+        f"      {core(value)}: {value}\n{value}\n  variables: []\n"
+    )
+    result = run_cases(example_repo, [Case(("render", "--deployment", "production", "--check"), 3)])[0]
+    assert "\n-      conn_password: ***\n" in result.out and "\n-      ***\n-***\n" in result.out
+
+
+# --- redacted outputs hold no placeholder a tool would apply as a value (issue 16 item 1) --------
+
+
+def test_a_redacted_deployment_file_keeps_the_stored_secret_values(example_repo: Path) -> None:
+    from ruamel.yaml import YAML
+
+    assert run_cli("render", "--all", cwd=example_repo).code == 0
+    assert run_cli("render", "--all", "--secrets", "env", "--out", "build-env", cwd=example_repo, env=SECRETS).code == 0
+    for deployment in ("production", "development", "sandbox"):
+        redacted = YAML(typ="safe").load((example_repo / "build" / deployment / "deployment.yaml").read_text())
+        resolved = YAML(typ="safe").load((example_repo / "build-env" / deployment / "deployment.yaml").read_text())
+        for plain, real in zip(
+            redacted["deployment"]["environment_variables"],
+            resolved["deployment"]["environment_variables"],
+            strict=True,
+        ):
+            assert plain["key"] == real["key"] and plain["is_secret"] == real["is_secret"]
+            if real["is_secret"]:
+                assert set(plain) == {"key", "is_secret"} and real["value"] in SECRETS.values()
+            else:
+                assert plain == real
+        assert "<secret:" not in (example_repo / "build" / deployment / "deployment.yaml").read_text()
+    settings = (example_repo / "build" / "production" / "airflow_settings.yaml").read_text()
+    assert settings.splitlines()[2].startswith(
+        "# Secrets: redacted (--secrets redact): secret values are <secret:NAME>"
+    )
+
+
+# --- dotenv files: python-dotenv's syntax, errors that never quote a line (issue 15 item 22) ------
+
+
+def test_dotenv_files_are_read_as_python_dotenv_reads_them(tmp_path: Path) -> None:
+    path = tmp_path / "x.env"
+    path.write_text(
+        "# comment\nA='v' # comment\nexport B=\"x\\ny\"\nC=plain # c\nD='it\\'s'\nE=\"multi\nline\"\n"
+        "F=${HOME}$X\nG=\nH='a\\\\b'\n",
+        encoding="utf-8",
+    )
+    assert secrets.read_dotenv(path) == {
+        "A": "v",
+        "B": "x\ny",
+        "C": "plain",
+        "D": "it's",
+        "E": "multi\nline",
+        "F": "${HOME}$X",  # never expanded
+        "G": "",
+        "H": "a\\b",
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("A=1\nZq77kv7w-pasted value\n", 2),
+        ("A=1\n\nZq77kv7w\n", 3),  # a bare word: a name without a value, or a pasted value
+        ("A='Zq77kv7w\n", 1),  # an unterminated quote swallows the rest
+        ('A=1\n\n# c\n\nB="Zq77kv7w\n', 5),
+    ],
+)
+def test_a_dotenv_line_it_cannot_read_is_an_error_naming_its_number_only(
+    example_repo: Path, tmp_path: Path, text: str, line: int
+) -> None:
+    path = tmp_path / "bad.env"
+    path.write_text(text, encoding="utf-8")
+    result = run_cli("render", "--all", "--secrets", f"dotenv:{path}", cwd=example_repo)
+    assert result.code == 1, result
+    assert result.err.startswith(f"astro-gitops: error: {path}:{line}: ")
+    assert "Zq77kv7w" not in result.out + result.err and "Traceback" not in result.err
+    assert not (example_repo / "build").exists()
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    values=st.dictionaries(
+        st.from_regex(r"[A-Z_][A-Z0-9_]{0,10}", fullmatch=True),
+        st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00")),
+        max_size=5,
+    )
+)
+def test_dotenv_text_reads_back_unchanged(tmp_path: Path, values: dict[str, str]) -> None:
+    path = tmp_path / "round.env"
+    path.write_text(secrets.dotenv_text(values), encoding="utf-8", newline="")
+    assert secrets.read_dotenv(path) == values
+
+
+# --- ::add-mask:: (issue 15 item 3) ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["100%25 done", "a%0Ab", "line one\r\nline two\r\n", "-----BEGIN KEY-----\nMIIE%\n-----END KEY-----", "%"],
+)
+def test_every_mask_command_reads_back_as_the_value_or_one_of_its_lines(value: str) -> None:
+    commands = secrets.workflow_masks([value])
+    data = [unescape_command_data(c.removeprefix("::add-mask::").removesuffix("\n")) for c in commands]
+    assert all(c.startswith("::add-mask::") and c.count("\n") == 1 and "\r" not in c for c in commands)
+    assert value in data  # the whole value
+    assert {line for line in value.splitlines() if line.strip()} <= set(data)  # GitHub masks line by line
+    assert set(data) <= {value, *value.splitlines()}

@@ -10,7 +10,7 @@ by default to no Deployment: local values must not reach production without a de
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal, TypeAlias
@@ -18,6 +18,8 @@ from typing import Any, Literal, TypeAlias
 from .. import limits, load
 from ..diagnostics import Diagnostic, did_you_mean, error, has_errors, ordered, warning
 from ..errors import OperationError, UsageError
+from ..secrets import dotenv_text as dotenv_text  # the NAME='value' block; the reader's module writes it
+from ..secrets import reference_name
 from ..sources import DEPLOYMENTS_DIR, ENVIRONMENTS, filesystem_sources
 from .objectsfile import Secrets, connection_fields, file_text, plain, secret_name, variable_fields, verify
 from .scaffold import write_files
@@ -169,17 +171,6 @@ def _check_folder(folder: str) -> None:
         )
 
 
-def dotenv_text(secrets: Mapping[str, str]) -> str:
-    """`NAME=value` lines that `--secrets dotenv:PATH` reads back unchanged, sorted by name."""
-    return "".join(f"{name}={_dotenv_value(secrets[name])}\n" for name in sorted(secrets))
-
-
-def _dotenv_value(value: str) -> str:
-    if "'" not in value and "\n" not in value:
-        return f"'{value}'"
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
-
-
 # --- the repository the files go to -------------------------------------------------------
 
 
@@ -195,8 +186,9 @@ def _documents(root: Path, ignore: Collection[str]) -> list[load.Document]:
 
 def _secret_refs(value: Any) -> Iterable[str]:
     if isinstance(value, dict):
-        if set(value) == {"secret"} and isinstance(value["secret"], str):
-            yield value["secret"]
+        name = reference_name(value)
+        if name is not None:
+            yield name
         for child in value.values():
             yield from _secret_refs(child)
     elif isinstance(value, list):

@@ -1,6 +1,6 @@
 """Imported entries as objects files of environments/, with every secret taken out.
 
-Every password, every value under a secret-looking extra key (rules.looks_secret), of
+Every password, every value under a secret-looking extra key (secrets.looks_secret), of
 whatever type, and the value of every secret-looking variable becomes `{secret: NAME}`.
 A value that is not a string (a number, a boolean, a list) is taken out as its JSON text:
 the secret store holds text, so it renders as a string, and a warning says so.
@@ -16,7 +16,7 @@ from typing import Any
 
 from .. import load, yamltext
 from ..model import Secret
-from ..rules import SECRET_NAME, looks_secret
+from ..secrets import SECRET_NAME, looks_secret
 from .scaffold import schema_comment
 from .settingsfile import Entry
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from .. import limits, yamltext
 from ..diagnostics import Diagnostic
 from ..errors import OperationError
-from ..output import _atomic_write
+from ..output import atomic_write
 from ..rules import WORKSPACE_PLACEHOLDER
 from .installspec import PROJECT_REPOSITORY, InstallSpec
 
@@ -159,7 +159,7 @@ def write_files(root: Path, texts: Mapping[str, str], *, force: bool = False) ->
     _refuse_existing(root, texts, force=force)
     for relative in sorted(texts):
         try:
-            _atomic_write(root / relative, texts[relative])
+            atomic_write(root / relative, texts[relative])
         except OSError as exc:
             raise OperationError(f"cannot write {relative}: {exc.strerror or type(exc).__name__}") from None
     return sorted(texts)

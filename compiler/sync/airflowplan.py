@@ -24,8 +24,7 @@ from ..diagnostics import Diagnostic, error
 from ..load import YPath
 from ..model import MAPPINGS, Model
 from ..resolve import ResolvedDeployment, ResolvedObject
-from ..rules import looks_secret
-from ..secrets import SecretValues
+from ..secrets import SecretValues, looks_secret
 from . import marker as markers
 from .airflowstate import DEFAULT_POOL, KINDS, MASKED, Kind, LiveAirflow, LiveObject
 from .changeset import SECRET_CHANGED, SECRET_UNKNOWN, Change, FieldChange, Options, Plan, Write

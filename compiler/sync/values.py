@@ -7,8 +7,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from ..model import MAPPINGS, Secret, thaw
-from ..rules import looks_secret
-from ..secrets import SecretValues
+from ..secrets import SecretValues, looks_secret
 from .desired import JsonText, has_secret
 
 
