@@ -270,19 +270,17 @@ SYNC_PLAN: Reporters[Any] = Reporters({fmt: _sync(fmt) for fmt in ("text", "mark
 
 def _apply_step(done: tuple[Any, Any], style: Style) -> Output:
     """One step of an apply as it completes (an API message is masked like everything else)."""
-    from .secrets import mask
     from .sync import report as sync_report
 
     step, planned = done
-    return Output(mask(one_line(sync_report.step_line(step)), planned.values) + "\n")
+    return Output(sync_report.masked(one_line(sync_report.step_line(step)), planned.values) + "\n")
 
 
 def _apply_outcome(done: tuple[Any, Any], style: Style) -> Output:
-    from .secrets import mask
     from .sync import report as sync_report
 
     applied, planned = done
-    return Output(mask(sync_report.outcome(applied), planned.values))
+    return Output(sync_report.masked(sync_report.outcome(applied), planned.values))
 
 
 APPLY: Reporters[tuple[Any, Any]] = Reporters({"step": _apply_step, "outcome": _apply_outcome})

@@ -183,16 +183,6 @@ def _dotenv_value(value: str) -> str:
     return f'"{escaped}"'
 
 
-def mask(text: str, values: SecretValues) -> str:
-    """Text with every known secret value (raw or JSON-escaped) replaced by '***' (apply's steps
-    and outcome, which may quote an API's message)."""
-    import json
-
-    for value in values.known_values():
-        text = text.replace(value, "***").replace(json.dumps(value)[1:-1], "***")
-    return text
-
-
 def workflow_masks(values: Iterable[str]) -> list[str]:
     """`::add-mask::` commands for GitHub Actions, one per value and one per line of each.
 

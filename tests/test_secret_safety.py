@@ -518,53 +518,6 @@ def test_a_reader_that_goes_away_is_not_an_internal_error(example_repo: Path) ->
         assert "internal error" not in err and "Traceback" not in err and "Exception ignored" not in err
 
 
-# --- plan / apply against the local Astro API server ------------------------------------------
-
-
-def test_plan_and_apply_show_no_secret_value_and_no_token(
-    example_repo: Path, tmp_path: Path, dotenv_file: Callable[[Mapping[str, str]], str]
-) -> None:
-    from astro_fake import TOKEN, FakeAstro
-
-    edit_file(example_repo, "environments/workspace.yaml", "render:\n", "sync:\n  owner: leak-check\nrender:\n")
-    commit_files(example_repo, {}, "sync owner")
-    server = FakeAstro()
-    try:
-        server.seed("Data Platform", ["production", "development", "sandbox"])
-        keyed = {**server.env(**SECRETS), "ASTRO_GITOPS_FINGERPRINT_KEY": "k-Zq77kv7w"}
-        rotated = {**server.env(**ROTATED), "ASTRO_GITOPS_FINGERPRINT_KEY": "k-Zq77kv7w"}
-        plan_file = tmp_path / "plan.json"
-        steps = [
-            (("plan",), 0, keyed),
-            (("plan", "--format", "markdown"), 0, keyed),
-            (("plan", "--format", "json", "--out", str(plan_file)), 0, keyed),
-            (("apply", str(plan_file)), 0, keyed),
-            (("plan", "--exit-code"), 3, rotated),  # every value rotated: "(secret changed)"
-            (("plan", "--format", "json", "--out", str(plan_file)), 0, server.env(**ROTATED)),  # no key
-            (("apply", "--auto-approve", "--secrets", dotenv_file(ROTATED)), 0, server.env()),
-            (("apply", "--auto-approve", "--branch", "dev"), 0, rotated),
-            (("apply", "--auto-approve"), 0, keyed),
-        ]
-        for args, code, env in steps:
-            result = run_cli(*args, cwd=example_repo, env=env)
-            assert result.code == code, (args, result)
-            assert leaked(result.out + result.err) == [], args
-            assert TOKEN not in result.out + result.err and "k-Zq77kv7w" not in result.out + result.err
-        assert "(secret changed)" in run_cli("plan", cwd=example_repo, env=rotated).out
-        # A failed write: the API's message and requestId, no value, no token.
-        server.admin("fault", {"method": "POST", "path": "environment-objects/", "status": 400, "count": 5})
-        failed = run_cli("apply", "--auto-approve", cwd=example_repo, env=rotated)
-        assert failed.code == 1 and "requestId req-fault" in failed.out
-        assert leaked(failed.out + failed.err) == [] and TOKEN not in failed.out + failed.err
-        text = plan_file.read_text()
-        assert leaked(text) == [] and TOKEN not in text and "<secret:" in text
-        # Positive control: the values did reach the server.
-        assert leaked(json.dumps(server.state()["objects"]), SECRETS.values())
-    finally:
-        server.stop()
-    assert files_holding_values(example_repo, skip=set()) == []
-
-
 # --- --check shows nothing of a file's values, whatever the output folder holds ----------------
 
 FIRST_CONNECTION = (
@@ -742,3 +695,50 @@ def test_every_mask_command_reads_back_as_the_value_or_one_of_its_lines(value: s
     assert value in data  # the whole value
     assert {line for line in value.splitlines() if line.strip()} <= set(data)  # GitHub masks line by line
     assert set(data) <= {value, *value.splitlines()}
+
+
+# --- plan / apply against the local Astro API server ------------------------------------------
+
+
+def test_plan_and_apply_show_no_secret_value_and_no_token(
+    example_repo: Path, tmp_path: Path, dotenv_file: Callable[[Mapping[str, str]], str]
+) -> None:
+    from astro_fake import TOKEN, FakeAstro
+
+    edit_file(example_repo, "environments/workspace.yaml", "render:\n", "sync:\n  owner: leak-check\nrender:\n")
+    commit_files(example_repo, {}, "sync owner")
+    server = FakeAstro()
+    try:
+        server.seed("Data Platform", ["production", "development", "sandbox"])
+        keyed = {**server.env(**SECRETS), "ASTRO_GITOPS_FINGERPRINT_KEY": "k-Zq77kv7w"}
+        rotated = {**server.env(**ROTATED), "ASTRO_GITOPS_FINGERPRINT_KEY": "k-Zq77kv7w"}
+        plan_file = tmp_path / "plan.json"
+        steps = [
+            (("plan",), 0, keyed),
+            (("plan", "--format", "markdown"), 0, keyed),
+            (("plan", "--format", "json", "--out", str(plan_file)), 0, keyed),
+            (("apply", str(plan_file)), 0, keyed),
+            (("plan", "--exit-code"), 3, rotated),  # every value rotated: "(secret changed)"
+            (("plan", "--format", "json", "--out", str(plan_file)), 0, server.env(**ROTATED)),  # no key
+            (("apply", "--auto-approve", "--secrets", dotenv_file(ROTATED)), 0, server.env()),
+            (("apply", "--auto-approve", "--branch", "dev"), 0, rotated),
+            (("apply", "--auto-approve"), 0, keyed),
+        ]
+        for args, code, env in steps:
+            result = run_cli(*args, cwd=example_repo, env=env)
+            assert result.code == code, (args, result)
+            assert leaked(result.out + result.err) == [], args
+            assert TOKEN not in result.out + result.err and "k-Zq77kv7w" not in result.out + result.err
+        assert "(secret changed)" in run_cli("plan", cwd=example_repo, env=rotated).out
+        # A failed write: the API's message and requestId, no value, no token.
+        server.admin("fault", {"method": "POST", "path": "environment-objects/", "status": 400, "count": 5})
+        failed = run_cli("apply", "--auto-approve", cwd=example_repo, env=rotated)
+        assert failed.code == 1 and "requestId req-fault" in failed.out
+        assert leaked(failed.out + failed.err) == [] and TOKEN not in failed.out + failed.err
+        text = plan_file.read_text()
+        assert leaked(text) == [] and TOKEN not in text and "<secret:" in text
+        # Positive control: the values did reach the server.
+        assert leaked(json.dumps(server.state()["objects"]), SECRETS.values())
+    finally:
+        server.stop()
+    assert files_holding_values(example_repo, skip=set()) == []

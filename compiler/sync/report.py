@@ -7,6 +7,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from ..secrets import SecretValues
 from .apply import Applied, Step
 from .changeset import Change, FieldChange, Plan
 
@@ -129,3 +130,11 @@ def outcome(applied: Applied) -> str:
     ]
     lines += [f"  {step_line(s)}" for s in applied.steps]
     return "\n".join(lines) + "\n"
+
+
+def masked(text: str, values: SecretValues | None) -> str:
+    """Text with every secret value in play (raw or JSON-escaped) replaced by '***': an API's
+    error message could quote what it was sent."""
+    for value in values.known_values() if values is not None else ():
+        text = text.replace(value, "***").replace(json.dumps(value)[1:-1], "***")
+    return text
