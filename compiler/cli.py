@@ -180,6 +180,8 @@ def _plan(args: argparse.Namespace, s: _Session) -> int:
     from .pipeline import Selection
     from .sync import run
 
+    if args.airflow:
+        return _airflow(args, s, apply=False)
     selection = Selection(branch=args.branch, deployment=args.deployment, all=args.all)
     planned = _make_plan(args, s, selection, adopt=args.adopt)
     s.show(SYNC_PLAN.report(planned, args.format, s.style))
@@ -194,8 +196,6 @@ def _make_plan(
     from .remote.astro import connect
     from .sync import run
 
-    if args.airflow:
-        raise UsageError("--airflow is not available yet: plan and apply target Astro")
     project = s.valid_project("text")
     run.owner(project)
     api = connect(s.environ)
@@ -215,10 +215,13 @@ def _apply(args: argparse.Namespace, s: _Session) -> int:
     from .pipeline import Selection
     from .remote.astro import AstroTarget, connect
     from .sync import run
+    from .sync.airflowrun import WithPools
 
     run.refuse_redact(args.secrets)
     if args.plan_file is None and not args.auto_approve and not sys.stdin.isatty():
         raise UsageError("apply asks for confirmation on a terminal: pass --auto-approve to apply without one")
+    if args.airflow or (args.plan_file is not None and "airflow" in run.read_plan_file(args.plan_file)):
+        return _airflow(args, s, apply=True)
     selection = Selection(branch=args.branch, deployment=args.deployment, all=args.all)
     adopt, saved = args.adopt, None
     if args.plan_file is not None:
@@ -231,12 +234,50 @@ def _apply(args: argparse.Namespace, s: _Session) -> int:
     if saved is None and not args.auto_approve and not _confirmed():
         raise OperationError("apply cancelled; nothing was changed")
     api = connect(s.environ)
+    target = WithPools(AstroTarget(api), planned.live, s.environ)  # pools go to each Deployment's Airflow
     try:
-        applied = run.run_apply(
-            planned, AstroTarget(api), lambda step: s.show(APPLY.report((step, planned), "step", s.style))
-        )
+        applied = run.run_apply(planned, target, lambda step: s.show(APPLY.report((step, planned), "step", s.style)))
     finally:
+        target.close()
         api.close()
+    s.show(APPLY.report((applied, planned), "outcome", s.style))
+    return ExitCode.OK if applied.ok else ExitCode.INVALID
+
+
+def _airflow(args: argparse.Namespace, s: _Session, *, apply: bool) -> int:
+    """plan or apply with --airflow URL (or a plan saved with it): one Deployment's connections,
+    variables and pools on one Airflow (SPEC 7.7)."""
+    from .pipeline import Selection
+    from .remote.airflow import AirflowClient, AirflowTarget, Credentials
+    from .sync import airflowrun, run
+
+    saved = run.read_plan_file(args.plan_file) if apply and args.plan_file is not None else None
+    url = str(args.airflow or (saved or {}).get("airflow") or "")
+    selection = Selection(branch=args.branch, deployment=args.deployment, all=args.all)
+    selection, adopt = (run.saved_selection(saved), run.saved_adopt(saved)) if saved else (selection, args.adopt)
+    project = s.valid_project("text")
+    owner = run.owner(project)
+    dep = airflowrun.deployment(project, s.root, selection, s.environ)
+    values = airflowrun.secret_values(dep, args.secrets, s.environ)
+    with AirflowClient(url, Credentials.from_env(s.environ)) as client:
+        live = client.read()
+        planned = airflowrun.make_plan(project, dep, live, owner=owner, values=values, adopt=adopt, environ=s.environ)
+        if saved is not None:
+            airflowrun.check_fresh(saved, planned)
+        s.show(Output(err=DIAGNOSTICS.report(planned.plan.diagnostics, "text", s.style).out))
+        if not planned.plan.ok:
+            raise OperationError("the plan has errors (above); nothing was changed")
+        s.show(SYNC_PLAN.report(planned, "text" if apply else args.format, s.style))
+        if not apply:
+            if args.out is not None:
+                run.write_plan_file(args.out, airflowrun.plan_file(planned, selection, adopt))
+            return ExitCode.CHANGES if args.exit_code and planned.plan.has_changes else ExitCode.OK
+        if not planned.plan.has_changes:
+            return ExitCode.OK
+        if saved is None and not args.auto_approve and not _confirmed():
+            raise OperationError("apply cancelled; nothing was changed")
+        step = lambda done: s.show(APPLY.report((done, planned), "step", s.style))  # noqa: E731
+        applied = airflowrun.run_apply(planned, AirflowTarget(client), step)
     s.show(APPLY.report((applied, planned), "outcome", s.style))
     return ExitCode.OK if applied.ok else ExitCode.INVALID
 
@@ -299,7 +340,7 @@ def _sync_options(sub: Mapping[str, argparse.ArgumentParser]) -> None:
         chosen.add_argument("--branch", metavar="B", help="the branch whose scope to sync (default: from CI or git)")
         chosen.add_argument("--deployment", metavar="D", help="only Deployment D's part and objects")
         chosen.add_argument("--all", action="store_true", help="everything the repository manages")
-        parser.add_argument("--airflow", metavar="URL", help="target one Airflow instead of Astro (not available yet)")
+        parser.add_argument("--airflow", metavar="URL", help="sync one Deployment to this Airflow instead of Astro")
         parser.add_argument(
             "--secrets", default="env", metavar="MODE", help="env (default), dotenv:PATH, redact (plan)"
         )

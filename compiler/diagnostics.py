@@ -170,6 +170,8 @@ CODES: dict[str, frozenset[Severity]] = {
     "missing-sync-owner": ERROR,
     "unmanaged-object": ERROR,
     "not-yet-applied": WARNING,
+    "pools-not-applied": WARNING,
+    "airflow-unsupported": ERROR,
     "deployment-not-found": ERROR,
     "stale-plan": ERROR,
     "runtime-version-differs": WARNING,

@@ -23,9 +23,10 @@ ORG = "org00000000000000000000001"
 
 
 class FakeAstro:
-    def __init__(self, page_size: int = 20) -> None:
+    def __init__(self, page_size: int = 20, token: str = TOKEN) -> None:
+        self.token = token
         self.proc = subprocess.Popen(
-            [sys.executable, str(SERVER), "--port", "0", "--token", TOKEN, "--page-size", str(page_size)],
+            [sys.executable, str(SERVER), "--port", "0", "--token", token, "--page-size", str(page_size)],
             stdout=subprocess.PIPE,
             text=True,
         )
@@ -65,20 +66,30 @@ class FakeAstro:
         deployments: list[str],
         objects: list[dict[str, Any]] | None = None,
         owner: str | None = "data-platform",
+        airflow_urls: Mapping[str, str] | None = None,
     ) -> None:
         """The workspace and its Deployments (carrying `owner`'s marker, as after an adoption)."""
         marker = f"[astro-gitops owner={owner}]" if owner else ""
+        urls = airflow_urls or {}
         self.admin(
             "seed",
             {
                 "workspaces": [{"name": workspace}],
-                "deployments": [{"name": d, "workspace": workspace, "description": marker} for d in deployments],
+                "deployments": [
+                    {
+                        "name": d,
+                        "workspace": workspace,
+                        "description": marker,
+                        "webServerAirflowApiUrl": urls.get(d, ""),
+                    }
+                    for d in deployments
+                ],
                 "objects": objects or [],
             },
         )
 
     def env(self, **extra: str) -> dict[str, str]:
-        return {"ASTRO_API_TOKEN": TOKEN, "ASTRO_API_URL": self.url, "ASTRO_ORGANIZATION_ID": ORG, **extra}
+        return {"ASTRO_API_TOKEN": self.token, "ASTRO_API_URL": self.url, "ASTRO_ORGANIZATION_ID": ORG, **extra}
 
 
 @pytest.fixture

@@ -14,8 +14,8 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-import pytest
 from conftest import run_cli
+from realairflow import airflow_python
 from ruamel.yaml import YAML
 
 CASES = Path(__file__).parent / "cases" / "render"
@@ -77,17 +77,6 @@ for item in payload:
         problems.append(f"{item['where']}: {type(exc).__name__}: {exc}")
 print("ASTRO-GITOPS-AIRFLOW-RESULT " + json.dumps({"counts": counts, "problems": problems}))
 """
-
-
-def airflow_python() -> str:
-    found = os.environ.get("ASTRO_GITOPS_AIRFLOW_PYTHON", "")
-    if found:
-        return found
-    if os.environ.get("CI") == "true":
-        pytest.fail(
-            "CI=true but ASTRO_GITOPS_AIRFLOW_PYTHON is not set: the Airflow interoperability test must run in CI (see .ci/run)"
-        )
-    pytest.skip("set ASTRO_GITOPS_AIRFLOW_PYTHON to a Python with apache-airflow installed")
 
 
 def _settings_objects(path: Path, label: str) -> list[dict[str, Any]]:

@@ -24,9 +24,9 @@ SKIPPED = {
     "python benchmarks/run.py": "minutes of CPU; tests/test_benchmarks.py runs benchmarks/run.py at a small size",
     "cd": "`cd /path/to/your-repo`: the test's temporary repository stands in for yours",
     "astro dev": "needs the Astro CLI and Docker; the test checks that the file it names was rendered",
-    "export": "sets the Astro API token and fingerprint key for plan/apply (placeholders here)",
-    "astro-gitops plan": "needs a live Astro API: tests/test_sync_apply.py runs plan against the local server",
-    "astro-gitops apply": "needs a live Astro API: tests/test_sync_apply.py runs apply against the local server",
+    "export": "sets the credentials of the commands after it (live Astro or Airflow)",
+    "astro-gitops plan": "reads live Astro or Airflow: tests/test_sync_apply.py and tests/test_apply_airflow.py run it",
+    "astro-gitops apply": "writes live Astro or Airflow: tests/test_sync_apply.py and tests/test_apply_airflow.py run it",
     "astro-gitops preview": "needs a live Astro API: tests/test_previews.py runs it against the local server",
 }
 # Secret values for `render --secrets env` (the scaffold's example connection).

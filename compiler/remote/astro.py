@@ -201,6 +201,7 @@ def live_deployment(raw: Mapping[str, Any]) -> LiveDeployment:
         str(raw.get("description") or ""),
         _frozen(dict(raw)),
         str(raw.get("updatedAt") or ""),
+        str(raw.get("webServerAirflowApiUrl") or ""),
     )
 
 

@@ -120,11 +120,25 @@ def error_message(body: Any) -> tuple[str, str | None]:
     """The server's message and request ID from an error body (Astro: message/requestId;
     Airflow: detail/title)."""
     if isinstance(body, dict):
-        message = body.get("message") or body.get("detail") or body.get("title")
+        message = body.get("message") or _detail_text(body.get("detail")) or body.get("title")
         request_id = body.get("requestId") or body.get("request_id")
         text = message if isinstance(message, str) else (str(message) if message is not None else "")
         return text[:500] or "no message", request_id if isinstance(request_id, str) else None
     return "no message", None
+
+
+def _detail_text(detail: Any) -> str:
+    """Airflow's `detail`: a text; a list of validation errors, told as where and what (never the
+    `input`, which may be a secret value we sent); or an object with a reason."""
+    if isinstance(detail, str):
+        return detail
+    if isinstance(detail, list):
+        errors = [e for e in detail if isinstance(e, dict)]
+        return "; ".join(f"{'.'.join(str(p) for p in e.get('loc') or ())}: {e.get('msg', '')}" for e in errors)
+    if isinstance(detail, dict):
+        reason = detail.get("reason") or detail.get("message")
+        return reason if isinstance(reason, str) else ""
+    return ""
 
 
 @dataclass

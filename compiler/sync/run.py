@@ -24,6 +24,7 @@ from ..secrets import SecretValues
 from . import deployments as deployment_stage
 from . import desired as desired_state
 from . import report
+from .airflowrun import with_astro_pools
 from .apply import Applied, Step, Target, apply
 from .changeset import Options, Plan
 from .plan import plan
@@ -168,6 +169,7 @@ def make_plan(
         plan(state, live, options, chosen.label),
         options,
     )
+    made = with_astro_pools(made, project, chosen.resolved, live, options, environ)
     return Planned(made, workspace.name, chosen, values, _inputs(project, chosen, values, key), live, adopt)
 
 

@@ -64,6 +64,7 @@ class LiveDeployment:
     # The Deployment as read (secret environment variables without `value`): its settings.
     settings: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
     updated_at: str = ""
+    airflow_api_url: str = ""  # webServerAirflowApiUrl: its Airflow REST API (no scheme), where its pools live
 
 
 @dataclass(frozen=True)

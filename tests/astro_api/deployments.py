@@ -84,7 +84,7 @@ def new_deployment(store: Store, fields: dict[str, Any]) -> dict[str, Any]:
         "environmentVariables": [],
         "workerQueues": [],
         "scalingSpec": copy.deepcopy(fields.get("scalingSpec")) if fields.get("scalingSpec") else None,
-        "webServerAirflowApiUrl": f"{dep_id}.example.invalid/api/v2",
+        "webServerAirflowApiUrl": fields.get("webServerAirflowApiUrl", f"{dep_id}.example.invalid/api/v2"),
         "status": "HEALTHY",
         "createdAt": now,
         "updatedAt": now,

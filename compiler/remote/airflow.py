@@ -1,0 +1,329 @@
+"""The Airflow REST API: connections, variables and pools of one Airflow, read and written.
+
+One client serves Airflow 3 (`/api/v2`, a bearer token or a JWT from `POST /auth/token`) and
+Airflow 2 (`/api/v1`, a bearer token or basic auth); which one answers is asked of the
+version endpoint. Live objects come back as the frozen values of sync/airflowstate.py.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from ..errors import OperationError
+from ..sync.airflowstate import DEFAULT_POOL, KINDS, AirflowVersion, Kind, LiveAirflow, LiveObject
+from .http import AmbiguousWrite, ApiError, HttpClient, Limits
+
+PAGE = 100  # Airflow's default maximum_page_limit
+# An Airflow is not the Astro API: its own server sets the pace. Stay polite all the same.
+AIRFLOW_LIMITS = Limits(per_second={"GET": 50.0, "POST": 20.0, "PATCH": 20.0, "DELETE": 20.0})
+
+
+class AirflowError(OperationError):
+    """Airflow cannot be reached, or refuses what we ask, for a reason the user can fix."""
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """AIRFLOW_API_TOKEN, or AIRFLOW_USERNAME and AIRFLOW_PASSWORD. Never printed."""
+
+    token: str = field(default="", repr=False)
+    username: str = ""
+    password: str = field(default="", repr=False)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> Credentials:
+        token = environ.get("AIRFLOW_API_TOKEN", "")
+        username, password = environ.get("AIRFLOW_USERNAME", ""), environ.get("AIRFLOW_PASSWORD", "")
+        if not token and not (username and password):
+            raise AirflowError(
+                "no Airflow credentials: set AIRFLOW_API_TOKEN, or AIRFLOW_USERNAME and AIRFLOW_PASSWORD"
+            )
+        return cls(token=token, username=username, password=password)
+
+
+def parse_version(text: str) -> AirflowVersion:
+    parts = [*text.split("+")[0].split("."), "0", "0"][:2]
+    try:
+        return AirflowVersion(int(parts[0]), int("".join(c for c in parts[1] if c.isdigit()) or 0), text)
+    except ValueError:
+        raise AirflowError(f"Airflow reports a version this program cannot read: {text!r}") from None
+
+
+def api_root(url: str) -> str:
+    """The server root of an Airflow URL: https:// when no scheme is given (Astro's
+    `webServerAirflowApiUrl` has none), a trailing `/api/vN` removed; plain http only to a
+    loopback address, so credentials and secret values never cross a network in clear."""
+    text = url.strip()
+    if "://" not in text:
+        text = "https://" + text
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise AirflowError(f"not an Airflow URL: {url!r} (expected https://HOST[/PATH])")
+    if parts.scheme == "http" and not _loopback(parts.hostname):
+        raise AirflowError(f"refusing plain http to {parts.hostname}: use https (http is allowed for loopback only)")
+    path = parts.path.rstrip("/")
+    for suffix in ("/api/v1", "/api/v2"):
+        path = path.removesuffix(suffix)
+    return f"{parts.scheme}://{parts.netloc}{path}"
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+# --- the wire shapes of each kind ------------------------------------------------------
+
+_COLLECTION = {"connection": "connections", "variable": "variables", "pool": "pools"}
+_KEY_FIELD = {"connection": "connection_id", "variable": "key", "pool": "name"}
+_CONNECTION_WIRE = {"type": "conn_type", "host": "host", "schema": "schema", "login": "login", "port": "port"}
+
+
+def _live(kind: Kind, item: Mapping[str, Any]) -> LiveObject:
+    key = str(item[_KEY_FIELD[kind]])
+    fields: dict[str, Any] = {}
+    if kind == "connection":
+        fields = {ours: item[wire] for ours, wire in _CONNECTION_WIRE.items() if item.get(wire) not in (None, "")}
+        if item.get("password"):
+            fields["password"] = item["password"]
+        extra = _extra(item.get("extra"))
+        if extra is not None:
+            fields["extra"] = extra
+    elif kind == "variable":
+        fields = {"value": "" if item.get("value") is None else str(item["value"])}
+    else:
+        fields = {"slots": item["slots"]}
+        if item.get("include_deferred") is not None:
+            fields["include_deferred"] = bool(item["include_deferred"])
+    return LiveObject(kind, key, item.get("description") or "", MappingProxyType(fields))
+
+
+def _extra(raw: Any) -> Any:
+    """Airflow stores extra as text; a JSON object is compared key by key, anything else as text."""
+    if raw in (None, "", "{}"):
+        return None
+    if isinstance(raw, Mapping):
+        return dict(raw)
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw
+
+
+def request_body(kind: Kind, key: str, fields: Mapping[str, Any], description: str | None) -> dict[str, Any]:
+    """The create (or PATCH) body of an object from plain field values (secrets already revealed)."""
+    body: dict[str, Any] = {_KEY_FIELD[kind]: key}
+    if description is not None:
+        body["description"] = description
+    if kind == "connection":
+        for ours, wire in _CONNECTION_WIRE.items():
+            if ours in fields:
+                body[wire] = fields[ours]
+        if "password" in fields:
+            body["password"] = fields["password"]
+        if "extra" in fields:
+            extra = fields["extra"]
+            body["extra"] = None if extra is None else json.dumps(extra, sort_keys=True, ensure_ascii=False)
+    elif kind == "variable":
+        body["value"] = fields.get("value", "")
+    else:
+        body["slots"] = fields["slots"]
+        if "include_deferred" in fields:
+            body["include_deferred"] = bool(fields["include_deferred"])
+    return body
+
+
+def _wire_names(kind: Kind, names: list[str]) -> list[str]:
+    if kind == "connection":
+        return [_CONNECTION_WIRE.get(n, n) for n in names]
+    return names
+
+
+# --- the client --------------------------------------------------------------------------
+
+
+class AirflowClient:
+    """One Airflow's REST API: log in, tell the version, read all objects, write one at a time."""
+
+    def __init__(self, url: str, credentials: Credentials, *, timeout: float = 30.0) -> None:
+        self.root = api_root(url)
+        self._credentials = credentials
+        # Airflow 3 answers /api/v2/version to anyone; an Astro Deployment wants its token there too.
+        self._http = HttpClient(self.root, credentials.token, timeout=timeout, limits=AIRFLOW_LIMITS)
+        self.version = self._ask_version()
+        self._http.close()
+        self._http = self._authenticated(timeout)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> AirflowClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def requests(self) -> Mapping[str, int]:
+        """Requests sent so far by method (a second apply with nothing to do sends no write)."""
+        return dict(self._http.counter.by_method)
+
+    def _ask_version(self) -> AirflowVersion:
+        for api in ("/api/v2", "/api/v1"):
+            try:
+                body = self._http.request("GET", f"{api}/version")
+            except ApiError as exc:
+                if exc.status in (401, 403, 404):
+                    continue
+                raise AirflowError(f"cannot reach Airflow at {self.root}: {exc}") from None
+            if isinstance(body, Mapping) and isinstance(body.get("version"), str):
+                return parse_version(body["version"])
+        raise AirflowError(f"{self.root} does not answer as an Airflow 2 or 3 REST API (no /api/v2 or /api/v1 version)")
+
+    def _authenticated(self, timeout: float) -> HttpClient:
+        creds = self._credentials
+        if creds.token:
+            return HttpClient(self.root, creds.token, timeout=timeout, limits=AIRFLOW_LIMITS)
+        if self.version.major < 3:
+            import httpx
+
+            basic = httpx.BasicAuth(creds.username, creds.password)
+            http = HttpClient(self.root, "", timeout=timeout, limits=AIRFLOW_LIMITS, auth=basic)
+            try:  # basic auth has no login: ask something small to tell wrong credentials apart early
+                http.request("GET", f"{self.version.api}/pools", params={"limit": 1})
+            except ApiError as exc:
+                http.close()
+                if exc.status in (401, 403):
+                    raise AirflowError(
+                        f"Airflow at {self.root} refused the login of {creds.username!r}: {exc}"
+                    ) from None
+                raise
+            return http
+        return HttpClient(self.root, self._login(timeout), timeout=timeout, limits=AIRFLOW_LIMITS)
+
+    def _login(self, timeout: float) -> str:
+        creds = self._credentials
+        with HttpClient(self.root, "", timeout=timeout, limits=AIRFLOW_LIMITS) as http:
+            try:
+                body = http.request(
+                    "POST", "/auth/token", json={"username": creds.username, "password": creds.password}
+                )
+            except ApiError as exc:
+                raise AirflowError(f"Airflow at {self.root} refused the login of {creds.username!r}: {exc}") from None
+        token = body.get("access_token") if isinstance(body, Mapping) else None
+        if not isinstance(token, str) or not token:
+            raise AirflowError(f"Airflow at {self.root} answered POST /auth/token without an access_token")
+        return token
+
+    # -- reads -------------------------------------------------------------------------------
+
+    def read(self) -> LiveAirflow:
+        objects = {(o.kind, o.key): o for kind in KINDS for o in self.read_kind(kind)}
+        return LiveAirflow(self.root, self.version, MappingProxyType(objects))
+
+    def read_kind(self, kind: Kind) -> list[LiveObject]:
+        items = list(self._pages(kind))
+        # Airflow 2's collections leave out a connection's extra and a variable's value.
+        if self.version.major < 3 and kind in ("connection", "variable"):
+            items = [self._get_raw(kind, str(i[_KEY_FIELD[kind]])) for i in items]
+        return [_live(kind, item) for item in items]
+
+    def get(self, kind: Kind, key: str) -> LiveObject | None:
+        try:
+            return _live(kind, self._get_raw(kind, key))
+        except ApiError as exc:
+            if exc.status == 404:
+                return None
+            raise
+
+    def _get_raw(self, kind: Kind, key: str) -> Mapping[str, Any]:
+        body: Mapping[str, Any] = self._http.request("GET", self._path(kind, key))
+        return body
+
+    def _pages(self, kind: Kind) -> Iterator[Mapping[str, Any]]:
+        collection, seen = _COLLECTION[kind], 0
+        while True:
+            page = self._http.request("GET", f"{self.version.api}/{collection}", params={"limit": PAGE, "offset": seen})
+            items = page.get(collection) or []
+            yield from items
+            seen += len(items)
+            if not items or seen >= int(page.get("total_entries", 0)):
+                return
+
+    # -- writes ------------------------------------------------------------------------------
+
+    def create(self, kind: Kind, body: Mapping[str, Any]) -> None:
+        self._http.request("POST", f"{self.version.api}/{_COLLECTION[kind]}", json=dict(body), retry="create")
+
+    def create_once(self, kind: Kind, body: Mapping[str, Any]) -> None:
+        """Create, never blindly twice: after an ambiguous failure or a 409, look the key up."""
+        key = str(body[_KEY_FIELD[kind]])
+        for _ in range(3):
+            try:
+                return self.create(kind, body)
+            except AmbiguousWrite:
+                pass
+            except ApiError as exc:
+                if exc.status != 409:
+                    raise
+            if self.get(kind, key) is not None:
+                return None
+        raise AirflowError(f"the create of {kind} '{key}' at {self.root} kept failing")
+
+    def update(self, kind: Kind, key: str, body: Mapping[str, Any], changed: list[str]) -> None:
+        """PATCH only the `changed` fields (names of environments/; `description` too)."""
+        mask = _wire_names(kind, changed)
+        if kind == "pool" and key == DEFAULT_POOL:
+            mask = [m for m in mask if m in ("slots", "include_deferred")]  # all Airflow lets change there
+        if not mask:
+            return
+        self._http.request(
+            "PATCH", self._path(kind, key), params=self._mask(kind, mask), json=dict(body), retry="write"
+        )
+
+    def _mask(self, kind: Kind, mask: list[str]) -> dict[str, Any] | None:
+        if self.version.major >= 3:
+            return {"update_mask": mask}  # FastAPI: the parameter repeated
+        if kind == "variable":
+            # Airflow 2 names a variable's value `val` inside and refuses a mask naming `value`;
+            # without a mask it sets the value and the description of the body, which holds both.
+            return None
+        return {"update_mask": ",".join(mask)}  # connexion: one comma-separated value
+
+    def delete(self, kind: Kind, key: str) -> None:
+        self._http.request("DELETE", self._path(kind, key), retry="write", ok_statuses=frozenset({404}))
+
+    def _path(self, kind: Kind, key: str) -> str:
+        return f"{self.version.api}/{_COLLECTION[kind]}/{quote(key, safe='')}"
+
+
+class AirflowTarget:
+    """Performs the writes of an Airflow plan (sync.apply's Target); a write's key names the kind."""
+
+    def __init__(self, client: AirflowClient) -> None:
+        self.client = client
+
+    def write(self, write: Any, values: Any) -> None:
+        from ..sync.values import concrete
+
+        if write.target != "airflow":
+            raise AirflowError(f"the Airflow target cannot write a {write.target}")
+        kind, key = write.key.object_type, write.key.object_key
+        if write.op == "delete":
+            self.client.delete(kind, key)
+            return
+        body = request_body(kind, key, concrete(write.body["fields"], values), write.body["description"])
+        if write.op == "update":
+            self.client.update(kind, key, body, list(write.body["mask"]))
+        else:
+            self.client.create_once(kind, body)
