@@ -65,9 +65,14 @@ def tag_of(text: str) -> str:
     return STR
 
 
+MAX_INT_DIGITS = 4000  # under sys.get_int_max_str_digits()'s default of 4300
+
+
 def to_int(text: str) -> int:
     if not _INT.fullmatch(text):
         raise NotCore("the value tagged !!int is not a YAML 1.2 integer")
+    if len(text) > MAX_INT_DIGITS:  # Python refuses longer decimal texts (ValueError); none is a real setting
+        raise NotCore(f"an integer of more than {MAX_INT_DIGITS} digits")
     if text.startswith(("0o", "0x")):
         return int(text[2:], 8 if text[1] == "o" else 16)
     return int(text, 10)

@@ -184,7 +184,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def _airflow_versions() -> list[str]:
-    # Airflow 2 joins only when its interpreter is named (it is not built in CI: see the README).
+    # Airflow 2 joins only when its interpreter is named (.ci/run builds it).
     return ["airflow3", "airflow2"] if airflow2_python() else ["airflow3"]
 
 

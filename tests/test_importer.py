@@ -840,3 +840,16 @@ def test_import_code_has_the_documented_severity(code: str) -> None:
     assert severities == {readme_import_codes()[code]}
     # An error writes nothing; warnings alone never stop an import.
     assert isinstance(result, InvalidSettings) == (severities == {"error"})
+
+
+def test_a_failed_import_prints_one_diagnostic_a_line(tmp_path: Path) -> None:
+    """The diagnostics of a refused import are lines of their own, not one line with escaped breaks."""
+    from conftest import run_cli
+
+    (tmp_path / "settings.yaml").write_text("airflow:\n  connection: []\n  pools: 3\n")
+    result = run_cli("import", "settings.yaml", cwd=tmp_path)
+    assert result.code == 1, result.err
+    lines = result.err.splitlines()
+    assert lines[0].startswith("astro-gitops: error: cannot import settings.yaml, nothing written (")
+    assert any(line.startswith("settings.yaml:2:3: error[unknown-key]") for line in lines[1:]), result.err
+    assert "\\n" not in result.err

@@ -348,6 +348,18 @@ def test_apply_refuses_redact_and_plan_with_redact_compares_the_rest(
     assert '~ extra.database: "DEV" -> "DEV2"' in plan.out and "password" not in plan.out
 
 
+def test_a_redacted_plan_after_a_converged_apply_shows_no_change(
+    seeded: FakeAstro, repo: Path, example_secrets: dict[str, str]
+) -> None:
+    """No value is known under redact, so no fingerprint can be recorded: that is not drift."""
+    applied(seeded, repo, example_secrets, "--all")
+    assert cli(seeded, repo, example_secrets, "plan", "--all", "--exit-code").code == 0
+    for key in (KEY, None):  # with and without the fingerprint key in the environment
+        plan = cli(seeded, repo, {}, "plan", "--all", "--secrets", "redact", "--exit-code", key=key)
+        assert plan.code == 0, plan.out + plan.err
+        assert "marker" not in plan.out and "No changes" in plan.out
+
+
 def test_plan_needs_a_sync_owner(seeded: FakeAstro, example_repo: Path, example_secrets: dict[str, str]) -> None:
     result = cli(seeded, example_repo, example_secrets, "plan")
     assert result.code == 1

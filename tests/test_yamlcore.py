@@ -131,3 +131,16 @@ def test_tag_of_and_constructors_agree_on_every_form() -> None:
             assert FORMS[form] is REFUSED
         else:
             assert typed(value) == typed(FORMS[form]), form
+
+
+@pytest.mark.parametrize("text", ["9" * 5000, "-" + "9" * 4400, "!!int " + "9" * 5000, "0x" + "f" * 5000])
+def test_an_integer_too_long_for_python_is_a_located_error_on_both_routes(text: str) -> None:
+    """Python refuses decimal texts of more than 4300 digits (ValueError, which was exit 70)."""
+    document, problems = parse_document("environments/x.yaml", f"pools:\n  p:\n    slots: {text}\n".encode())
+    assert document is None or [d for d in problems if d.is_error], problems
+    assert [(d.location.line, d.location.column, d.code) for d in problems if d.is_error] == [(3, 12, "invalid-value")]
+
+
+def test_an_integer_of_4000_digits_still_reads() -> None:
+    document, problems = parse_document("environments/x.yaml", ("slots: " + "9" * 4000 + "\n").encode())
+    assert not problems and document is not None and document.data == {"slots": int("9" * 4000)}

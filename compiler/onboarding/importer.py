@@ -61,8 +61,9 @@ class InvalidSettings(OperationError):
 
     def __init__(self, source: str, diagnostics: Sequence[Diagnostic]) -> None:
         self.diagnostics = tuple(diagnostics)
-        lines = "".join(f"\n{d}" for d in self.diagnostics)
-        super().__init__(f"cannot import {source}, nothing written ({tally(self.diagnostics)}):{lines}")
+        super().__init__(
+            f"cannot import {source}, nothing written ({tally(self.diagnostics)}):", [str(d) for d in self.diagnostics]
+        )
 
 
 def tally(diagnostics: Sequence[Diagnostic]) -> str:

@@ -216,7 +216,8 @@ class _Planner:
         if not special and (wanted.description or "") != user_text.strip():
             changes.append(FieldChange("description", user_text.strip() or None, wanted.description))
         fps = self._fingerprints(wanted)
-        if not special and not changes and fps != live_fps:
+        # Under --secrets redact no value is known, so fingerprints cannot be recorded: not a change.
+        if not special and not changes and fps != live_fps and self.options.values is not None:
             changes.append(FieldChange("marker", None, "fingerprints", note="secret fingerprints recorded"))
         if not changes:
             return None

@@ -19,7 +19,7 @@ from typing import Any
 
 from .. import secrets
 from ..diagnostics import Location, warning
-from ..errors import UsageError
+from ..errors import OperationError, UsageError
 from ..pipeline import Selection, resolve_selection
 from ..project import Project
 from ..resolve import ResolvedDeployment
@@ -167,8 +167,6 @@ def with_astro_pools(
     """An Astro plan with the pool changes of each Deployment in scope added, each planned against
     that Deployment's Airflow (`webServerAirflowApiUrl`, the Astro token as bearer): the
     Environment Manager has no pools."""
-    from ..remote.airflow import AirflowClient, Credentials
-
     changes, diagnostics = list(made.changes), list(made.diagnostics)
     for dep in resolved:
         found = next((d for d in live.deployments if d.name == dep.name), None)
@@ -181,13 +179,29 @@ def with_astro_pools(
                 message = f"Deployment '{dep.name}' reports no Airflow API URL (webServerAirflowApiUrl): its pools are not applied"
                 diagnostics.append(warning(options.locate(first.path, first.ypath), "pools-not-applied", message))
             continue
-        with AirflowClient(found.airflow_api_url, Credentials(token=environ.get("ASTRO_API_TOKEN", ""))) as client:
-            pools: dict[tuple[Kind, str], LiveObject] = {("pool", o.key): o for o in client.read_kind("pool")}
-            airflow = LiveAirflow(client.root, client.version, MappingProxyType(pools))
+        try:
+            airflow = _live_pools(found.airflow_api_url, environ)
+        except OperationError as exc:  # a new preview's Airflow still starting, say: the rest still plans
+            if wanted.objects:
+                first = wanted.objects[0]
+                message = (
+                    f"the Airflow of Deployment '{dep.name}' cannot be read now ({exc}): its pools are not applied"
+                )
+                diagnostics.append(warning(options.locate(first.path, first.ypath), "pools-not-applied", message))
+            continue
         planned = airflowplan.plan(wanted, airflow, options, made.scope)
         changes += planned.changes
         diagnostics += planned.diagnostics
     return Plan(made.scope, tuple(changes), tuple(diagnostics), made.secrets_sent_blind)
+
+
+def _live_pools(url: str, environ: Mapping[str, str]) -> LiveAirflow:
+    """The pools of the Airflow at url, read with the Astro token; OperationError when it cannot be read."""
+    from ..remote.airflow import AirflowClient, Credentials
+
+    with AirflowClient(url, Credentials(token=environ.get("ASTRO_API_TOKEN", ""))) as client:
+        pools: dict[tuple[Kind, str], LiveObject] = {("pool", o.key): o for o in client.read_kind("pool")}
+        return LiveAirflow(client.root, client.version, MappingProxyType(pools))
 
 
 class WithPools:

@@ -144,7 +144,8 @@ class _Planner:
         for part in self._parts(obj):
             fields += self._part_changes(obj, found, part, auto, live_fps)
         fps = self.fingerprints.after_write(obj, own, live_fps, self._parts(obj))
-        if not fields and fps != live_fps:
+        # Under --secrets redact no value is known, so fingerprints cannot be recorded: not a change.
+        if not fields and fps != live_fps and self.options.values is not None:
             fields.append(FieldChange("marker", None, "fingerprints", note="secret fingerprints recorded"))
         if not fields:
             return None

@@ -158,7 +158,8 @@ class _Settings:
         fields += scaling_changes
         if wanted.sets("alert_emails") and sorted(wanted.alert_emails) != sorted(live.get("contactEmails") or []):
             fields.append(FieldChange("alert_emails", list(live.get("contactEmails") or []), list(wanted.alert_emails)))
-        if not fields and fps != live_fps:
+        # Under --secrets redact no value is known, so fingerprints cannot be recorded: not a change.
+        if not fields and fps != live_fps and self.options.values is not None:
             fields.append(FieldChange("marker", None, "fingerprints", note="secret fingerprints recorded"))
         if not fields:
             return
