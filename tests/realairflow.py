@@ -221,9 +221,16 @@ class AirflowServer:
         for item in self.list("pools"):
             if item["name"] != "default_pool":
                 self.request("DELETE", f"{self.api}/pools/{_quote(item['name'])}")
+        # Airflow 3 (FastAPI) takes update_mask repeated; Airflow 2 (connexion) one comma-separated value,
+        # and silently ignores a repeated one.
+        mask = (
+            "update_mask=slots&update_mask=include_deferred"
+            if self.major >= 3
+            else "update_mask=slots,include_deferred"
+        )
         self.request(
             "PATCH",
-            f"{self.api}/pools/default_pool?update_mask=slots&update_mask=include_deferred",
+            f"{self.api}/pools/default_pool?{mask}",
             {"name": "default_pool", "slots": 128, "include_deferred": False},
         )
 
