@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from . import airflow_ids, consumers, output, templating
+from . import airflow_ids, consumers, output, segments, templating
 from .airflow_ids import CONN_ID, MAX_POOL_NAME, MAX_VARIABLE_KEY  # noqa: F401  (re-exported for old importers)
 from .branches import rule_regex, slug
 from .diagnostics import Diagnostic, Location, did_you_mean, error, warning
@@ -87,7 +87,7 @@ def _check_workspace(c: _Checker) -> None:
 def _check_deployments(c: _Checker) -> None:
     first: dict[str, DeploymentSpec] = {}
     for deployment in c.model.deployments:
-        earlier = first.get(output.fold(deployment.name))
+        earlier = first.get(segments.fold(deployment.name))
         if earlier is not None:
             other = c.at(earlier.path, ("name",))
             same = (
@@ -101,14 +101,14 @@ def _check_deployments(c: _Checker) -> None:
                 "duplicate-deployment",
                 f"Deployment '{deployment.name}' is also defined{same} at {other}",
             )
-        first.setdefault(output.fold(deployment.name), deployment)
+        first.setdefault(segments.fold(deployment.name), deployment)
         _check_deployment_name(c, deployment)
         _check_deployment_file(c, deployment)
 
 
 def _check_deployment_name(c: _Checker, d: DeploymentSpec) -> None:
     """The name becomes the output folder: one safe path segment, or nothing is rendered."""
-    problem = output.segment_problem(d.name)
+    problem = segments.segment_problem(d.name)
     if problem is None and d.name.casefold() in output.TOP_LEVEL_FILES:
         problem = "is the name of an output file"
     if problem:
