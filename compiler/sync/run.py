@@ -1,6 +1,6 @@
-"""plan / apply end to end: scope -> desired -> live (through remote/) -> plan -> writes.
+"""plan / apply on Astro end to end: scope -> desired -> live (through remote/) -> plan -> writes.
 
-The one module of sync/ that reaches remote/ (lazily); planning itself stays pure.
+It reaches remote/ lazily, as do airflowrun, astropools and previewrun; planning stays pure.
 """
 
 from __future__ import annotations
