@@ -8,6 +8,7 @@ token as bearer), and an Astro apply sends those writes there.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -20,10 +21,12 @@ from . import airflowplan
 from .airflowplan import AirflowDesired
 from .airflowstate import Kind, LiveAirflow, LiveObject
 from .changeset import Options, Plan
-from .state import LiveState
+from .state import LiveDeployment, LiveState
 
 if TYPE_CHECKING:
     from ..remote.airflow import Credentials
+
+AIRFLOW_READS = 8  # Deployments' Airflows read at the same time
 
 
 def with_astro_pools(
@@ -36,19 +39,25 @@ def with_astro_pools(
 ) -> Plan:
     """An Astro plan with the pool changes of each Deployment in scope added, each planned against
     that Deployment's Airflow (`webServerAirflowApiUrl`, the Astro token as bearer): the
-    Environment Manager has no pools."""
+    Environment Manager has no pools. The Airflows are read at the same time, AIRFLOW_READS at
+    most: each is another host, so the reads wait on the network, not on each other."""
     changes, diagnostics = list(made.changes), list(made.diagnostics)
+    reachable: list[tuple[ResolvedDeployment, LiveDeployment, AirflowDesired]] = []
     for dep in resolved:
         found = next((d for d in live.deployments if d.name == dep.name), None)
         if found is None:
             continue  # the Astro plan reports a missing Deployment
         wanted = airflowplan.desired(project.model, dep, ("pool",))
-        if not found.airflow_api_url:
+        if found.airflow_api_url:
+            reachable.append((dep, found, wanted))
+        else:
             reason = "reports no Airflow API URL (webServerAirflowApiUrl)"
             diagnostics += _not_applied(wanted, options, f"Deployment '{dep.name}' {reason}")
-            continue
+    with ThreadPoolExecutor(max_workers=AIRFLOW_READS, thread_name_prefix="airflow-read") as pool:
+        reads = [pool.submit(_live_pools, found.airflow_api_url, environ) for _, found, _ in reachable]
+    for (dep, _, wanted), read in zip(reachable, reads, strict=True):
         try:
-            airflow = _live_pools(found.airflow_api_url, environ)
+            airflow = read.result()
         except OperationError as exc:  # a new preview's Airflow still starting, say: the rest still plans
             reason = f"cannot be read now ({exc})"
             diagnostics += _not_applied(wanted, options, f"the Airflow of Deployment '{dep.name}' {reason}")
