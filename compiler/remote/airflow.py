@@ -7,17 +7,16 @@ version endpoint. Live objects come back as the frozen values of sync/airflowsta
 
 from __future__ import annotations
 
-import ipaddress
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from ..errors import OperationError
 from ..sync.airflowstate import DEFAULT_POOL, KINDS, AirflowVersion, Kind, LiveAirflow, LiveObject
-from .http import AmbiguousWrite, ApiError, HttpClient, Limits
+from .http import AmbiguousWrite, ApiError, HttpClient, Limits, service_url
 
 PAGE = 100  # Airflow's default maximum_page_limit
 # An Airflow is not the Astro API: its own server sets the pace. Stay polite all the same.
@@ -62,24 +61,14 @@ def api_root(url: str) -> str:
     text = url.strip()
     if "://" not in text:
         text = "https://" + text
-    parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise AirflowError(f"not an Airflow URL: {url!r} (expected https://HOST[/PATH])")
-    if parts.scheme == "http" and not _loopback(parts.hostname):
-        raise AirflowError(f"refusing plain http to {parts.hostname}: use https (http is allowed for loopback only)")
+    try:
+        parts = service_url(text, "an Airflow URL")
+    except OperationError as exc:
+        raise AirflowError(str(exc)) from None
     path = parts.path.rstrip("/")
     for suffix in ("/api/v1", "/api/v2"):
         path = path.removesuffix(suffix)
     return f"{parts.scheme}://{parts.netloc}{path}"
-
-
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 # --- the wire shapes of each kind ------------------------------------------------------

@@ -11,12 +11,13 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from ..errors import OperationError
 from ..sync.state import LiveDeployment, LiveLink, LiveObject, LiveState, ObjectKey
-from .http import AmbiguousWrite, ApiError, HttpClient
+from .http import AmbiguousWrite, ApiError, HttpClient, service_url
 
 if TYPE_CHECKING:
     from ..secrets import SecretValues
@@ -53,7 +54,9 @@ def connect(environ: Mapping[str, str]) -> AstroApi:
     token = environ.get("ASTRO_API_TOKEN", "")
     if not token:
         raise OperationError("ASTRO_API_TOKEN is not set: plan and apply need an Astro API token")
-    http = HttpClient(environ.get("ASTRO_API_URL") or DEFAULT_URL, token, timeout=_timeout(environ))
+    url = environ.get("ASTRO_API_URL") or DEFAULT_URL
+    service_url(url, "an Astro API URL (ASTRO_API_URL)")
+    http = HttpClient(url, token, timeout=_timeout(environ))
     organization = environ.get("ASTRO_ORGANIZATION_ID") or token_organization(token)
     api = AstroApi(http, organization or "")
     if not organization:
@@ -122,19 +125,29 @@ class AstroApi:
     def read(self, workspace: str, deployment_names: Sequence[str]) -> LiveState:
         """The workspace's objects and those scoped to the named Deployments (one list each,
         filtered again here: what the API's filters include is not established)."""
+        return self.read_deployments(self.read_workspace(workspace), deployment_names)
+
+    def read_workspace(self, workspace: str) -> LiveState:
+        """The first half of `read`, which needs only the workspace's name: its ID, its
+        Deployments and its workspace-scoped objects."""
         workspace_id = self.workspace_id(workspace)
         deployments = self.deployments(workspace_id)
+        objects = tuple(o for o in self.objects(workspaceId=workspace_id) if o.key.scope_entity_id == workspace_id)
+        return LiveState(self.organization, workspace_id, workspace, deployments, objects)
+
+    def read_deployments(self, state: LiveState, deployment_names: Sequence[str]) -> LiveState:
+        """`state` (from read_workspace) with the objects scoped to the named Deployments."""
         by_name: dict[str, list[LiveDeployment]] = {}
-        for d in deployments:
+        for d in state.deployments:
             by_name.setdefault(d.name, []).append(d)
         twice = sorted(n for n in deployment_names if len(by_name.get(n, [])) > 1)
         if twice:
-            raise OperationError(f"two Deployments named '{twice[0]}' in workspace '{workspace}'")
-        objects = {o.id: o for o in self.objects(workspaceId=workspace_id) if o.key.scope_entity_id == workspace_id}
+            raise OperationError(f"two Deployments named '{twice[0]}' in workspace '{state.workspace_name}'")
+        objects = {o.id: o for o in state.objects}
         for name in deployment_names:
             for dep in by_name.get(name, []):
                 objects.update({o.id: o for o in self.objects(deploymentId=dep.id) if o.key.scope_entity_id == dep.id})
-        return LiveState(self.organization, workspace_id, workspace, deployments, tuple(objects.values()))
+        return replace(state, objects=tuple(objects.values()))
 
     # --- writes ---------------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ request ID.
 
 from __future__ import annotations
 
+import ipaddress
 import threading
 import time
 from collections import deque
@@ -26,6 +27,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import SplitResult, urlsplit
 
 from ..errors import OperationError
 
@@ -118,6 +120,32 @@ class RateLimiter:
             sent.append(start)  # the oldest falls out
         if start > now:
             self._sleep(start - now)
+
+
+def service_url(url: str, what: str) -> SplitResult:
+    """`url` split, when it is http(s) with a host; plain http only to a loopback address, so a
+    token or a secret value never crosses a network in clear. Raises OperationError naming
+    `what` (the URL is shown: it is configuration, never a secret)."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+        parts.port  # noqa: B018 -- raises ValueError for a port that is not a number in range
+    except ValueError:
+        host = None
+    if host is None or parts.scheme not in ("http", "https"):
+        raise OperationError(f"not {what}: {url!r} (expected https://HOST[/PATH])")
+    if parts.scheme == "http" and not _loopback(host):
+        raise OperationError(f"refusing plain http to {host}: use https (http is allowed for loopback only)")
+    return parts
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def retry_after(headers: Mapping[str, str]) -> float | None:

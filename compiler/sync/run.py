@@ -6,7 +6,6 @@ It reaches remote/ lazily, as do airflowrun, astropools and previewrun; planning
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from . import desired as desired_state
 from . import planfile
 from .astropools import WithPools, with_astro_pools
 from .changeset import Options, Plan
+from .liveread import LiveRead
 from .plan import plan
 from .session import Console, Outcome, Request, present, run_apply
 from .state import LiveState
@@ -64,13 +64,17 @@ def sync(
     selection, adopt = request.selection, request.adopt
     if saved is not None:
         selection, adopt = planfile.saved_selection(saved), planfile.saved_adopt(saved)
-    project = console.project()
-    owner(project)
-    api = connect(environ)
+    reading = LiveRead.start(root, environ)  # before validating: see liveread.py
     try:
-        planned = make_plan(project, root, selection, mode=request.secrets, adopt=adopt, environ=environ, api=api)
+        project = console.project()
+        owner(project)
+        reading = reading or LiveRead(connect(environ))
+        planned = make_plan(
+            project, root, selection, mode=request.secrets, adopt=adopt, environ=environ, reading=reading
+        )
     finally:
-        api.close()
+        if reading is not None:
+            reading.close()
     if saved is not None:
         check_fresh(saved, planned)
     if not present(planned, request, saved, console, lambda: plan_file(planned), apply=apply):
@@ -179,7 +183,7 @@ def make_plan(
     mode: str,
     adopt: bool,
     environ: Mapping[str, str],
-    api: Any,
+    reading: LiveRead,
 ) -> Planned:
     sync_owner = owner(project)
     workspace = project.model.workspace
@@ -187,13 +191,12 @@ def make_plan(
     chosen = scope(project, root, selection, environ)
     # Live state is read while the desired state is built: the read is mostly waiting (the API's
     # 25 GET/s limit), the build is CPU, so the plan takes about the longer of the two, not both.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="astro-read") as reading:
-        read = reading.submit(api.read, workspace.name, [d.name for d in chosen.resolved])
-        state = desired_state.build(project.model, workspace.name, chosen.resolved, full=chosen.full)
-        wanted, optional = _needed(state)
-        wanted |= deployment_stage.secret_names(chosen.resolved)
-        values = _secret_values(mode, wanted, optional, environ)
-        live = deployment_stage.with_pending_previews(read.result(), chosen.resolved)
+    read = reading.state(workspace.name, [d.name for d in chosen.resolved])
+    state = desired_state.build(project.model, workspace.name, chosen.resolved, full=chosen.full)
+    wanted, optional = _needed(state)
+    wanted |= deployment_stage.secret_names(chosen.resolved)
+    values = _secret_values(mode, wanted, optional, environ)
+    live = deployment_stage.with_pending_previews(read.result(), chosen.resolved)
     missing = _missing_deployments(project, chosen, live)
     if missing:
         raise InvalidEnvironments(missing)

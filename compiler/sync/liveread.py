@@ -1,0 +1,105 @@
+"""The live read of one Astro plan, started before the repository is validated.
+
+Why: a plan's wall time is mostly its reads waiting on the API's 25 GET/s limit (a workspace
+of 1,000 objects and 50 Deployments is about 60 GETs, at least 2 s) and its own CPU
+(validation, the desired state, the comparison: about as long). The read needs only the
+workspace's name to begin (its ID, Deployments and workspace-scoped objects), then the names of
+the Deployments in scope (one list each). So the first half starts at once, on the name
+`workspace.yaml` says, read alone by the fast YAML route, and runs while the repository is
+validated; the second half starts when the scope is known, while the desired state is built.
+
+The early start is only a guess: it is used when the validated workspace's name is the one
+guessed, and otherwise the read starts again with the right name. It starts only when it
+needs no request to connect (the organization is in `ASTRO_ORGANIZATION_ID` or the token),
+and it runs on a daemon thread, so a repository that fails validation is reported at once,
+as without it. Errors of the read are raised where the read's result is used, as before.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any, TypeVar
+
+from ..errors import AstroGitopsError
+from ..sources import WORKSPACE_FILE
+from .state import LiveState
+
+T = TypeVar("T")
+
+
+def _in_background(work: Callable[[], T]) -> Future[T]:
+    """`work()` on a daemon thread: a process that ends early does not wait for it."""
+    future: Future[T] = Future()
+
+    def run() -> None:
+        try:
+            future.set_result(work())
+        except BaseException as exc:  # raised again by future.result(), where the read is used
+            future.set_exception(exc)
+
+    threading.Thread(target=run, name="astro-read", daemon=True).start()
+    return future
+
+
+class LiveRead:
+    """One plan's read of live Astro through `api` (remote/astro.AstroApi): `start` it early,
+    ask for the `state` of a scope once it is known, `close` it when done."""
+
+    def __init__(self, api: Any, guessed: str | None = None) -> None:
+        self.api = api
+        self._guess: tuple[str, Future[LiveState]] | None = None
+        if guessed is not None:
+            self._guess = (guessed, _in_background(lambda: api.read_workspace(guessed)))
+
+    @classmethod
+    def start(cls, root: Path, environ: Mapping[str, str]) -> LiveRead | None:
+        """A read already under way for the workspace `workspace.yaml` names, or None when it
+        cannot start without a request or a guess (then the caller reads after validating)."""
+        from ..remote.astro import connect, token_organization
+
+        token = environ.get("ASTRO_API_TOKEN", "")
+        if not token or not (environ.get("ASTRO_ORGANIZATION_ID") or token_organization(token)):
+            return None
+        guessed = workspace_name(root)
+        if guessed is None:
+            return None
+        try:
+            api = connect(environ)
+        except AstroGitopsError:
+            return None  # connecting again after validation says why
+        return cls(api, guessed)
+
+    def state(self, workspace: str, deployment_names: Sequence[str]) -> Future[LiveState]:
+        """The live state of `workspace` and the named Deployments, being read."""
+        names = tuple(deployment_names)
+        guess = self._guess
+        if guess is not None and guess[0] == workspace:
+            first = guess[1]
+            return _in_background(lambda: self.api.read_deployments(first.result(), names))
+        # A wrong guess: its read ends first (the client is used by one thread at a time).
+        return _in_background(lambda: (guess and guess[1].exception(), self.api.read(workspace, names))[1])
+
+    def close(self) -> None:
+        self.api.close()
+
+
+def workspace_name(root: Path) -> str | None:
+    """The `name` in environments/workspace.yaml as written, or None: a file that is not a
+    small regular file, is not plain YAML for the fast route, or has a templated or missing
+    name. Reads that one file only, as validation does (never blocks, bounded in size)."""
+    from ..fastyaml import plain_data
+    from ..limits import read_regular_file
+
+    data = read_regular_file(root / WORKSPACE_FILE, WORKSPACE_FILE)
+    if not isinstance(data, bytes):
+        return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    document = plain_data(text)
+    name = document.get("name") if isinstance(document, dict) else None
+    return name if isinstance(name, str) and name and "{" not in name else None

@@ -1,0 +1,112 @@
+"""The live read of a plan (compiler/sync/liveread.py) started before validation, and the
+Astro API URL it connects to: what the early start may never change."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from astro_fake import TOKEN, FakeAstro, astro  # noqa: F401  (astro is a fixture)
+from conftest import commit_files, edit_file, run_cli
+
+from compiler.errors import OperationError
+from compiler.remote.astro import connect
+from compiler.sync.liveread import LiveRead, workspace_name
+
+DEPLOYMENTS = ["production", "development", "sandbox"]
+
+
+@pytest.fixture
+def repo(example_repo: Path) -> Path:
+    edit_file(example_repo, "environments/workspace.yaml", "render:\n", "sync:\n  owner: data-platform\nrender:\n")
+    commit_files(example_repo, {}, "sync owner")
+    return example_repo
+
+
+def test_the_guess_is_the_name_workspace_yaml_holds_and_nothing_else(tmp_path: Path) -> None:
+    folder = tmp_path / "environments"
+    folder.mkdir()
+    workspace = folder / "workspace.yaml"
+    assert workspace_name(tmp_path) is None  # no file
+    workspace.write_text("name: Data Platform\nbranches: {}\n")
+    assert workspace_name(tmp_path) == "Data Platform"
+    for text in ("name: '{{ env }} platform'\n", "name: [a]\n", "- a\n", "name: !!str x\n", "name: \n", "\ufffe: ["):
+        workspace.write_text(text)
+        assert workspace_name(tmp_path) is None, text
+    workspace.write_bytes(b"name: \xff\n")
+    assert workspace_name(tmp_path) is None
+    workspace.unlink()
+    os.mkfifo(workspace)  # a named pipe: never opened for reading, so this cannot block
+    assert workspace_name(tmp_path) is None
+
+
+def test_a_wrong_guess_is_read_again_with_the_validated_name(astro: FakeAstro) -> None:  # noqa: F811
+    astro.seed("Data Platform", DEPLOYMENTS)
+    reading = LiveRead(connect(astro.env()), guessed="Some Other Workspace")
+    try:
+        state = reading.state("Data Platform", ["production"]).result(timeout=60)
+    finally:
+        reading.close()
+    assert state.workspace_name == "Data Platform" and {d.name for d in state.deployments} == set(DEPLOYMENTS)
+    # The guess's own failure (no such workspace) is not the plan's.
+    reads = [e["query"].get("names") for e in astro.log() if e["path"].endswith("/workspaces")]
+    assert reads == ["Some Other Workspace", "Data Platform"]
+
+
+def test_a_right_guess_is_not_read_twice(astro: FakeAstro) -> None:  # noqa: F811
+    astro.seed("Data Platform", DEPLOYMENTS)
+    reading = LiveRead(connect(astro.env()), guessed="Data Platform")
+    try:
+        state = reading.state("Data Platform", ["production", "sandbox"]).result(timeout=60)
+    finally:
+        reading.close()
+    assert state.workspace_name == "Data Platform"
+    paths = [e["path"] for e in astro.log()]
+    assert sum(p.endswith("/workspaces") for p in paths) == 1
+    per_deployment = [e["query"].get("deploymentId") for e in astro.log() if "deploymentId" in e["query"]]
+    assert len(per_deployment) == 2
+
+
+def test_a_guess_that_fails_is_raised_only_where_its_result_is_used(astro: FakeAstro) -> None:  # noqa: F811
+    astro.seed("Data Platform", DEPLOYMENTS)
+    reading = LiveRead(connect(astro.env()), guessed="Data Platform")
+    try:
+        with pytest.raises(OperationError, match="no workspace named") as raised:
+            reading.state("Missing Workspace", []).result(timeout=60)
+    finally:
+        reading.close()
+    assert "Missing Workspace" in str(raised.value)
+
+
+def test_an_invalid_repository_is_reported_and_nothing_is_written(
+    astro: FakeAstro,  # noqa: F811
+    repo: Path,
+    example_secrets: dict[str, str],
+) -> None:
+    astro.seed("Data Platform", DEPLOYMENTS)
+    commit_files(repo, {"environments/deployments/production.yaml": "name: production\nbogus: [\n"}, "broken")
+    result = run_cli("apply", "--auto-approve", cwd=repo, env=astro.env(**example_secrets))
+    assert result.code == 1, result.out + result.err
+    assert "environments/deployments/production.yaml:" in result.err and "Traceback" not in result.err
+    assert not astro.writes()
+
+
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        ("http://[::1", "not an Astro API URL (ASTRO_API_URL): 'http://[::1'"),
+        ("ftp://api.example.com/v1", "not an Astro API URL"),
+        ("api.example.com/v1", "not an Astro API URL"),
+        ("https://api.example.com:99999/v1", "not an Astro API URL"),
+        ("http://api.example.com/v1", "refusing plain http to api.example.com"),
+    ],
+)
+def test_an_astro_api_url_that_cannot_be_used_is_an_error_not_a_crash(
+    repo: Path, example_secrets: dict[str, str], url: str, said: str
+) -> None:
+    env = {"ASTRO_API_TOKEN": TOKEN, "ASTRO_ORGANIZATION_ID": "org1", "ASTRO_API_URL": url, **example_secrets}
+    result = run_cli("plan", cwd=repo, env=env)
+    assert result.code == 1, result.err
+    assert said in result.err and "internal error" not in result.err and "Traceback" not in result.err
+    assert TOKEN not in result.out + result.err
