@@ -93,6 +93,14 @@ class TooCostly(Exception):
     """A template passed one of the bounds; the message says which."""
 
 
+class Unsupported(Exception):
+    """A tag that needs other templates (`include`, `import`, `from`, `extends`; `self`): a value has none."""
+
+
+# A value is one string: there is no loader, so these tags could only fail (with a TypeError).
+_LOADING_TAGS = ((nodes.Extends, "extends"), (nodes.Include, "include"), (nodes.Import, "import"), (nodes.FromImport, "from ... import"))  # fmt: skip
+
+
 class _Budget:
     def __init__(self) -> None:
         self.steps = 0
@@ -225,6 +233,7 @@ class _Sandbox(ImmutableSandboxedEnvironment):
         _check_nesting(self, source)
         tree = super()._parse(source, name, filename)
         _check_depth(tree)
+        _check_tags(tree)
         return _rewritten(tree)
 
 
@@ -276,6 +285,14 @@ def _check_depth(tree: nodes.Node) -> None:
         if depth > MAX_DEPTH:
             raise TooCostly(f"nested deeper than {MAX_DEPTH} levels")
         pending.extend((child, depth + 1) for child in node.iter_child_nodes())
+
+
+def _check_tags(tree: nodes.Template) -> None:
+    for kind, tag in _LOADING_TAGS:
+        if any(True for _ in tree.find_all(kind)):
+            raise Unsupported(f"'{{% {tag} %}}': a templated value cannot load other templates or files")
+    if any(name.name == "self" for name in tree.find_all(nodes.Name)):
+        raise Unsupported("'self' (the template's own blocks): a templated value is text, not a template to reuse")
 
 
 def _rewritten(tree: nodes.Template) -> nodes.Template:

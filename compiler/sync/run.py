@@ -233,12 +233,17 @@ def _changes_digest(planned: Planned) -> str:
 
 
 def read_plan_file(path: Path) -> dict[str, Any]:
+    from ..limits import read_regular_file
+
+    text = read_regular_file(path, str(path))  # a missing file, a folder, a loop: said as such
+    if isinstance(text, Diagnostic):
+        raise OperationError(f"cannot read the plan {path}", [str(text)])
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(text.decode("utf-8"))
         saved = data["apply"]
         if saved["version"] != PLAN_VERSION:
             raise ValueError
-    except (OSError, ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError):
         raise OperationError(f"{path} is not a plan written by 'astro-gitops plan --out'") from None
     return saved  # type: ignore[no-any-return]
 
@@ -269,8 +274,10 @@ def check_fresh(saved: Mapping[str, Any], planned: Planned) -> None:
 
 
 class StalePlan(OperationError):
-    def __str__(self) -> str:
-        return f"error[stale-plan]: the saved plan is stale: {super().__str__()}"
+    code = "stale-plan"
+
+    def __init__(self, reasons: str) -> None:
+        super().__init__(f"the saved plan is stale: {reasons}")
 
 
 def refuse_redact(mode: str) -> None:
