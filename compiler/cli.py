@@ -163,7 +163,7 @@ def _import(args: argparse.Namespace, s: _Session) -> int:
     from .onboarding.importer import display_name, import_file, parse_links
 
     links = parse_links(args.link) if args.link is not None else ()
-    result = import_file(s.root, args.file.resolve(), links=links, force=args.force)
+    result = import_file(s.root, args.file.absolute(), links=links, force=args.force)
     elsewhere = Path.cwd().resolve() != s.root
     shown = display_name(s.root, args.file)
     s.show(IMPORT.report(Imported(result, shown, s.root if elsewhere else None, bool(links)), None, s.style))

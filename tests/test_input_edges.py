@@ -171,6 +171,18 @@ def test_a_dotenv_or_plan_path_that_is_no_file_says_what_it_is(make_repo: MakeRe
     assert "not a plan written by" not in plan.err + absent.err and "Error" not in loop.err + folder.err
 
 
+def test_a_link_loop_given_as_import_file_or_output_folder_is_said_to_be_one(make_repo: MakeRepo) -> None:
+    repo = make_repo(VALID)
+    (repo / "loop.yaml").symlink_to("loop.yaml")
+
+    imported = run_cli("import", "loop.yaml", cwd=repo)
+    rendered = run_cli("render", "--all", "--out", "loop.yaml", cwd=repo)
+
+    assert imported.code == 1 and rendered.code == 1, (imported, rendered)  # was an internal error (exit 70)
+    assert "loop.yaml:1:1: error[unreadable]: file is a symbolic link loop" in imported.err
+    assert "the output folder loop.yaml is a symbolic link loop" in rendered.err
+
+
 # --- 4. template tags that load other templates -----------------------------------------------
 
 
