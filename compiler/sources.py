@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -46,6 +47,8 @@ def filesystem_sources(root: Path) -> list[SourceFile]:
     for dirpath, dirnames, filenames in os.walk(base, onerror=unlisted, followlinks=False):
         here = Path(dirpath)
         for name in sorted(dirnames):
+            if _relative(root, here / name) == WORKSPACE_FILE:  # else "workspace.yaml is required"
+                found.append(SourceFile(WORKSPACE_FILE, None, limits.special_file(WORKSPACE_FILE, stat.S_IFDIR)))
             if (here / name).is_symlink():
                 dirnames.remove(name)  # linked folders are never followed (no loops, no escapes)
                 found.extend(_symlink_problem(root, here / name, real_base, is_dir=True))

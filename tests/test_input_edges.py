@@ -112,6 +112,18 @@ def test_environments_that_is_a_file_is_said_to_be_one(make_repo: MakeRepo) -> N
     )
 
 
+def test_a_workspace_yaml_that_is_a_folder_is_said_to_be_one(make_repo: MakeRepo) -> None:
+    repo = make_repo({"environments/deployments/prod.yaml": PROD})
+    (repo / "environments/workspace.yaml").mkdir()
+
+    result = run_cli("validate", cwd=repo)
+
+    assert result.code == 1
+    assert result.out == (
+        "environments/workspace.yaml:1:1: error[special-file]: a folder is not read: only regular files are\n"
+    )  # not "workspace.yaml is required", which it is there
+
+
 # --- 3. files that cannot be read say why ------------------------------------------------------
 
 
