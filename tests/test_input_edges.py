@@ -287,3 +287,15 @@ def test_import_refuses_the_same_names(make_repo: MakeRepo) -> None:
     assert result.code == 1 and not (repo / "environments/from-astro").exists()
     assert "settings.yaml:3:23: error[invalid-variable-key]: variable key 'a\\x00b' holds" in result.err
     assert "settings.yaml:5:19: error[invalid-pool]: pool name 'p\\x1b' holds" in result.err
+
+
+def test_a_deployment_name_with_a_nul_is_refused_and_quoted_once(make_repo: MakeRepo) -> None:
+    repo = make_repo({**VALID, "environments/deployments/x.yaml": 'name: "pro\\0d"\nastro: {executor: KUBERNETES}\n'})
+
+    result = run_cli("validate", cwd=repo)
+
+    assert result.code == 1
+    assert result.out == (
+        "environments/deployments/x.yaml:1:7: error[invalid-deployment-name]: Deployment name 'pro\\x00d'"
+        " holds a control or invisible character; it names an output folder\n"
+    )  # was quoted twice: ''pro\x00d''
