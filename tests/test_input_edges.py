@@ -35,8 +35,8 @@ def _listing(root: Path) -> list[str]:
 EMPTY_OR_INVALID = [
     ("which", "--branch", ""),
     ("which", "--branch", "  "),
-    ("which", "--branch", "feature x"),
-    ("which", "--branch", "feature/.."),
+    ("which", "--branch", "feature/\x1bx"),
+    ("render", "--branch", "a\nb"),
     ("render", "--branch", ""),
     ("render", "--deployment", ""),
     ("render", "--deployment", "pro\td"),
@@ -71,7 +71,7 @@ def test_an_empty_or_invalid_option_value_is_bad_usage(make_repo: MakeRepo, args
 
     assert result.code == 2, (result.code, result.out, result.err)
     last = result.err.splitlines()[-1]
-    reasons = ("must not be", "is not a git branch name", "holds a control or invisible character")
+    reasons = ("must not be", "holds a control character", "holds a control or invisible character")
     assert "error: argument " in last and any(reason in last for reason in reasons), last
     assert "Traceback" not in result.err and _listing(repo) == before  # nothing written anywhere
 
