@@ -263,7 +263,9 @@ def test_a_folder_where_an_output_file_belongs(example_repo: Path) -> None:
     (example_repo / "build/production/deployment.yaml/keep.txt").write_text("keep\n")
     result = run_cli("render", "--all", cwd=example_repo)
     assert result.code == 1 and result.out == ""
-    assert result.err.startswith("astro-gitops: error: cannot read ") and result.err.endswith("deployment.yaml: it is a folder, not a file\n")
+    assert result.err.startswith("astro-gitops: error: cannot read ") and result.err.endswith(
+        "deployment.yaml: it is a folder, not a file\n"
+    )
     assert tree(example_repo / "build") == {"production/deployment.yaml/keep.txt": b"keep\n"}
 
 
