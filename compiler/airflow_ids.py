@@ -39,15 +39,33 @@ def conn_id_problem(conn_id: str) -> str | None:
 
 
 def variable_key_problem(key: str) -> str | None:
+    """Why Airflow (or Astro) would refuse this variable key; None when it is fine."""
     if not 0 < len(key) <= MAX_VARIABLE_KEY:
         return f"variable key must be 1 to {MAX_VARIABLE_KEY} characters"
-    return None
+    return _unprintable("variable key", key)
 
 
 def pool_name_problem(name: str) -> str | None:
+    """Why Airflow would refuse this pool name; None when it is fine."""
     if not 0 < len(name) <= MAX_POOL_NAME:
         return f"pool name must be 1 to {MAX_POOL_NAME} characters"
-    return None
+    return _unprintable("pool name", name)
+
+
+# Control, invisible-format, surrogate and line/paragraph-separator characters. A NUL is refused
+# by PostgreSQL, the metadata database of Astro and of most Airflows (the write fails with an
+# HTTP 500); the others could be stored but never typed, shown on one line or named in
+# `AIRFLOW_VAR_<KEY>`, and an invisible one makes two keys that look the same.
+_UNPRINTABLE = ("Cc", "Cf", "Cs", "Zl", "Zp")
+
+
+def _unprintable(what: str, name: str) -> str | None:
+    import unicodedata
+
+    found = next((c for c in name if unicodedata.category(c) in _UNPRINTABLE), None)
+    if found is None:
+        return None
+    return f"{what} {name!r} holds the control or invisible character U+{ord(found):04X}, which Airflow cannot store or show"
 
 
 def env_name(conn_id: str) -> str:

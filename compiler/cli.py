@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import options
 from .errors import AstroGitopsError, ExitCode, InvalidEnvironments, OperationError, UsageError
 from .escaping import one_line
 from .reporters import (
@@ -185,7 +186,7 @@ def _import(args: argparse.Namespace, s: _Session) -> int:
     from .onboarding.importer import display_name, import_file, parse_links
 
     links = parse_links(args.link) if args.link is not None else ()
-    result = import_file(s.root, args.file.resolve(), links=links, force=args.force)
+    result = import_file(s.root, args.file.absolute(), links=links, force=args.force)
     elsewhere = Path.cwd().resolve() != s.root
     shown = display_name(s.root, args.file)
     s.show(IMPORT.report(Imported(result, shown, s.root if elsewhere else None, bool(links)), None, s.style))
@@ -358,6 +359,10 @@ _SCHEMAS = ("workspace", "objects", "deployment", "validate-report", "which-repo
 class _Parser(argparse.ArgumentParser):
     """argparse, but a help or usage text that cannot be written is not silently lost."""
 
+    def _add_action(self, action: Any) -> Any:
+        # An explicit value is checked, never taken for an absent one (`--branch ''`).
+        return super()._add_action(options.checked(action))
+
     def _print_message(self, message: str, file: SupportsWrite[str] | None = None) -> None:
         # argparse passes sys.stdout for --help (None when it is closed), sys.stderr for errors.
         write("stderr" if file is not None and file is sys.stderr else "stdout", message)
@@ -501,7 +506,7 @@ def _main(argv: Sequence[str] | None) -> int:
         return ExitCode.INVALID
     except AstroGitopsError as exc:
         details = "".join(f"{one_line(line)}\n" for line in exc.details)
-        write("stderr", f"astro-gitops: error: {one_line(str(exc))}\n{details}")
+        write("stderr", f"astro-gitops: {one_line(exc.headline)}\n{details}")
         return exc.exit_code
     except KeyboardInterrupt:
         return ExitCode.INTERRUPTED

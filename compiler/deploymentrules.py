@@ -49,12 +49,13 @@ def _check_deployment_name(c: Checker, d: DeploymentSpec) -> None:
     if problem is None and d.name.casefold() in output.TOP_LEVEL_FILES:
         problem = "is the name of an output file"
     if problem:
-        shown = d.name if d.name.isprintable() and len(d.name) <= 100 else repr(d.name[:100])
+        # Quoted once: by us when printable, else by repr (which quotes and escapes).
+        shown = f"'{d.name}'" if d.name.isprintable() and len(d.name) <= 100 else repr(d.name[:100])
         c.error(
             d.path,
             ("name",),
             "invalid-deployment-name",
-            f"Deployment name '{shown}' {problem}; it names an output folder",
+            f"Deployment name {shown} {problem}; it names an output folder",
         )
 
 

@@ -45,10 +45,20 @@ class AstroGitopsError(Exception):
     """
 
     exit_code = ExitCode.INVALID
+    code: str | None = None  # a README Diagnostics code, for errors that have one
 
     def __init__(self, message: str = "", details: Sequence[str] = ()) -> None:
         super().__init__(message)
         self.details = tuple(details)
+
+    @property
+    def headline(self) -> str:
+        """`error[CODE]: message` (or `error: message`): the one place the prefix is added.
+
+        The message itself never carries a prefix, so quoting one error inside another
+        (`cannot reach Airflow: {exc}`) never doubles it.
+        """
+        return f"error{f'[{self.code}]' if self.code else ''}: {self}"
 
 
 class UsageError(AstroGitopsError):

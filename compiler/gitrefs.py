@@ -165,7 +165,7 @@ def _sources_in(commit: Any, root: Path, repo: Any) -> list[SourceFile]:
     blobs = [b for b in tree.traverse() if b.type == "blob" and b.path.endswith(sources.YAML_SUFFIXES)]
     if len(blobs) > limits.MAX_FILES:
         return [sources.too_many_files(ENVIRONMENTS)]
-    found = []
+    found = _misnamed(tree, prefix)
     for blob in blobs:
         relative = blob.path[len(prefix) + 1 :] if prefix != "." else blob.path
         if blob.mode == 0o120000:
@@ -175,6 +175,12 @@ def _sources_in(commit: Any, root: Path, repo: Any) -> list[SourceFile]:
         else:
             found.append(SourceFile(relative, blob.data_stream.read()))
     return sorted(found, key=lambda s: s.path)
+
+
+def _misnamed(tree: Any, prefix: str) -> list[SourceFile]:
+    """`X.YAML` in the tree: named, as the working tree names it (sources.suffix_problem)."""
+    paths = (b.path[len(prefix) + 1 :] if prefix != "." else b.path for b in tree.traverse() if b.type == "blob")
+    return [p for p in map(sources.suffix_problem, paths) if p is not None]
 
 
 def _link_in_tree(relative: str) -> SourceFile:

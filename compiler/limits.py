@@ -7,6 +7,7 @@ and parsed by load.py within these bounds, so none of them can hang or exhaust t
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import stat
@@ -43,7 +44,7 @@ def read_regular_file(path: Path, rel: str) -> bytes | Diagnostic:
             return special_file(rel, found)
         descriptor = os.open(path, _OPEN_FLAGS)
     except OSError as exc:
-        return unreadable(rel, exc)
+        return unreadable(rel, exc, path)
     with os.fdopen(descriptor, "rb") as handle:
         try:
             opened = os.fstat(descriptor)
@@ -53,7 +54,7 @@ def read_regular_file(path: Path, rel: str) -> bytes | Diagnostic:
                 return too_large(rel, opened.st_size)
             data = handle.read(MAX_FILE_BYTES + 1)
         except OSError as exc:
-            return unreadable(rel, exc)
+            return unreadable(rel, exc, path)
     return too_large(rel, len(data)) if len(data) > MAX_FILE_BYTES else data
 
 
@@ -62,8 +63,31 @@ def special_file(rel: str, mode: int) -> Diagnostic:
     return error(Location(rel), "special-file", f"{what} is not read: only regular files are")
 
 
-def unreadable(rel: str, exc: OSError) -> Diagnostic:
-    return error(Location(rel), "unreadable", f"cannot read file: {exc.strerror or type(exc).__name__}")
+def unreadable(rel: str, exc: OSError, path: Path | None = None, what: str = "file") -> Diagnostic:
+    """`file is a symbolic link loop ...`: what the error says about the file (or folder) at path."""
+    return error(Location(rel), "unreadable", f"{what} {os_problem(exc, path)}")
+
+
+def os_problem(exc: OSError, path: Path | None = None) -> str:
+    """What an OSError says about a path, as the end of a sentence ("... does not exist")."""
+    if exc.errno == errno.ENOENT and path is not None and os.path.islink(path):
+        return f"is a symbolic link to '{os.readlink(path)}', which does not exist"
+    known = _OS_PROBLEMS.get(exc.errno or 0)
+    return known or f"cannot be read ({exc.strerror or type(exc).__name__})"
+
+
+_OS_PROBLEMS = {
+    errno.ENOENT: "does not exist",
+    errno.ELOOP: "is a symbolic link loop (or a chain of more than 40 links)",
+    errno.EACCES: "cannot be read: permission denied",
+    errno.EPERM: "cannot be read: operation not permitted",
+    errno.EISDIR: "is a folder, not a file",
+    errno.ENOTDIR: "has a file where a folder belongs in its path",
+    errno.ENAMETOOLONG: "has a name that is too long",
+    errno.EIO: "cannot be read: input/output error",
+    errno.EMFILE: "cannot be opened now: too many open files",
+    errno.ENFILE: "cannot be opened now: too many open files",
+}
 
 
 def too_large(rel: str, size: int) -> Diagnostic:

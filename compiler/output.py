@@ -19,6 +19,7 @@ from pathlib import Path
 from . import masking
 from .atomic import atomic_write, reason
 from .errors import OperationError, UsageError
+from .limits import os_problem
 from .segments import collisions, fold, segment_problem
 
 MANIFEST = ".astro-gitops-manifest.json"
@@ -86,7 +87,7 @@ def check_location(out: Path, forbidden: Path, files: Iterable[str] = ()) -> Non
     and any file that would land there (a Deployment named `environments` with `--out .`)."""
     if not forbidden.exists():
         return
-    target = out.resolve()
+    target = Path(os.path.realpath(out))  # Path.resolve raises RuntimeError on a link loop
     if _inside(target, forbidden):
         raise UsageError(
             f"--out {out} is inside {forbidden.name}/, which holds the input files: "
@@ -98,7 +99,7 @@ def check_location(out: Path, forbidden: Path, files: Iterable[str] = ()) -> Non
 
 
 def _inside(path: Path, folder: Path) -> bool:
-    real = folder.resolve()
+    real = Path(os.path.realpath(folder))
     for candidate in (path, *path.parents):
         if fold(str(candidate)) == fold(str(real)):
             return True
@@ -115,11 +116,13 @@ def _inside(path: Path, folder: Path) -> bool:
 
 def prepare(out: Path) -> None:
     """The output folder exists, and is a folder (a dangling link is an error, not a crash)."""
-    if out.is_symlink() and not out.exists():
-        raise OperationError(
-            f"the output folder {out} is a symbolic link to {os.readlink(out)}, which does not exist; "
-            "remove the link or choose another --out"
-        )
+    if out.is_symlink():
+        try:
+            os.stat(out)
+        except OSError as exc:  # a dangling link, a loop
+            raise OperationError(
+                f"the output folder {out} {os_problem(exc, out)}; remove the link or choose another --out"
+            ) from None
     if out.exists() and not out.is_dir():
         raise OperationError(f"the output folder {out} exists and is not a folder; choose another --out")
     try:
@@ -140,8 +143,10 @@ def _current(out: Path, relative: str) -> str | None:
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise OperationError(f"cannot read {out / relative}: {type(exc).__name__}") from None
+    except UnicodeDecodeError:
+        raise OperationError(f"cannot read {out / relative}: it is not UTF-8 text") from None
+    except OSError as exc:
+        raise OperationError(f"cannot read {out / relative}: it {os_problem(exc, path)}") from None
 
 
 def read_manifest(out: Path) -> Manifest:

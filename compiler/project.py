@@ -148,8 +148,8 @@ def _missing(sources: Sequence[SourceFile]) -> list[Diagnostic]:
                 where, "no-environments", "no YAML files under environments/ (run 'astro-gitops init' to scaffold them)"
             )
         ]
-    if any(s.problem is not None and s.problem.code == "too-many-files" for s in sources):
-        return []  # nothing was read: whether workspace.yaml is there is not known
+    if any(s.problem is not None and s.path == ENVIRONMENTS for s in sources):
+        return []  # the folder itself was not read (too many files, not a folder): workspace.yaml is unknown
     if all(s.path != WORKSPACE_FILE for s in sources):
         return [error(Location(WORKSPACE_FILE), "missing-workspace", "environments/workspace.yaml is required")]
     return []

@@ -17,7 +17,7 @@ from jinja2 import StrictUndefined, nodes
 from jinja2.runtime import LoopContext, Macro
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from .sandboxtree import HOOKS, check_depth, check_nesting, rewritten
+from .sandboxtree import HOOKS, check_depth, check_nesting, check_tags, rewritten
 from .templatecost import (
     BUDGET,
     MAX_CALL_DEPTH,
@@ -106,6 +106,7 @@ class _Sandbox(ImmutableSandboxedEnvironment):
         check_nesting(self, source)
         tree = super()._parse(source, name, filename)
         check_depth(tree)
+        check_tags(tree)
         return rewritten(tree)
 
 

@@ -15,6 +15,22 @@ from jinja2 import nodes
 from .templatecost import BUDGET, MAX_DEPTH, TooCostly, ensure
 
 
+class Unsupported(Exception):
+    """A tag that needs other templates (`include`, `import`, `from`, `extends`; `self`): a value has none."""
+
+
+# A value is one string: there is no loader, so these tags could only fail (with a TypeError).
+_LOADING_TAGS = ((nodes.Extends, "extends"), (nodes.Include, "include"), (nodes.Import, "import"), (nodes.FromImport, "from ... import"))  # fmt: skip
+
+
+def check_tags(tree: nodes.Template) -> None:
+    for kind, tag in _LOADING_TAGS:
+        if any(True for _ in tree.find_all(kind)):
+            raise Unsupported(f"'{{% {tag} %}}': a templated value cannot load other templates or files")
+    if any(name.name == "self" for name in tree.find_all(nodes.Name)):
+        raise Unsupported("'self' (the template's own blocks): a templated value is text, not a template to reuse")
+
+
 def check_nesting(env: Any, source: str) -> None:
     """Bracket nesting, from the tokens (the parser recurses on it), before parsing."""
     depth = 0

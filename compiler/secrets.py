@@ -151,11 +151,16 @@ def read_dotenv(path: Path) -> dict[str, str]:
 
     from dotenv.parser import parse_stream  # the parser dotenv_values uses; it also says where it failed
 
+    from .diagnostics import Diagnostic
+    from .limits import read_regular_file
+
+    data = read_regular_file(path, str(path))  # never a FIFO that blocks, a folder, a loop
+    if isinstance(data, Diagnostic):
+        raise OperationError(f"cannot read dotenv file {path}", [str(data)])
     try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:  # newline="": a \r in quotes stays
-            text = handle.read()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise OperationError(f"cannot read dotenv file {path}: {type(exc).__name__}") from None
+        text = data.decode("utf-8-sig")  # bytes as they are: a \r in quotes stays
+    except UnicodeDecodeError:
+        raise OperationError(f"cannot read dotenv file {path}: it is not UTF-8 text") from None
     values: dict[str, str] = {}
     for binding in parse_stream(io.StringIO(text)):
         # The parser counts from the end of the previous statement; blank lines come first.

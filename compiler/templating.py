@@ -69,12 +69,15 @@ def render_string(source: str, variables: dict[str, Any]) -> str:
     from jinja2.exceptions import SecurityError
 
     from .sandbox import render
+    from .sandboxtree import Unsupported
     from .templatecost import TooCostly
 
     try:
         return render(source, variables)
     except TooCostly as exc:
         raise TemplateProblem("template-too-costly", f"template too costly: {exc}") from None
+    except Unsupported as exc:
+        raise TemplateProblem("template-unsupported", f"template not supported: {exc}") from None
     except MemoryError:
         raise TemplateProblem("template-too-costly", "template too costly: out of memory") from None
     except TemplateSyntaxError as exc:

@@ -590,7 +590,7 @@ def test_import_file_problems_with_the_file_itself(make_repo: MakeRepo, tmp_path
     root = base_repo(make_repo)
     with pytest.raises(OperationError, match="cannot import") as missing:
         importer.import_file(root, tmp_path / "missing.yaml")
-    assert any("cannot read" in line for line in missing.value.details), missing.value.details
+    assert any("file does not exist" in line for line in missing.value.details), missing.value.details
     latin1 = tmp_path / "latin1.yaml"
     latin1.write_bytes("airflow:\n  variables:\n    - {variable_name: v, variable_value: caf\xe9}\n".encode("latin-1"))
     with pytest.raises(InvalidSettings) as raised:

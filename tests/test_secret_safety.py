@@ -251,7 +251,7 @@ def test_no_command_shows_a_secret_value(history: Path, dotenv_file: Callable[[M
     )
     assert "missing secret(s) in the environment: SNOWFLAKE_DEV_PASSWORD\n" in errors[0].err
     assert errors[1].err.endswith("or the environment: SNOWFLAKE_DEV_PASSWORD\n")
-    assert "cannot read dotenv file" in errors[2].err and "FileNotFoundError" in errors[2].err
+    assert "cannot read dotenv file" in errors[2].err and "error[unreadable]: file does not exist" in errors[2].err
     assert "no Deployment named 'prod'" in errors[3].err
     assert "no-matching-branch" in errors[4].err
     assert not (history / "secret-out/missing").exists()

@@ -308,6 +308,9 @@ def test_a_saved_plan_applies_or_is_refused_when_stale(
     commit_files(repo, {}, "change after plan")
     stale = cli(seeded, repo, example_secrets, "apply", str(saved))
     assert stale.code == 1 and "stale-plan" in stale.err and not seeded.writes()
+    # The code's prefix is printed once (it was `error: error[stale-plan]: ...`).
+    assert stale.err.startswith("astro-gitops: error[stale-plan]: the saved plan is stale: "), stale.err
+    assert stale.err.count("error") == 1, stale.err
 
     assert cli(seeded, repo, example_secrets, "plan", "--out", str(saved)).code == 0
     fresh = cli(seeded, repo, example_secrets, "apply", str(saved))

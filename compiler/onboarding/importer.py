@@ -10,6 +10,7 @@ by default to no Deployment: local values must not reach production without a de
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -125,7 +126,7 @@ def import_file(
 def display_name(root: Path, source: Path) -> str:
     """The source as validate shows paths: relative to the root when inside it, else as given."""
     try:
-        return source.resolve().relative_to(root.resolve()).as_posix()
+        return Path(os.path.realpath(source)).relative_to(os.path.realpath(root)).as_posix()
     except ValueError:
         return str(source)
 

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from ..diagnostics import Diagnostic
 from ..errors import OperationError
 from ..pipeline import Selection
 from ..project import Project
@@ -26,8 +27,10 @@ PLAN_VERSION = 1
 
 
 class StalePlan(OperationError):
-    def __str__(self) -> str:
-        return f"error[stale-plan]: the saved plan is stale: {super().__str__()}"
+    code = "stale-plan"
+
+    def __init__(self, reasons: str) -> None:
+        super().__init__(f"the saved plan is stale: {reasons}")
 
 
 def fingerprint_key(environ: Mapping[str, str]) -> str | None:
@@ -78,8 +81,13 @@ def write(path: Path, text: str) -> None:
 
 
 def read(path: Path) -> dict[str, Any]:
+    from ..limits import read_regular_file
+
+    text = read_regular_file(path, str(path))  # a missing file, a folder, a loop: said as such
+    if isinstance(text, Diagnostic):
+        raise OperationError(f"cannot read the plan {path}", [str(text)])
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(text.decode("utf-8"))
         saved = data["apply"]
         if saved["version"] != PLAN_VERSION:
             raise ValueError

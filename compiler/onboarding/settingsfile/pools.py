@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ...airflow_ids import MAX_POOL_NAME
+from ...airflow_ids import pool_name_problem
 from .reader import Entry, Raw, Reader, YPath
 
 
@@ -18,8 +18,9 @@ def pool(reader: Reader, item: tuple[YPath, Raw]) -> Entry | None:
         what = "without pool_name" if name is None else f"'{name}' without pool_slot (or with 0)"
         reader.warn(ypath, "skipped-entry", f"pool {what} skipped, as by the Astro CLI")
         return None
-    if len(name) > MAX_POOL_NAME:
-        reader.error(ypath, "invalid-pool", f"pool name must be 1 to {MAX_POOL_NAME} characters")
+    problem = pool_name_problem(name)
+    if problem is not None:
+        reader.error((*ypath, entry["pool_name"][0]), "invalid-pool", problem)
         return None
     if slots < -1:
         reader.error((*ypath, entry["pool_slot"][0]), "invalid-pool", "pool_slot must be -1 (unlimited) or more")

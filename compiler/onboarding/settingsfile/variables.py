@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ...airflow_ids import MAX_VARIABLE_KEY
+from ...airflow_ids import variable_key_problem
 from .reader import Entry, Raw, Reader, YPath
 
 
@@ -17,8 +17,8 @@ def variable(reader: Reader, item: tuple[YPath, Raw]) -> Entry | None:
         what = "without variable_name" if name is None else f"'{name}' without variable_value"
         reader.warn(ypath, "skipped-entry", f"variable {what} skipped, as by the Astro CLI")
         return None
-    if len(name) > MAX_VARIABLE_KEY:
-        where = (*ypath, entry["variable_name"][0])
-        reader.error(where, "invalid-variable-key", f"variable key must be 1 to {MAX_VARIABLE_KEY} characters")
+    problem = variable_key_problem(name)
+    if problem is not None:
+        reader.error((*ypath, entry["variable_name"][0]), "invalid-variable-key", problem)
         return None
     return Entry("variable", name, ypath, {"value": value})
