@@ -161,6 +161,13 @@ class AirflowServer:
         self.stop()
         pytest.fail(f"airflow api-server not healthy after {START_TIMEOUT:.0f} s:\n{self.log_tail()}")
 
+    def __enter__(self) -> AirflowServer:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:
             return

@@ -12,7 +12,17 @@ from pathlib import Path
 from typing import IO
 
 import pytest
-from conftest import FULL_DISK, Run, clean_env, edit_file, git, installed_command, run_cli
+from conftest import (
+    FULL_DISK,
+    Run,
+    clean_env,
+    edit_file,
+    git,
+    imports_of_validate,
+    installed_command,
+    run_cli,
+    run_python,
+)
 
 from compiler import output
 from compiler.errors import OperationError
@@ -406,15 +416,7 @@ def test_a_dangling_link_or_a_file_as_the_output_folder(example_repo: Path) -> N
 
 def test_a_write_failure_is_exit_1_and_keeps_earlier_files_whole(example_repo: Path) -> None:
     """A full disk half-way: one line, exit 1; the next render finishes the job as its own."""
-    result = subprocess.run(
-        [sys.executable, "-c", FULL_DISK, "production", "render", "--all"],
-        cwd=example_repo,
-        env=clean_env(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = run_python("-c", FULL_DISK, "production", "render", "--all", cwd=example_repo)
     assert result.returncode == 1, result.stderr
     assert result.stderr.startswith("astro-gitops: error: cannot write ") and "No space left on device" in result.stderr
     build = example_repo / "build"
@@ -519,16 +521,5 @@ def test_a_link_in_place_of_renders_own_files_is_refused(example_repo: Path, tmp
 
 def test_validate_imports_neither_filelock_nor_dotenv(example_repo: Path) -> None:
     """The hook runs on every commit: the libraries of writing and of dotenv files load only in render."""
-    probe = (
-        "import sys; from compiler.cli import main; code = main(['--root', sys.argv[1], 'validate']); "
-        "print(code, *(m in sys.modules for m in ('filelock', 'dotenv', 'tempfile', 'difflib')))"
-    )
-    proc = subprocess.run(
-        [sys.executable, "-c", probe, str(example_repo)],
-        env=clean_env(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    assert proc.stdout.splitlines()[-1].split() == ["0", "False", "False", "False", "False"]
+    imported, _ = imports_of_validate(example_repo, ("filelock", "dotenv", "tempfile", "difflib"))
+    assert imported == ["0", "False", "False", "False", "False"]

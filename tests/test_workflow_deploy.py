@@ -12,26 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from astro_fake import FakeAstro, astro  # noqa: F401  (astro is a fixture)
-from conftest import commit_files, edit_file, git
+from astro_fake import FakeAstro
+from conftest import git
 from test_workflows import NO_TOKEN, run_step
 
-DEPLOYMENTS = ["production", "development", "sandbox"]
 KEY = "fingerprint-key-for-tests"
 MARKER = "<!-- astro-gitops-plan -->"
-
-
-@pytest.fixture
-def repo(example_repo: Path) -> Path:
-    edit_file(example_repo, "environments/workspace.yaml", "render:\n", "sync:\n  owner: data-platform\nrender:\n")
-    commit_files(example_repo, {}, "sync owner")
-    return example_repo
-
-
-@pytest.fixture
-def seeded(astro: FakeAstro) -> FakeAstro:  # noqa: F811
-    astro.seed("Data Platform", DEPLOYMENTS)
-    return astro
 
 
 def astro_expressions(server: FakeAstro, secrets: dict[str, str], **more: str) -> dict[str, str]:
