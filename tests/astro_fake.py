@@ -26,9 +26,10 @@ DEPLOYMENTS = ["production", "development", "sandbox"]  # the shipped example's,
 class FakeAstro:
     """The server as a subprocess on a free port; `with FakeAstro() as server:` stops it at the end."""
 
-    def __init__(self, page_size: int = 20, token: str = TOKEN) -> None:
+    def __init__(self, page_size: int = 20, token: str = TOKEN, admin_timeout: float = 10.0) -> None:
         self.token = token
         self.page_size = page_size
+        self.admin_timeout = admin_timeout
         self.proc = subprocess.Popen(
             [sys.executable, str(SERVER), "--port", "0", "--token", token, "--page-size", str(page_size)],
             stdout=subprocess.PIPE,
@@ -65,7 +66,7 @@ class FakeAstro:
         request = urllib.request.Request(
             f"{self.base}/_admin/{path}", data=data or b"{}" if method == "POST" else None, method=method
         )
-        with urllib.request.urlopen(request, timeout=10) as response:
+        with urllib.request.urlopen(request, timeout=self.admin_timeout) as response:
             return json.loads(response.read())
 
     def log(self) -> list[dict[str, Any]]:

@@ -55,8 +55,9 @@ def run_process(
     env: Mapping[str, str] | None = None,
     stdin: str | None = None,
     check: bool = False,
+    timeout: float = 120,
 ) -> subprocess.CompletedProcess[str]:
-    """`argv` in the clean environment plus `env`, its output captured as text, within two minutes."""
+    """`argv` in the clean environment plus `env`, its output captured as text, within `timeout` seconds."""
     return subprocess.run(
         list(argv),
         cwd=cwd,
@@ -64,16 +65,16 @@ def run_process(
         capture_output=True,
         text=True,
         input=stdin,
-        timeout=120,
+        timeout=timeout,
         check=check,
     )
 
 
 def run_python(
-    *args: str, cwd: Path | None = None, env: Mapping[str, str] | None = None, check: bool = False
+    *args: str, cwd: Path | None = None, env: Mapping[str, str] | None = None, check: bool = False, timeout: float = 120
 ) -> subprocess.CompletedProcess[str]:
     """`python ARGS` with the interpreter running the tests (the one astro-gitops is installed in)."""
-    return run_process([sys.executable, *args], cwd=cwd, env=env, check=check)
+    return run_process([sys.executable, *args], cwd=cwd, env=env, check=check, timeout=timeout)
 
 
 def run_cli(*args: str, cwd: Path, env: Mapping[str, str] | None = None, stdin: str | None = None) -> Run:
