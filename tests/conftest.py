@@ -174,6 +174,19 @@ def commit_files(
     return git(root, "rev-parse", "HEAD").strip()
 
 
+def push_to_a_remote(root: Path, remote: Path) -> None:
+    """Make `remote` a bare repository, root's `origin`, holding main."""
+    git(remote.parent, "init", "-q", "--bare", str(remote))
+    git(root, "remote", "add", "origin", str(remote))
+    git(root, "push", "-q", "origin", "main")
+
+
+def push_branch(root: Path, branch: str) -> None:
+    """Check out a new `branch` from main and push it to origin."""
+    git(root, "checkout", "-q", "-b", branch, "main")
+    git(root, "push", "-q", "origin", branch)
+
+
 def edit_file(root: Path, relative: str, old: str, new: str) -> None:
     """Replace the one occurrence of `old` in a file (failing loudly when it is not there)."""
     path = root / relative

@@ -235,6 +235,17 @@ def _assert_no_secret(result: Run, secrets: dict[str, str]) -> None:
             assert shown not in result.err
 
 
+def _check_after_rotating(root: Path, secrets: dict[str, str], name: str, value: str) -> Run:
+    """`render --check --secrets env` with secret `name` rotated to `value`: drift (exit 3),
+    shown with neither the old values nor the new."""
+    rotated = {**secrets, name: value}
+    check = render(root, "--check", "--secrets", "env", env=rotated)
+    assert check.code == 3
+    _assert_no_secret(check, rotated)
+    _assert_no_secret(check, secrets)
+    return check
+
+
 def test_secret_values_never_reach_the_terminal(example_repo: Path, example_secrets: dict[str, str]) -> None:
     written = render(example_repo, "--secrets", "env", env=example_secrets)
     assert written.code == 0, written.err
@@ -243,12 +254,8 @@ def test_secret_values_never_reach_the_terminal(example_repo: Path, example_secr
 
     # Drift in env mode: a changed field and a rotated secret; the diff shows neither value.
     edit_file(example_repo, PROD_FILE, "login: svc_prod", "login: svc_production")
-    rotated = {**example_secrets, "SNOWFLAKE_PROD_PASSWORD": "rotated-value-8d2f"}
-    check = render(example_repo, "--check", "--secrets", "env", env=rotated)
-    assert check.code == 3
+    check = _check_after_rotating(example_repo, example_secrets, "SNOWFLAKE_PROD_PASSWORD", "rotated-value-8d2f")
     assert "+      conn_login: svc_production" in check.out
-    _assert_no_secret(check, rotated)
-    _assert_no_secret(check, example_secrets)
 
     # Redact mode over files rendered with real values: the old values stay hidden.
     redacted = render(example_repo, "--check")
@@ -261,12 +268,10 @@ def test_drift_only_in_a_secret_value_is_reported_without_it(
     example_repo: Path, example_secrets: dict[str, str]
 ) -> None:
     assert render(example_repo, "--secrets", "env", env=example_secrets).code == 0
-    rotated = {**example_secrets, "SLACK_WEBHOOK_URL": "https://hooks.example/rotated-5e1a"}
-    check = render(example_repo, "--check", "--secrets", "env", env=rotated)
-    assert check.code == 3
+    check = _check_after_rotating(
+        example_repo, example_secrets, "SLACK_WEBHOOK_URL", "https://hooks.example/rotated-5e1a"
+    )
     assert "production/deployment.yaml" in check.out
-    _assert_no_secret(check, rotated)
-    _assert_no_secret(check, example_secrets)
 
 
 def test_dotenv_values_stay_out_of_diagnostics(

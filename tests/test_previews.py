@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from astro_fake import DEPLOYMENTS, FakeAstro, resolve_em
-from conftest import commit_files, edit_file, git
+from conftest import commit_files, edit_file, git, push_branch, push_to_a_remote
 from test_sync_apply import applied, cli
 
 
@@ -168,12 +168,9 @@ def test_prune_deletes_previews_whose_branch_left_the_remote(
     live: FakeAstro, repo: Path, tmp_path: Path, example_secrets: dict[str, str]
 ) -> None:
     remote = tmp_path / "remote.git"
-    git(tmp_path, "init", "-q", "--bare", str(remote))
-    git(repo, "remote", "add", "origin", str(remote))
-    git(repo, "push", "-q", "origin", "main")
+    push_to_a_remote(repo, remote)
     for branch in ("feature/a", "feature/b"):
-        git(repo, "checkout", "-q", "-b", branch, "main")
-        git(repo, "push", "-q", "origin", branch)
+        push_branch(repo, branch)
         applied(live, repo, example_secrets)
     assert deployment(live, "dev-feature-a") and deployment(live, "dev-feature-b")
     git(repo, "checkout", "-q", "main")

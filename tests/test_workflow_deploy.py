@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from astro_fake import FakeAstro
-from conftest import git
+from conftest import git, push_branch, push_to_a_remote
 from test_workflows import NO_TOKEN, run_step
 
 KEY = "fingerprint-key-for-tests"
@@ -58,13 +58,9 @@ def test_apply_step_without_a_token_fails_and_says_why(repo: Path) -> None:
 def test_destroy_step_deletes_the_branch_preview_and_prune_step_sweeps_gone_branches(
     seeded: FakeAstro, repo: Path, tmp_path: Path, example_secrets: dict[str, str]
 ) -> None:
-    remote = tmp_path / "remote.git"
-    git(tmp_path, "init", "-q", "--bare", str(remote))
-    git(repo, "remote", "add", "origin", str(remote))
-    git(repo, "push", "-q", "origin", "main")
+    push_to_a_remote(repo, tmp_path / "remote.git")
     for branch in ("feature/a", "feature/b", "feature/c"):
-        git(repo, "checkout", "-q", "-b", branch, "main")
-        git(repo, "push", "-q", "origin", branch)
+        push_branch(repo, branch)
         expressions = astro_expressions(seeded, example_secrets, **{"${{ github.ref_name }}": branch})
         proc, _ = run_step("apply", "Apply", repo, server_env(seeded), expressions)
         assert proc.returncode == 0, proc.stdout + proc.stderr
