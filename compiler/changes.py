@@ -1,10 +1,12 @@
 """One change model: "object X (in Deployment D), field Y: before -> after, secret or not".
 
-`diff` compares two resolved sides with it; `plan` compares the workspace view with live
-state with it. An object change's operation is the API's word (create, update, replace,
-delete); its `action` is diff's word for it (added, changed, removed). Values are compared exactly (as
-JSON, so 1, 1.0 and true differ; secret references by name) and shown safely: a secret
-reference by its name, a literal under a secret-looking name never.
+`diff` compares two resolved sides with it; `plan` compares the workspace view with live state
+with it and adds the writes that make each change (sync/changeset.py), so both commands, their
+reporters and their JSON share these two types. An object change's `operation` is the API's
+word (create, update, replace, delete); its `action` is diff's word for it (added, changed,
+removed). Values are compared exactly (as JSON, so 1, 1.0 and true differ; secret references by
+name) and held safely: a secret reference as itself (shown by its name), a literal under a
+secret-looking name never (held as `REDACTED`).
 """
 
 from __future__ import annotations
@@ -12,11 +14,14 @@ from __future__ import annotations
 import json
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from .model import MAPPINGS, Secret, thaw
 from .resolve import ResolvedObject, flatten
 from .secrets import looks_secret
+
+if TYPE_CHECKING:
+    from .sync.changeset import Write
 
 Action = Literal["create", "update", "replace", "delete"]
 DiffAction = Literal["added", "changed", "removed"]
@@ -25,21 +30,55 @@ FROM_DIFF: dict[DiffAction, Action] = {"added": "create", "changed": "update", "
 SENSITIVE = "(sensitive value)"
 
 
+class _Redacted:
+    """A literal secret's stand-in: a change holds this, never the value."""
+
+    def __repr__(self) -> str:
+        return SENSITIVE
+
+
+REDACTED: Any = _Redacted()
+
+
 @dataclass(frozen=True)
 class FieldChange:
+    """One field: `before` -> `after` (None: absent on that side).
+
+    Values are JSON data, a `Secret` reference or `REDACTED`, never a literal secret. `note`
+    stands for the values where they cannot be compared or shown (a secret's state: "secret
+    changed"); `deployment` names the Deployment whose part of a shared object this is.
+    """
+
     path: str
-    old: str | None  # as shown; None: the field is absent on that side
-    new: str | None
+    before: Any = None
+    after: Any = None
     secret: bool = False  # a secret reference or a literal secret on either side
+    note: str | None = None
+    deployment: str | None = None
+
+    @property
+    def old(self) -> str | None:
+        """`before` as text (JSON, a secret reference by its name), None when absent."""
+        return None if self.before is None else text(self.before)
+
+    @property
+    def new(self) -> str | None:
+        return None if self.after is None else text(self.after)
 
 
 @dataclass(frozen=True)
 class ObjectChange:
+    """One object's change. `writes` (the API requests that make it) and `touched` (the live
+    objects' `(id, updatedAt)` as read, for stale-plan refusal) are set by `plan` only."""
+
     kind: str
     key: str
     operation: Action  # what the API would do
-    fields: tuple[FieldChange, ...]
-    deployment: str | None = None  # whose part of the object; None: the object itself
+    fields: tuple[FieldChange, ...] = ()
+    deployment: str | None = None  # whose part of the object, or the scope of a Deployment's own object
+    note: str = ""  # how a plan describes the object: "(workspace; linked: all)"
+    writes: tuple[Write, ...] = ()
+    touched: tuple[tuple[str, str], ...] = ()
 
     @property
     def action(self) -> DiffAction:
@@ -47,15 +86,40 @@ class ObjectChange:
         return AS_DIFF[self.operation]
 
 
-def display(path: tuple[Any, ...], value: Any) -> str:
-    """A value as a change shows it: secret references by name, literal secrets never."""
+def text(value: Any) -> str:
+    """A held value as a change shows it: JSON, a secret reference by its name, a redacted
+    literal as `(sensitive value)`."""
     if isinstance(value, Secret):
         return str(value)
+    if value is REDACTED:
+        return SENSITIVE
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def json_value(value: Any) -> Any:
+    """A held value as JSON data: a secret reference as its `<secret:NAME>` text (also inside a
+    list or mapping), a redacted literal as `(sensitive value)`."""
+    if isinstance(value, Secret) or value is REDACTED:
+        return text(value)
+    if isinstance(value, str | int | float | bool | None):
+        return value
+    return json.loads(text(value))
+
+
+def held(path: tuple[Any, ...], value: Any) -> Any:
+    """A value as a change holds it: secret references as themselves, literal secrets never."""
+    if isinstance(value, Secret):
+        return value
     # Any literal under a secret-looking name, not only a string: `api_key: 123456` or
     # `credentials: [...]` pass validation yet are still secrets. Booleans are flags.
     if not isinstance(value, bool | None) and _sensitive(path):
-        return SENSITIVE
-    return json.dumps(thaw(value), ensure_ascii=False, sort_keys=True, default=str)
+        return REDACTED
+    return thaw(value)
+
+
+def display(path: tuple[Any, ...], value: Any) -> str:
+    """A value as a change shows it: secret references by name, literal secrets never."""
+    return text(held(path, value))
 
 
 def _sensitive(path: tuple[Any, ...]) -> bool:
@@ -95,8 +159,8 @@ def compare(old: Leaves, new: Leaves) -> tuple[FieldChange, ...]:
     for path in sorted(set(old) | set(new), key=lambda p: ".".join(map(str, p))):
         if path in old and path in new and identity(old[path]) == identity(new[path]):
             continue
-        before = display(path, old[path]) if path in old else None
-        after = display(path, new[path]) if path in new else None
+        before = held(path, old[path]) if path in old else None
+        after = held(path, new[path]) if path in new else None
         secret = _sensitive(path) or any(holds_secret(side.get(path)) for side in (old, new))
         changes.append(FieldChange(".".join(map(str, path)), before, after, secret))
     return tuple(changes)

@@ -11,9 +11,10 @@ from conftest import REPO
 from compiler import plans
 from compiler.changes import FROM_DIFF, FieldChange, ObjectChange
 from compiler.diff import DeploymentPlan, Plan
+from compiler.model import Secret
 
 
-def change(kind: str, key: str, action: Any, *fields: tuple[str, str | None, str | None]) -> ObjectChange:
+def change(kind: str, key: str, action: Any, *fields: tuple[str, Any, Any]) -> ObjectChange:
     return ObjectChange(kind, key, FROM_DIFF[action], tuple(FieldChange(*f) for f in fields))
 
 
@@ -25,16 +26,16 @@ PRODUCTION = DeploymentPlan(
             "connection",
             "snowflake_default",
             "changed",
-            ("extra.role", '"A"', '"B"'),
-            ("password", "<secret:OLD>", "<secret:NEW>"),
+            ("extra.role", "A", "B"),
+            ("password", Secret("OLD"), Secret("NEW")),
         ),
-        change("pool", "backfill_pool", "added", ("slots", None, "2")),
-        change("variable", "data_bucket", "changed", ("description", '"x"', None)),
+        change("pool", "backfill_pool", "added", ("slots", None, 2)),
+        change("variable", "data_bucket", "changed", ("description", "x", None)),
     ),
-    (FieldChange("configuration.scheduler_size", '"MEDIUM"', '"LARGE"'),),
+    (FieldChange("configuration.scheduler_size", "MEDIUM", "LARGE"),),
 )
 SANDBOX = DeploymentPlan(
-    "sandbox", "changed", (change("connection", "scratch_postgres", "removed", ("port", "5432", None)),), ()
+    "sandbox", "changed", (change("connection", "scratch_postgres", "removed", ("port", 5432, None)),), ()
 )
 PLAN = Plan("origin/main", "working tree", (PRODUCTION, SANDBOX))
 

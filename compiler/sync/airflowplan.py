@@ -2,7 +2,7 @@
 
 The target of `--airflow URL` (connections, variables and pools) and of the pools of an Astro
 Deployment (pools only, through its Airflow). Pure: no HTTP, no printing. It speaks the change
-model of plan.py (Change, FieldChange, Plan), so the reporters and exit codes are the Astro
+model of plan.py (ObjectChange, FieldChange, Plan), so the reporters and exit codes are the Astro
 target's; ownership markers and secret fingerprints are marker.py's, in each description.
 
 Its writes name `TARGET` (remote.airflow.AirflowTarget performs them). Airflow differs from the Environment Manager in ways that make this target simpler: every
@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
+from ..changes import FieldChange, ObjectChange
 from ..diagnostics import Diagnostic, error
 from ..load import YPath
 from ..model import MAPPINGS, Model
@@ -27,7 +28,7 @@ from ..resolve import ResolvedDeployment, ResolvedObject
 from ..secrets import SecretValues, looks_secret
 from . import marker as markers
 from .airflowstate import DEFAULT_POOL, KINDS, MASKED, Kind, LiveAirflow, LiveObject
-from .changeset import SECRET_CHANGED, SECRET_UNKNOWN, Change, FieldChange, Options, Plan, Write
+from .changeset import SECRET_CHANGED, SECRET_UNKNOWN, Options, Plan, Write
 from .desired import CONNECTION_FIELDS, has_secret, variable_value
 from .state import ObjectKey
 from .values import concrete, leaves, same, shown
@@ -137,7 +138,7 @@ def plan(desired: AirflowDesired, live: LiveAirflow, options: Options, scope: st
     changes = [c for w in desired.objects if (c := planner.object(w)) is not None]
     changes += planner.deletes()
     order = {"create": 0, "update": 1, "replace": 2, "delete": 3}
-    changes.sort(key=lambda c: (order[c.action], c.kind, c.key))
+    changes.sort(key=lambda c: (order[c.operation], c.kind, c.key))
     blind = options.key is None and options.values is not None and planner.saw_secret
     return Plan(scope, tuple(changes), tuple(planner.diagnostics), blind)
 
@@ -148,7 +149,7 @@ class _Planner:
         self.diagnostics: list[Diagnostic] = []
         self.saw_secret = False
 
-    def object(self, wanted: Wanted) -> Change | None:
+    def object(self, wanted: Wanted) -> ObjectChange | None:
         if not self._supported(wanted):
             return None
         found = self.live.find(wanted.kind, wanted.key)
@@ -185,13 +186,13 @@ class _Planner:
 
     # --- create ------------------------------------------------------------------------------
 
-    def _create(self, wanted: Wanted) -> Change:
+    def _create(self, wanted: Wanted) -> ObjectChange:
         fields = self._sendable(wanted)
         description = markers.join(wanted.description, self._marker(self._fingerprints(wanted)))
         body = {"key": wanted.key, "fields": dict(fields), "description": description}
         self.saw_secret |= has_secret(wanted.fields)
         write = Write("create", self._object_key(wanted.kind, wanted.key), body=body, target=TARGET)
-        return Change("create", wanted.kind, wanted.key, self.desired.deployment, writes=(write,))
+        return ObjectChange(wanted.kind, wanted.key, "create", deployment=self.desired.deployment, writes=(write,))
 
     def _sendable(self, wanted: Wanted) -> Mapping[str, Any]:
         if wanted.kind == "pool" and not self.live.version.has_include_deferred:
@@ -202,7 +203,7 @@ class _Planner:
 
     def _update(
         self, wanted: Wanted, found: LiveObject, mark: markers.Marker | None, *, adopted: bool
-    ) -> Change | None:
+    ) -> ObjectChange | None:
         live_fps = dict(mark.fingerprints) if mark else {}
         changes: list[FieldChange] = (
             [FieldChange("marker", None, f"owner={self.options.owner}", note="adopt")] if adopted else []
@@ -228,7 +229,7 @@ class _Planner:
         fields.update({name: None for name in mask - {"description"} if name not in fields})  # removed: sent as null
         body = {"key": wanted.key, "fields": fields, "description": description, "mask": sorted(mask)}
         write = Write("update", self._object_key(wanted.kind, wanted.key), body=body, target=TARGET)
-        return Change("update", wanted.kind, wanted.key, self.desired.deployment, tuple(changes), writes=(write,))
+        return ObjectChange(wanted.kind, wanted.key, "update", tuple(changes), self.desired.deployment, writes=(write,))
 
     def _field_changes(
         self, wanted: Wanted, found: LiveObject, live_fps: Mapping[tuple[str, str], str]
@@ -266,7 +267,7 @@ class _Planner:
 
     # --- deletes -------------------------------------------------------------------------------
 
-    def deletes(self) -> list[Change]:
+    def deletes(self) -> list[ObjectChange]:
         wanted = {(w.kind, w.key) for w in self.desired.objects}
         changes = []
         for kind in self.desired.kinds:
@@ -277,7 +278,9 @@ class _Planner:
                 if mark is None or mark.owner != self.options.owner:
                     continue  # never delete what is not ours
                 write = Write("delete", self._object_key(kind, found.key), target=TARGET)
-                changes.append(Change("delete", kind, found.key, self.desired.deployment, writes=(write,)))
+                changes.append(
+                    ObjectChange(kind, found.key, "delete", deployment=self.desired.deployment, writes=(write,))
+                )
         return changes
 
     # --- markers, fingerprints, diagnostics ----------------------------------------------------

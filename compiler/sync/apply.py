@@ -11,9 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
+from ..changes import ObjectChange
 from ..errors import AstroGitopsError
 from ..secrets import SecretValues
-from .changeset import Change, Plan, Write
+from .changeset import Plan, Write
 
 Status = Literal["done", "failed", "not attempted"]
 
@@ -25,7 +26,7 @@ class Target(Protocol):
 
 @dataclass(frozen=True)
 class Step:
-    change: Change
+    change: ObjectChange
     status: Status
     error: str | None = None  # the API's message and requestId when failed
 
@@ -57,7 +58,7 @@ def apply(plan: Plan, target: Target, values: SecretValues, on_step: Callable[[S
     return Applied(tuple(steps))
 
 
-def _run(change: Change, target: Target, values: SecretValues) -> Step:
+def _run(change: ObjectChange, target: Target, values: SecretValues) -> Step:
     try:
         for write in change.writes:
             target.write(write, values)

@@ -1,7 +1,8 @@
 """The value a plan is: changes (what a reviewer reads) and the writes that make them.
 
-Shared by planning, applying and the reporters; a Deployment-settings change, a preview change
-or an Airflow target's change is another `Change` with its own `Write`s.
+A change is `compiler.changes.ObjectChange`, the model `diff` uses too, with the `Write`s that
+make it; a Deployment-settings change, a preview change or an Airflow target's change is
+another `ObjectChange` with its own `Write`s. Shared by planning, applying and the reporters.
 """
 
 from __future__ import annotations
@@ -10,25 +11,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from ..changes import Action, ObjectChange
 from ..diagnostics import Diagnostic, Location
 from ..load import YPath
 from ..secrets import SecretValues
 from .state import ObjectKey
 
-Action = Literal["create", "update", "replace", "delete"]
 SECRET_CHANGED = "secret changed"
 SECRET_UNKNOWN = "secret: cannot compare, will be sent"
 TYPED = {"CONNECTION": "connection", "AIRFLOW_VARIABLE": "airflowVariable"}
 KIND = {"CONNECTION": "connection", "AIRFLOW_VARIABLE": "variable"}
-
-
-@dataclass(frozen=True)
-class FieldChange:
-    path: str
-    before: Any = None
-    after: Any = None
-    note: str | None = None  # a secret's state instead of values
-    deployment: str | None = None  # the Deployment whose part this is
 
 
 @dataclass(frozen=True)
@@ -45,21 +37,9 @@ class Write:
 
 
 @dataclass(frozen=True)
-class Change:
-    action: Action
-    kind: str
-    key: str
-    deployment: str | None  # set for a Deployment-scoped object
-    fields: tuple[FieldChange, ...] = ()
-    note: str = ""
-    writes: tuple[Write, ...] = ()
-    touched: tuple[tuple[str, str], ...] = ()  # (object id, updatedAt) read live
-
-
-@dataclass(frozen=True)
 class Plan:
     scope: str
-    changes: tuple[Change, ...]
+    changes: tuple[ObjectChange, ...]
     diagnostics: tuple[Diagnostic, ...] = ()
     secrets_sent_blind: bool = False  # no fingerprint key: every secret is sent
 
@@ -72,7 +52,7 @@ class Plan:
         return not any(d.is_error for d in self.diagnostics)
 
     def count(self, action: Action) -> int:
-        return sum(1 for c in self.changes if c.action == action)
+        return sum(1 for c in self.changes if c.operation == action)
 
 
 @dataclass(frozen=True)

@@ -75,8 +75,8 @@ def plan_for(
 
 
 def combine(settings: SettingsPlan, objects: Plan, options: Options) -> Plan:
-    creates = [c for c in settings.changes if c.action == "create"]
-    updates = [c for c in settings.changes if c.action != "create"]
+    creates = [c for c in settings.changes if c.operation == "create"]
+    updates = [c for c in settings.changes if c.operation != "create"]
     blind = objects.secrets_sent_blind or (options.key is None and options.values is not None and settings.secrets)
     return Plan(
         objects.scope,

@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ..changes import FieldChange, ObjectChange
 from ..diagnostics import Diagnostic, error, warning
 from ..secrets import SecretValues
 from . import marker as markers
-from .changeset import KIND, SECRET_CHANGED, SECRET_UNKNOWN, TYPED, Change, FieldChange, Options, Plan, Write
+from .changeset import KIND, SECRET_CHANGED, SECRET_UNKNOWN, TYPED, Options, Plan, Write
 from .desired import Desired, DesiredObject, Part, has_secret
 from .fingerprints import Fingerprinter
 from .state import LiveObject, LiveState, ObjectKey
@@ -26,7 +27,7 @@ def plan(desired: Desired, live: LiveState, options: Options, scope: str) -> Pla
     changes = [c for obj in desired.objects if (c := planner.object(obj)) is not None]
     changes += planner.deletes()
     order = {"create": 0, "update": 1, "replace": 2, "delete": 3}
-    changes.sort(key=lambda c: (order[c.action], c.kind, c.key, c.deployment or ""))
+    changes.sort(key=lambda c: (order[c.operation], c.kind, c.key, c.deployment or ""))
     blind = options.key is None and options.values is not None and planner.saw_secret
     return Plan(scope, tuple(changes), (*desired.warnings, *planner.diagnostics), blind)
 
@@ -42,7 +43,7 @@ class _Planner:
 
     # --- one desired object -------------------------------------------------------------
 
-    def object(self, obj: DesiredObject) -> Change | None:
+    def object(self, obj: DesiredObject) -> ObjectChange | None:
         entity = self.live.workspace_id if obj.scope == "WORKSPACE" else self.live.deployment_id(obj.entity)
         if entity is None:
             return None  # a Deployment missing live is reported once, by the caller
@@ -83,7 +84,7 @@ class _Planner:
 
     # --- create ---------------------------------------------------------------------------
 
-    def _create(self, obj: DesiredObject, key: ObjectKey) -> Change:
+    def _create(self, obj: DesiredObject, key: ObjectKey) -> ObjectChange:
         fps = {
             **self.fingerprints.own(obj),
             **{k: v for p in self._parts(obj) for k, v in self.fingerprints.part(obj, p).items()},
@@ -100,11 +101,11 @@ class _Planner:
             links, excludes = self._entries(obj, obj.auto_link, None)
             body.update(autoLinkDeployments=obj.auto_link, links=links, excludeLinks=excludes)
         self._note_secrets(obj)
-        return Change(
-            "create",
+        return ObjectChange(
             obj.kind,
             obj.key,
-            self._scoped_to(obj),
+            "create",
+            deployment=self._scoped_to(obj),
             note=self._describe(obj),
             writes=(Write("create", key, body=body),),
         )
@@ -123,7 +124,7 @@ class _Planner:
 
     # --- update / replace -----------------------------------------------------------------
 
-    def _update(self, obj: DesiredObject, found: LiveObject, own: bool, *, adopted: bool) -> Change | None:
+    def _update(self, obj: DesiredObject, found: LiveObject, own: bool, *, adopted: bool) -> ObjectChange | None:
         user_text, mark = markers.split(found.description)
         live_fps = dict(mark.fingerprints) if mark and not adopted else {}
         fields: list[FieldChange] = []
@@ -151,12 +152,12 @@ class _Planner:
             return None
         body = self._update_body(obj, found, own, auto, user_text, fps, live_fps)
         write = Write("update", found.key, found.id, body)
-        return Change(
-            "update",
+        return ObjectChange(
             obj.kind,
             obj.key,
-            self._scoped_to(obj),
+            "update",
             tuple(fields),
+            self._scoped_to(obj),
             writes=(write,),
             touched=((found.id, found.updated_at),),
         )
@@ -172,18 +173,18 @@ class _Planner:
         # is removed by re-creating the object, which is right either way.
         return gone[0] if gone else None
 
-    def _replace(self, obj: DesiredObject, found: LiveObject, reason: str) -> Change:
+    def _replace(self, obj: DesiredObject, found: LiveObject, reason: str) -> ObjectChange:
         create = self._create(obj, found.key)
         before = found.fields.get(reason) if reason == "type" else (found.is_secret if reason == "isSecret" else "set")
         after = obj.fields.get(reason) if reason == "type" else (obj.is_secret if reason == "isSecret" else None)
         change = FieldChange(reason, before, after)
         writes = (Write("delete", found.key, found.id), *create.writes)
-        return Change(
-            "replace",
+        return ObjectChange(
             obj.kind,
             obj.key,
-            create.deployment,
+            "replace",
             (change,),
+            create.deployment,
             create.note,
             writes,
             ((found.id, found.updated_at),),
@@ -381,7 +382,7 @@ class _Planner:
 
     # --- deletes ------------------------------------------------------------------------------
 
-    def deletes(self) -> list[Change]:
+    def deletes(self) -> list[ObjectChange]:
         ours = set(self.in_scope.values())
         changes = []
         for found in self.live.objects:
@@ -395,11 +396,11 @@ class _Planner:
                 continue  # never delete what is not ours
             scoped = self.live.deployment_name(found.key.scope_entity_id) if found.key.scope == "DEPLOYMENT" else None
             changes.append(
-                Change(
-                    "delete",
+                ObjectChange(
                     KIND[found.key.object_type],
                     found.key.object_key,
-                    scoped,
+                    "delete",
+                    deployment=scoped,
                     writes=(Write("delete", found.key, found.id),),
                     touched=((found.id, found.updated_at),),
                 )

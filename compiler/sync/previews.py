@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Set
 
+from ..changes import ObjectChange
 from . import marker as markers
-from .changeset import KIND, Change, Plan, Write
+from .changeset import KIND, Plan, Write
 from .state import LiveDeployment, LiveState, ObjectKey
 
 
@@ -31,8 +32,8 @@ def destroy_plan(
 ) -> Plan:
     """Delete every managed preview whose branch `wanted` names, objects first, previews last.
     A Deployment named in `keep` (deployments/) is never deleted, whatever its marker says."""
-    objects: list[Change] = []
-    deployments: list[Change] = []
+    objects: list[ObjectChange] = []
+    deployments: list[ObjectChange] = []
     for dep, branch in previews(live, owner):
         if not wanted(branch) or dep.name in keep:
             continue
@@ -47,22 +48,21 @@ def destroy_plan(
             if mark is None or mark.owner != owner:
                 continue  # never delete what is not ours
             objects.append(
-                Change(
-                    "delete",
+                ObjectChange(
                     KIND[found.key.object_type],
                     found.key.object_key,
-                    dep.name,
+                    "delete",
+                    deployment=dep.name,
                     writes=(Write("delete", found.key, found.id),),
                     touched=((found.id, found.updated_at),),
                 )
             )
         key = ObjectKey(dep.name, "DEPLOYMENT", "WORKSPACE", live.workspace_id)
         deployments.append(
-            Change(
-                "delete",
+            ObjectChange(
                 "preview",
                 dep.name,
-                None,
+                "delete",
                 note=f"(branch {branch})",
                 writes=(Write("delete", key, dep.id, target="deployment"),),
                 touched=((dep.id, dep.updated_at),),

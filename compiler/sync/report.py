@@ -7,35 +7,32 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from ..changes import FieldChange, ObjectChange, json_value
 from ..secrets import SecretValues
 from .apply import Applied, Step
-from .changeset import Change, FieldChange, Plan
+from .changeset import Plan
 
 _SIGN = {"create": "+", "update": "~", "replace": "-/+", "delete": "-"}
 _NOT_A_FENCE = "\u02bc" * 3  # reads like ``` but cannot close the diff block
 BLIND_NOTE = "ASTRO_GITOPS_FINGERPRINT_KEY is not set: secrets cannot be compared and every secret field is sent."
 
 
-def _value(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
-
-
 def field_line(f: FieldChange) -> str:
     where = f"[{f.deployment}] " if f.deployment else ""
     if f.note:
         return f"~ {where}{f.path}: ({f.note})"
-    if f.before is None:
-        return f"+ {where}{f.path}: {_value(f.after)}"
-    if f.after is None:
-        return f"- {where}{f.path}: {_value(f.before)}"
-    return f"~ {where}{f.path}: {_value(f.before)} -> {_value(f.after)}"
+    if f.old is None:
+        return f"+ {where}{f.path}: {f.new}"
+    if f.new is None:
+        return f"- {where}{f.path}: {f.old}"
+    return f"~ {where}{f.path}: {f.old} -> {f.new}"
 
 
-def change_lines(change: Change) -> list[str]:
-    head = f"{_SIGN[change.action]} {change.kind} {change.key}"
+def change_lines(change: ObjectChange) -> list[str]:
+    head = f"{_SIGN[change.operation]} {change.kind} {change.key}"
     note = change.note or (f"(deployment {change.deployment})" if change.deployment else "")
     lines = [f"{head}  {note}" if note else head]
-    if change.action in ("update", "replace"):
+    if change.operation in ("update", "replace"):
         lines += [f"    {field_line(f)}" for f in change.fields]
     return lines
 
@@ -86,7 +83,7 @@ def as_data(plan: Plan, workspace: str) -> dict[str, Any]:
         "scope": plan.scope,
         "changes": [
             {
-                "action": c.action,
+                "action": c.operation,
                 "kind": c.kind,
                 "key": c.key,
                 "deployment": c.deployment,
@@ -100,7 +97,7 @@ def as_data(plan: Plan, workspace: str) -> dict[str, Any]:
 
 
 def _field_data(f: FieldChange) -> dict[str, Any]:
-    entry: dict[str, Any] = {"path": f.path, "before": f.before, "after": f.after}
+    entry: dict[str, Any] = {"path": f.path, "before": json_value(f.before), "after": json_value(f.after)}
     if f.deployment:
         entry["deployment"] = f.deployment
     if f.note:

@@ -20,11 +20,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..changes import FieldChange, ObjectChange
 from ..diagnostics import Diagnostic, error, warning
 from ..load import YPath
 from ..model import Secret, thaw
 from . import marker as markers
-from .changeset import SECRET_CHANGED, SECRET_UNKNOWN, Change, FieldChange, Options, Write
+from .changeset import SECRET_CHANGED, SECRET_UNKNOWN, Options, Write
 from .state import PENDING_ID, LiveDeployment, LiveState, ObjectKey
 from .values import concrete
 
@@ -85,7 +86,7 @@ class DesiredSettings:
 
 @dataclass
 class SettingsPlan:
-    changes: list[Change] = field(default_factory=list)
+    changes: list[ObjectChange] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     secrets: bool = False  # a secret environment variable was compared or sent
 
@@ -167,11 +168,10 @@ class _Settings:
         body = self._body(wanted, live, description, variables, queues, scaling)
         key = ObjectKey(wanted.name, "DEPLOYMENT", "WORKSPACE", self.live.workspace_id)
         self.result.changes.append(
-            Change(
-                "update",
+            ObjectChange(
                 "preview" if wanted.is_preview else "deployment",
                 wanted.name,
-                None,
+                "update",
                 tuple(fields),
                 writes=(Write("update", key, found.id, body, target="deployment"),),
                 touched=((found.id, found.updated_at),),
@@ -383,11 +383,10 @@ class _Settings:
                             variables, None, scaling)  # fmt: skip
         target = ObjectKey(wanted.name, "DEPLOYMENT", "WORKSPACE", self.live.workspace_id)
         self.result.changes.append(
-            Change(
-                "create",
+            ObjectChange(
                 "preview",
                 wanted.name,
-                None,
+                "create",
                 note=f"(from {wanted.base}, branch {wanted.branch})",
                 writes=(
                     Write("create", target, PENDING_ID, body, target="deployment"),
