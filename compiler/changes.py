@@ -135,9 +135,21 @@ def identity(value: Any) -> str:
     return json.dumps(thaw(value), sort_keys=True, default=_secret_as_json)
 
 
+_SCALARS = (str, int, float, bool, type(None))
+
+
 def same(a: Any, b: Any) -> bool:
-    if type(a) is str and type(b) is str:  # the common case, without JSON
-        return a == b
+    """`identity(a) == identity(b)`, without JSON text for plain data (a plan compares tens of
+    thousands of fields): values of one scalar type compare with ==, mappings and sequences
+    member by member; anything else (a secret reference, mixed types such as 1 and 1.0) by
+    identity."""
+    kind = type(a)
+    if kind is type(b) and kind in _SCALARS:
+        return repr(a) == repr(b) if kind is float else bool(a == b)  # 0.0 and -0.0 differ as JSON
+    if isinstance(a, MAPPINGS) and isinstance(b, MAPPINGS):
+        return a.keys() == b.keys() and all(same(v, b[k]) for k, v in a.items())
+    if isinstance(a, list | tuple) and isinstance(b, list | tuple):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
     return identity(a) == identity(b)
 
 

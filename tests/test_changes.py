@@ -2,7 +2,23 @@
 
 from __future__ import annotations
 
-from compiler.changes import REDACTED, SENSITIVE, FieldChange, ObjectChange, compare, json_value, leaves, object_change
+from types import MappingProxyType
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from compiler.changes import (
+    REDACTED,
+    SENSITIVE,
+    FieldChange,
+    ObjectChange,
+    compare,
+    identity,
+    json_value,
+    leaves,
+    object_change,
+    same,
+)
 from compiler.model import Secret
 
 
@@ -44,3 +60,37 @@ def test_a_literal_secret_inside_a_list_or_mapping_is_never_held() -> None:
     assert change.after is REDACTED and "literal-1" not in repr(change)
     (nested,) = compare({}, {("hosts",): [Secret("A"), "b"]})
     assert nested.new == '["<secret:A>", "b"]' and json_value(nested.after) == ["<secret:A>", "b"]
+
+
+_SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 3),
+    st.sampled_from([0.0, -0.0, 1.0, 2.5]),
+    st.sampled_from(["", "a", "1", "true"]),
+    st.builds(Secret, st.sampled_from(["A", "B"])),
+)
+_VALUES = st.recursive(
+    _SCALARS,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3),
+        st.lists(inner, max_size=3).map(tuple),
+        st.dictionaries(st.sampled_from(["a", "b", "c"]), inner, max_size=3),
+        st.dictionaries(st.sampled_from(["a", "b", "c"]), inner, max_size=3).map(MappingProxyType),
+    ),
+    max_leaves=8,
+)
+
+
+@given(_VALUES, _VALUES)
+def test_same_is_equality_of_identity(a: object, b: object) -> None:
+    # `same` skips JSON for plain data; it must agree with the JSON identity on every pair,
+    # so 1, 1.0, true, 0.0 and -0.0 stay apart and key order does not matter.
+    assert same(a, b) == (identity(a) == identity(b))
+    assert same(a, a)
+
+
+def test_same_tells_apart_what_json_tells_apart() -> None:
+    assert not same(1, 1.0) and not same(1, True) and not same(0.0, -0.0) and not same("1", 1)
+    assert same({"a": [1, 2]}, MappingProxyType({"a": (1, 2)})) and not same({"a": 1}, {"a": 1, "b": None})
+    assert not same(Secret("A"), "<secret:A>") and same(Secret("A"), Secret("A"))

@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -28,7 +29,9 @@ from . import airflowplan, report
 from .airflowstate import KINDS, Kind, LiveAirflow, LiveObject
 from .apply import Applied, Step, apply
 from .changeset import Options, Plan
-from .state import LiveState
+from .state import LiveDeployment, LiveState
+
+AIRFLOW_READS = 8  # Deployments' Airflows read at the same time
 
 
 @dataclass(frozen=True)
@@ -166,21 +169,26 @@ def with_astro_pools(
 ) -> Plan:
     """An Astro plan with the pool changes of each Deployment in scope added, each planned against
     that Deployment's Airflow (`webServerAirflowApiUrl`, the Astro token as bearer): the
-    Environment Manager has no pools."""
+    Environment Manager has no pools. The Airflows are read at the same time, AIRFLOW_READS at
+    most: each is another host, so the reads wait on the network, not on each other."""
     changes, diagnostics = list(made.changes), list(made.diagnostics)
+    reachable: list[tuple[ResolvedDeployment, LiveDeployment, airflowplan.AirflowDesired]] = []
     for dep in resolved:
         found = next((d for d in live.deployments if d.name == dep.name), None)
         if found is None:
             continue  # the Astro plan reports a missing Deployment
         wanted = airflowplan.desired(project.model, dep, ("pool",))
-        if not found.airflow_api_url:
-            if wanted.objects:
-                first = wanted.objects[0]
-                message = f"Deployment '{dep.name}' reports no Airflow API URL (webServerAirflowApiUrl): its pools are not applied"
-                diagnostics.append(warning(options.locate(first.path, first.ypath), "pools-not-applied", message))
-            continue
+        if found.airflow_api_url:
+            reachable.append((dep, found, wanted))
+        elif wanted.objects:
+            first = wanted.objects[0]
+            message = f"Deployment '{dep.name}' reports no Airflow API URL (webServerAirflowApiUrl): its pools are not applied"
+            diagnostics.append(warning(options.locate(first.path, first.ypath), "pools-not-applied", message))
+    with ThreadPoolExecutor(max_workers=AIRFLOW_READS, thread_name_prefix="airflow-read") as pool:
+        reads = [pool.submit(_live_pools, found.airflow_api_url, environ) for _, found, _ in reachable]
+    for (dep, _, wanted), read in zip(reachable, reads, strict=True):
         try:
-            airflow = _live_pools(found.airflow_api_url, environ)
+            airflow = read.result()
         except OperationError as exc:  # a new preview's Airflow still starting, say: the rest still plans
             if wanted.objects:
                 first = wanted.objects[0]

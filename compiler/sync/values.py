@@ -6,7 +6,8 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from ..model import MAPPINGS, Secret, thaw
+from .. import changes
+from ..model import MAPPINGS, Secret
 from ..secrets import SecretValues, looks_secret
 from .desired import JsonText, has_secret
 
@@ -58,4 +59,4 @@ def same(live: Any, desired: Any) -> bool:
             live = json.loads(live)
         except ValueError:
             return False
-    return bool(_json(thaw(live)) == _json(thaw(desired)))
+    return changes.same(live, desired)
