@@ -144,8 +144,13 @@ def same(a: Any, b: Any) -> bool:
     member by member; anything else (a secret reference, mixed types such as 1 and 1.0) by
     identity."""
     kind = type(a)
-    if kind is type(b) and kind in _SCALARS:
-        return repr(a) == repr(b) if kind is float else bool(a == b)  # 0.0 and -0.0 differ as JSON
+    if kind is type(b):
+        if kind in _SCALARS:
+            return repr(a) == repr(b) if kind is float else bool(a == b)  # 0.0 and -0.0 differ as JSON
+        if kind is Secret:
+            return bool(a.name == b.name)
+    elif kind in _SCALARS and type(b) in _SCALARS:
+        return False  # 1, 1.0, true and "1" are four JSON texts
     if isinstance(a, MAPPINGS) and isinstance(b, MAPPINGS):
         return a.keys() == b.keys() and all(same(v, b[k]) for k, v in a.items())
     if isinstance(a, list | tuple) and isinstance(b, list | tuple):

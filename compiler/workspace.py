@@ -41,6 +41,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from types import MappingProxyType
 from typing import Any, Literal
 
@@ -87,7 +88,14 @@ class EnvironmentObject:
         return holds_secret(self.fields.get("value"))
 
     def link(self, deployment: str) -> Link | None:
-        return next((link for link in self.links if link.deployment == deployment), None)
+        return self._links_by_deployment.get(deployment)
+
+    @cached_property
+    def _links_by_deployment(self) -> Mapping[str, Link]:
+        first: dict[str, Link] = {}
+        for link in self.links:
+            first.setdefault(link.deployment, link)
+        return first
 
 
 @dataclass(frozen=True)
