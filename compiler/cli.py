@@ -35,7 +35,10 @@ from .streams import Unwritable, prepare, unwritable_exit, write
 if TYPE_CHECKING:
     from _typeshed import SupportsWrite
 
+    from .diagnostics import Diagnostic
     from .project import Project
+    from .sync.apply import Step
+    from .sync.session import Request
 
 REPORT_URL = "https://github.com/astro-gitops/astro-gitops/issues"
 
@@ -84,6 +87,26 @@ class _Session:
         if project.ok and warnings:
             self.show(Output(err=DIAGNOSTICS.report(warnings, fmt, self.style).out))
         return project.require_valid()
+
+
+@dataclass(frozen=True)
+class _Console:
+    """What plan, apply and preview show and ask as they go (sync.session.Console)."""
+
+    s: _Session
+    plan: Callable[[Any], None]  # shows the plan, in the command's format
+
+    def project(self) -> Project:
+        return self.s.valid_project("text")
+
+    def diagnostics(self, found: Sequence[Diagnostic]) -> None:
+        self.s.show(Output(err=DIAGNOSTICS.report(found, "text", self.s.style).out))
+
+    def confirm(self, question: str) -> bool:
+        return _confirmed(question)
+
+    def step(self, step: Step, planned: Any) -> None:
+        self.s.show(APPLY.report((step, planned), "step", self.s.style))
 
 
 # --- the commands: options -> one core call -> a reporter -------------------------------
@@ -177,109 +200,43 @@ def _schema(args: argparse.Namespace, s: _Session) -> int:
 
 
 def _plan(args: argparse.Namespace, s: _Session) -> int:
-    from .pipeline import Selection
-    from .sync import run
+    from .sync import commands
 
-    if args.airflow:
-        return _airflow(args, s, apply=False)
-    selection = Selection(branch=args.branch, deployment=args.deployment, all=args.all)
-    planned = _make_plan(args, s, selection, adopt=args.adopt)
-    s.show(SYNC_PLAN.report(planned, args.format, s.style))
-    if args.out is not None:
-        run.write_plan_file(args.out, run.plan_file(planned))
+    console = _Console(s, lambda planned: s.show(SYNC_PLAN.report(planned, args.format, s.style)))
+    planned = commands.plan(_sync_request(args), s.root, s.environ, console).planned
     return ExitCode.CHANGES if args.exit_code and planned.plan.has_changes else ExitCode.OK
 
 
-def _make_plan(
-    args: argparse.Namespace, s: _Session, selection: Any, *, adopt: bool, saved: Mapping[str, Any] | None = None
-) -> Any:
-    from .remote.astro import connect
-    from .sync import run
-
-    project = s.valid_project("text")
-    run.owner(project)
-    api = connect(s.environ)
-    try:
-        planned = run.make_plan(project, s.root, selection, mode=args.secrets, adopt=adopt, environ=s.environ, api=api)
-    finally:
-        api.close()
-    if saved is not None:
-        run.check_fresh(saved, planned)
-    s.show(Output(err=DIAGNOSTICS.report(planned.plan.diagnostics, "text", s.style).out))
-    if not planned.plan.ok:
-        raise OperationError("the plan has errors (above); nothing was changed")
-    return planned
-
-
 def _apply(args: argparse.Namespace, s: _Session) -> int:
-    from .pipeline import Selection
-    from .remote.astro import AstroTarget, connect
-    from .sync import run
-    from .sync.airflowrun import WithPools
+    from .sync import commands
+    from .sync.session import refuse_redact
 
-    run.refuse_redact(args.secrets)
+    refuse_redact(args.secrets)
     if args.plan_file is None and not args.auto_approve and not sys.stdin.isatty():
         raise UsageError("apply asks for confirmation on a terminal: pass --auto-approve to apply without one")
-    if args.airflow or (args.plan_file is not None and "airflow" in run.read_plan_file(args.plan_file)):
-        return _airflow(args, s, apply=True)
-    selection = Selection(branch=args.branch, deployment=args.deployment, all=args.all)
-    adopt, saved = args.adopt, None
-    if args.plan_file is not None:
-        saved = run.read_plan_file(args.plan_file)
-        selection, adopt = run.saved_selection(saved), run.saved_adopt(saved)
-    planned = _make_plan(args, s, selection, adopt=adopt, saved=saved)
-    s.show(SYNC_PLAN.report(planned, "text", s.style))
-    if not planned.plan.has_changes:
-        return ExitCode.OK
-    if saved is None and not args.auto_approve and not _confirmed():
-        raise OperationError("apply cancelled; nothing was changed")
-    api = connect(s.environ)
-    target = WithPools(AstroTarget(api), planned.live, s.environ)  # pools go to each Deployment's Airflow
-    try:
-        applied = run.run_apply(planned, target, lambda step: s.show(APPLY.report((step, planned), "step", s.style)))
-    finally:
-        target.close()
-        api.close()
-    s.show(APPLY.report((applied, planned), "outcome", s.style))
-    return ExitCode.OK if applied.ok else ExitCode.INVALID
+    done = commands.apply(_sync_request(args), s.root, s.environ, _text_console(s))
+    if done.applied is not None:
+        s.show(APPLY.report((done.applied, done.planned), "outcome", s.style))
+    return ExitCode.INVALID if done.applied is not None and not done.applied.ok else ExitCode.OK
 
 
-def _airflow(args: argparse.Namespace, s: _Session, *, apply: bool) -> int:
-    """plan or apply with --airflow URL (or a plan saved with it): one Deployment's connections,
-    variables and pools on one Airflow (SPEC 7.7)."""
+def _sync_request(args: argparse.Namespace) -> Request:
     from .pipeline import Selection
-    from .remote.airflow import AirflowClient, AirflowTarget, Credentials
-    from .sync import airflowrun, run
+    from .sync.session import Request
 
-    saved = run.read_plan_file(args.plan_file) if apply and args.plan_file is not None else None
-    url = str(args.airflow or (saved or {}).get("airflow") or "")
-    selection = Selection(branch=args.branch, deployment=args.deployment, all=args.all)
-    selection, adopt = (run.saved_selection(saved), run.saved_adopt(saved)) if saved else (selection, args.adopt)
-    project = s.valid_project("text")
-    owner = run.owner(project)
-    dep = airflowrun.deployment(project, s.root, selection, s.environ)
-    values = airflowrun.secret_values(dep, args.secrets, s.environ)
-    with AirflowClient(url, Credentials.from_env(s.environ)) as client:
-        live = client.read()
-        planned = airflowrun.make_plan(project, dep, live, owner=owner, values=values, adopt=adopt, environ=s.environ)
-        if saved is not None:
-            airflowrun.check_fresh(saved, planned)
-        s.show(Output(err=DIAGNOSTICS.report(planned.plan.diagnostics, "text", s.style).out))
-        if not planned.plan.ok:
-            raise OperationError("the plan has errors (above); nothing was changed")
-        s.show(SYNC_PLAN.report(planned, "text" if apply else args.format, s.style))
-        if not apply:
-            if args.out is not None:
-                run.write_plan_file(args.out, airflowrun.plan_file(planned, selection, adopt))
-            return ExitCode.CHANGES if args.exit_code and planned.plan.has_changes else ExitCode.OK
-        if not planned.plan.has_changes:
-            return ExitCode.OK
-        if saved is None and not args.auto_approve and not _confirmed():
-            raise OperationError("apply cancelled; nothing was changed")
-        step = lambda done: s.show(APPLY.report((done, planned), "step", s.style))  # noqa: E731
-        applied = airflowrun.run_apply(planned, AirflowTarget(client), step)
-    s.show(APPLY.report((applied, planned), "outcome", s.style))
-    return ExitCode.OK if applied.ok else ExitCode.INVALID
+    return Request(
+        Selection(branch=args.branch, deployment=args.deployment, all=args.all),
+        secrets=args.secrets,
+        adopt=args.adopt,
+        airflow=args.airflow,
+        out=getattr(args, "out", None),
+        plan_file=getattr(args, "plan_file", None),
+        auto_approve=getattr(args, "auto_approve", False),
+    )
+
+
+def _text_console(s: _Session) -> _Console:
+    return _Console(s, lambda planned: s.show(SYNC_PLAN.report(planned, "text", s.style)))
 
 
 def _confirmed(question: str = "Apply these changes?") -> bool:
@@ -288,33 +245,17 @@ def _confirmed(question: str = "Apply these changes?") -> bool:
 
 
 def _preview(args: argparse.Namespace, s: _Session) -> int:
-    from .remote.astro import AstroTarget, connect
-    from .sync import run
-    from .sync.apply import apply
+    from .sync.previewrun import preview
 
     if (args.action == "destroy") != (args.branch is not None):
         raise UsageError("preview destroy needs --branch B; preview prune takes no --branch")
     if not args.auto_approve and not sys.stdin.isatty():
         raise UsageError("preview asks for confirmation on a terminal: pass --auto-approve to delete without one")
-    project = s.valid_project("text")
-    api = connect(s.environ)
-    try:
-        planned = run.preview_plan(project, s.root, branch=args.branch, remote=args.remote, api=api)
-        s.show(SYNC_PLAN.report(planned, "text", s.style))
-        if not planned.plan.has_changes:
-            return ExitCode.OK
-        if not args.auto_approve and not _confirmed("Delete these?"):
-            raise OperationError("preview cancelled; nothing was deleted")
-        applied = apply(
-            planned.plan,
-            AstroTarget(api),
-            planned.values,
-            lambda step: s.show(APPLY.report((step, planned), "step", s.style)),
-        )
-    finally:
-        api.close()
-    s.show(APPLY.report((applied, planned), "outcome", s.style))
-    return ExitCode.OK if applied.ok else ExitCode.INVALID
+    console = _text_console(s)
+    done = preview(s.root, s.environ, console, branch=args.branch, remote=args.remote, auto_approve=args.auto_approve)
+    if done.applied is not None:
+        s.show(APPLY.report((done.applied, done.planned), "outcome", s.style))
+    return ExitCode.INVALID if done.applied is not None and not done.applied.ok else ExitCode.OK
 
 
 def _preview_options(preview: argparse.ArgumentParser) -> None:

@@ -11,24 +11,19 @@ from __future__ import annotations
 import json
 import os
 import re
-import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import masking
+from .atomic import atomic_write, reason
 from .errors import OperationError, UsageError
+from .segments import collisions, fold, segment_problem
 
 MANIFEST = ".astro-gitops-manifest.json"
 LOCK = ".astro-gitops.lock"
-MASK = "***"
-# The start of the note a file rendered under `--secrets redact` carries in its header.
-REDACTED_NOTE = "# Secrets: redacted (--secrets redact)"
 LOCK_TIMEOUT = 60.0  # seconds a render waits for another render into the same folder
-MAX_SEGMENT = 100  # characters of one name used as a folder (bytes: at most 255, any file system)
-# Names Windows reserves for devices, with or without an extension (`con.yaml` too).
-_RESERVED = {"con", "prn", "aux", "nul", *(f"{p}{i}" for p in ("com", "lpt") for i in range(1, 10))}
-_SEPARATORS = set("/\\")  # POSIX and Windows
 BOOKKEEPING = frozenset({MANIFEST, LOCK})  # render's own files in --out, beside the outputs
 # The names render itself uses at the top of --out: a Deployment folder may not take them.
 TOP_LEVEL_FILES = frozenset({"environment-objects.json", *BOOKKEEPING})
@@ -51,48 +46,6 @@ class Manifest:
 def lines(text: str) -> list[str]:
     """The lines of a text with their ends; only '\\n' ends a line (as in the files we write)."""
     return re.findall(r"[^\n]*\n|[^\n]+$", text)
-
-
-# --- names that become paths -----------------------------------------------------------
-
-
-def segment_problem(name: str) -> str | None:
-    """Why `name` cannot be one folder or file name inside --out; None when it can.
-
-    Deployment names become folders, so they must be a single, portable path segment:
-    not empty, `.` or `..`, no separator (`/` or `\\`), no control or invisible format
-    character, not a Windows device name, no leading dot (hidden, and
-    the manifest's place) and no trailing dot or space (Windows drops them).
-    """
-    if name in ("", ".", ".."):
-        return "is not a folder name"
-    if any(c in _SEPARATORS for c in name):
-        return "holds a path separator"
-    if any(unicodedata.category(c) in ("Cc", "Cf", "Cs", "Zl", "Zp") for c in name):
-        return "holds a control or invisible character"
-    if len(name) > MAX_SEGMENT or len(name.encode("utf-8", "surrogatepass")) > 255:
-        return f"is longer than {MAX_SEGMENT} characters"
-    if name.startswith(".") or name[0].isspace() or name[-1] in ". " or name[-1].isspace():
-        return "starts with a dot or a space, or ends with one"
-    if name.split(".")[0].rstrip().casefold() in _RESERVED:
-        return "is a device name on Windows"
-    return None
-
-
-def fold(relative: str) -> str:
-    """The form under which two paths are one file on a case-insensitive or normalising file system."""
-    return unicodedata.normalize("NFC", relative).casefold()
-
-
-def collisions(names: Iterable[str]) -> list[tuple[str, str]]:
-    """Pairs of distinct names that are one path after `fold`, each pair once."""
-    seen: dict[str, str] = {}
-    found = []
-    for name in sorted(set(names)):
-        other = seen.setdefault(fold(name), name)
-        if other != name:
-            found.append((other, name))
-    return found
 
 
 def _check_relative(files: Iterable[str]) -> None:
@@ -157,6 +110,9 @@ def _inside(path: Path, folder: Path) -> bool:
     return False
 
 
+# --- the output folder --------------------------------------------------------------------
+
+
 def prepare(out: Path) -> None:
     """The output folder exists, and is a folder (a dangling link is an error, not a crash)."""
     if out.is_symlink() and not out.exists():
@@ -169,11 +125,7 @@ def prepare(out: Path) -> None:
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise OperationError(f"cannot create the output folder {out}: {_reason(exc)}") from None
-
-
-def _reason(exc: OSError) -> str:
-    return exc.strerror or type(exc).__name__
+        raise OperationError(f"cannot create the output folder {out}: {reason(exc)}") from None
 
 
 # --- reading what is there ---------------------------------------------------------------
@@ -281,63 +233,11 @@ def locked(out: Path, timeout: float = LOCK_TIMEOUT, on_wait: Callable[[Path], N
             f"waited {timeout:g} s for it to finish. Run again when it is done."
         ) from None
     except OSError as exc:
-        raise OperationError(f"cannot lock the output folder {out}: {_reason(exc)}") from None
+        raise OperationError(f"cannot lock the output folder {out}: {reason(exc)}") from None
     try:
         yield
     finally:
         lock.release()
-
-
-def atomic_write(path: Path, text: str) -> None:
-    """Write `text` to `path` through a temporary file beside it and a rename; OperationError on failure."""
-    import tempfile
-
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as exc:
-        raise OperationError(f"cannot write {path}: {_reason(exc)}") from None
-    try:
-        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes 0600; a rendered file is an ordinary file
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except OSError as exc:
-        Path(temporary).unlink(missing_ok=True)
-        raise OperationError(f"cannot write {path}: {_reason(exc)}") from None
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-def write_new(root: Path, texts: Mapping[str, str], *, force: bool = False) -> list[str]:
-    """Write each file atomically; without `force`, first refuse (writing nothing) if any of them exists."""
-    refuse_existing(root, texts, force=force)
-    for relative in sorted(texts):
-        try:
-            atomic_write(root / relative, texts[relative])
-        except OSError as exc:
-            raise OperationError(f"cannot write {relative}: {exc.strerror or type(exc).__name__}") from None
-    return sorted(texts)
-
-
-def refuse_existing(root: Path, paths: Iterable[str], *, force: bool) -> list[str]:
-    """The paths that exist (a dangling symbolic link too); without `force`, an error naming each."""
-    existing = sorted(p for p in paths if (root / p).exists() or (root / p).is_symlink())
-    if existing and not force:
-        raise OperationError(
-            f"refusing to overwrite existing file(s): {', '.join(existing)} "
-            "(move them away, or pass --force to replace them)"
-        )
-    return existing
-
-
-def _umask() -> int:
-    current = os.umask(0)
-    os.umask(current)
-    return current
 
 
 # --- --check -------------------------------------------------------------------------------
@@ -367,71 +267,9 @@ def drift(out: Path, files: Mapping[str, str], label: str, redacted: Mapping[str
     shown = files if redacted is None else redacted
     parts = []
     for relative, current in sorted(changes(out, files).items()):
-        new, real_to_shown = _shown_lines(lines(files[relative]), lines(shown[relative]))
-        old = lines(current or "")
-        if not _holds_no_values(old):
-            heads = {_head(line) for line in lines(shown[relative])} - {None}
-            known = set(new) | set(lines(shown[relative]))
-            old = [_old_line(line, real_to_shown, known, heads) for line in old]
+        new, real_to_shown = masking.new_side(lines(files[relative]), lines(shown[relative]))
+        old = masking.old_side(lines(current or ""), new, lines(shown[relative]), real_to_shown)
         before = f"{label}/{relative}" if current is not None else "/dev/null"
         hunks = list(difflib.unified_diff(old, new, before, f"{label}/{relative}"))
         parts.extend(hunks or [f"{label}/{relative}: secret values differ (not shown)\n"])
     return "".join(p if p.endswith("\n") else p + "\n" for p in parts)
-
-
-def _holds_no_values(text: list[str]) -> bool:
-    """A file render wrote under `--secrets redact` (its header says so)."""
-    return any(line.startswith(REDACTED_NOTE) for line in _header(text))
-
-
-def _header(text: list[str]) -> list[str]:
-    """The leading comment lines: the template's, before any value."""
-    count = next((i for i, line in enumerate(text) if not line.startswith("#")), len(text))
-    return text[:count]
-
-
-def _shown_lines(real: list[str], redacted: list[str]) -> tuple[list[str], dict[str, str]]:
-    """The new side as shown (secret lines masked), and each real line's shown form."""
-    if real == redacted:
-        return redacted, {}
-    import difflib
-
-    header = _header(real)
-    real_body, redacted_body = real[len(header) :], redacted[len(_header(redacted)) :]
-    shown = list(redacted_body)
-    mapping = {line: line for line in header}
-    matcher = difflib.SequenceMatcher(None, real_body, redacted_body, autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag == "equal":
-            continue
-        for j in range(j1, j2):
-            shown[j] = _mask_line(redacted_body[j], {_head(redacted_body[j])})
-        if i2 - i1 == j2 - j1:
-            for i, j in zip(range(i1, i2), range(j1, j2), strict=True):
-                mapping.setdefault(real_body[i], shown[j])
-    return header + shown, mapping
-
-
-def _old_line(line: str, real_to_shown: Mapping[str, str], known: set[str], heads: set[str | None]) -> str:
-    if line in real_to_shown:
-        return real_to_shown[line]
-    if line in known:
-        return line
-    return _mask_line(line, heads)
-
-
-_HEAD = re.compile(r'( *(?:- )?(?:[A-Za-z0-9_.-]+|"[A-Za-z0-9_.-]+")):(?: |\n|$)')
-
-
-def _head(line: str) -> str | None:
-    """`  key: value` -> `  key` (the indentation, a list dash and a plain key), else None."""
-    matched = _HEAD.match(line)
-    return matched.group(1) if matched else None
-
-
-def _mask_line(line: str, heads: set[str | None]) -> str:
-    """A line reduced to its indentation, its key when `heads` knows it, and `***`."""
-    head = _head(line)
-    if head is not None and head in heads:
-        return f"{head}: {MASK}\n"
-    return " " * (len(line) - len(line.lstrip(" "))) + MASK + "\n"

@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import branches, output, render, secrets
+from . import branches, output, render, secrets, segments
 from .diagnostics import Diagnostic, Location, error, warning
 from .errors import InvalidEnvironments, OperationError
 from .load import YPath
@@ -122,11 +122,11 @@ def _check_preview_name(
     document = project.document(found.rule.path)
     assert document is not None and found.rule.preview is not None
     where = document.locate((*found.rule.ypath, "preview", "name"))
-    if not SAFE_NAME.fullmatch(name) or ".." in name or output.segment_problem(name):
+    if not SAFE_NAME.fullmatch(name) or ".." in name or segments.segment_problem(name):
         raise InvalidEnvironments(
             [error(where, "invalid-deployment-name", f"preview name '{name}' must match {SAFE_NAME.pattern}")]
         )
-    if output.fold(name) in {output.fold(n) for n in project.model.deployment_names}:
+    if segments.fold(name) in {segments.fold(n) for n in project.model.deployment_names}:
         raise InvalidEnvironments(
             [
                 error(

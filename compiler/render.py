@@ -20,8 +20,8 @@ from typing import Any
 
 from . import yamltext
 from .changes import holds_secret
+from .masking import REDACTED_NOTE
 from .model import MAPPINGS, ObjectKind, Secret
-from .output import REDACTED_NOTE
 from .resolve import ResolvedDeployment, ResolvedObject
 from .secrets import SecretValues
 from .workspace import CONNECTION_FIELDS, EnvironmentObject, Link, WorkspaceView

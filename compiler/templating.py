@@ -1,6 +1,6 @@
 """Jinja in string values: a sandbox with no globals, strict undefined names, a fixed filter set.
 
-Every cost of a template is bounded (sandbox.py); passing a bound is `template-too-costly`.
+Every cost of a template is bounded (sandbox.py, templatecost.py); passing a bound is `template-too-costly`.
 
 jinja2 is imported only when a value actually contains a template, so `validate` of
 plain files never pays for it.
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 _MARKERS = ("{{", "{%", "{#")
-MAX_RESULT = 10_000  # characters a template may produce (sandbox.MAX_RESULT for Jinja's route)
+MAX_RESULT = 10_000  # characters a template may produce (templatecost.MAX_RESULT for Jinja's route)
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,8 @@ def render_string(source: str, variables: dict[str, Any]) -> str:
     from jinja2 import TemplateSyntaxError, UndefinedError
     from jinja2.exceptions import SecurityError
 
-    from .sandbox import TooCostly, render
+    from .sandbox import render
+    from .templatecost import TooCostly
 
     try:
         return render(source, variables)

@@ -42,6 +42,8 @@ VALIDATE_MODULES = (
     "schema.py",
     "project.py",
     "rules.py",
+    "deploymentrules.py",
+    "objectrules.py",
     "templating.py",
     "resolve.py",
     "resolvable.py",

@@ -16,9 +16,9 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Literal, TypeAlias
 
 from .. import limits, load
+from ..atomic import write_new
 from ..diagnostics import Diagnostic, did_you_mean, error, has_errors, ordered, warning
 from ..errors import OperationError, UsageError
-from ..output import write_new
 from ..secrets import dotenv_text as dotenv_text  # the NAME='value' block; the reader's module writes it
 from ..secrets import reference_name
 from ..sources import DEPLOYMENTS_DIR, ENVIRONMENTS, filesystem_sources

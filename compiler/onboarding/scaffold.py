@@ -18,9 +18,9 @@ from importlib.resources import files
 from pathlib import Path
 
 from .. import limits, yamltext
+from ..atomic import refuse_existing, write_new
 from ..diagnostics import Diagnostic
 from ..errors import OperationError
-from ..output import refuse_existing, write_new
 from ..rules import WORKSPACE_PLACEHOLDER
 from .installspec import PROJECT_REPOSITORY, InstallSpec
 

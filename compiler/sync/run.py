@@ -1,22 +1,19 @@
-"""plan / apply end to end: scope -> desired -> live (through remote/) -> plan -> writes.
+"""plan / apply on Astro end to end: scope -> desired -> live (through remote/) -> plan -> writes.
 
-The one module of sync/ that reaches remote/ (lazily); planning itself stays pure.
+It reaches remote/ lazily, as do airflowrun, astropools and previewrun; planning stays pure.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .. import secrets
 from ..diagnostics import Diagnostic, Location, error
-from ..errors import InvalidEnvironments, OperationError, UsageError
+from ..errors import InvalidEnvironments, OperationError
 from ..model import MAPPINGS, Secret
 from ..pipeline import Selection, resolve_selection, target
 from ..project import Project
@@ -24,14 +21,12 @@ from ..resolve import ResolvedDeployment
 from ..secrets import SecretValues
 from . import deployments as deployment_stage
 from . import desired as desired_state
-from . import report
-from .airflowrun import with_astro_pools
-from .apply import Applied, Step, Target, apply
+from . import planfile
+from .astropools import WithPools, with_astro_pools
 from .changeset import Options, Plan
 from .plan import plan
+from .session import Console, Outcome, Request, present, run_apply
 from .state import LiveState
-
-PLAN_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -51,6 +46,43 @@ class Planned:
     inputs: str  # hash of what the plan was made from (repository files, scope, secrets)
     live: LiveState
     adopt: bool = False
+
+
+def sync(
+    request: Request,
+    saved: Mapping[str, Any] | None,
+    root: Path,
+    environ: Mapping[str, str],
+    console: Console,
+    *,
+    apply: bool,
+) -> Outcome:
+    """plan or apply on Astro (a plan saved by plan --out as `saved`): the scope's objects,
+    Deployment settings and previews, and the pools through each Deployment's Airflow."""
+    from ..remote.astro import AstroTarget, connect
+
+    selection, adopt = request.selection, request.adopt
+    if saved is not None:
+        selection, adopt = planfile.saved_selection(saved), planfile.saved_adopt(saved)
+    project = console.project()
+    owner(project)
+    api = connect(environ)
+    try:
+        planned = make_plan(project, root, selection, mode=request.secrets, adopt=adopt, environ=environ, api=api)
+    finally:
+        api.close()
+    if saved is not None:
+        check_fresh(saved, planned)
+    if not present(planned, request, saved, console, lambda: plan_file(planned), apply=apply):
+        return Outcome(planned)
+    api = connect(environ)
+    target = WithPools(AstroTarget(api), planned.live, environ)  # pools go to each Deployment's Airflow
+    try:
+        applied = run_apply(planned, target, console)
+    finally:
+        target.close()
+        api.close()
+    return Outcome(planned, applied)
 
 
 def owner(project: Project) -> str:
@@ -165,18 +197,19 @@ def make_plan(
     missing = _missing_deployments(project, chosen, live)
     if missing:
         raise InvalidEnvironments(missing)
-    key = environ.get("ASTRO_GITOPS_FINGERPRINT_KEY") or None
-    options = Options(sync_owner, adopt, key.encode() if key else None, values, _locator(project))
+    key = planfile.fingerprint_key(environ)
+    options = Options(sync_owner, adopt, key.encode() if key else None, values, locator(project))
     made = deployment_stage.combine(
         deployment_stage.plan_for(project, chosen.resolved, live, options, full=chosen.full),
         plan(state, live, options, chosen.label),
         options,
     )
     made = with_astro_pools(made, project, chosen.resolved, live, options, environ)
-    return Planned(made, workspace.name, chosen, values, _inputs(project, chosen, values, key), live, adopt)
+    inputs = planfile.inputs(project, chosen.label, values, key)
+    return Planned(made, workspace.name, chosen, values, inputs, live, adopt)
 
 
-def _locator(project: Project) -> Callable[[str, Any], Location]:
+def locator(project: Project) -> Callable[[str, Any], Location]:
     def locate(path: str, ypath: Any) -> Location:
         document = project.document(path)
         return document.locate(ypath, at="key") if document and ypath else Location(path)
@@ -184,141 +217,26 @@ def _locator(project: Project) -> Callable[[str, Any], Location]:
     return locate
 
 
-def _inputs(project: Project, chosen: Scope, values: SecretValues | None, key: str | None) -> str:
-    digest = hashlib.sha256()
-    for document in sorted(project.documents, key=lambda d: d.path):
-        digest.update(f"{document.path}\0{document.text}\0".encode())
-    digest.update(chosen.label.encode())
-    if key and values is not None:
-        # Secret values enter only as an HMAC: a rotated secret makes a saved plan stale.
-        keyed = hmac.new(key.encode(), json.dumps(sorted(values.values.items())).encode(), hashlib.sha256)
-        digest.update(keyed.digest())
-    return digest.hexdigest()
-
-
 # --- saved plans ---------------------------------------------------------------------------
 
 
 def plan_file(planned: Planned) -> str:
-    data = report.as_data(planned.plan, planned.workspace)
     selection = planned.scope.selection
-    data["apply"] = {
-        "version": PLAN_VERSION,
-        "selection": {
-            "branch": selection.branch,
-            "deployment": selection.deployment,
-            "all": selection.all,
-            "adopt": planned.adopt,
+    return planfile.text(
+        planned.plan,
+        planned.workspace,
+        {
+            "selection": planfile.selection_entry(selection, planned.adopt),
+            "inputs": planned.inputs,
+            "touched": dict(sorted({i: u for c in planned.plan.changes for i, u in c.touched}.items())),
+            "changes": planfile.changes_digest(planned.plan, planned.workspace),
         },
-        "inputs": planned.inputs,
-        "touched": dict(sorted({i: u for c in planned.plan.changes for i, u in c.touched}.items())),
-        "changes": _changes_digest(planned),
-    }
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-
-
-def write_plan_file(path: Path, text: str) -> None:
-    """Atomically (a temporary file beside it, then a rename); it holds no secret value."""
-    import os
-    import tempfile
-
-    try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(temporary, path)
-    except OSError as exc:
-        raise OperationError(f"cannot write the plan to {path}: {type(exc).__name__}") from None
-
-
-def _changes_digest(planned: Planned) -> str:
-    return hashlib.sha256(report.as_json(planned.plan, planned.workspace).encode()).hexdigest()
-
-
-def read_plan_file(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        saved = data["apply"]
-        if saved["version"] != PLAN_VERSION:
-            raise ValueError
-    except (OSError, ValueError, KeyError, TypeError):
-        raise OperationError(f"{path} is not a plan written by 'astro-gitops plan --out'") from None
-    return saved  # type: ignore[no-any-return]
-
-
-def saved_adopt(saved: Mapping[str, Any]) -> bool:
-    return bool((saved.get("selection") or {}).get("adopt"))
-
-
-def saved_selection(saved: Mapping[str, Any]) -> Selection:
-    chosen = saved.get("selection") or {}
-    return Selection(branch=chosen.get("branch"), deployment=chosen.get("deployment"), all=bool(chosen.get("all")))
+    )
 
 
 def check_fresh(saved: Mapping[str, Any], planned: Planned) -> None:
     """Refuse a plan made from other files, other live objects, or that now plans otherwise."""
-    reasons = []
-    if saved.get("inputs") != planned.inputs:
-        reasons.append("the repository (or a secret value) changed since the plan was made")
     now = {o.id: o.updated_at for o in planned.live.objects}
     now.update((d.id, d.updated_at) for d in planned.live.deployments)
-    moved = sorted(i for i, at in (saved.get("touched") or {}).items() if now.get(i) != at)
-    if moved:
-        reasons.append(f"{len(moved)} live object(s) it touches changed or went away since")
-    if not reasons and saved.get("changes") != _changes_digest(planned):
-        reasons.append("live Astro changed since the plan was made")
-    if reasons:
-        raise StalePlan("; ".join(reasons) + ": run plan again")
-
-
-class StalePlan(OperationError):
-    def __str__(self) -> str:
-        return f"error[stale-plan]: the saved plan is stale: {super().__str__()}"
-
-
-def refuse_redact(mode: str) -> None:
-    if secrets.parse_mode(mode)[0] == "redact":
-        raise UsageError("apply needs secret values: --secrets env (the default) or dotenv:PATH, not redact")
-
-
-def run_apply(planned: Planned, target: Target, on_step: Callable[[Step], None]) -> Applied:
-    assert planned.values is not None
-    return apply(planned.plan, target, planned.values, on_step)
-
-
-# --- preview destroy / prune ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PreviewPlan:
-    """What `preview destroy|prune` deletes (read like a Planned by the reporters)."""
-
-    plan: Plan
-    workspace: str
-    values: SecretValues = field(default_factory=SecretValues)
-
-
-def preview_plan(project: Project, root: Path, *, branch: str | None, remote: str, api: Any) -> PreviewPlan:
-    """The plan that deletes the managed previews of `branch` (destroy), or of every branch the
-    remote no longer has (prune, asked with `git ls-remote --heads`)."""
-    from . import previews
-
-    sync_owner = owner(project)
-    workspace = project.model.workspace
-    assert workspace is not None
-    if branch is not None:
-        wanted: Callable[[str], bool] = branch.__eq__
-        scope = f"preview destroy (branch {branch})"
-    else:
-        from .. import gitrefs
-
-        heads = gitrefs.remote_branches(root, remote)
-        if not heads:
-            raise OperationError(f"remote '{remote}' lists no branch: refusing to prune every preview")
-        wanted = previews.gone(heads)
-        scope = f"preview prune (remote {remote})"
-    keep = set(project.model.deployment_names)
-    listed = api.read(workspace.name, [])
-    names = [dep.name for dep, b in previews.previews(listed, sync_owner) if wanted(b) and dep.name not in keep]
-    live = api.read(workspace.name, names) if names else listed
-    return PreviewPlan(previews.destroy_plan(live, sync_owner, wanted, scope, keep), workspace.name)
+    changes = planfile.changes_digest(planned.plan, planned.workspace)
+    planfile.check_fresh(saved, planned.inputs, changes, now.get, "Astro")

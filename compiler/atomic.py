@@ -1,0 +1,65 @@
+"""Files written whole or not at all: a temporary file beside the target, then a rename."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from .errors import OperationError
+
+
+def reason(exc: OSError) -> str:
+    return exc.strerror or type(exc).__name__
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """Write `text` to `path` through a temporary file beside it and a rename; OperationError on failure."""
+    import tempfile
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise OperationError(f"cannot write {path}: {reason(exc)}") from None
+    try:
+        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes 0600; a rendered file is an ordinary file
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except OSError as exc:
+        Path(temporary).unlink(missing_ok=True)
+        raise OperationError(f"cannot write {path}: {reason(exc)}") from None
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def write_new(root: Path, texts: Mapping[str, str], *, force: bool = False) -> list[str]:
+    """Write each file atomically; without `force`, first refuse (writing nothing) if any of them exists."""
+    refuse_existing(root, texts, force=force)
+    for relative in sorted(texts):
+        try:
+            atomic_write(root / relative, texts[relative])
+        except OSError as exc:
+            raise OperationError(f"cannot write {relative}: {exc.strerror or type(exc).__name__}") from None
+    return sorted(texts)
+
+
+def refuse_existing(root: Path, paths: Iterable[str], *, force: bool) -> list[str]:
+    """The paths that exist (a dangling symbolic link too); without `force`, an error naming each."""
+    existing = sorted(p for p in paths if (root / p).exists() or (root / p).is_symlink())
+    if existing and not force:
+        raise OperationError(
+            f"refusing to overwrite existing file(s): {', '.join(existing)} "
+            "(move them away, or pass --force to replace them)"
+        )
+    return existing
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
