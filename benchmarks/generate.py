@@ -1,7 +1,11 @@
-"""Synthetic environments/ for benchmarks: N connections x M Deployments."""
+"""Synthetic environments/ for benchmarks: N connections x M Deployments, in git repositories."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 OVERRIDE_EVERY = 5  # every fifth connection is overridden in each Deployment
@@ -60,3 +64,32 @@ def second_commit(root: Path, deployments: int) -> None:
     )
     for d in range(0, deployments, 10):
         (root / "environments" / "deployments" / f"dep{d:04d}.yaml").write_text(_deployment(d, connections, revision=1))
+
+
+def git(cwd: Path, *args: str) -> None:
+    env = {**os.environ, "GIT_AUTHOR_NAME": "b", "GIT_AUTHOR_EMAIL": "b@example.com",
+           "GIT_COMMITTER_NAME": "b", "GIT_COMMITTER_EMAIL": "b@example.com"}  # fmt: skip
+    subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True)
+
+
+def repository(work: Path, connections: int, deployments: int, workspace_extra: str = "") -> Path:
+    """A git repository (branch main, one commit) holding generate()'s tree, `workspace_extra`
+    appended to its workspace.yaml."""
+    root = work / f"r{connections}x{deployments}"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    generate(root, connections, deployments)
+    with (root / "environments" / "workspace.yaml").open("a") as handle:
+        handle.write(workspace_extra)
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "one")
+    return root
+
+
+def sizes(text: str) -> Iterator[tuple[str, int, int, Path]]:
+    """For each CONNECTIONSxDEPLOYMENTS of the comma-separated `text`: the size, its two numbers,
+    and a scratch folder (one for all, removed at the end)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        for size in text.split(","):
+            connections, deployments = (int(x) for x in size.split("x"))
+            yield size, connections, deployments, Path(tmp)

@@ -20,12 +20,11 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from generate import generate, second_commit
+from generate import git, repository, second_commit, sizes
 
 HERE = Path(__file__).resolve().parent
 COMMAND = str(Path(sys.executable).parent / "astro-gitops")
@@ -48,19 +47,8 @@ def measure(argv: list[str], cwd: Path, repeat: int) -> tuple[float, int]:
     return statistics.median(r[0] for r in runs), max(r[1] for r in runs)
 
 
-def git(cwd: Path, *args: str) -> None:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "b", "GIT_AUTHOR_EMAIL": "b@example.com",
-           "GIT_COMMITTER_NAME": "b", "GIT_COMMITTER_EMAIL": "b@example.com"}  # fmt: skip
-    subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True)
-
-
 def bench_size(connections: int, deployments: int, repeat: int, work: Path) -> list[tuple[str, float, int]]:
-    root = work / f"r{connections}x{deployments}"
-    root.mkdir()
-    git(root, "init", "-q", "-b", "main")
-    generate(root, connections, deployments)
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "one")
+    root = repository(work, connections, deployments)
     second_commit(root, deployments)
     git(root, "commit", "-qam", "two")
     out = work / f"out{connections}x{deployments}"
@@ -112,17 +100,13 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=5, help="cold runs per small measurement (median)")
     args = parser.parse_args()
     print(f"{'size':>10} {'command':<24} {'wall':>9} {'peak RSS':>10} {'per object x deployment':>24}")
-    with tempfile.TemporaryDirectory() as tmp:
-        for size in args.sizes.split(","):
-            connections, deployments = (int(x) for x in size.split("x"))
-            rows = bench_size(connections, deployments, args.repeat, Path(tmp))
-            for name, seconds, rss in rows:
-                unit = seconds / (connections * deployments) * 1e6
-                print(f"{size:>10} {name:<24} {seconds * 1000:>7.0f}ms {rss / 1024:>8.0f}MB {unit:>20.1f} us")
-            wall = {name: seconds for name, seconds, _ in rows}
-            print(
-                f"{size:>10} {'diff / two renders':<24} {wall['diff HEAD~1 HEAD'] / (2 * wall['render --all']):>8.2f}x"
-            )
+    for size, connections, deployments, work in sizes(args.sizes):
+        rows = bench_size(connections, deployments, args.repeat, work)
+        for name, seconds, rss in rows:
+            unit = seconds / (connections * deployments) * 1e6
+            print(f"{size:>10} {name:<24} {seconds * 1000:>7.0f}ms {rss / 1024:>8.0f}MB {unit:>20.1f} us")
+        wall = {name: seconds for name, seconds, _ in rows}
+        print(f"{size:>10} {'diff / two renders':<24} {wall['diff HEAD~1 HEAD'] / (2 * wall['render --all']):>8.2f}x")
     compare_check_jsonschema(args.repeat)
     return 0
 

@@ -19,52 +19,23 @@ Environment Manager part. On Astro a plan also reads each Deployment's Airflow f
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import subprocess
 import sys
-import tempfile
 import time
-import urllib.request
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from generate import generate
+sys.path.insert(1, str(Path(__file__).resolve().parent.parent / "tests"))
+from astro_fake import FakeAstro  # the local Astro API server (tests/astro_api/server.py), as the tests run it
+from generate import repository, sizes
 
-HERE = Path(__file__).resolve().parent
-SERVER = HERE.parent / "tests" / "astro_api" / "server.py"
 COMMAND = str(Path(sys.executable).parent / "astro-gitops")
-TOKEN = "bench-token"
-ORG = "org00000000000000000000001"
 
 
-class Server:
-    def __init__(self, page_size: int) -> None:
-        argv = [sys.executable, str(SERVER), "--token", TOKEN, "--page-size", str(page_size)]
-        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
-        assert self.proc.stdout is not None
-        self.url = self.proc.stdout.readline().split()[-1]
-
-    def admin(self, path: str, body: object = None) -> object:
-        data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(self.url.removesuffix("/v1") + f"/_admin/{path}", data=data)
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return json.loads(response.read())
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(timeout=10)
-
-
-def git(cwd: Path, *args: str) -> None:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "b", "GIT_AUTHOR_EMAIL": "b@example.com",
-           "GIT_COMMITTER_NAME": "b", "GIT_COMMITTER_EMAIL": "b@example.com"}  # fmt: skip
-    subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True)
-
-
-def run(server: Server, root: Path, env: dict[str, str], *args: str) -> tuple[float, float, Counter[str]]:
+def run(server: FakeAstro, root: Path, env: dict[str, str], *args: str) -> tuple[float, float, Counter[str]]:
     """Wall seconds, CPU seconds (user + system) and the requests by method of one cold run."""
     server.admin("clear-log", {})
     start = time.perf_counter()
@@ -76,8 +47,7 @@ def run(server: Server, root: Path, env: dict[str, str], *args: str) -> tuple[fl
     code = os.waitstatus_to_exitcode(status)
     if code not in (0, 3):
         raise SystemExit(f"{' '.join(args)} exited {code}: {err[-2000:].decode(errors='replace')}")
-    log = server.admin("log")
-    assert isinstance(log, list)
+    log = server.log()
     return elapsed, usage.ru_utime + usage.ru_stime, Counter(entry["method"] for entry in log)
 
 
@@ -85,22 +55,10 @@ def bench(
     connections: int, deployments: int, page_size: int, work: Path
 ) -> Iterator[tuple[str, float, float, Counter[str]]]:
     """Each run's row as it completes (an apply that creates 1,000 objects takes minutes)."""
-    root = work / f"r{connections}x{deployments}"
-    root.mkdir()
-    git(root, "init", "-q", "-b", "main")
-    generate(root, connections, deployments)
-    with (root / "environments" / "workspace.yaml").open("a") as handle:
-        handle.write("sync: {owner: bench}\n")
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "one")
-    server = Server(page_size)
-    try:
-        server.admin("seed", {"workspaces": [{"name": "Bench"}],
-                              "deployments": [{"name": f"dep{d:04d}", "workspace": "Bench", "description": "[astro-gitops owner=bench]",
-                                               "webServerAirflowApiUrl": ""}
-                                              for d in range(deployments)]})  # fmt: skip
-        env = {**os.environ, "ASTRO_API_TOKEN": TOKEN, "ASTRO_API_URL": server.url, "ASTRO_ORGANIZATION_ID": ORG,
-               "ASTRO_GITOPS_FINGERPRINT_KEY": "bench-key"}  # fmt: skip
+    root = repository(work, connections, deployments, "sync: {owner: bench}\n")
+    with FakeAstro(page_size, token="bench-token", admin_timeout=60) as server:
+        server.seed("Bench", [f"dep{d:04d}" for d in range(deployments)], owner="bench")
+        env = {**os.environ, **server.env(ASTRO_GITOPS_FINGERPRINT_KEY="bench-key")}
         env.update({f"CONN{c:05d}_PASSWORD": f"pw-{c}" for c in range(connections)})
         last: Counter[str] = Counter()
         for name, args in (
@@ -114,8 +72,6 @@ def bench(
         writes = sum(n for method, n in last.items() if method != "GET")
         if writes:
             raise SystemExit(f"a no-change apply made {writes} write request(s)")
-    finally:
-        server.stop()
 
 
 def main() -> int:
@@ -124,15 +80,13 @@ def main() -> int:
     parser.add_argument("--page-size", type=int, default=100, help="the server's largest page")
     args = parser.parse_args()
     print(f"{'size':>10} {'command':<20} {'wall':>9} {'CPU':>9} {'GET':>6} {'POST':>6} {'DELETE':>7}")
-    with tempfile.TemporaryDirectory() as tmp:
-        for size in args.sizes.split(","):
-            connections, deployments = (int(x) for x in size.split("x"))
-            for name, seconds, cpu, requests in bench(connections, deployments, args.page_size, Path(tmp)):
-                print(
-                    f"{size:>10} {name:<20} {seconds * 1000:>7.0f}ms {cpu * 1000:>7.0f}ms {requests['GET']:>6} "
-                    f"{requests['POST']:>6} {requests['DELETE']:>7}",
-                    flush=True,
-                )
+    for size, connections, deployments, work in sizes(args.sizes):
+        for name, seconds, cpu, requests in bench(connections, deployments, args.page_size, work):
+            print(
+                f"{size:>10} {name:<20} {seconds * 1000:>7.0f}ms {cpu * 1000:>7.0f}ms {requests['GET']:>6} "
+                f"{requests['POST']:>6} {requests['DELETE']:>7}",
+                flush=True,
+            )
     return 0
 
 

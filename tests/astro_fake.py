@@ -20,11 +20,16 @@ import pytest
 SERVER = Path(__file__).resolve().parent / "astro_api" / "server.py"
 TOKEN = "tok-Zt0k3nV4lu3-never-shown"
 ORG = "org00000000000000000000001"
+DEPLOYMENTS = ["production", "development", "sandbox"]  # the shipped example's, in its workspace "Data Platform"
 
 
 class FakeAstro:
-    def __init__(self, page_size: int = 20, token: str = TOKEN) -> None:
+    """The server as a subprocess on a free port; `with FakeAstro() as server:` stops it at the end."""
+
+    def __init__(self, page_size: int = 20, token: str = TOKEN, admin_timeout: float = 10.0) -> None:
         self.token = token
+        self.page_size = page_size
+        self.admin_timeout = admin_timeout
         self.proc = subprocess.Popen(
             [sys.executable, str(SERVER), "--port", "0", "--token", token, "--page-size", str(page_size)],
             stdout=subprocess.PIPE,
@@ -42,13 +47,26 @@ class FakeAstro:
         if self.proc.stdout:
             self.proc.stdout.close()
 
+    def __enter__(self) -> FakeAstro:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def reset(self, **config: Any) -> FakeAstro:
+        """As if started afresh (empty store, log and faults; the default switches), then `config`'s switches."""
+        self.admin("reset", {})
+        defaults = {"page_size": self.page_size, "omitted_links": "clear", "omitted_fields": "keep"}
+        self.admin("config", {**defaults, **config})
+        return self
+
     def admin(self, path: str, body: Any = None) -> Any:
         data = None if body is None else json.dumps(body).encode()
         method = "GET" if body is None and path in ("log", "state") else "POST"
         request = urllib.request.Request(
             f"{self.base}/_admin/{path}", data=data or b"{}" if method == "POST" else None, method=method
         )
-        with urllib.request.urlopen(request, timeout=10) as response:
+        with urllib.request.urlopen(request, timeout=self.admin_timeout) as response:
             return json.loads(response.read())
 
     def log(self) -> list[dict[str, Any]]:
@@ -92,13 +110,28 @@ class FakeAstro:
         return {"ASTRO_API_TOKEN": self.token, "ASTRO_API_URL": self.url, "ASTRO_ORGANIZATION_ID": ORG, **extra}
 
 
+# --- fixtures (conftest.py registers them for every test module) --------------------------------
+
+
 @pytest.fixture
 def astro() -> Iterator[FakeAstro]:
-    server = FakeAstro()
-    try:
+    """A fresh server for one test."""
+    with FakeAstro() as server:
         yield server
-    finally:
-        server.stop()
+
+
+@pytest.fixture
+def seeded(astro: FakeAstro) -> FakeAstro:
+    """The fresh server holding the example's workspace and Deployments, marked as data-platform's."""
+    astro.seed("Data Platform", DEPLOYMENTS)
+    return astro
+
+
+@pytest.fixture(scope="module")
+def astro_server() -> Iterator[FakeAstro]:
+    """One server for a whole test module: each test starts from `astro_server.reset(...)`."""
+    with FakeAstro() as server:
+        yield server
 
 
 # --- Environment Manager semantics over the server's store ------------------------------------

@@ -6,11 +6,12 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from astro_fake import astro, astro_server, seeded  # noqa: F401  (fixtures for every test module)
 from hypothesis import settings
 from realairflow import AirflowServer, airflow2_python, airflow_python, free_port
 
@@ -47,18 +48,49 @@ def clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-def run_cli(*args: str, cwd: Path, env: Mapping[str, str] | None = None, stdin: str | None = None) -> Run:
-    proc = subprocess.run(
-        [installed_command(), *args],
+def run_process(
+    argv: Sequence[str],
+    *,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    stdin: str | None = None,
+    check: bool = False,
+    timeout: float = 120,
+) -> subprocess.CompletedProcess[str]:
+    """`argv` in the clean environment plus `env`, its output captured as text, within `timeout` seconds."""
+    return subprocess.run(
+        list(argv),
         cwd=cwd,
         env=clean_env(env),
         capture_output=True,
         text=True,
         input=stdin,
-        timeout=120,
-        check=False,
+        timeout=timeout,
+        check=check,
     )
+
+
+def run_python(
+    *args: str, cwd: Path | None = None, env: Mapping[str, str] | None = None, check: bool = False, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """`python ARGS` with the interpreter running the tests (the one astro-gitops is installed in)."""
+    return run_process([sys.executable, *args], cwd=cwd, env=env, check=check, timeout=timeout)
+
+
+def run_cli(*args: str, cwd: Path, env: Mapping[str, str] | None = None, stdin: str | None = None) -> Run:
+    proc = run_process([installed_command(), *args], cwd=cwd, env=env, stdin=stdin)
     return Run(proc.returncode, proc.stdout, proc.stderr)
+
+
+def imports_of_validate(root: Path, modules: Sequence[str]) -> tuple[list[str], str]:
+    """`validate` of `root` in a fresh interpreter: its exit code, then whether each of `modules`
+    was imported, as printed words (["0", "False", ...]); and what validate printed before them."""
+    probe = (
+        "import sys; from compiler.cli import main; code = main(['--root', sys.argv[1], 'validate']); "
+        f"print(code, *(m in sys.modules for m in {tuple(modules)!r}))"
+    )
+    *printed, last = run_python("-c", probe, str(root), check=True).stdout.splitlines()
+    return last.split(), "\n".join(printed)
 
 
 def git(cwd: Path, *args: str) -> str:
@@ -99,6 +131,19 @@ def example_repo(tmp_path: Path) -> Path:
     return root
 
 
+def set_sync_owner(root: Path, owner: str = "data-platform") -> None:
+    """Commit a `sync:` section naming `owner` into the example's workspace.yaml (before `render:`)."""
+    edit_file(root, "environments/workspace.yaml", "render:\n", f"sync:\n  owner: {owner}\nrender:\n")
+    commit_files(root, {}, "sync owner")
+
+
+@pytest.fixture
+def repo(example_repo: Path) -> Path:
+    """The example repository owned by data-platform for plan and apply (set_sync_owner)."""
+    set_sync_owner(example_repo)
+    return example_repo
+
+
 @pytest.fixture
 def make_repo(tmp_path: Path) -> Callable[[Mapping[str, str | bytes]], Path]:
     """Build a git repository (branch main, one commit) from {path: content}."""
@@ -127,6 +172,19 @@ def commit_files(
     git(root, "add", "-A")
     git(root, "commit", "-q", "--allow-empty", "-m", message)
     return git(root, "rev-parse", "HEAD").strip()
+
+
+def push_to_a_remote(root: Path, remote: Path) -> None:
+    """Make `remote` a bare repository, root's `origin`, holding main."""
+    git(remote.parent, "init", "-q", "--bare", str(remote))
+    git(root, "remote", "add", "origin", str(remote))
+    git(root, "push", "-q", "origin", "main")
+
+
+def push_branch(root: Path, branch: str) -> None:
+    """Check out a new `branch` from main and push it to origin."""
+    git(root, "checkout", "-q", "-b", branch, "main")
+    git(root, "push", "-q", "origin", branch)
 
 
 def edit_file(root: Path, relative: str, old: str, new: str) -> None:
@@ -194,12 +252,8 @@ def airflow_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.Temp
     major = 2 if request.param == "airflow2" else 3
     python = (airflow2_python() or "") if major == 2 else airflow_python()
     home = tmp_path_factory.mktemp(f"{request.param}-home")
-    server = AirflowServer(python=python, home=home, port=free_port(), major=major)
-    server.start()
-    try:
+    with AirflowServer(python=python, home=home, port=free_port(), major=major) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture

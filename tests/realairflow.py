@@ -161,6 +161,13 @@ class AirflowServer:
         self.stop()
         pytest.fail(f"airflow api-server not healthy after {START_TIMEOUT:.0f} s:\n{self.log_tail()}")
 
+    def __enter__(self) -> AirflowServer:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:
             return
@@ -235,22 +242,27 @@ class AirflowServer:
         )
 
     def run_python(self, script: str, stdin: Any = None) -> Any:
-        """Run `script` with the Airflow interpreter on this server's home; it prints RESULT_MARKER + JSON."""
-        proc = subprocess.run(
-            [self.python, "-c", script],
-            input=json.dumps(stdin),
-            env=self.env,
-            cwd=self.home,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
-        lines = [line for line in proc.stdout.splitlines() if line.startswith(RESULT_MARKER)]
-        assert proc.returncode == 0 and lines, (
-            f"the Airflow script failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
-        )
-        return json.loads(lines[-1][len(RESULT_MARKER) :])
+        """Run `script` with the Airflow interpreter on this server's home (see run_airflow_script)."""
+        return run_airflow_script(self.python, script, self.home, stdin, major=self.major)
+
+
+def run_airflow_script(python: str, script: str, home: Path, stdin: Any = None, *, major: int = 3) -> Any:
+    """Run `script` with the Airflow interpreter `python` on the Airflow home `home`, `stdin` as JSON
+    on its standard input; the script prints RESULT_MARKER + JSON, and that value is returned."""
+    home.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.run(
+        [python, "-c", script],
+        input=json.dumps(stdin),
+        env=airflow_env(home, major),
+        cwd=home,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    lines = [line for line in proc.stdout.splitlines() if line.startswith(RESULT_MARKER)]
+    assert proc.returncode == 0 and lines, f"the Airflow script failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    return json.loads(lines[-1][len(RESULT_MARKER) :])
 
 
 def _quote(key: str) -> str:

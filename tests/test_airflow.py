@@ -9,19 +9,17 @@ objects go to one Airflow process: importing Airflow takes seconds.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from pathlib import Path
 from typing import Any
 
 from conftest import run_cli
-from realairflow import airflow_python
+from realairflow import airflow_python, run_airflow_script
 from ruamel.yaml import YAML
 
 CASES = Path(__file__).parent / "cases" / "render"
-MARKER = "ASTRO-GITOPS-AIRFLOW-RESULT "
 
-# Runs inside the Airflow interpreter: reads the objects as JSON on stdin, prints one result line.
+# Runs inside the Airflow interpreter: reads the objects as JSON on stdin, prints one result line
+# (realairflow.RESULT_MARKER + JSON).
 CHECK = r"""
 import json, sys
 from airflow.models.connection import Connection
@@ -145,31 +143,6 @@ def _environment_objects(path: Path, label: str) -> list[dict[str, Any]]:
     return objects
 
 
-def _run_airflow(python: str, objects: list[dict[str, Any]], home: Path) -> dict[str, Any]:
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "AIRFLOW_HOME": str(home),
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__LOGGING__LOGGING_LEVEL": "ERROR",
-        "PYTHONWARNINGS": "ignore",
-    }
-    proc = subprocess.run(
-        [python, "-c", CHECK],
-        input=json.dumps(objects),
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    lines = [line for line in proc.stdout.splitlines() if line.startswith(MARKER)]
-    assert proc.returncode == 0 and lines, (
-        f"the Airflow check did not run:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
-    )
-    result: dict[str, Any] = json.loads(lines[-1][len(MARKER) :])
-    return result
-
-
 def test_rendered_objects_load_into_airflow(
     example_repo: Path, example_secrets: dict[str, str], tmp_path: Path
 ) -> None:
@@ -201,7 +174,7 @@ def test_rendered_objects_load_into_airflow(
 
     deployments = {p.parent.name for p in out.glob("*/airflow_settings.yaml")}
     assert deployments == {"development", "production", "sandbox", "dev-feature-airflow-check"}
-    result = _run_airflow(python, objects, tmp_path / "airflow-home")
+    result = run_airflow_script(python, CHECK, tmp_path / "airflow-home", objects)
     assert result["problems"] == []
     expected = {kind: sum(o["kind"] == kind for o in objects) for kind in ("connection", "variable", "pool")}
     assert result["counts"] == expected

@@ -20,7 +20,6 @@ from ruamel.yaml import YAML
 
 OWNER = "data-platform"
 KEY = "fingerprint-key-for-tests"
-SYNC = "\nsync:\n  owner: data-platform\n"
 
 READ_BACK = (
     r"""
@@ -48,14 +47,6 @@ print("""
     + """ + json.dumps(out))
 """
 )
-
-
-@pytest.fixture
-def repo(example_repo: Path) -> Path:
-    commit_files(
-        example_repo, {"environments/workspace.yaml": (example_repo / "environments/workspace.yaml").read_text() + SYNC}
-    )
-    return example_repo
 
 
 def env_for(airflow: AirflowServer, secrets: dict[str, str], **extra: str) -> dict[str, str]:

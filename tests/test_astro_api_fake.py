@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import http.client
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,21 +12,10 @@ from astro_fake import ORG, TOKEN, FakeAstro
 OBJECTS = f"/v1/organizations/{ORG}/environment-objects"
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[FakeAstro]:
-    fake = FakeAstro(page_size=3)
-    try:
-        yield fake
-    finally:
-        fake.stop()
-
-
 @pytest.fixture
-def fake(server: FakeAstro) -> FakeAstro:
-    server.admin("reset", {})
-    server.admin("config", {"omitted_links": "clear", "omitted_fields": "keep", "page_size": 3})
-    server.seed("WS", ["prod", "dev"])
-    return server
+def fake(astro_server: FakeAstro) -> FakeAstro:
+    astro_server.reset(page_size=3).seed("WS", ["prod", "dev"])
+    return astro_server
 
 
 def call(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -12,21 +11,10 @@ from test_astro_api_fake import call
 DEPLOYMENTS = f"/v1/organizations/{ORG}/deployments"
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[FakeAstro]:
-    fake = FakeAstro(page_size=2)
-    try:
-        yield fake
-    finally:
-        fake.stop()
-
-
 @pytest.fixture
-def fake(server: FakeAstro) -> FakeAstro:
-    server.admin("reset", {})
-    server.admin("config", {"page_size": 2})
-    server.admin("seed", {"workspaces": [{"name": "WS"}, {"name": "Other"}]})
-    return server
+def fake(astro_server: FakeAstro) -> FakeAstro:
+    astro_server.reset(page_size=2).admin("seed", {"workspaces": [{"name": "WS"}, {"name": "Other"}]})
+    return astro_server
 
 
 def workspace(fake: FakeAstro, name: str = "WS") -> str:

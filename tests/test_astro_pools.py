@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from astro_fake import FakeAstro
-from conftest import commit_files, edit_file, run_cli
+from astro_fake import DEPLOYMENTS, FakeAstro
+from conftest import edit_file, run_cli
 from realairflow import RESULT_MARKER, AirflowServer
 
 # The Astro token reaches a Deployment's Airflow as a bearer token: a local Airflow 3 takes its
@@ -21,8 +21,6 @@ from realairflow import RESULT_MARKER, AirflowServer
 pytestmark = pytest.mark.airflow3_only
 
 OWNER = "data-platform"
-SYNC = "\nsync:\n  owner: data-platform\n"
-DEPLOYMENTS = ["development", "production", "sandbox"]
 POOLS = (
     """
 import json
@@ -40,19 +38,9 @@ print("""
 
 @pytest.fixture
 def astro(airflow: AirflowServer) -> Iterator[FakeAstro]:
-    server = FakeAstro(token=airflow.token())
-    try:
+    with FakeAstro(token=airflow.token()) as server:
         server.seed("Data Platform", DEPLOYMENTS, airflow_urls={"production": f"{airflow.url}/api/v2"})
         yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def repo(example_repo: Path) -> Path:
-    workspace = (example_repo / "environments/workspace.yaml").read_text()
-    commit_files(example_repo, {"environments/workspace.yaml": workspace + SYNC})
-    return example_repo
 
 
 def apply_all(repo: Path, astro: FakeAstro, secrets: dict[str, str]) -> Any:

@@ -8,24 +8,23 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 
-from conftest import REPO, clean_env
+from conftest import REPO, run_python
+
+
+def benchmark(script: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """`python benchmarks/SCRIPT ARGS`, which must succeed."""
+    proc = run_python(str(REPO / "benchmarks" / script), *args, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    return proc
+
 
 COMMANDS = ("validate", "render --all", "diff HEAD~1 HEAD", "matrix --since HEAD~1")
 ROW = re.compile(r"^\s*(\d+x\d+) (.+?)\s+(\d+)ms\s+(\d+)MB\s+[\d.]+ us$", re.MULTILINE)
 
 
 def test_the_benchmark_prints_every_size_and_command() -> None:
-    proc = subprocess.run(
-        [sys.executable, str(REPO / "benchmarks" / "run.py"), "--sizes", "4x2,6x3", "--repeat", "1"],
-        env=clean_env(),
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-
-    assert proc.returncode == 0, proc.stderr
+    proc = benchmark("run.py", "--sizes", "4x2,6x3", "--repeat", "1")
     rows = ROW.findall(proc.stdout)
     assert sorted((size, command) for size, command, *_ in rows) == sorted(
         (size, command) for size in ("4x2", "6x3") for command in COMMANDS
@@ -42,14 +41,7 @@ SYNC_ROW = re.compile(
 
 
 def test_the_sync_benchmark_prints_requests_by_method_and_a_no_change_apply_writes_nothing() -> None:
-    proc = subprocess.run(
-        [sys.executable, str(REPO / "benchmarks" / "sync.py"), "--sizes", "6x2", "--page-size", "4"],
-        env=clean_env(),
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert proc.returncode == 0, proc.stderr
+    proc = benchmark("sync.py", "--sizes", "6x2", "--page-size", "4")
     rows = {
         (command, state): (int(get), int(post), int(delete))
         for _, command, state, _, get, post, delete in SYNC_ROW.findall(proc.stdout)

@@ -11,7 +11,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 import pytest
-from conftest import clean_env, installed_command, run_cli
+from conftest import clean_env, installed_command, run_cli, run_process
 
 from compiler import cli
 from compiler.errors import ExitCode
@@ -26,15 +26,7 @@ def test_the_version_comes_from_the_package_metadata(tmp_path: Path) -> None:
 
 def test_the_version_is_read_only_when_asked_for(example_repo: Path) -> None:
     probe = "import sys; from compiler.cli import main; main(['validate']); print('importlib.metadata' in sys.modules)"
-    proc = subprocess.run(
-        [str(Path(installed_command()).parent / "python"), "-c", probe],
-        cwd=example_repo,
-        env=clean_env(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
+    proc = run_process([str(Path(installed_command()).parent / "python"), "-c", probe], cwd=example_repo, check=True)
     assert proc.stdout.splitlines()[-1] == "False"
 
 

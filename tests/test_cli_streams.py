@@ -13,7 +13,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import clean_env, commit_files, installed_command, run_cli
+from conftest import commit_files, installed_command, run_cli, run_process
 
 NAME = "caf\u00e9_\u4e2d\U0001f600"  # Latin-1, BMP and astral: each needs its own escape
 # One run of each command that prints something on stdout.
@@ -54,15 +54,7 @@ def _run(
     shell: str, args: tuple[str, ...], cwd: Path, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     """`astro-gitops ARGS` with its descriptors redirected by `shell` (e.g. `>&-`)."""
-    return subprocess.run(
-        ["sh", "-c", f'"$@" {shell}', "sh", installed_command(), *args],
-        cwd=cwd,
-        env=clean_env(env),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run_process(["sh", "-c", f'"$@" {shell}', "sh", installed_command(), *args], cwd=cwd, env=env)
 
 
 def _cwd(name: str, repos: dict[str, Path]) -> Path:

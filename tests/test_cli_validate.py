@@ -10,12 +10,11 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pytest
-from conftest import Run, clean_env, run_cli
+from conftest import Run, imports_of_validate, run_cli, run_python
 
 MakeRepo = Callable[..., Path]
 
@@ -258,16 +257,8 @@ def test_root_without_environments(tmp_path: Path, example_repo: Path) -> None:
     assert result.code == 1 and "no-environments" in result.out
 
 
-def _python_m(*args: str, cwd: Path, env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "compiler", *args],
-        cwd=cwd,
-        env=clean_env(env),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+def _python_m(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return run_python("-m", "compiler", *args, cwd=cwd)
 
 
 def test_python_dash_m_is_the_same_program(example_repo: Path, invalid_repo: Path) -> None:
@@ -283,22 +274,9 @@ def test_python_dash_m_is_the_same_program(example_repo: Path, invalid_repo: Pat
 
 # --- start-up cost -------------------------------------------------------------------
 
-_PROBE = (
-    "import sys; from compiler.cli import main; code = main(['--root', sys.argv[1], 'validate']); "
-    "print(code, 'jinja2' in sys.modules, 'git' in sys.modules)"
-)
-
 
 def _imports(root: Path) -> list[str]:
-    proc = subprocess.run(
-        [sys.executable, "-c", _PROBE, str(root)],
-        env=clean_env(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    return proc.stdout.splitlines()[-1].split()
+    return imports_of_validate(root, ("jinja2", "git"))[0]
 
 
 def test_validate_of_plain_files_imports_neither_jinja2_nor_git(make_repo: MakeRepo) -> None:

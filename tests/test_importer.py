@@ -4,15 +4,13 @@ that render back to the same connections, variables and pools, with every secret
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import clean_env, run_cli, write_files
+from conftest import run_cli, run_python, write_files
+from realairflow import airflow_python, run_airflow_script
 from ruamel.yaml import YAML
 
 from compiler import secrets
@@ -140,22 +138,9 @@ def render_imported(make_repo: MakeRepo, tmp_path: Path, files: dict[str, str], 
     )
     assert validate_root(root).diagnostics == ()
     out = tmp_path / "out"
-    command = [
-        sys.executable,
-        "-m",
-        "compiler",
-        "--root",
-        str(root),
-        "render",
-        "--deployment",
-        "local",
-        "--out",
-        str(out),
-    ]
+    command = ["-m", "compiler", "--root", str(root), "render", "--deployment", "local", "--out", str(out)]
     command += ["--secrets", "env"] if secrets else []
-    run = subprocess.run(
-        command, cwd=root, env=clean_env(secrets), capture_output=True, text=True, timeout=120, check=False
-    )
+    run = run_python(*command, cwd=root, env=secrets)
     assert run.returncode == 0, run.stderr
     return safe_load((out / "local" / "airflow_settings.yaml").read_text())["airflow"]
 
@@ -356,25 +341,14 @@ for uri in json.load(sys.stdin):
     fields = {"type": c.conn_type, "host": c.host, "schema": c.schema, "login": c.login, "password": c.password, "port": c.port,
               "extra": c.extra_dejson}
     out.append({k: v for k, v in fields.items() if v not in (None, "", {})})
-print("RESULT " + json.dumps(out))
+print("ASTRO-GITOPS-AIRFLOW-RESULT " + json.dumps(out))
 """
 
 
-def test_parse_conn_uri_agrees_with_airflow() -> None:
-    python = os.environ.get("ASTRO_GITOPS_AIRFLOW_PYTHON")
-    if not python:
-        if os.environ.get("CI") == "true":
-            pytest.fail("ASTRO_GITOPS_AIRFLOW_PYTHON is not set")
-        pytest.skip("ASTRO_GITOPS_AIRFLOW_PYTHON names no Airflow interpreter")
+def test_parse_conn_uri_agrees_with_airflow(tmp_path: Path) -> None:
     uris = sorted(URIS)
-    run = subprocess.run(
-        [python, "-c", AIRFLOW_PARSE], input=json.dumps(uris), capture_output=True, text=True, timeout=300, check=False
-    )
-    assert run.returncode == 0, run.stderr[-2000:]
-    line = next(x for x in run.stdout.splitlines() if x.startswith("RESULT "))
-    assert dict(zip(uris, json.loads(line.removeprefix("RESULT ")), strict=True)) == {
-        u: parse_conn_uri(u) for u in uris
-    }
+    parsed = run_airflow_script(airflow_python(), AIRFLOW_PARSE, tmp_path / "airflow-home", uris)
+    assert dict(zip(uris, parsed, strict=True)) == {u: parse_conn_uri(u) for u in uris}
 
 
 # --- read as the Astro CLI reads it -----------------------------------------------------------

@@ -25,6 +25,13 @@ def only_problem(data: bytes | str, path: str = "environments/x.yaml") -> tuple[
     return problems[0].code, loc.line, loc.column, problems[0].message
 
 
+def located_message(data: bytes | str, code: str, where: tuple[int, int]) -> str:
+    """The message of the one problem of `data`, which must be `code` at (line, column) `where`."""
+    found, line, column, message = only_problem(data)
+    assert (found, (line, column)) == (code, where)
+    return message
+
+
 # --- locate ----------------------------------------------------------------------------
 
 NESTED = """\
@@ -159,10 +166,7 @@ def test_explicit_str_tag_is_a_string() -> None:
     ],
 )
 def test_unsupported_values(text: str, where: tuple[int, int], words: str) -> None:
-    code, line, column, message = only_problem(text)
-
-    assert (code, (line, column)) == ("unsupported-value", where)
-    assert words in message
+    assert words in located_message(text, "unsupported-value", where)
 
 
 @pytest.mark.parametrize("text", ["a: .nan\n", "a: .inf\n", "a: -.Inf\n", "a: 1e400\n"])
@@ -325,10 +329,7 @@ def test_positions_never_fall_back_to_line_1_when_the_careful_parse_fails() -> N
 )
 def test_unsupported_directives_are_located(text: str, where: tuple[int, int]) -> None:
     """`%YAML 1.3` was an AssertionError inside ruamel.yaml (exit 70)."""
-    code, line, column, message = only_problem(text)
-
-    assert (code, (line, column)) == ("unsupported-directive", where)
-    assert "YAML 1.2" in message
+    assert "YAML 1.2" in located_message(text, "unsupported-directive", where)
 
 
 def test_the_yaml_1_2_directive_changes_nothing() -> None:
@@ -344,10 +345,7 @@ def test_the_yaml_1_2_directive_changes_nothing() -> None:
     ],
 )
 def test_a_tab_after_a_colon_is_a_located_syntax_error(text: str, where: tuple[int, int]) -> None:
-    code, line, column, message = only_problem(text)
-
-    assert (code, (line, column)) == ("yaml-syntax", where)
-    assert "a tab; use spaces" in message
+    assert "a tab; use spaces" in located_message(text, "yaml-syntax", where)
 
 
 @pytest.mark.parametrize(
@@ -363,9 +361,7 @@ def test_a_tab_after_a_colon_is_a_located_syntax_error(text: str, where: tuple[i
     ],
 )
 def test_characters_yaml_refuses_are_located(data: str, where: tuple[int, int]) -> None:
-    code, line, column, message = only_problem(data)
-
-    assert (code, (line, column)) == ("yaml-syntax", where)
+    message = located_message(data, "yaml-syntax", where)
     assert "unicode string" not in message and "position" not in message
 
 

@@ -12,7 +12,17 @@ from pathlib import Path
 from typing import IO
 
 import pytest
-from conftest import FULL_DISK, Run, clean_env, edit_file, git, installed_command, run_cli
+from conftest import (
+    FULL_DISK,
+    Run,
+    clean_env,
+    edit_file,
+    git,
+    imports_of_validate,
+    installed_command,
+    run_cli,
+    run_python,
+)
 
 from compiler import output
 from compiler.errors import OperationError
@@ -225,6 +235,17 @@ def _assert_no_secret(result: Run, secrets: dict[str, str]) -> None:
             assert shown not in result.err
 
 
+def _check_after_rotating(root: Path, secrets: dict[str, str], name: str, value: str) -> Run:
+    """`render --check --secrets env` with secret `name` rotated to `value`: drift (exit 3),
+    shown with neither the old values nor the new."""
+    rotated = {**secrets, name: value}
+    check = render(root, "--check", "--secrets", "env", env=rotated)
+    assert check.code == 3
+    _assert_no_secret(check, rotated)
+    _assert_no_secret(check, secrets)
+    return check
+
+
 def test_secret_values_never_reach_the_terminal(example_repo: Path, example_secrets: dict[str, str]) -> None:
     written = render(example_repo, "--secrets", "env", env=example_secrets)
     assert written.code == 0, written.err
@@ -233,12 +254,8 @@ def test_secret_values_never_reach_the_terminal(example_repo: Path, example_secr
 
     # Drift in env mode: a changed field and a rotated secret; the diff shows neither value.
     edit_file(example_repo, PROD_FILE, "login: svc_prod", "login: svc_production")
-    rotated = {**example_secrets, "SNOWFLAKE_PROD_PASSWORD": "rotated-value-8d2f"}
-    check = render(example_repo, "--check", "--secrets", "env", env=rotated)
-    assert check.code == 3
+    check = _check_after_rotating(example_repo, example_secrets, "SNOWFLAKE_PROD_PASSWORD", "rotated-value-8d2f")
     assert "+      conn_login: svc_production" in check.out
-    _assert_no_secret(check, rotated)
-    _assert_no_secret(check, example_secrets)
 
     # Redact mode over files rendered with real values: the old values stay hidden.
     redacted = render(example_repo, "--check")
@@ -251,12 +268,10 @@ def test_drift_only_in_a_secret_value_is_reported_without_it(
     example_repo: Path, example_secrets: dict[str, str]
 ) -> None:
     assert render(example_repo, "--secrets", "env", env=example_secrets).code == 0
-    rotated = {**example_secrets, "SLACK_WEBHOOK_URL": "https://hooks.example/rotated-5e1a"}
-    check = render(example_repo, "--check", "--secrets", "env", env=rotated)
-    assert check.code == 3
+    check = _check_after_rotating(
+        example_repo, example_secrets, "SLACK_WEBHOOK_URL", "https://hooks.example/rotated-5e1a"
+    )
     assert "production/deployment.yaml" in check.out
-    _assert_no_secret(check, rotated)
-    _assert_no_secret(check, example_secrets)
 
 
 def test_dotenv_values_stay_out_of_diagnostics(
@@ -406,15 +421,7 @@ def test_a_dangling_link_or_a_file_as_the_output_folder(example_repo: Path) -> N
 
 def test_a_write_failure_is_exit_1_and_keeps_earlier_files_whole(example_repo: Path) -> None:
     """A full disk half-way: one line, exit 1; the next render finishes the job as its own."""
-    result = subprocess.run(
-        [sys.executable, "-c", FULL_DISK, "production", "render", "--all"],
-        cwd=example_repo,
-        env=clean_env(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = run_python("-c", FULL_DISK, "production", "render", "--all", cwd=example_repo)
     assert result.returncode == 1, result.stderr
     assert result.stderr.startswith("astro-gitops: error: cannot write ") and "No space left on device" in result.stderr
     build = example_repo / "build"
@@ -519,16 +526,5 @@ def test_a_link_in_place_of_renders_own_files_is_refused(example_repo: Path, tmp
 
 def test_validate_imports_neither_filelock_nor_dotenv(example_repo: Path) -> None:
     """The hook runs on every commit: the libraries of writing and of dotenv files load only in render."""
-    probe = (
-        "import sys; from compiler.cli import main; code = main(['--root', sys.argv[1], 'validate']); "
-        "print(code, *(m in sys.modules for m in ('filelock', 'dotenv', 'tempfile', 'difflib')))"
-    )
-    proc = subprocess.run(
-        [sys.executable, "-c", probe, str(example_repo)],
-        env=clean_env(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    assert proc.stdout.splitlines()[-1].split() == ["0", "False", "False", "False", "False"]
+    imported, _ = imports_of_validate(example_repo, ("filelock", "dotenv", "tempfile", "difflib"))
+    assert imported == ["0", "False", "False", "False", "False"]

@@ -8,24 +8,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from astro_fake import FakeAstro, astro, resolve_em  # noqa: F401  (astro is a fixture)
-from conftest import commit_files, edit_file, git
-from test_sync_apply import DEPLOYMENTS, applied, cli
+from astro_fake import DEPLOYMENTS, FakeAstro, resolve_em
+from conftest import commit_files, edit_file, git, push_branch, push_to_a_remote
+from test_sync_apply import applied, cli
 
 
 @pytest.fixture
-def repo(example_repo: Path) -> Path:
-    edit_file(example_repo, "environments/workspace.yaml", "render:\n", "sync:\n  owner: data-platform\nrender:\n")
-    commit_files(example_repo, {}, "sync owner")
-    return example_repo
-
-
-@pytest.fixture
-def live(astro: FakeAstro, repo: Path, example_secrets: dict[str, str]) -> FakeAstro:  # noqa: F811
+def live(seeded: FakeAstro, repo: Path, example_secrets: dict[str, str]) -> FakeAstro:
     """The workspace after the sync branch's apply: Deployments set up, objects created."""
-    astro.seed("Data Platform", DEPLOYMENTS)
-    applied(astro, repo, example_secrets)
-    return astro
+    applied(seeded, repo, example_secrets)
+    return seeded
 
 
 def deployment(server: FakeAstro, name: str) -> dict[str, Any] | None:
@@ -78,7 +70,7 @@ def test_deployment_settings_follow_the_file_and_unset_fields_keep_live_values(
 
 
 def test_a_runtime_difference_is_a_warning_and_an_unmarked_deployment_needs_adopt(
-    astro: FakeAstro,  # noqa: F811
+    astro: FakeAstro,
     repo: Path,
     example_secrets: dict[str, str],
 ) -> None:
@@ -176,12 +168,9 @@ def test_prune_deletes_previews_whose_branch_left_the_remote(
     live: FakeAstro, repo: Path, tmp_path: Path, example_secrets: dict[str, str]
 ) -> None:
     remote = tmp_path / "remote.git"
-    git(tmp_path, "init", "-q", "--bare", str(remote))
-    git(repo, "remote", "add", "origin", str(remote))
-    git(repo, "push", "-q", "origin", "main")
+    push_to_a_remote(repo, remote)
     for branch in ("feature/a", "feature/b"):
-        git(repo, "checkout", "-q", "-b", branch, "main")
-        git(repo, "push", "-q", "origin", branch)
+        push_branch(repo, branch)
         applied(live, repo, example_secrets)
     assert deployment(live, "dev-feature-a") and deployment(live, "dev-feature-b")
     git(repo, "checkout", "-q", "main")

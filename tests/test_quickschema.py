@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import EXAMPLE, REPO, clean_env
+from conftest import EXAMPLE, REPO, imports_of_validate
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
@@ -235,22 +235,10 @@ def test_data_that_is_not_plain_json_is_never_vouched_for(data: Any) -> None:
 
 # --- the reason it exists: valid files never import jsonschema --------------------------
 
-_PROBE = (
-    "import sys; from compiler.cli import main; code = main(['--root', sys.argv[1], 'validate']); "
-    "print(code, 'jsonschema' in sys.modules)"
-)
-
 
 def _jsonschema_imported(root: Path) -> tuple[list[str], str]:
     """The exit code and whether jsonschema was imported; and what validate printed."""
-    import subprocess
-    import sys
-
-    proc = subprocess.run(
-        [sys.executable, "-c", _PROBE, str(root)], env=clean_env(), capture_output=True, text=True, check=True
-    )
-    *printed, last = proc.stdout.splitlines()
-    return last.split(), "\n".join(printed)
+    return imports_of_validate(root, ("jsonschema",))
 
 
 def test_validating_the_example_does_not_import_jsonschema(example_repo: Path) -> None:

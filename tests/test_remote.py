@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import base64
 import json
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from astro_fake import ORG, TOKEN, FakeAstro
-from conftest import clean_env
+from conftest import imports_of_validate
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -23,20 +21,14 @@ FAST = RetryPolicy(attempts=6, total=30.0, wait_initial=0.01, wait_max=0.05, wai
 OBJECTS = f"/organizations/{ORG}/environment-objects"
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[FakeAstro]:
-    fake = FakeAstro(page_size=2)
-    try:
-        yield fake
-    finally:
-        fake.stop()
+@pytest.fixture
+def server(astro_server: FakeAstro) -> FakeAstro:
+    astro_server.reset(page_size=2).seed("WS", ["d1"])
+    return astro_server
 
 
 @pytest.fixture
 def client(server: FakeAstro) -> Iterator[HttpClient]:
-    server.admin("reset", {})
-    server.admin("config", {"page_size": 2})
-    server.seed("WS", ["d1"])
     with HttpClient(server.url, TOKEN, timeout=5.0, policy=FAST) as http:
         yield http
 
@@ -174,12 +166,6 @@ def test_a_marker_reads_back_after_any_description(
 
 
 def test_validate_imports_no_http_library(tmp_path: Path) -> None:
-    probe = (
-        "import sys; from compiler.cli import main; code = main(['--root', sys.argv[1], 'validate']); "
-        "print(code, *(m in sys.modules for m in ('httpx', 'stamina', 'compiler.remote', 'compiler.sync')))"
-    )
     root = Path(__file__).resolve().parent.parent
-    proc = subprocess.run(
-        [sys.executable, "-c", probe, str(root)], env=clean_env(), capture_output=True, text=True, check=True
-    )
-    assert proc.stdout.split() == ["0", "False", "False", "False", "False"]
+    modules = ("httpx", "stamina", "compiler.remote", "compiler.sync")
+    assert imports_of_validate(root, modules) == (["0", "False", "False", "False", "False"], "")

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REPO, clean_env
+from conftest import REPO, clean_env, run_python
 from ruamel.yaml import YAML
 
 from compiler.errors import OperationError
@@ -36,8 +36,7 @@ KIND_OF = {
 
 def compiler(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     """The program as `python -m compiler` (the `init` command is wired into the CLI separately)."""
-    command = [sys.executable, "-m", "compiler", *args]
-    return subprocess.run(command, cwd=cwd, env=clean_env(), capture_output=True, text=True, timeout=120, check=False)
+    return run_python("-m", "compiler", *args, cwd=cwd)
 
 
 def tree(root: Path) -> dict[str, bytes]:

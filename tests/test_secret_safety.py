@@ -19,7 +19,6 @@ import json
 import re
 import shlex
 import subprocess
-import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -36,6 +35,8 @@ from conftest import (
     git,
     installed_command,
     run_cli,
+    run_python,
+    set_sync_owner,
 )
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -473,15 +474,7 @@ sys.exit(main(sys.argv[2:]))
     ],
 )
 def test_an_internal_error_is_one_line_without_the_secret(history: Path, target: str, args: tuple[str, ...]) -> None:
-    proc = subprocess.run(
-        [sys.executable, "-c", CRASH, target, *args],
-        cwd=history,
-        env=clean_env(SECRETS),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    proc = run_python("-c", CRASH, target, *args, cwd=history, env=SECRETS)
     assert proc.returncode == 70
     assert REPORT_LINE.fullmatch(proc.stderr), proc.stderr
     assert REPORT_LINE.fullmatch(proc.stderr).group(1) == "RuntimeError"  # type: ignore[union-attr]
@@ -494,14 +487,7 @@ def test_a_deleted_current_folder_is_an_error_not_a_traceback(example_repo: Path
     # The child makes a folder, enters it, removes it, and then runs the command there.
     code = "import os, sys, tempfile; os.chdir(tempfile.mkdtemp()); os.rmdir(os.getcwd()); os.execv(sys.argv[1], sys.argv[1:])"
     relative, absolute = (
-        subprocess.run(
-            [sys.executable, "-c", code, installed_command(), *root_args, "validate"],
-            env=clean_env(),
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+        run_python("-c", code, installed_command(), *root_args, "validate")
         for root_args in ((), ("--root", str(example_repo)))
     )
     assert (relative.returncode, relative.stdout) == (1, "")
@@ -541,15 +527,10 @@ def test_a_failed_write_cannot_make_check_show_a_value(example_repo: Path) -> No
     fails while writing; `--check` (redacted, and with values) then showed a real password."""
     assert run_cli("render", "--deployment", "production", "--secrets", "env", cwd=example_repo, env=SECRETS).code == 0
     (example_repo / "environments/first.yaml").write_text(FIRST_CONNECTION)
-    failed = subprocess.run(
-        [sys.executable, "-c", FULL_DISK, "production", "render", "--deployment", "production", "--secrets", "env"],
-        cwd=example_repo,
-        env=clean_env(SECRETS),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    failed = run_python(
+        "-c", FULL_DISK, "production", "render", "--deployment", "production", "--secrets", "env",
+        cwd=example_repo, env=SECRETS,
+    )  # fmt: skip
     assert failed.returncode == 1 and "cannot write" in failed.stderr and leaked(failed.stderr) == []
     checks = run_cases(
         example_repo,
@@ -701,13 +682,11 @@ def test_every_mask_command_reads_back_as_the_value_or_one_of_its_lines(value: s
 def test_plan_and_apply_show_no_secret_value_and_no_token(
     example_repo: Path, tmp_path: Path, dotenv_file: Callable[[Mapping[str, str]], str]
 ) -> None:
-    from astro_fake import TOKEN, FakeAstro
+    from astro_fake import DEPLOYMENTS, TOKEN, FakeAstro
 
-    edit_file(example_repo, "environments/workspace.yaml", "render:\n", "sync:\n  owner: leak-check\nrender:\n")
-    commit_files(example_repo, {}, "sync owner")
-    server = FakeAstro()
-    try:
-        server.seed("Data Platform", ["production", "development", "sandbox"], owner="leak-check")
+    set_sync_owner(example_repo, "leak-check")
+    with FakeAstro() as server:
+        server.seed("Data Platform", DEPLOYMENTS, owner="leak-check")
         keyed = {**server.env(**SECRETS), "ASTRO_GITOPS_FINGERPRINT_KEY": "k-Zq77kv7w"}
         rotated = {**server.env(**ROTATED), "ASTRO_GITOPS_FINGERPRINT_KEY": "k-Zq77kv7w"}
         plan_file = tmp_path / "plan.json"
@@ -737,21 +716,17 @@ def test_plan_and_apply_show_no_secret_value_and_no_token(
         assert leaked(text) == [] and TOKEN not in text and "<secret:" in text
         # Positive control: the values did reach the server.
         assert leaked(json.dumps(server.state()["objects"]), SECRETS.values())
-    finally:
-        server.stop()
     assert files_holding_values(example_repo, skip=set()) == []
 
 
 def test_a_preview_lifecycle_shows_no_secret_value_and_no_token(example_repo: Path) -> None:
     """Create (secret env vars copied from --secrets), update, destroy: no value in any output."""
-    from astro_fake import TOKEN, FakeAstro
+    from astro_fake import DEPLOYMENTS, TOKEN, FakeAstro
 
-    edit_file(example_repo, "environments/workspace.yaml", "render:\n", "sync:\n  owner: leak-check\nrender:\n")
-    commit_files(example_repo, {}, "sync owner")
+    set_sync_owner(example_repo, "leak-check")
     git(example_repo, "checkout", "-q", "-b", "feature/leak")
-    server = FakeAstro()
-    try:
-        server.seed("Data Platform", ["production", "development", "sandbox"], owner="leak-check")
+    with FakeAstro() as server:
+        server.seed("Data Platform", DEPLOYMENTS, owner="leak-check")
         keyed = {**server.env(**SECRETS), "ASTRO_GITOPS_FINGERPRINT_KEY": "k-Zq77kv7w"}
         rotated = {**server.env(**ROTATED), "ASTRO_GITOPS_FINGERPRINT_KEY": "k-Zq77kv7w"}
         steps = [
@@ -770,5 +745,3 @@ def test_a_preview_lifecycle_shows_no_secret_value_and_no_token(example_repo: Pa
         # Positive control: the preview's secret environment variable reached the server.
         sent = json.dumps([e["body"] for e in server.log() if "/deployments" in e["path"]])
         assert leaked(sent, SECRETS.values())
-    finally:
-        server.stop()

@@ -8,25 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from astro_fake import FakeAstro, astro, resolve_em, settings_view  # noqa: F401  (astro is a fixture)
+from astro_fake import DEPLOYMENTS, FakeAstro, resolve_em, settings_view
 from conftest import Run, commit_files, edit_file, git, run_cli
 
-DEPLOYMENTS = ["production", "development", "sandbox"]
 KEY = "fingerprint-key-for-tests"
 UPDATE = re.compile(r"/environment-objects/[^/]+$")
-
-
-@pytest.fixture
-def repo(example_repo: Path) -> Path:
-    edit_file(example_repo, "environments/workspace.yaml", "render:\n", "sync:\n  owner: data-platform\nrender:\n")
-    commit_files(example_repo, {}, "sync owner")
-    return example_repo
-
-
-@pytest.fixture
-def seeded(astro: FakeAstro) -> FakeAstro:  # noqa: F811
-    astro.seed("Data Platform", DEPLOYMENTS)
-    return astro
 
 
 def cli(

@@ -12,26 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from astro_fake import FakeAstro, astro  # noqa: F401  (astro is a fixture)
-from conftest import commit_files, edit_file, git
+from astro_fake import FakeAstro
+from conftest import git, push_branch, push_to_a_remote
 from test_workflows import NO_TOKEN, run_step
 
-DEPLOYMENTS = ["production", "development", "sandbox"]
 KEY = "fingerprint-key-for-tests"
 MARKER = "<!-- astro-gitops-plan -->"
-
-
-@pytest.fixture
-def repo(example_repo: Path) -> Path:
-    edit_file(example_repo, "environments/workspace.yaml", "render:\n", "sync:\n  owner: data-platform\nrender:\n")
-    commit_files(example_repo, {}, "sync owner")
-    return example_repo
-
-
-@pytest.fixture
-def seeded(astro: FakeAstro) -> FakeAstro:  # noqa: F811
-    astro.seed("Data Platform", DEPLOYMENTS)
-    return astro
 
 
 def astro_expressions(server: FakeAstro, secrets: dict[str, str], **more: str) -> dict[str, str]:
@@ -72,13 +58,9 @@ def test_apply_step_without_a_token_fails_and_says_why(repo: Path) -> None:
 def test_destroy_step_deletes_the_branch_preview_and_prune_step_sweeps_gone_branches(
     seeded: FakeAstro, repo: Path, tmp_path: Path, example_secrets: dict[str, str]
 ) -> None:
-    remote = tmp_path / "remote.git"
-    git(tmp_path, "init", "-q", "--bare", str(remote))
-    git(repo, "remote", "add", "origin", str(remote))
-    git(repo, "push", "-q", "origin", "main")
+    push_to_a_remote(repo, tmp_path / "remote.git")
     for branch in ("feature/a", "feature/b", "feature/c"):
-        git(repo, "checkout", "-q", "-b", branch, "main")
-        git(repo, "push", "-q", "origin", branch)
+        push_branch(repo, branch)
         expressions = astro_expressions(seeded, example_secrets, **{"${{ github.ref_name }}": branch})
         proc, _ = run_step("apply", "Apply", repo, server_env(seeded), expressions)
         assert proc.returncode == 0, proc.stdout + proc.stderr
