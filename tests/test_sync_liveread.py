@@ -7,21 +7,12 @@ import os
 from pathlib import Path
 
 import pytest
-from astro_fake import TOKEN, FakeAstro, astro  # noqa: F401  (astro is a fixture)
-from conftest import commit_files, edit_file, run_cli
+from astro_fake import DEPLOYMENTS, TOKEN, FakeAstro
+from conftest import commit_files, run_cli
 
 from compiler.errors import OperationError
 from compiler.remote.astro import connect
 from compiler.sync.liveread import LiveRead, workspace_name
-
-DEPLOYMENTS = ["production", "development", "sandbox"]
-
-
-@pytest.fixture
-def repo(example_repo: Path) -> Path:
-    edit_file(example_repo, "environments/workspace.yaml", "render:\n", "sync:\n  owner: data-platform\nrender:\n")
-    commit_files(example_repo, {}, "sync owner")
-    return example_repo
 
 
 def test_the_guess_is_the_name_workspace_yaml_holds_and_nothing_else(tmp_path: Path) -> None:
@@ -41,7 +32,7 @@ def test_the_guess_is_the_name_workspace_yaml_holds_and_nothing_else(tmp_path: P
     assert workspace_name(tmp_path) is None
 
 
-def test_a_wrong_guess_is_read_again_with_the_validated_name(astro: FakeAstro) -> None:  # noqa: F811
+def test_a_wrong_guess_is_read_again_with_the_validated_name(astro: FakeAstro) -> None:
     astro.seed("Data Platform", DEPLOYMENTS)
     reading = LiveRead(connect(astro.env()), guessed="Some Other Workspace")
     try:
@@ -54,7 +45,7 @@ def test_a_wrong_guess_is_read_again_with_the_validated_name(astro: FakeAstro) -
     assert reads == ["Some Other Workspace", "Data Platform"]
 
 
-def test_a_right_guess_is_not_read_twice(astro: FakeAstro) -> None:  # noqa: F811
+def test_a_right_guess_is_not_read_twice(astro: FakeAstro) -> None:
     astro.seed("Data Platform", DEPLOYMENTS)
     reading = LiveRead(connect(astro.env()), guessed="Data Platform")
     try:
@@ -68,7 +59,7 @@ def test_a_right_guess_is_not_read_twice(astro: FakeAstro) -> None:  # noqa: F81
     assert len(per_deployment) == 2
 
 
-def test_a_guess_that_fails_is_raised_only_where_its_result_is_used(astro: FakeAstro) -> None:  # noqa: F811
+def test_a_guess_that_fails_is_raised_only_where_its_result_is_used(astro: FakeAstro) -> None:
     astro.seed("Data Platform", DEPLOYMENTS)
     reading = LiveRead(connect(astro.env()), guessed="Data Platform")
     try:
@@ -80,7 +71,7 @@ def test_a_guess_that_fails_is_raised_only_where_its_result_is_used(astro: FakeA
 
 
 def test_an_invalid_repository_is_reported_and_nothing_is_written(
-    astro: FakeAstro,  # noqa: F811
+    astro: FakeAstro,
     repo: Path,
     example_secrets: dict[str, str],
 ) -> None:
