@@ -11,6 +11,7 @@ from astro_fake import DEPLOYMENTS, TOKEN, FakeAstro
 from conftest import commit_files, run_cli
 
 from compiler.errors import OperationError
+from compiler.project import validate_root
 from compiler.remote.astro import connect
 from compiler.sync.liveread import LiveRead, workspace_name
 
@@ -20,9 +21,17 @@ def test_the_guess_is_the_name_workspace_yaml_holds_and_nothing_else(tmp_path: P
     folder.mkdir()
     workspace = folder / "workspace.yaml"
     assert workspace_name(tmp_path) is None  # no file
-    workspace.write_text("name: Data Platform\nbranches: {}\n")
+    workspace.write_text("version: 1\nworkspace: Data Platform\nbranches: []\n")
     assert workspace_name(tmp_path) == "Data Platform"
-    for text in ("name: '{{ env }} platform'\n", "name: [a]\n", "- a\n", "name: !!str x\n", "name: \n", "\ufffe: ["):
+    for text in (
+        "workspace: '{{ env }} platform'\n",
+        "workspace: [a]\n",
+        "- a\n",
+        "workspace: !!str x\n",
+        "workspace: \n",
+        "name: Data Platform\n",
+        "\ufffe: [",
+    ):
         workspace.write_text(text)
         assert workspace_name(tmp_path) is None, text
     workspace.write_bytes(b"name: \xff\n")
@@ -30,6 +39,12 @@ def test_the_guess_is_the_name_workspace_yaml_holds_and_nothing_else(tmp_path: P
     workspace.unlink()
     os.mkfifo(workspace)  # a named pipe: never opened for reading, so this cannot block
     assert workspace_name(tmp_path) is None
+
+
+def test_the_guess_is_the_validated_name_of_the_shipped_example(repo: Path) -> None:
+    project = validate_root(repo).require_valid()
+    assert project.model.workspace is not None
+    assert workspace_name(repo) == project.model.workspace.name == "Data Platform"
 
 
 def test_a_wrong_guess_is_read_again_with_the_validated_name(astro: FakeAstro) -> None:

@@ -5,7 +5,7 @@ of 1,000 objects and 50 Deployments is about 60 GETs, at least 2 s) and its own 
 (validation, the desired state, the comparison: about as long). The read needs only the
 workspace's name to begin (its ID, Deployments and workspace-scoped objects), then the names of
 the Deployments in scope (one list each). So the first half starts at once, on the name
-`workspace.yaml` says, read alone by the fast YAML route, and runs while the repository is
+`workspace.yaml` gives (`workspace:`), read alone by the fast YAML route, and runs while the repository is
 validated; the second half starts when the scope is known, while the desired state is built.
 
 The early start is only a guess: it is used when the validated workspace's name is the one
@@ -87,7 +87,7 @@ class LiveRead:
 
 
 def workspace_name(root: Path) -> str | None:
-    """The `name` in environments/workspace.yaml as written, or None: a file that is not a
+    """The `workspace:` of environments/workspace.yaml as written, or None: a file that is not a
     small regular file, is not plain YAML for the fast route, or has a templated or missing
     name. Reads that one file only, as validation does (never blocks, bounded in size)."""
     from ..fastyaml import plain_data
@@ -101,5 +101,5 @@ def workspace_name(root: Path) -> str | None:
     except UnicodeDecodeError:
         return None
     document = plain_data(text)
-    name = document.get("name") if isinstance(document, dict) else None
+    name = document.get("workspace") if isinstance(document, dict) else None
     return name if isinstance(name, str) and name and "{" not in name else None
