@@ -118,3 +118,16 @@ def test_a_removed_field_is_sent_as_null_in_the_mask() -> None:
     ).changes
     assert [(f.path, f.before, f.after) for f in change.fields] == [("login", "l", None)]
     assert change.writes[0].body["mask"] == ["login"] and change.writes[0].body["fields"]["login"] is None
+
+
+def test_a_removed_secret_looking_field_is_never_shown_even_when_airflow_returns_it_in_clear() -> None:
+    # An Airflow whose secrets masker is configured otherwise returns extras in clear: a plan that
+    # removes them shows that they go, never what they held.
+    extra = {"api_token": "LIVE-TOKEN-VALUE", "auth_secret": "LIVE-SECRET-2", "region": "eu"}
+    held = obj("connection", "c", marked("d"), type="http", host="h", extra=extra)
+    (change,) = plan(
+        desired(wanted("connection", "c", "d", type="http", host="h")), live("3.1.0", held), options(), "s"
+    ).changes
+    shown = {f.path: f.old for f in change.fields}
+    assert shown == {"extra.api_token": '"(secret)"', "extra.auth_secret": '"(secret)"', "extra.region": '"eu"'}
+    assert "LIVE-" not in repr(change.fields)

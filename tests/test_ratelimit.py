@@ -61,3 +61,12 @@ def test_a_method_without_a_limit_never_waits_and_a_slow_rate_spaces_requests() 
     found = starts(limiter, clock, [("HEAD", 0.0)] * 3 + [("POST", 0.0)] * 3)
     assert found["HEAD"] == [0.0, 0.0, 0.0]
     assert found["POST"][0] == 0.0 and found["POST"][1] >= 2.0 and found["POST"][2] - found["POST"][1] >= 2.0
+
+
+@given(st.sampled_from([1.0, 2.5, 7.9, 25.0]), st.lists(st.sampled_from([0.0, 0.0, 0.05, 0.4]), max_size=60))
+def test_a_rate_that_is_not_whole_is_never_exceeded_in_any_second(rate: float, gaps: list[float]) -> None:
+    clock = Clock()
+    times = starts(RateLimiter(Limits(per_second={"GET": rate}), clock, clock.sleep), clock, [("GET", g) for g in gaps])
+    allowed = int(rate)  # 2.5 per second is 2 in any second, never 3
+    found = times.get("GET", [])
+    assert all(later - earlier >= 1.0 for earlier, later in zip(found, found[allowed:], strict=False))

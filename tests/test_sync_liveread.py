@@ -106,6 +106,13 @@ def test_an_invalid_repository_is_reported_and_nothing_is_written(
         ("api.example.com/v1", "not an Astro API URL"),
         ("https://api.example.com:99999/v1", "not an Astro API URL"),
         ("http://api.example.com/v1", "refusing plain http to api.example.com"),
+        ("https://[v1.fe]/", "not an Astro API URL"),
+        ("https://[::1]x/", "not an Astro API URL"),
+        ("https://a..b/", "not an Astro API URL"),
+        ("https://" + "a" * 300 + ".com/", "not an Astro API URL"),
+        (" https://api.example.com/v1", "not an Astro API URL"),
+        ("https://api.exa\tmple.com/v1", "not an Astro API URL"),
+        ("https://user:hunter2-pw@api.example.com/v1", "holds credentials"),
     ],
 )
 def test_an_astro_api_url_that_cannot_be_used_is_an_error_not_a_crash(
@@ -115,4 +122,38 @@ def test_an_astro_api_url_that_cannot_be_used_is_an_error_not_a_crash(
     result = run_cli("plan", cwd=repo, env=env)
     assert result.code == 1, result.err
     assert said in result.err and "internal error" not in result.err and "Traceback" not in result.err
-    assert TOKEN not in result.out + result.err
+    assert TOKEN not in result.out + result.err and "hunter2" not in result.out + result.err
+
+
+def test_a_bad_url_never_hides_the_repository_s_own_errors(repo: Path, example_secrets: dict[str, str]) -> None:
+    # The live read starts before validation; a URL it cannot use must not end the run first.
+    edit = (repo / "environments/workspace.yaml").read_text().replace("sync:\n", "sync:\n  bogus_key: 1\n")
+    commit_files(repo, {"environments/workspace.yaml": edit}, "broken")
+    for url in ("https://[v1.fe]/", "https://a..b/", "ftp://x/"):
+        env = {"ASTRO_API_TOKEN": TOKEN, "ASTRO_ORGANIZATION_ID": "org1", "ASTRO_API_URL": url, **example_secrets}
+        result = run_cli("plan", cwd=repo, env=env)
+        assert result.code == 1, result.err
+        assert "environments/workspace.yaml:" in result.out + result.err and "bogus_key" in result.out + result.err
+        assert "internal error" not in result.err
+
+
+@pytest.mark.parametrize("url", ["https://a..b/", "https://[v1.fe]/", "https://admin:s3cret-pw@localhost:1/"])
+def test_an_airflow_url_that_cannot_be_used_is_an_error_not_a_crash(
+    repo: Path, example_secrets: dict[str, str], url: str
+) -> None:
+    env = {"AIRFLOW_API_TOKEN": "airflow-tok", **example_secrets}
+    result = run_cli("plan", "--deployment", "production", "--airflow", url, cwd=repo, env=env)
+    assert result.code == 1, result.err
+    assert "internal error" not in result.err and "Traceback" not in result.err
+    assert "s3cret-pw" not in result.out + result.err and "airflow-tok" not in result.out + result.err
+
+
+def test_a_linked_workspace_file_is_not_read_for_the_guess(tmp_path: Path) -> None:
+    outside = tmp_path / "outside.yaml"
+    outside.write_text("workspace: Somewhere Else\n")
+    (tmp_path / "repo/environments").mkdir(parents=True)
+    (tmp_path / "repo/environments/workspace.yaml").symlink_to(outside)
+    assert workspace_name(tmp_path / "repo") is None
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other/environments").symlink_to(tmp_path / "repo/environments")
+    assert workspace_name(tmp_path / "other") is None

@@ -88,7 +88,8 @@ class RateLimiter:
     A sliding window: up to the limit go at once, then each request waits until the one `rate`
     places before it is a second old (plus WINDOW_MARGIN, for the network's jitter). Spacing
     every request 1/rate apart would keep the limit too, but makes a plan's 60 reads take 2.4 s
-    where the limit allows 2.0. A rate under 1 per second is one request per 1/rate seconds.
+    where the limit allows 2.0. A rate that is not whole keeps to its whole part (2.5 per
+    second is 2 in any second); a rate under 1 per second is one request per 1/rate seconds.
     """
 
     WINDOW_MARGIN = 0.02  # a window is 2% longer than the limit's second
@@ -101,9 +102,9 @@ class RateLimiter:
     ) -> None:
         self._allowed: dict[str, tuple[int, float]] = {}  # method -> (requests, per seconds)
         for method, rate in limits.per_second.items():
-            if rate > 0:
+            if rate > 0:  # 2.5/s is 2 in a second (never 3); 0.5/s is 1 in two seconds
                 count = max(1, int(rate))
-                self._allowed[method.upper()] = (count, count / rate * (1 + self.WINDOW_MARGIN))
+                self._allowed[method.upper()] = (count, max(1.0, count / rate) * (1 + self.WINDOW_MARGIN))
         self._sent: dict[str, deque[float]] = {}  # method -> the last `count` start times
         self._lock = threading.Lock()
         self._clock, self._sleep = clock, sleep
@@ -123,20 +124,37 @@ class RateLimiter:
 
 
 def service_url(url: str, what: str) -> SplitResult:
-    """`url` split, when it is http(s) with a host; plain http only to a loopback address, so a
-    token or a secret value never crosses a network in clear. Raises OperationError naming
-    `what` (the URL is shown: it is configuration, never a secret)."""
+    """`url` split, when it is http(s) with a host that can be looked up, no credentials and no
+    spaces; plain http only to a loopback address, so a token or a secret value never crosses a
+    network in clear. Raises OperationError naming `what`; the URL is shown with any
+    `user:password@` replaced by `***@`."""
+    import httpx
+
+    shown = repr(_without_userinfo(url))
     try:
         parts = urlsplit(url)
         host = parts.hostname
         parts.port  # noqa: B018 -- raises ValueError for a port that is not a number in range
-    except ValueError:
+        httpx.URL(url)  # what the client will send to: it refuses what urlsplit lets through
+        if host is not None:
+            host.encode("idna")  # what the resolver will look up: empty or long labels fail here
+    except (ValueError, UnicodeError, httpx.InvalidURL):
         host = None
-    if host is None or parts.scheme not in ("http", "https"):
-        raise OperationError(f"not {what}: {url!r} (expected https://HOST[/PATH])")
+    if host is None or parts.scheme not in ("http", "https") or url != url.strip() or any(c.isspace() for c in url):
+        raise OperationError(f"not {what}: {shown} (expected https://HOST[/PATH])")
+    if parts.username is not None or parts.password is not None:
+        raise OperationError(f"not {what}: {shown} holds credentials; give them in the environment instead")
     if parts.scheme == "http" and not _loopback(host):
         raise OperationError(f"refusing plain http to {host}: use https (http is allowed for loopback only)")
     return parts
+
+
+def _without_userinfo(url: str) -> str:
+    scheme, found, rest = url.partition("://")
+    if not found:
+        return url
+    authority, slash, path = rest.partition("/")
+    return f"{scheme}://{'***@' + authority.rsplit('@', 1)[1] if '@' in authority else authority}{slash}{path}"
 
 
 def _loopback(host: str) -> bool:
@@ -283,6 +301,8 @@ class HttpClient:
             response = self._client.request(method, path, params=_params(params), json=body)
         except httpx.HTTPError as exc:
             raise _transport_error(method, path, exc, retry) from None
+        except (httpx.InvalidURL, UnicodeError) as exc:  # checked by service_url; never a crash
+            raise OperationError(f"{method} {path}: the URL cannot be used ({type(exc).__name__})") from None
         if response.is_success or response.status_code in ok_statuses:
             return _decode(response)
         message, request_id = error_message(_decode_quietly(response))

@@ -244,7 +244,10 @@ class _Planner:
         for path, before in sorted(live.items()):
             # A pool's live include_deferred stays as it is when the repository leaves it unset.
             if path not in wanted_paths and before not in (None, "") and wanted.kind != "pool":
-                yield FieldChange(path, "(secret)" if before == MASKED else before, None)
+                # A live value is shown only when its name is not secret-looking: an Airflow whose
+                # masker is configured otherwise could return a secret in clear.
+                hidden = before == MASKED or _sensitive(path.rsplit(".", 1)[-1])
+                yield FieldChange(path, "(secret)" if hidden else before, None)
         # Airflow 2 never reads a password back: what we set is known from its fingerprint.
         if (markers.OWN, "password") in live_fps and "password" not in wanted_paths and "password" not in live:
             yield FieldChange("password", "(secret)", None)

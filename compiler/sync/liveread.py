@@ -88,12 +88,16 @@ class LiveRead:
 
 def workspace_name(root: Path) -> str | None:
     """The `workspace:` of environments/workspace.yaml as written, or None: a file that is not a
-    small regular file, is not plain YAML for the fast route, or has a templated or missing
-    name. Reads that one file only, as validation does (never blocks, bounded in size)."""
+    small regular file (a symbolic link is not followed: validation may refuse where it
+    points), is not plain YAML for the fast route, or has a templated or missing name. Reads
+    that one file only, as validation does (never blocks, bounded in size)."""
     from ..fastyaml import plain_data
     from ..limits import read_regular_file
 
-    data = read_regular_file(root / WORKSPACE_FILE, WORKSPACE_FILE)
+    path = root / WORKSPACE_FILE
+    if path.is_symlink() or any(p.is_symlink() for p in (path.parent, root)):
+        return None
+    data = read_regular_file(path, WORKSPACE_FILE)
     if not isinstance(data, bytes):
         return None
     try:

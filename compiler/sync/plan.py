@@ -253,8 +253,15 @@ class _Planner:
             if change is not None:
                 changes.append(change)
         wanted = {p for p, _ in leaves(part.overrides)}
+        # A live value is shown only when the field is not one compared by fingerprint (a
+        # secret-looking name): what the API returns is not trusted to be masked.
         changes += [
-            FieldChange(p, live_values.get(p, "(set)"), None, deployment=part.deployment)
+            FieldChange(
+                p,
+                "(secret)" if hidden(p, live_values.get(p)) else live_values.get(p, "(set)"),
+                None,
+                deployment=part.deployment,
+            )
             for p in sorted(live_set - wanted)
         ]
         return changes
