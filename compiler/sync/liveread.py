@@ -23,7 +23,6 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ..errors import AstroGitopsError
 from ..sources import WORKSPACE_FILE
 from .state import LiveState
 
@@ -68,8 +67,8 @@ class LiveRead:
             return None
         try:
             api = connect(environ)
-        except AstroGitopsError:
-            return None  # connecting again after validation says why
+        except Exception:  # noqa: BLE001 -- a guess never fails the run: connecting again after validation says why
+            return None
         return cls(api, guessed)
 
     def state(self, workspace: str, deployment_names: Sequence[str]) -> Future[LiveState]:
