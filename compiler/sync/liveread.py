@@ -67,7 +67,7 @@ class LiveRead:
             return None
         try:
             api = connect(environ)
-        except Exception:  # noqa: BLE001 -- a guess never fails the run: connecting again after validation says why
+        except Exception:  # a guess never fails the run: connecting again after validation says why
             return None
         return cls(api, guessed)
 
