@@ -52,9 +52,7 @@ def sync(
     from ..remote.airflow import AirflowClient, AirflowTarget, Credentials
 
     url = str(request.airflow or (saved or {}).get("airflow") or "")
-    selection, adopt = request.selection, request.adopt
-    if saved:
-        selection, adopt = planfile.saved_selection(saved), planfile.saved_adopt(saved)
+    selection, adopt = planfile.chosen(request.selection, request.adopt, saved)
     project = console.project()
     sync_owner = owner(project)
     dep = deployment(project, root, selection, environ)

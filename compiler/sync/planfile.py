@@ -96,13 +96,13 @@ def read(path: Path) -> dict[str, Any]:
     return saved  # type: ignore[no-any-return]
 
 
-def saved_adopt(saved: Mapping[str, Any]) -> bool:
-    return bool((saved.get("selection") or {}).get("adopt"))
-
-
-def saved_selection(saved: Mapping[str, Any]) -> Selection:
-    chosen = saved.get("selection") or {}
-    return Selection(branch=chosen.get("branch"), deployment=chosen.get("deployment"), all=bool(chosen.get("all")))
+def chosen(selection: Selection, adopt: bool, saved: Mapping[str, Any] | None) -> tuple[Selection, bool]:
+    """What to plan and whether to adopt: the saved plan's when applying one, else the options'."""
+    if not saved:
+        return selection, adopt
+    entry = saved.get("selection") or {}
+    found = Selection(branch=entry.get("branch"), deployment=entry.get("deployment"), all=bool(entry.get("all")))
+    return found, bool(entry.get("adopt"))
 
 
 def check_fresh(

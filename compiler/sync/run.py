@@ -61,9 +61,7 @@ def sync(
     Deployment settings and previews, and the pools through each Deployment's Airflow."""
     from ..remote.astro import AstroTarget, connect
 
-    selection, adopt = request.selection, request.adopt
-    if saved is not None:
-        selection, adopt = planfile.saved_selection(saved), planfile.saved_adopt(saved)
+    selection, adopt = planfile.chosen(request.selection, request.adopt, saved)
     reading = LiveRead.start(root, environ)  # before validating: see liveread.py
     try:
         project = console.project()
