@@ -157,3 +157,15 @@ def test_a_linked_workspace_file_is_not_read_for_the_guess(tmp_path: Path) -> No
     (tmp_path / "other").mkdir()
     (tmp_path / "other/environments").symlink_to(tmp_path / "repo/environments")
     assert workspace_name(tmp_path / "other") is None
+
+
+@pytest.mark.parametrize("host", ["localhost", "0.0.0.0"])
+def test_plain_http_to_this_machine_by_any_local_name_is_allowed(
+    seeded: FakeAstro, repo: Path, example_secrets: dict[str, str], host: str
+) -> None:
+    # The unspecified address and names that resolve only to loopback are this machine too.
+    url = seeded.url.replace("127.0.0.1", host)
+    env = {**seeded.env(**example_secrets), "ASTRO_API_URL": url}
+    result = run_cli("plan", cwd=repo, env=env)
+    assert result.code == 0, result.err
+    assert result.out.startswith('astro-gitops plan: workspace "Data Platform"')

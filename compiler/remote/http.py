@@ -158,12 +158,24 @@ def _without_userinfo(url: str) -> str:
 
 
 def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
+    """Whether every address `host` names is this machine's: a loopback address, the
+    unspecified address (which connects to this machine), or a name that resolves only to those
+    (`localhost`, an /etc/hosts alias). A name that does not resolve is not."""
+    import socket
+
     try:
-        return ipaddress.ip_address(host).is_loopback
+        return _local(ipaddress.ip_address(host))
     except ValueError:
+        pass
+    try:
+        found = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError):
         return False
+    return bool(found) and all(_local(ipaddress.ip_address(str(entry[4][0]).split("%")[0])) for entry in found)
+
+
+def _local(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    return address.is_loopback or address.is_unspecified
 
 
 def retry_after(headers: Mapping[str, str]) -> float | None:
