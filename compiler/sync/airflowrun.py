@@ -22,7 +22,7 @@ from ..project import Project
 from ..resolve import ResolvedDeployment
 from ..secrets import SecretValues
 from . import airflowplan, planfile
-from .airflowstate import KINDS, Kind, LiveAirflow
+from .airflowstate import KINDS, LiveAirflow
 from .changeset import Options, Plan
 from .run import locator, owner
 from .session import Console, Outcome, Request, present, run_apply
@@ -75,13 +75,11 @@ def deployment(project: Project, root: Path, selection: Selection, environ: Mapp
     return resolve_selection(project, root, selection, environ)[0]
 
 
-def secret_values(
-    dep: ResolvedDeployment, mode: str, environ: Mapping[str, str], kinds: tuple[Kind, ...] = KINDS
-) -> SecretValues | None:
+def secret_values(dep: ResolvedDeployment, mode: str, environ: Mapping[str, str]) -> SecretValues | None:
     """The values of every secret the Deployment's objects name; None under --secrets redact."""
     if secrets.parse_mode(mode)[0] == "redact":
         return None
-    names = {s.name for o in dep.objects if o.kind in kinds for s in secrets.referenced(o.fields())}
+    names = {s.name for o in dep.objects if o.kind in KINDS for s in secrets.referenced(o.fields())}
     return secrets.load(mode, names, environ)
 
 
@@ -94,13 +92,11 @@ def make_plan(
     values: SecretValues | None,
     adopt: bool,
     environ: Mapping[str, str],
-    kinds: tuple[Kind, ...] = KINDS,
-    label: str | None = None,
 ) -> AirflowPlanned:
     key = planfile.fingerprint_key(environ)
     options = Options(owner, adopt, key.encode() if key else None, values, locator(project))
-    wanted = airflowplan.desired(project.model, dep, kinds)
-    scope = label or f"{dep.name} on Airflow {live.url}"
+    wanted = airflowplan.desired(project.model, dep)
+    scope = f"{dep.name} on Airflow {live.url}"
     made = airflowplan.plan(wanted, live, options, scope)
     workspace = project.model.workspace.name if project.model.workspace else ""
     return AirflowPlanned(made, dep, live, values, workspace, planfile.inputs(project, scope, values, key))

@@ -74,12 +74,18 @@ class LiveRead:
     def state(self, workspace: str, deployment_names: Sequence[str]) -> Future[LiveState]:
         """The live state of `workspace` and the named Deployments, being read."""
         names = tuple(deployment_names)
-        guess = self._guess
-        if guess is not None and guess[0] == workspace:
-            first = guess[1]
+        if self._guess is None:
+            return _in_background(lambda: self.api.read(workspace, names))
+        guessed, first = self._guess
+        if guessed == workspace:
             return _in_background(lambda: self.api.read_deployments(first.result(), names))
-        # A wrong guess: its read ends first (the client is used by one thread at a time).
-        return _in_background(lambda: (guess and guess[1].exception(), self.api.read(workspace, names))[1])
+
+        def again() -> LiveState:
+            first.exception()  # the wrong guess's read ends first: one thread uses the client at a time
+            state: LiveState = self.api.read(workspace, names)
+            return state
+
+        return _in_background(again)
 
     def close(self) -> None:
         self.api.close()
