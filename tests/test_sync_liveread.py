@@ -112,7 +112,7 @@ def test_an_invalid_repository_is_reported_and_nothing_is_written(
         ("https://" + "a" * 300 + ".com/", "not an Astro API URL"),
         (" https://api.example.com/v1", "not an Astro API URL"),
         ("https://api.exa\tmple.com/v1", "not an Astro API URL"),
-        ("https://user:hunter2-pw@api.example.com/v1", "holds credentials"),
+        ("https://user:hunter2-pw@api.example.com/v1", "holds credentials; set ASTRO_API_TOKEN instead"),
     ],
 )
 def test_an_astro_api_url_that_cannot_be_used_is_an_error_not_a_crash(
@@ -146,6 +146,10 @@ def test_an_airflow_url_that_cannot_be_used_is_an_error_not_a_crash(
     assert result.code == 1, result.err
     assert "internal error" not in result.err and "Traceback" not in result.err
     assert "s3cret-pw" not in result.out + result.err and "airflow-tok" not in result.out + result.err
+    if "@" in url:
+        assert (
+            "holds credentials; set AIRFLOW_API_TOKEN, or AIRFLOW_USERNAME and AIRFLOW_PASSWORD instead" in result.err
+        )
 
 
 def test_a_linked_workspace_file_is_not_read_for_the_guess(tmp_path: Path) -> None:

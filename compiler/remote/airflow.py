@@ -62,7 +62,7 @@ def api_root(url: str) -> str:
     if "://" not in text:
         text = "https://" + text
     try:
-        parts = service_url(text, "an Airflow URL")
+        parts = service_url(text, "an Airflow URL", "AIRFLOW_API_TOKEN, or AIRFLOW_USERNAME and AIRFLOW_PASSWORD")
     except OperationError as exc:
         raise AirflowError(str(exc)) from None
     path = parts.path.rstrip("/")

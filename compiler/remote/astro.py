@@ -55,7 +55,7 @@ def connect(environ: Mapping[str, str]) -> AstroApi:
     if not token:
         raise OperationError("ASTRO_API_TOKEN is not set: plan and apply need an Astro API token")
     url = environ.get("ASTRO_API_URL") or DEFAULT_URL
-    service_url(url, "an Astro API URL (ASTRO_API_URL)")
+    service_url(url, "an Astro API URL (ASTRO_API_URL)", "ASTRO_API_TOKEN")
     http = HttpClient(url, token, timeout=_timeout(environ))
     organization = environ.get("ASTRO_ORGANIZATION_ID") or token_organization(token)
     api = AstroApi(http, organization or "")

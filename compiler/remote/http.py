@@ -123,11 +123,11 @@ class RateLimiter:
             self._sleep(start - now)
 
 
-def service_url(url: str, what: str) -> SplitResult:
+def service_url(url: str, what: str, credentials: str) -> SplitResult:
     """`url` split, when it is http(s) with a host that can be looked up, no credentials and no
     spaces; plain http only to a loopback address, so a token or a secret value never crosses a
-    network in clear. Raises OperationError naming `what`; the URL is shown with any
-    `user:password@` replaced by `***@`."""
+    network in clear. Raises OperationError naming `what` (and, for a URL with credentials, where
+    they go instead: `credentials`); the URL is shown with any `user:password@` replaced by `***@`."""
     import httpx
 
     shown = repr(_without_userinfo(url))
@@ -143,7 +143,7 @@ def service_url(url: str, what: str) -> SplitResult:
     if host is None or parts.scheme not in ("http", "https") or url != url.strip() or any(c.isspace() for c in url):
         raise OperationError(f"not {what}: {shown} (expected https://HOST[/PATH])")
     if parts.username is not None or parts.password is not None:
-        raise OperationError(f"not {what}: {shown} holds credentials; give them in the environment instead")
+        raise OperationError(f"not {what}: {shown} holds credentials; set {credentials} instead")
     if parts.scheme == "http" and not _loopback(host):
         raise OperationError(f"refusing plain http to {host}: use https (http is allowed for loopback only)")
     return parts
