@@ -31,10 +31,10 @@ _HOME = {
     "InvalidEnvironments": "errors",
     "Diagnostic": "diagnostics",
     "Location": "diagnostics",
-    "Project": "project",
-    "validate_root": "project",
-    "Selection": "pipeline",
-    "run_render": "pipeline",
+    "Project": "validate.project",
+    "validate_root": "validate.project",
+    "Selection": "render.pipeline",
+    "run_render": "render.pipeline",
     "main": "cli",
 }
 

@@ -6,7 +6,7 @@ import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from .errors import OperationError
+from compiler.errors import OperationError
 
 
 def reason(exc: OSError) -> str:

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from .escaping import one_line, workflow_data, workflow_property
+from compiler.escaping import one_line, workflow_data, workflow_property
 
 Severity = Literal["error", "warning"]
 

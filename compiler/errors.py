@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from .diagnostics import Diagnostic
+    from compiler.diagnostics import Diagnostic
 
 
 class ExitCode(IntEnum):

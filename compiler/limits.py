@@ -13,7 +13,7 @@ import re
 import stat
 from pathlib import Path
 
-from .diagnostics import Diagnostic, Location, error
+from compiler.diagnostics import Diagnostic, Location, error
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_FILES = 20_000

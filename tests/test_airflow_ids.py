@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from compiler.airflow_ids import (
+from compiler.model.airflow_ids import (
     COMMON_CONN_TYPES,
     MAX_POOL_NAME,
     MAX_VARIABLE_KEY,

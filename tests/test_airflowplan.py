@@ -9,11 +9,11 @@ from __future__ import annotations
 from types import MappingProxyType
 from typing import Any
 
-from compiler.model import Secret
-from compiler.secrets import SecretValues
+from compiler.model.objects import Secret
+from compiler.model.secrets import SecretValues
 from compiler.sync import marker as markers
-from compiler.sync.airflowplan import AirflowDesired, Wanted, plan
-from compiler.sync.airflowstate import KINDS, MASKED, AirflowVersion, Kind, LiveAirflow, LiveObject
+from compiler.sync.airflow_plan import AirflowDesired, Wanted, plan
+from compiler.sync.airflow_state import KINDS, MASKED, AirflowVersion, Kind, LiveAirflow, LiveObject
 from compiler.sync.changeset import Options
 
 OWNER = "team"

@@ -13,9 +13,9 @@ from conftest import git, run_cli
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from compiler.branches import SLUG_MAX, detect, glob_regex, match, slug
 from compiler.errors import OperationError
-from compiler.model import BranchRule, PreviewSpec, WorkspaceSpec
+from compiler.model.branches import SLUG_MAX, detect, glob_regex, match, slug
+from compiler.model.objects import BranchRule, PreviewSpec, WorkspaceSpec
 
 # --- globs and regexes --------------------------------------------------------------------
 
@@ -136,7 +136,7 @@ def test_a_long_slug_is_cut_and_hashed() -> None:
 
 
 def _normalized(branch: str) -> str:
-    """SPEC 3 before the length rule, written independently of compiler.branches."""
+    """SPEC 3 before the length rule, written independently of compiler.model.branches."""
     return re.sub(r"[^a-z0-9]+", "-", branch.lower()).strip("-")
 
 

@@ -1,4 +1,4 @@
-"""compiler.changes: the one change model diff and plan share."""
+"""compiler.review.changes: the one change model diff and plan share."""
 
 from __future__ import annotations
 
@@ -7,19 +7,18 @@ from types import MappingProxyType
 from hypothesis import given
 from hypothesis import strategies as st
 
-from compiler.changes import (
+from compiler.model.equality import identity, same
+from compiler.model.objects import Secret
+from compiler.review.changes import (
     REDACTED,
     SENSITIVE,
     FieldChange,
     ObjectChange,
     compare,
-    identity,
     json_value,
     leaves,
     object_change,
-    same,
 )
-from compiler.model import Secret
 
 
 def test_an_object_on_one_side_only_is_created_or_deleted() -> None:

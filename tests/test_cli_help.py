@@ -14,6 +14,7 @@ import pytest
 from conftest import clean_env, installed_command, run_cli, run_process
 
 from compiler import cli
+from compiler.cli import parser as cli_parser
 from compiler.errors import ExitCode
 
 SUBCOMMANDS = sorted(cli.COMMANDS)
@@ -51,7 +52,7 @@ def test_every_help_has_one_line_per_option_the_exit_codes_and_an_example(comman
     assert result.code == 0 and result.err == ""
     sections = _sections(result.out)
 
-    parser = cli._parser()
+    parser = cli_parser.build_parser()
     if command:  # its options and arguments
         options = sections["options:"] + sections.get("positional arguments:", [])
         shown = parser._subparsers._group_actions[0].choices[command]._actions  # type: ignore[union-attr]

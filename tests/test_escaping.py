@@ -16,11 +16,11 @@ from conftest import commit_files, git, run_cli
 from hypothesis import given
 from hypothesis import strategies as st
 
-from compiler import plans
-from compiler.changes import FieldChange, ObjectChange
 from compiler.diagnostics import Diagnostic, Location, report_github, report_text
-from compiler.diff import DeploymentPlan, Plan
 from compiler.escaping import markdown_code, markdown_text, one_line, workflow_data, workflow_property
+from compiler.report import review_plan
+from compiler.review.changes import FieldChange, ObjectChange
+from compiler.review.diff import DeploymentPlan, Plan
 
 # Anything a YAML file, a file name or a git ref can hold, with the troublemakers made likely.
 NASTY = st.lists(
@@ -84,7 +84,7 @@ def test_a_markdown_plan_shows_every_user_string_as_literal_text(
         DeploymentPlan(name, "changed", (ObjectChange("connection", key, "update", (field,)),), ()) for name in names
     )
     plan = Plan(f"base {key}", f"{path} head", deployments)
-    tokens = _parse(plans.markdown(plan))
+    tokens = _parse(review_plan.markdown(plan))
     children = _inline_children(tokens)
 
     # No markup of the user's: no inline HTML, comment, link, image, emphasis or strikethrough.
@@ -105,7 +105,7 @@ def test_a_markdown_plan_shows_every_user_string_as_literal_text(
     fences = [t.content for t in tokens if t.type == "fence"]  # type: ignore[attr-defined]
     assert len(fences) == len(names)
     for fence, dep in zip(fences, deployments, strict=True):
-        assert fence.splitlines() == [line.replace("```", "\u02bc" * 3) for line in plans.deployment_lines(dep)]
+        assert fence.splitlines() == [line.replace("```", "\u02bc" * 3) for line in review_plan.deployment_lines(dep)]
 
 
 @given(NAMES, NASTY, NASTY)
@@ -114,7 +114,7 @@ def test_a_text_plan_has_exactly_its_lines(names: list[str], key: str, path: str
     deployments = tuple(
         DeploymentPlan(name, "changed", (ObjectChange("connection", key, "update", (field,)),), ()) for name in names
     )
-    text = plans.text(Plan("a", "b", deployments))
+    text = review_plan.text(Plan("a", "b", deployments))
     # headline, blank, then per Deployment: title, object line, field line, blank
     assert len(text.splitlines()) == 2 + 4 * len(names) - 1
     assert not any(_is_line_breaking(c) for c in text.replace("\n", ""))
@@ -203,7 +203,7 @@ def test_explain_and_diff_print_a_forging_key_on_its_own_line(example_repo: Path
 def test_the_cut_note_of_a_long_plan_names_deployments_as_literal_text(names: list[str]) -> None:
     many = tuple(ObjectChange("connection", f"c{i}", "create", (FieldChange("host", None, "h"),)) for i in range(100))
     plan = Plan("a", "b", tuple(DeploymentPlan(name, "changed", many, ()) for name in names))
-    body = plans.markdown(plan, limit=3_000)
+    body = review_plan.markdown(plan, limit=3_000)
     assert "Cut to fit a comment" in body
     children = _inline_children(_parse(body))
     assert {c.type for c in children} <= {"text", "code_inline", "strong_open", "strong_close", "html_inline"}

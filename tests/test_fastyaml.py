@@ -23,10 +23,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from yamlgen import Generator
 
-from compiler import carefulyaml, yamltree
 from compiler.diagnostics import Diagnostic
-from compiler.fastyaml import plain_data
 from compiler.limits import MAX_DEPTH
+from compiler.load import careful_route, roundtrip_tree
+from compiler.load.fast_route import plain_data
 
 PATH = "environments/x.yaml"
 GENERATED = int(os.environ.get("ASTRO_GITOPS_YAML_CASES", "3000"))
@@ -43,12 +43,12 @@ def typed(value: Any) -> Any:
 
 def careful(text: str) -> tuple[Any, bool]:
     """The careful route's plain data, and whether it found a problem (or a warning)."""
-    parsed = carefulyaml.parse(PATH, text)
+    parsed = careful_route.parse(PATH, text)
     if isinstance(parsed, Diagnostic):
         return None, True
     if parsed.tree is None:
         return {}, True  # an empty document: load.py reports it, the fast route must leave it
-    data, problems = yamltree.plain(PATH, parsed.tree)
+    data, problems = roundtrip_tree.plain(PATH, parsed.tree)
     return data, bool(problems or parsed.warnings)
 
 

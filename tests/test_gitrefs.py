@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from conftest import commit_files, git
 
-from compiler import limits, sources
+from compiler import limits
 from compiler.errors import OperationError
-from compiler.gitrefs import sources_at
+from compiler.load import sources
+from compiler.load.gitrefs import sources_at
 
 MakeRepo = Callable[[Mapping[str, str | bytes]], Path]
 FILES = {f"environments/o{i}.yaml": "{}\n" for i in range(5)}

@@ -13,12 +13,12 @@ from conftest import run_cli, run_python, write_files
 from realairflow import airflow_python, run_airflow_script
 from ruamel.yaml import YAML
 
-from compiler import secrets
 from compiler.errors import OperationError, UsageError
+from compiler.model import secrets
 from compiler.onboarding import importer
 from compiler.onboarding.connuri import parse_conn_uri
 from compiler.onboarding.importer import ImportResult, InvalidSettings, import_settings
-from compiler.project import validate_root
+from compiler.validate.project import validate_root
 
 MakeRepo = Callable[..., Path]
 

@@ -29,7 +29,9 @@ from types import ModuleType
 import pytest
 from conftest import EXAMPLE, REPO, Run, clean_env, edit_file, example_secret_names, installed_command, run_cli
 
-from compiler import cli, limits, output, sources
+from compiler import cli, limits
+from compiler.load import sources
+from compiler.model import out_names
 
 TEMPORARY = re.compile(r"\.(?P<target>.+)\.[A-Za-z0-9_]{8}\.tmp")
 VARIABLES = "environments/variables.yaml"
@@ -44,7 +46,7 @@ def tree(folder: Path) -> dict[str, bytes]:
     return {
         p.relative_to(folder).as_posix(): p.read_bytes()
         for p in sorted(folder.rglob("*"))
-        if p.is_file() and p.relative_to(folder).as_posix() != output.LOCK
+        if p.is_file() and p.relative_to(folder).as_posix() != out_names.LOCK
     }
 
 
@@ -89,7 +91,7 @@ def _kill(root: Path, out: Path, *, after: float, from_first_write: bool) -> int
     proc = _start(root, out)
     if from_first_write:
         deadline = time.monotonic() + 60
-        while not (out / output.MANIFEST).exists() and proc.poll() is None and time.monotonic() < deadline:
+        while not (out / out_names.MANIFEST).exists() and proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.0005)  # render claims its files in the manifest before writing any
     time.sleep(after)
     proc.send_signal(signal.SIGKILL)
@@ -106,9 +108,9 @@ def _whole_or_absent(out: Path, reference: dict[str, bytes]) -> tuple[int, list[
             target = f"{folder}/{temporary['target']}".lstrip("/")
             assert target in reference, relative  # only ever beside a file render writes
             left.append(relative)
-        elif relative == output.MANIFEST:
+        elif relative == out_names.MANIFEST:
             listed = json.loads(content)  # never a partial manifest either
-            assert set(listed["files"]) == set(reference) - {output.MANIFEST}
+            assert set(listed["files"]) == set(reference) - {out_names.MANIFEST}
         else:
             assert content == reference[relative], f"{relative} is partial or wrong"
             outputs += 1
@@ -124,7 +126,7 @@ def test_a_killed_render_leaves_whole_files_and_the_next_one_finishes(tmp_path: 
     reference = tree(reference_out)
     assert len(reference) == 2 * DEPLOYMENTS + 2  # two files each, the workspace view, the manifest
     stamps = [p.stat().st_mtime for p in reference_out.rglob("*") if p.is_file()]
-    writing = max(stamps) - (reference_out / output.MANIFEST).stat().st_mtime  # the write phase, in seconds
+    writing = max(stamps) - (reference_out / out_names.MANIFEST).stat().st_mtime  # the write phase, in seconds
 
     kills = [(0.2, False), (0.0, True), *((writing * share, True) for share in (0.25, 0.5, 0.75))]
     outs = [tmp_path / f"killed-{i}" for i in range(len(kills))]

@@ -18,8 +18,9 @@ from pathlib import Path
 import pytest
 from conftest import run_cli
 
-from compiler import limits, load
+from compiler import limits
 from compiler.diagnostics import Diagnostic
+from compiler.load import documents
 
 MakeRepo = Callable[..., Path]
 needs_fifo = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
@@ -96,9 +97,9 @@ def test_read_yaml_file_reads_and_parses_within_the_limits(tmp_path: Path) -> No
     (tmp_path / "a.yaml").write_text("a: [1, 0b1, 1_000]\n")
     (tmp_path / "bomb.yaml").write_text(ALIAS_BOMB)
 
-    document, problems = load.read_yaml_file(tmp_path / "a.yaml", "a.yaml")
+    document, problems = documents.read_yaml_file(tmp_path / "a.yaml", "a.yaml")
     assert document is not None and document.data == {"a": [1, "0b1", "1_000"]} and problems == []
-    bomb, found = load.read_yaml_file(tmp_path / "bomb.yaml", "bomb.yaml")
+    bomb, found = documents.read_yaml_file(tmp_path / "bomb.yaml", "bomb.yaml")
     assert bomb is None and [d.code for d in found] == ["alias-bomb"]
 
 

@@ -1,14 +1,15 @@
-"""Units of compiler.load: positions, decoding, hostile-input limits."""
+"""Units of compiler.load.documents: positions, decoding, hostile-input limits."""
 
 from __future__ import annotations
 
 import pytest
 
-from compiler import limits, load
+from compiler import limits
 from compiler.diagnostics import Location
 from compiler.errors import InvalidEnvironments
 from compiler.limits import MAX_FILE_BYTES
-from compiler.load import Document, parse_document
+from compiler.load import documents
+from compiler.load.documents import Document, parse_document
 
 
 def document(text: str, path: str = "environments/x.yaml") -> Document:
@@ -60,7 +61,7 @@ queues:
         (("queues", 0, "worker_type"), "value", (7, 18)),
     ],
 )
-def test_locate_points_at_the_key_or_the_value(ypath: load.YPath, at: str, expected: tuple[int, int]) -> None:
+def test_locate_points_at_the_key_or_the_value(ypath: documents.YPath, at: str, expected: tuple[int, int]) -> None:
     found = document(NESTED).locate(ypath, at=at)  # type: ignore[arg-type]
 
     assert (found.line, found.column) == expected
@@ -81,7 +82,7 @@ def test_locate_of_the_document_is_its_start() -> None:
         (("connections", "db", "type", "x"), (3, 5)),  # below a scalar
     ],
 )
-def test_locate_falls_back_to_the_nearest_ancestor(ypath: load.YPath, expected: tuple[int, int]) -> None:
+def test_locate_falls_back_to_the_nearest_ancestor(ypath: documents.YPath, expected: tuple[int, int]) -> None:
     found = document(NESTED).locate(ypath)
 
     assert (found.line, found.column) == expected
@@ -286,14 +287,14 @@ def test_alias_bomb() -> None:
 
 
 def test_kind_of() -> None:
-    assert load.kind_of("environments/workspace.yaml") == "workspace"
-    assert load.kind_of("environments/deployments/a.yaml") == "deployment"
-    assert load.kind_of("environments/deployments/nested/a.yaml") == "deployment"
-    assert load.kind_of("environments/teams/workspace.yaml") == "objects"
+    assert documents.kind_of("environments/workspace.yaml") == "workspace"
+    assert documents.kind_of("environments/deployments/a.yaml") == "deployment"
+    assert documents.kind_of("environments/deployments/nested/a.yaml") == "deployment"
+    assert documents.kind_of("environments/teams/workspace.yaml") == "objects"
 
 
 def test_iter_strings() -> None:
-    found = list(load.iter_strings({"a": ["x", {"b": "y"}], "c": 1, "d": None}))
+    found = list(documents.iter_strings({"a": ["x", {"b": "y"}], "c": 1, "d": None}))
 
     assert found == [(("a", 0), "x"), (("a", 1, "b"), "y")]
 

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from compiler.model import ObjectSpec, Secret, freeze, lift_secrets, normalised_configuration, thaw
-from compiler.project import validate
-from compiler.sources import SourceFile
+from compiler.load.sources import SourceFile
+from compiler.model.objects import ObjectSpec, Secret, freeze, lift_secrets, normalised_configuration, thaw
+from compiler.validate.project import validate
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 WORKSPACE = "version: 1\nworkspace: T\nbranches:\n  - branch: main\n    deployment: prod\n"

@@ -24,8 +24,9 @@ from conftest import (
     run_python,
 )
 
-from compiler import output
 from compiler.errors import OperationError
+from compiler.model import out_names
+from compiler.render import write
 
 PROD_DEPLOYMENT = "production/deployment.yaml"
 PROD_FILE = "environments/deployments/production.yaml"
@@ -52,7 +53,7 @@ def mtimes(folder: Path) -> dict[str, int]:
     return {
         p.relative_to(folder).as_posix(): p.stat().st_mtime_ns
         for p in folder.rglob("*")
-        if p.is_file() and p.name != output.LOCK
+        if p.is_file() and p.name != out_names.LOCK
     }
 
 
@@ -67,7 +68,7 @@ def test_render_writes_every_file_and_no_temporary_file(example_repo: Path) -> N
     result = render(example_repo)
     assert result.code == 0, result.err
     build = example_repo / "build"
-    rendered = set(tree(build)) - output.BOOKKEEPING
+    rendered = set(tree(build)) - out_names.BOOKKEEPING
     assert rendered == {
         "environment-objects.json",
         *(
@@ -78,7 +79,7 @@ def test_render_writes_every_file_and_no_temporary_file(example_repo: Path) -> N
     }
     assert sorted(result.out.splitlines()) == sorted(f"wrote {build / p}" for p in rendered)
     assert temporary_files(build) == []
-    assert json.loads((build / output.MANIFEST).read_text())["files"] == sorted(rendered)
+    assert json.loads((build / out_names.MANIFEST).read_text())["files"] == sorted(rendered)
 
 
 def test_a_second_run_writes_nothing(example_repo: Path) -> None:
@@ -116,10 +117,10 @@ def _fail_on(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
 
 def test_a_failure_half_way_leaves_only_whole_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     out = tmp_path / "out"
-    output.write(out, {"a/x.yaml": "old a\n", "b/y.yaml": "old b\n", "c/z.yaml": "old c\n"})
+    write.write(out, {"a/x.yaml": "old a\n", "b/y.yaml": "old b\n", "c/z.yaml": "old c\n"})
     _fail_on(monkeypatch, "y.yaml")
     with pytest.raises(OperationError, match="No space"):
-        output.write(out, {"a/x.yaml": "new a\n", "b/y.yaml": "new b\n", "c/z.yaml": "new c\n"})
+        write.write(out, {"a/x.yaml": "new a\n", "b/y.yaml": "new b\n", "c/z.yaml": "new c\n"})
     assert (out / "a/x.yaml").read_text() == "new a\n"  # renamed into place before the failure
     assert (out / "b/y.yaml").read_text() == "old b\n"  # the failed file: untouched, not partial
     assert (out / "c/z.yaml").read_text() == "old c\n"  # never reached
@@ -131,16 +132,16 @@ def test_files_of_a_failed_first_run_stay_ours(tmp_path: Path, monkeypatch: pyte
     with monkeypatch.context() as patch:
         _fail_on(patch, "y.yaml")
         with pytest.raises(OperationError):
-            output.write(out, {"a/x.yaml": "1\n", "b/y.yaml": "2\n"})
+            write.write(out, {"a/x.yaml": "1\n", "b/y.yaml": "2\n"})
     assert (out / "a/x.yaml").exists()
-    result = output.write(out, {"a/x.yaml": "1 changed\n", "b/y.yaml": "2\n"})
+    result = write.write(out, {"a/x.yaml": "1 changed\n", "b/y.yaml": "2\n"})
     assert result.written == ["a/x.yaml", "b/y.yaml"]
 
 
 def test_write_reports_written_and_unchanged(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    assert output.write(out, {"a": "1\n", "b": "2\n"}).written == ["a", "b"]
-    result = output.write(out, {"a": "1\n", "b": "3\n"})
+    assert write.write(out, {"a": "1\n", "b": "2\n"}).written == ["a", "b"]
+    result = write.write(out, {"a": "1\n", "b": "3\n"})
     assert (result.written, result.unchanged) == (["b"], ["a"])
 
 
@@ -185,7 +186,7 @@ def test_refuses_to_overwrite_a_file_it_did_not_write(example_repo: Path) -> Non
     assert "refusing to overwrite" in result.err
     assert str(mine) in result.err
     assert mine.read_text() == "hand-written\n"
-    assert set(tree(example_repo / "build")) - {output.LOCK} == {PROD_DEPLOYMENT}  # nothing else written either
+    assert set(tree(example_repo / "build")) - {out_names.LOCK} == {PROD_DEPLOYMENT}  # nothing else written either
 
 
 def test_never_deletes_a_file_it_did_not_write(example_repo: Path) -> None:
@@ -363,9 +364,9 @@ def test_names_equal_but_for_case_are_one_folder(tmp_path: Path) -> None:
 def test_write_refuses_any_path_that_is_not_safe_segments(tmp_path: Path, files: dict[str, str]) -> None:
     out = tmp_path / "out"
     with pytest.raises(OperationError, match="refusing to write"):
-        output.write(out, files)
+        write.write(out, files)
     with pytest.raises(OperationError, match="refusing to write"):
-        output.drift(out, files, "out")
+        write.drift(out, files, "out")
     assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == []
 
 
@@ -428,7 +429,9 @@ def test_a_write_failure_is_exit_1_and_keeps_earlier_files_whole(example_repo: P
     assert temporary_files(build) == []
     again = render(example_repo)
     assert again.code == 0, again.err
-    assert set(json.loads((build / output.MANIFEST).read_text())["files"]) == set(tree(build)) - output.BOOKKEEPING
+    assert (
+        set(json.loads((build / out_names.MANIFEST).read_text())["files"]) == set(tree(build)) - out_names.BOOKKEEPING
+    )
 
 
 # --- one render at a time per folder (issue 15 item 6) ---------------------------------------
@@ -462,7 +465,7 @@ def test_concurrent_renders_into_one_folder_keep_every_manifest_entry(make_repo:
     for proc in procs:
         _, err = proc.communicate(timeout=120)
         assert proc.returncode == 0, err
-    listed = json.loads((root / "build" / output.MANIFEST).read_text())["files"]
+    listed = json.loads((root / "build" / out_names.MANIFEST).read_text())["files"]
     assert listed == sorted(f"{n}/{f}" for n in names for f in ("airflow_settings.yaml", "deployment.yaml"))
     assert run_cli("render", "--deployment", "d3", cwd=root).out.startswith("unchanged ")
 
@@ -481,7 +484,7 @@ def held_lock(lock: Path) -> Iterator[IO[str]]:
 def test_a_render_waits_for_the_one_holding_the_folder_and_says_so(example_repo: Path) -> None:
     build = example_repo / "build"
     build.mkdir()
-    with held_lock(build / output.LOCK) as holder:
+    with held_lock(build / out_names.LOCK) as holder:
         waiting = subprocess.Popen(
             [installed_command(), "render", "--all"],
             cwd=example_repo,
@@ -493,27 +496,27 @@ def test_a_render_waits_for_the_one_holding_the_folder_and_says_so(example_repo:
         assert waiting.stderr is not None
         line = waiting.stderr.readline()
         assert line.startswith("astro-gitops: another render is writing into this folder; waiting for it")
-        assert not (build / output.MANIFEST).exists()  # nothing written while the other one holds it
+        assert not (build / out_names.MANIFEST).exists()  # nothing written while the other one holds it
         holder.close()  # the holder ends, and its lock with it
         out, err = waiting.communicate(timeout=120)
     assert waiting.returncode == 0, err
-    assert (build / output.MANIFEST).exists() and "wrote " in out
+    assert (build / out_names.MANIFEST).exists() and "wrote " in out
 
 
 def test_a_lock_held_past_the_wait_is_an_error_naming_the_folder(tmp_path: Path) -> None:
     out = tmp_path / "out"
     out.mkdir()
-    with held_lock(out / output.LOCK) as holder:
+    with held_lock(out / out_names.LOCK) as holder:
         waited: list[Path] = []
         with pytest.raises(OperationError, match=r"another astro-gitops render is writing into .*waited 0 s"):
-            output.write(out, {"a.yaml": "1\n"}, lock_timeout=0, on_wait=waited.append)
+            write.write(out, {"a.yaml": "1\n"}, lock_timeout=0, on_wait=waited.append)
         holder.close()
-    assert waited == [out / output.LOCK]
+    assert waited == [out / out_names.LOCK]
     assert not (out / "a.yaml").exists()
-    assert output.write(out, {"a.yaml": "1\n"}, lock_timeout=0).written == ["a.yaml"]
+    assert write.write(out, {"a.yaml": "1\n"}, lock_timeout=0).written == ["a.yaml"]
 
 
-@pytest.mark.parametrize("name", [output.LOCK, output.MANIFEST])
+@pytest.mark.parametrize("name", [out_names.LOCK, out_names.MANIFEST])
 def test_a_link_in_place_of_renders_own_files_is_refused(example_repo: Path, tmp_path: Path, name: str) -> None:
     target = tmp_path / "precious.txt"
     target.write_text("keep\n")

@@ -1,4 +1,4 @@
-"""compiler.plans: the text, markdown and json reporters of a review plan."""
+"""compiler.report.review_plan: the text, markdown and json reporters of a review plan."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from typing import Any
 
 from conftest import REPO
 
-from compiler import plans
-from compiler.changes import FROM_DIFF, FieldChange, ObjectChange
-from compiler.diff import DeploymentPlan, Plan
-from compiler.model import Secret
+from compiler.model.objects import Secret
+from compiler.report import review_plan
+from compiler.review.changes import FROM_DIFF, FieldChange, ObjectChange
+from compiler.review.diff import DeploymentPlan, Plan
 
 
 def change(kind: str, key: str, action: Any, *fields: tuple[str, Any, Any]) -> ObjectChange:
@@ -41,12 +41,12 @@ PLAN = Plan("origin/main", "working tree", (PRODUCTION, SANDBOX))
 
 
 def test_headline_counts_each_deployment() -> None:
-    assert plans.headline(PLAN) == "Plan: production 1 added, 3 changed; sandbox 1 removed"
-    assert plans.headline(Plan("a", "b", ())).startswith("No changes.")
+    assert review_plan.headline(PLAN) == "Plan: production 1 added, 3 changed; sandbox 1 removed"
+    assert review_plan.headline(Plan("a", "b", ())).startswith("No changes.")
 
 
 def test_text_is_a_terraform_like_plan() -> None:
-    assert plans.text(PLAN) == (
+    assert review_plan.text(PLAN) == (
         "Plan: production 1 added, 3 changed; sandbox 1 removed\n"
         "\n"
         "production (changed: 1 added, 3 changed)\n"
@@ -66,8 +66,8 @@ def test_text_is_a_terraform_like_plan() -> None:
 
 
 def test_text_colors_only_on_request() -> None:
-    assert "\033[" not in plans.text(PLAN)
-    assert "\033[31m- connection scratch_postgres\033[0m" in plans.text(PLAN, color=True)
+    assert "\033[" not in review_plan.text(PLAN)
+    assert "\033[31m- connection scratch_postgres\033[0m" in review_plan.text(PLAN, color=True)
 
 
 def test_a_removed_deployment_lists_no_fields() -> None:
@@ -77,12 +77,12 @@ def test_a_removed_deployment_lists_no_fields() -> None:
         (change("pool", "p", "removed", ("slots", "1", None)),),
         (FieldChange("configuration.executor", '"CELERY"', None),),
     )
-    assert plans.deployment_lines(gone) == ["- pool p", "- deployment file"]
-    assert plans.headline(Plan("a", "b", (gone,))) == "Plan: sandbox 2 removed"
+    assert review_plan.deployment_lines(gone) == ["- pool p", "- deployment file"]
+    assert review_plan.headline(Plan("a", "b", (gone,))) == "Plan: sandbox 2 removed"
 
 
 def test_markdown_holds_a_table_and_a_block_per_deployment() -> None:
-    body = plans.markdown(PLAN)
+    body = review_plan.markdown(PLAN)
     assert body.startswith(
         "### astro-gitops plan: `origin/main` → `working tree`\n\n**Plan: production 1 added, 3 changed; sandbox 1 removed**\n"
     )
@@ -95,7 +95,7 @@ def test_markdown_a_value_cannot_close_the_code_block() -> None:
     dep = DeploymentPlan(
         "production", "changed", (change("variable", "v", "changed", ("value", '"a```b"', '"c"')),), ()
     )
-    body = plans.markdown(Plan("a", "b", (dep,)))
+    body = review_plan.markdown(Plan("a", "b", (dep,)))
     assert body.count("```") == 2  # the diff block's own fence, opened and closed
 
 
@@ -114,7 +114,7 @@ def many_connections(name: str, count: int) -> DeploymentPlan:
 
 
 def test_markdown_of_3000_changed_connections_is_cut_with_a_note() -> None:
-    body = plans.markdown(Plan("main", "HEAD", (many_connections("production", 3000),)))
+    body = review_plan.markdown(Plan("main", "HEAD", (many_connections("production", 3000),)))
     assert len(body) < 65_000
     kept = len(re.findall(r"^~ connection conn_", body, flags=re.MULTILINE))
     assert 0 < kept < 3000
@@ -126,7 +126,7 @@ def test_markdown_of_3000_changed_connections_is_cut_with_a_note() -> None:
 
 def test_markdown_cut_names_every_deployment_left_out() -> None:
     deployments = tuple(many_connections(f"dep-{i:02d}", 400) for i in range(8))
-    body = plans.markdown(Plan("main", "HEAD", deployments))
+    body = review_plan.markdown(Plan("main", "HEAD", deployments))
     assert len(body) < 65_000
     note = body[body.index("Cut to fit") :]
     assert "of 400 changes of dep-" in note  # the one cut part way
@@ -137,7 +137,7 @@ def test_markdown_cut_names_every_deployment_left_out() -> None:
 
 def test_markdown_cut_note_stays_short_with_many_deployments() -> None:
     deployments = tuple(many_connections(f"deployment-with-a-long-name-{i:03d}", 40) for i in range(150))
-    body = plans.markdown(Plan("main", "HEAD", deployments))
+    body = review_plan.markdown(Plan("main", "HEAD", deployments))
     assert len(body) < 65_000
     assert re.search(r"; and \d+ more Deployment\(s\)\. Run `astro-gitops diff` locally", body)
 
@@ -161,7 +161,7 @@ def key_paths(value: Any, prefix: str = "") -> set[str]:
 
 def test_json_matches_the_readme_shape() -> None:
     documented = readme_diff_json()
-    produced = json.loads(plans.as_json(PLAN))
+    produced = json.loads(review_plan.as_json(PLAN))
     assert key_paths(produced) == key_paths(documented)
     assert "deployments[].objects[].fields[].old" in key_paths(documented)
     fields = [f for d in produced["deployments"] for o in d["objects"] for f in o["fields"]]
@@ -171,7 +171,7 @@ def test_json_matches_the_readme_shape() -> None:
         "kind": "pool", "key": "backfill_pool", "action": "added",
         "fields": [{"path": "slots", "old": None, "new": "2"}],
     }  # fmt: skip
-    assert json.loads(plans.as_json(Plan("a", "b", ()))) == {
+    assert json.loads(review_plan.as_json(Plan("a", "b", ()))) == {
         "base": "a",
         "head": "b",
         "changes": False,

@@ -21,10 +21,10 @@ from jsonschema import Draft202012Validator
 from ruamel.yaml.comments import CommentedMap
 from strategies import KEYS, SCALARS, VALUES
 
-from compiler import schema as schema_module
-from compiler.load import Document, load_documents
-from compiler.quickschema import compile_schema
-from compiler.sources import SourceFile
+from compiler.load.documents import Document, load_documents
+from compiler.load.sources import SourceFile
+from compiler.validate import schema_check as schema_module
+from compiler.validate.quick_schema import compile_schema
 
 NAMES = sorted(schema_module.SCHEMA_FILES)
 EXAMPLES = 300

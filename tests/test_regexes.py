@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from compiler.regexes import MAX_PROGRAM, compile_regex
+from compiler.model.branch_patterns import MAX_PROGRAM, compile_regex
 
 # Small patterns over a small alphabet, so generated texts often match.
 _ATOMS = ["a", "b", "-", "/", ".", r"\d", r"\w", r"\W", r"\s", "[ab]", "[^a]", "[a-c]", "[/-]", r"\b", r"\B", "^", "$", r"\A", r"\Z"]  # fmt: skip

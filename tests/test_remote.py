@@ -83,7 +83,7 @@ def test_the_astro_client_creates_once_after_a_dropped_connection(server: FakeAs
 
 
 def api_key(body: dict[str, object]) -> object:
-    from compiler.sync.state import ObjectKey
+    from compiler.review.changes import ObjectKey
 
     return ObjectKey(str(body["objectKey"]), str(body["objectType"]), str(body["scope"]), str(body["scopeEntityId"]))
 

@@ -7,7 +7,7 @@ from realairflow import PASSWORD, USER, AirflowServer
 
 from compiler.remote.airflow import AirflowClient, AirflowError, Credentials, api_root, parse_version, request_body
 from compiler.remote.http import ApiError
-from compiler.sync.airflowstate import MASKED
+from compiler.sync.airflow_state import MASKED
 
 
 def client(server: AirflowServer, **creds: str) -> AirflowClient:

@@ -10,11 +10,11 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from compiler.pipeline import Selection, render_files, resolve_selection, view_of
-from compiler.project import validate
-from compiler.render import canonical
-from compiler.secrets import SecretValues
-from compiler.sources import SourceFile
+from compiler.load.sources import SourceFile
+from compiler.model.secrets import SecretValues
+from compiler.render.pipeline import Selection, render_files, resolve_selection, view_of
+from compiler.render.texts import canonical
+from compiler.validate.project import validate
 
 DEPLOYMENTS = ("production", "staging")
 TEXT = st.text(st.sampled_from("abcXYZ09 :-_/é'\""), max_size=8)

@@ -8,7 +8,8 @@ import inspect
 from conftest import REPO
 
 from compiler import cli
-from compiler.reporters import REPORTERS
+from compiler.cli import parser as cli_parser
+from compiler.report.registry import REPORTERS
 
 COMPILER = REPO / "compiler"
 
@@ -26,7 +27,7 @@ def _imports(module: str) -> set[str]:
 
 def test_every_command_has_a_reporter_and_its_format_choices_come_from_it() -> None:
     assert set(cli.COMMANDS) == set(REPORTERS)
-    parser = cli._parser()
+    parser = cli_parser.build_parser()
     commands = parser._subparsers._group_actions[0].choices  # type: ignore[union-attr]
     for name, sub in commands.items():
         formats = [a for a in sub._actions if "--format" in a.option_strings]

@@ -9,9 +9,9 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from compiler.branches import match
-from compiler.project import validate_root
-from compiler.resolve import Origin, Setting, flatten, merge, resolve, resolve_deployment, unflatten
+from compiler.model.branches import match
+from compiler.resolve.deployment import Origin, Setting, flatten, merge, resolve, resolve_deployment, unflatten
+from compiler.validate.project import validate_root
 
 BASE = Origin("environments/objects.yaml", ("connections", "c"), "object")
 FIRST = Origin("environments/deployments/production.yaml", ("overrides", "connections", "c"), "override")

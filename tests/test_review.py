@@ -14,14 +14,15 @@ from typing import Any
 import pytest
 from conftest import EXAMPLE, commit_files, edit_file, git
 
-from compiler import changes
-from compiler import diff as review_diff
-from compiler import explain as review_explain
-from compiler import matrix as review_matrix
-from compiler.changes import ObjectChange
-from compiler.diff import DeploymentPlan, Plan
 from compiler.errors import InvalidEnvironments, OperationError, UsageError
-from compiler.model import Secret
+from compiler.model.objects import Secret
+from compiler.report.documents import matrix_report
+from compiler.review import changes
+from compiler.review import diff as review_diff
+from compiler.review import explain as review_explain
+from compiler.review import matrix as review_matrix
+from compiler.review.changes import ObjectChange
+from compiler.review.diff import DeploymentPlan, Plan
 
 WORKSPACE = "environments/workspace.yaml"
 SNOWFLAKE = "environments/connections/snowflake.yaml"
@@ -478,12 +479,12 @@ def test_explain_never_shows_a_literal_password(example_repo: Path) -> None:
 def matrix_names(root: Path, since: str | None = None, environ: Mapping[str, str] | None = None) -> list[str]:
     return [
         row["deployment"]
-        for row in review_matrix.matrix(root, since, environ or {}).model_dump(by_alias=True)["include"]
+        for row in matrix_report(review_matrix.matrix(root, since, environ or {})).model_dump(by_alias=True)["include"]
     ]
 
 
 def test_matrix_lists_every_deployment(example_repo: Path) -> None:
-    assert review_matrix.matrix(example_repo, None, {}).model_dump(by_alias=True) == {
+    assert matrix_report(review_matrix.matrix(example_repo, None, {})).model_dump(by_alias=True) == {
         "include": [
             {"deployment": name, "preview": False, "from": name, "branch": None}
             for name in ("development", "production", "sandbox")
@@ -507,15 +508,15 @@ def test_matrix_since_a_links_all_change_is_every_linked_deployment(example_repo
 
 def test_matrix_since_without_a_rendered_change_is_empty(example_repo: Path) -> None:
     commit_files(example_repo, {"dags/example.py": "print('hi')\n"})
-    assert review_matrix.matrix(example_repo, "HEAD~1", {}).model_dump(by_alias=True) == {"include": []}
+    assert matrix_report(review_matrix.matrix(example_repo, "HEAD~1", {})).model_dump(by_alias=True) == {"include": []}
     # A description that no output renders is no change to deploy either.
     edit_file(example_repo, VARIABLES, "description: Landing bucket", "description: The landing bucket")
-    assert review_matrix.matrix(example_repo, "HEAD", {}).model_dump(by_alias=True) == {"include": []}
+    assert matrix_report(review_matrix.matrix(example_repo, "HEAD", {})).model_dump(by_alias=True) == {"include": []}
 
 
 def test_matrix_adds_the_preview_of_the_checked_out_branch(example_repo: Path) -> None:
     git(example_repo, "checkout", "-q", "-b", "feature/x")
-    rows = review_matrix.matrix(example_repo, None, {}).model_dump(by_alias=True)["include"]
+    rows = matrix_report(review_matrix.matrix(example_repo, None, {})).model_dump(by_alias=True)["include"]
     assert {"deployment": "dev-feature-x", "preview": True, "from": "development", "branch": "feature/x"} in rows
     assert [r["deployment"] for r in rows] == ["dev-feature-x", "development", "production", "sandbox"]
     # CI names the branch through the environment, not the checkout.

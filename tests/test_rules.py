@@ -6,9 +6,10 @@ from typing import Any
 
 import pytest
 
-from compiler import rules, secrets
-from compiler.project import validate
-from compiler.sources import SourceFile
+from compiler.load.sources import SourceFile
+from compiler.model import secrets
+from compiler.validate import rules
+from compiler.validate.project import validate
 
 WORKSPACE = "version: 1\nworkspace: T\nbranches:\n  - branch: main\n    deployment: prod\n"
 PROD = "name: prod\nastro: {executor: KUBERNETES}\n"

@@ -17,7 +17,7 @@ from ruamel.yaml import YAML
 from compiler.errors import OperationError
 from compiler.onboarding import precommit, scaffold
 from compiler.onboarding.installspec import from_direct_url
-from compiler.project import validate_root
+from compiler.validate.project import validate_root
 
 MakeRepo = Callable[..., Path]
 COMMIT = "0123456789abcdef0123456789abcdef01234567"

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from compiler import schema as schema_module
-from compiler.load import parse_document
-from compiler.project import validate_root
+from compiler.load.documents import parse_document
+from compiler.validate import schema_check as schema_module
+from compiler.validate.project import validate_root
 
 REPO = Path(__file__).resolve().parent.parent
 NAMES = sorted(schema_module.SCHEMA_FILES)

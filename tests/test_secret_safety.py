@@ -41,7 +41,7 @@ from conftest import (
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from compiler import output, secrets
+from compiler.model import out_names, secrets
 from compiler.onboarding import importer
 
 PRODUCTION = "environments/deployments/production.yaml"
@@ -136,7 +136,7 @@ def files_holding_values(root: Path, skip: set[Path], values: Iterable[str] = EV
 
 def rendered_files(out: Path) -> set[Path]:
     """What render wrote into `out`, per its manifest (the manifest itself is not one of them)."""
-    return {out / p for p in json.loads((out / output.MANIFEST).read_text())["files"]}
+    return {out / p for p in json.loads((out / out_names.MANIFEST).read_text())["files"]}
 
 
 @pytest.fixture
@@ -274,8 +274,8 @@ def test_check_over_files_that_lost_their_manifest(example_repo: Path) -> None:
     """Files rendered with values, without the manifest that says which lines hold them (an
     artifact upload drops dotfiles): --check may not know the lines, and still shows no value."""
     assert run_cli("render", "--all", "--secrets", "env", cwd=example_repo, env=SECRETS).code == 0
-    (example_repo / "build" / output.MANIFEST).unlink()
-    redacted, rotated, write = run_cases(
+    (example_repo / "build" / out_names.MANIFEST).unlink()
+    redacted, rotated, written = run_cases(
         example_repo,
         [
             Case(("render", "--all", "--check"), 3),
@@ -285,7 +285,7 @@ def test_check_over_files_that_lost_their_manifest(example_repo: Path) -> None:
     )
     assert "\n-      conn_password: ***\n+      conn_password: '<secret:SNOWFLAKE_DEV_PASSWORD>'\n" in redacted.out
     assert "production/deployment.yaml" in rotated.out and "conn_password" not in rotated.out
-    assert "refusing to overwrite" in write.err
+    assert "refusing to overwrite" in written.err
 
 
 def test_invalid_files_quoting_a_secret_value(example_repo: Path) -> None:
@@ -467,10 +467,10 @@ sys.exit(main(sys.argv[2:]))
 @pytest.mark.parametrize(
     ("target", "args"),
     [
-        ("compiler.render.airflow_settings", ("render", "--all", "--secrets", "env")),
-        ("compiler.output.write", ("render", "--deployment", "production", "--secrets", "env")),
-        ("compiler.plans.markdown", ("diff", "HEAD~1", "--format", "markdown")),
-        ("compiler.explain.explain", ("explain", "production", "snowflake_default")),
+        ("compiler.render.texts.airflow_settings", ("render", "--all", "--secrets", "env")),
+        ("compiler.render.write.write", ("render", "--deployment", "production", "--secrets", "env")),
+        ("compiler.report.review_plan.markdown", ("diff", "HEAD~1", "--format", "markdown")),
+        ("compiler.review.explain.explain", ("explain", "production", "snowflake_default")),
     ],
 )
 def test_an_internal_error_is_one_line_without_the_secret(history: Path, target: str, args: tuple[str, ...]) -> None:
@@ -543,7 +543,7 @@ def test_a_failed_write_cannot_make_check_show_a_value(example_repo: Path) -> No
     assert "+      conn_password: '<secret:SNOWFLAKE_DEV_PASSWORD>'" in checks[0].out
     assert "conn_id: aaa_first" in checks[1].out  # the new connection is shown, its password masked
     # Whatever the manifest says (gone, or claiming every file), --check shows no value.
-    manifest = example_repo / "build" / output.MANIFEST
+    manifest = example_repo / "build" / out_names.MANIFEST
     for text in (None, '{"files": ["production/airflow_settings.yaml"], "secret_lines": {}}\n', "garbage"):
         if text is None:
             manifest.unlink(missing_ok=True)

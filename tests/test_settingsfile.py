@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from compiler import load
 from compiler.diagnostics import Diagnostic
+from compiler.load import documents
 from compiler.onboarding.settingsfile import SECTIONS, Settings, read_settings
 from compiler.onboarding.settingsfile.reader import number_text
 
@@ -21,7 +21,7 @@ BASE = {
 
 
 def read(text: str) -> Settings:
-    document, problems = load.parse_document("airflow_settings.yaml", text.encode())
+    document, problems = documents.parse_document("airflow_settings.yaml", text.encode())
     assert document is not None and not problems
     return read_settings(document)
 

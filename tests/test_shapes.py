@@ -20,10 +20,10 @@ from ruamel.yaml import YAML
 from strategies import dump
 from test_validate_fuzz import _check
 
-from compiler.pipeline import Selection, needed_secrets, render_files, resolve_selection, view_of
-from compiler.project import validate
-from compiler.secrets import SecretValues
-from compiler.sources import SourceFile
+from compiler.load.sources import SourceFile
+from compiler.model.secrets import SecretValues
+from compiler.render.pipeline import Selection, needed_secrets, render_files, resolve_selection, view_of
+from compiler.validate.project import validate
 
 WRONG_SHAPES: list[Any] = [
     {"secret": "X"},

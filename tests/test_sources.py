@@ -1,4 +1,4 @@
-"""Units of compiler.sources: which files of environments/ are read, in which order, within limits."""
+"""Units of compiler.load.sources: which files of environments/ are read, in which order, within limits."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from compiler import limits, sources
+from compiler import limits
+from compiler.load import sources
 
 
 def test_filesystem_sources_reads_yaml_only_in_a_stable_order(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""The live read of a plan (compiler/sync/liveread.py) started before validation, and the
+"""The live read of a plan (compiler/live/early_read.py) started before validation, and the
 Astro API URL it connects to: what the early start may never change."""
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from astro_fake import DEPLOYMENTS, TOKEN, FakeAstro
 from conftest import commit_files, run_cli
 
 from compiler.errors import OperationError
-from compiler.project import validate_root
+from compiler.live.early_read import LiveRead, workspace_name
 from compiler.remote.astro import connect
-from compiler.sync.liveread import LiveRead, workspace_name
+from compiler.validate.project import validate_root
 
 
 def test_the_guess_is_the_name_workspace_yaml_holds_and_nothing_else(tmp_path: Path) -> None:

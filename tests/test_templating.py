@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from compiler import sandbox, templating
-from compiler.templating import TemplateProblem, _substituted, context
+from compiler.resolve import template_sandbox, template_values
+from compiler.resolve.template_values import TemplateProblem, _substituted, context
 
 CONTEXT = context("feature/Add-X", "feature-add-x", "dev-feature-add-x", "Data Platform")
 PIECES = st.sampled_from(
@@ -22,7 +22,7 @@ PIECES = st.sampled_from(
 
 def jinja(source: str) -> str | TemplateProblem:
     try:
-        return sandbox.render(source, CONTEXT)
+        return template_sandbox.render(source, CONTEXT)
     except Exception as exc:
         return TemplateProblem("jinja", type(exc).__name__)
 
@@ -44,20 +44,20 @@ def test_substitution_agrees_with_jinja(source: str) -> None:
 )
 def test_plain_references(source: str, expected: str) -> None:
     assert _substituted(source, CONTEXT) == expected
-    assert templating.render_string(source, CONTEXT) == expected
+    assert template_values.render_string(source, CONTEXT) == expected
 
 
 def test_anything_else_is_left_to_jinja() -> None:
     for source in ("{{ branch.slug | upper }}", "{{ nope }}", "{% if 1 %}x{% endif %}", "{{- branch.slug }}"):
         assert _substituted(source, CONTEXT) is None
     with pytest.raises(TemplateProblem) as problem:
-        templating.render_string("{{ branch.nope }}", CONTEXT)
+        template_values.render_string("{{ branch.nope }}", CONTEXT)
     assert problem.value.code == "template-undefined"
 
 
 def test_plain_references_do_not_load_jinja() -> None:
     probe = (
-        "import sys; from compiler.templating import render_string, context; "
+        "import sys; from compiler.resolve.template_values import render_string, context; "
         "render_string('dev-{{ branch.slug }}', context('b', 'b', 'd', 'w')); print('jinja2' in sys.modules)"
     )
     assert (

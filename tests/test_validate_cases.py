@@ -1,4 +1,4 @@
-"""Data-driven cases of `validate` (the core, compiler.project.validate_root).
+"""Data-driven cases of `validate` (the core, compiler.validate.project.validate_root).
 
 Each folder of tests/cases/invalid/ and tests/cases/valid/ holds an `environments/` tree;
 an optional `make.py` adds what git should not hold (huge, binary or non-UTF-8 files,
@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from compiler.diagnostics import Diagnostic
-from compiler.project import validate_root
+from compiler.validate.project import validate_root
 
 CASES = Path(__file__).resolve().parent / "cases"
 COMPILER = Path(__file__).resolve().parent.parent / "compiler"
@@ -34,21 +34,22 @@ VALID = sorted(p for p in (CASES / "valid").iterdir() if p.is_dir())
 
 # The modules of the validate pipeline: every code they can emit needs a case.
 VALIDATE_MODULES = (
-    "sources.py",
     "limits.py",
-    "load.py",
-    "carefulyaml.py",
-    "yamltree.py",
-    "schema.py",
-    "project.py",
-    "rules.py",
-    "deploymentrules.py",
-    "objectrules.py",
-    "templating.py",
-    "resolve.py",
-    "resolvable.py",
-    "consumers.py",
-    "branches.py",
+    "load/sources.py",
+    "load/documents.py",
+    "load/careful_route.py",
+    "load/roundtrip_tree.py",
+    "model/branches.py",
+    "resolve/template_values.py",
+    "resolve/deployment.py",
+    "validate/schema_check.py",
+    "validate/project.py",
+    "validate/rules.py",
+    "validate/checker.py",
+    "validate/deployment_rules.py",
+    "validate/object_rules.py",
+    "validate/resolution_rules.py",
+    "validate/consumer_rules.py",
 )
 NOT_CODES = {"utf-8", "x-code", "x-any-case"}
 # Codes whose trigger is impractical as a folder; where their test lives instead.

@@ -20,10 +20,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import DOCUMENTS, dump
 
-from compiler.pipeline import Selection, render_files, resolve_selection, view_of
-from compiler.project import Project, validate
-from compiler.secrets import SecretValues
-from compiler.sources import SourceFile, filesystem_sources
+from compiler.load.sources import SourceFile, filesystem_sources
+from compiler.model.secrets import SecretValues
+from compiler.render.pipeline import Selection, render_files, resolve_selection, view_of
+from compiler.validate.project import Project, validate
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "environments"
 EXAMPLES = int(os.environ.get("ASTRO_GITOPS_FUZZ_EXAMPLES", "150"))

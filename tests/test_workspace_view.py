@@ -14,12 +14,12 @@ from conftest import run_cli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from compiler.pipeline import Selection, render_files, resolve_selection, view_of
-from compiler.project import validate
-from compiler.render import SETTINGS_FILE, json_text, variable_text
-from compiler.secrets import SecretValues
-from compiler.sources import SourceFile
-from compiler.workspace import resolve_links, workspace_view
+from compiler.load.sources import SourceFile
+from compiler.model.secrets import SecretValues
+from compiler.render.pipeline import Selection, render_files, resolve_selection, view_of
+from compiler.render.texts import SETTINGS_FILE, json_text, variable_text
+from compiler.resolve.workspace_view import resolve_links, workspace_view
+from compiler.validate.project import validate
 
 DEPLOYMENTS = ("production", "staging", "dev")
 LEAF = st.one_of(

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from test_fastyaml import assert_agree, careful, typed
 
-from compiler import yamlcore
-from compiler.load import parse_document
+from compiler.load import core_schema
+from compiler.load.documents import parse_document
 
 REFUSED = object()  # the loader reports the value (infinity, NaN, a date)
 
@@ -123,10 +123,10 @@ def test_a_core_tag_on_the_wrong_kind_of_node_is_located(text: str, column: int)
 def test_tag_of_and_constructors_agree_on_every_form() -> None:
     """The resolver's pick and the constructor of that tag never fail for a plain scalar."""
     for form in FORMS:
-        tag = yamlcore.tag_of(form)
-        if tag == yamlcore.TIMESTAMP:
+        tag = core_schema.tag_of(form)
+        if tag == core_schema.TIMESTAMP:
             continue
-        value = yamlcore.CONSTRUCTORS[tag](form)
+        value = core_schema.CONSTRUCTORS[tag](form)
         if isinstance(value, float) and not math.isfinite(value):
             assert FORMS[form] is REFUSED
         else:

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
-from compiler.yamltext import block, scalar
+from compiler.render.yaml_text import block, scalar
 
 
 def read(text: str, version: tuple[int, int] = (1, 2)) -> Any:

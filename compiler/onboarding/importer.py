@@ -16,15 +16,24 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal, TypeAlias
 
-from .. import limits, load
-from ..atomic import write_new
-from ..diagnostics import Diagnostic, did_you_mean, error, has_errors, ordered, warning
-from ..errors import OperationError, UsageError
-from ..secrets import dotenv_text as dotenv_text  # the NAME='value' block; the reader's module writes it
-from ..secrets import reference_name
-from ..sources import DEPLOYMENTS_DIR, ENVIRONMENTS, filesystem_sources
-from .objectsfile import Secrets, connection_fields, file_text, plain, secret_name, variable_fields, verify
-from .settingsfile import SECTIONS, Entry, read_settings
+from compiler import limits
+from compiler.atomic import write_new
+from compiler.diagnostics import Diagnostic, did_you_mean, error, has_errors, ordered, warning
+from compiler.errors import OperationError, UsageError
+from compiler.load import documents
+from compiler.load.sources import DEPLOYMENTS_DIR, ENVIRONMENTS, filesystem_sources
+from compiler.model.secrets import dotenv_text as dotenv_text  # the NAME='value' block; the reader's module writes it
+from compiler.model.secrets import reference_name
+from compiler.onboarding.objectsfile import (
+    Secrets,
+    connection_fields,
+    file_text,
+    plain,
+    secret_name,
+    variable_fields,
+    verify,
+)
+from compiler.onboarding.settingsfile import SECTIONS, Entry, read_settings
 
 __all__ = [
     "ImportResult",
@@ -38,7 +47,7 @@ __all__ = [
 
 DEFAULT_FOLDER = "environments/imported"
 Links: TypeAlias = 'Literal["all"] | tuple[str, ...]'
-YPath: TypeAlias = load.YPath
+YPath: TypeAlias = documents.YPath
 
 
 @dataclass(frozen=True)
@@ -181,9 +190,9 @@ def referenced_secret_names(root: Path, ignore: Collection[str] = ()) -> set[str
     return {name for document in _documents(root, ignore) for name in _secret_refs(document.data)}
 
 
-def _documents(root: Path, ignore: Collection[str]) -> list[load.Document]:
-    documents, _ = load.load_documents(s for s in filesystem_sources(root) if s.path not in ignore)
-    return documents
+def _documents(root: Path, ignore: Collection[str]) -> list[documents.Document]:
+    loaded, _ = documents.load_documents(s for s in filesystem_sources(root) if s.path not in ignore)
+    return loaded
 
 
 def _secret_refs(value: Any) -> Iterable[str]:
@@ -230,8 +239,8 @@ def _refuse_defined(root: Path, result: ImportResult, ignore: Collection[str]) -
         raise OperationError("environments/ already defines " + ", ".join(clashes) + ": remove or rename them first")
 
 
-def _parse(data: bytes, source_name: str) -> load.Document:
-    document, problems = load.parse_document(source_name, data)
+def _parse(data: bytes, source_name: str) -> documents.Document:
+    document, problems = documents.parse_document(source_name, data)
     if document is None or has_errors(problems):
         raise InvalidSettings(source_name, problems)
     return document

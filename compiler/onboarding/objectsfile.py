@@ -14,13 +14,14 @@ from collections.abc import Callable, Mapping
 from pathlib import PurePosixPath
 from typing import Any
 
-from .. import load, yamltext
-from ..model import Secret
-from ..secrets import SECRET_NAME, looks_secret
-from .scaffold import schema_comment
-from .settingsfile import Entry
+from compiler.load import documents
+from compiler.model.objects import Secret
+from compiler.model.secrets import SECRET_NAME, looks_secret
+from compiler.onboarding.scaffold import schema_comment
+from compiler.onboarding.settingsfile import Entry
+from compiler.render import yaml_text
 
-YPath = load.YPath
+YPath = documents.YPath
 Retyped = Callable[[Entry, str, str], None]  # (entry, dotted path, type name): a secret that was not a string
 
 
@@ -133,7 +134,7 @@ _SOMEWHERE = """\
 def file_text(section: str, objects: list[tuple[str, dict[str, Any]]], source_name: str, *, linked: bool) -> str:
     """An objects file of `section` holding `objects` in order."""
     source = re.sub(r"[^\x20-\x7e]", "?", PurePosixPath(source_name.replace("\\", "/")).name) or "airflow_settings.yaml"
-    body = "".join(f"\n  {yamltext.scalar(key)}:{_yaml(fields, 4)}" for key, fields in objects)
+    body = "".join(f"\n  {yaml_text.scalar(key)}:{_yaml(fields, 4)}" for key, fields in objects)
     header = _HEADER.format(source=source, links=_SOMEWHERE if linked else _NOWHERE)
     return schema_comment("objects") + header + f"{section}:{body}\n"
 
@@ -144,12 +145,12 @@ def _yaml(value: Any, indent: int) -> str:
     if isinstance(value, Secret):
         return f" {{secret: {value.name}}}"
     if isinstance(value, Mapping) and value:
-        return "".join(f"\n{pad}{yamltext.scalar(k)}:{_yaml(v, indent + 2)}" for k, v in value.items())
+        return "".join(f"\n{pad}{yaml_text.scalar(k)}:{_yaml(v, indent + 2)}" for k, v in value.items())
     if isinstance(value, list) and value:
         return "".join(f"\n{pad}-{_item(v, indent + 2)}" for v in value)
     if isinstance(value, (Mapping, list)):
         return " {}" if isinstance(value, Mapping) else " []"
-    return " " + yamltext.scalar(value)
+    return " " + yaml_text.scalar(value)
 
 
 def _item(value: Any, indent: int) -> str:
@@ -171,9 +172,9 @@ def plain(value: Any) -> Any:
 
 def verify(path: str, text: str, expected: Any) -> None:
     """The written text reads back as the data meant, and passes the objects schema."""
-    from .. import schema
+    from compiler.validate import schema_check
 
-    document, problems = load.parse_document(path, text.encode("utf-8"))
-    if document is None or problems or document.data != expected or schema.check_document(document):
+    document, problems = documents.parse_document(path, text.encode("utf-8"))
+    if document is None or problems or document.data != expected or schema_check.check_document(document):
         # A bug: the message names the file only, never a value.
         raise RuntimeError(f"import produced text that does not read back as intended: {path}")

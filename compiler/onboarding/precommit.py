@@ -13,10 +13,11 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from .. import load
-from ..diagnostics import Diagnostic, has_errors
-from ..errors import OperationError
-from .installspec import PROJECT_REPOSITORY, InstallSpec
+from compiler.diagnostics import Diagnostic, has_errors
+from compiler.errors import OperationError
+from compiler.load import documents
+from compiler.onboarding.installspec import PROJECT_REPOSITORY, InstallSpec
+from compiler.onboarding.starter_files import starter
 
 HOOK_ID = "astro-gitops-validate"
 PRECOMMIT_FILE = ".pre-commit-config.yaml"
@@ -64,14 +65,13 @@ def with_hook(config: str | bytes | Diagnostic | None, install: InstallSpec) -> 
     user's comments and layout stay as they are; the result is checked by parsing it.
     A layout that text insertion cannot follow (flow style) is re-emitted by ruamel.yaml.
     """
-    from .scaffold import _template
 
     entry = hook_entry(install)
     if isinstance(config, Diagnostic):  # not readable within the limits (too large, a FIFO, ...)
         raise OperationError(f"cannot read {PRECOMMIT_FILE}; fix it, or {BY_HAND}", [str(config), *entry.splitlines()])
     raw = config.encode("utf-8") if isinstance(config, str) else config
     if raw is None or not raw.strip():
-        return _template("pre-commit-config.yaml", {"HOOK_ENTRY": _indented(entry, 2).rstrip("\n")})
+        return starter("pre-commit-config.yaml", {"HOOK_ENTRY": _indented(entry, 2).rstrip("\n")})
     plain, text = _parse(raw, entry)
     tree = _tree(text, entry)
     if _has_hook(plain, install):
@@ -96,7 +96,7 @@ def _indented(text: str, indent: int) -> str:
 
 def _parse(raw: bytes, entry: str) -> tuple[dict[str, Any], str]:
     """The config's plain data and text, read within load.py's limits (size, depth, aliases, encoding)."""
-    document, problems = load.parse_document(PRECOMMIT_FILE, raw)
+    document, problems = documents.parse_document(PRECOMMIT_FILE, raw)
     if document is None or has_errors(problems):
         raise OperationError(
             f"{PRECOMMIT_FILE} is not valid YAML; fix it, or {BY_HAND}",
@@ -110,7 +110,7 @@ def _parse(raw: bytes, entry: str) -> tuple[dict[str, Any], str]:
 
 def _tree(text: str, entry: str) -> Any:
     """The round-trip tree, for positions and re-emitting (the text passed the limits)."""
-    document, problems = load.parse_text(PRECOMMIT_FILE, text)
+    document, problems = documents.parse_text(PRECOMMIT_FILE, text)
     if document is None or has_errors(problems):
         raise OperationError(
             f"{PRECOMMIT_FILE} is not valid YAML; fix it, or {BY_HAND}",
@@ -196,5 +196,5 @@ def _reemitted(data: Any, install: InstallSpec) -> str:
 
 
 def _parses_to(text: str, expected: Any) -> bool:
-    document, problems = load.parse_document(PRECOMMIT_FILE, text.encode("utf-8"))
+    document, problems = documents.parse_document(PRECOMMIT_FILE, text.encode("utf-8"))
     return document is not None and not has_errors(problems) and document.data == expected

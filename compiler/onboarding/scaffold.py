@@ -11,18 +11,17 @@ the workflow and the hook install astro-gitops the way the running one was insta
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Mapping
 from dataclasses import dataclass
-from importlib.resources import files
 from pathlib import Path
 
-from .. import limits, yamltext
-from ..atomic import refuse_existing, write_new
-from ..diagnostics import Diagnostic
-from ..errors import OperationError
-from ..rules import WORKSPACE_PLACEHOLDER
-from .installspec import PROJECT_REPOSITORY, InstallSpec
+from compiler import limits
+from compiler.atomic import refuse_existing, write_new
+from compiler.diagnostics import Diagnostic
+from compiler.errors import OperationError
+from compiler.onboarding.installspec import PROJECT_REPOSITORY, InstallSpec
+from compiler.onboarding.starter_files import starter
+from compiler.render import yaml_text
+from compiler.validate.rules import WORKSPACE_PLACEHOLDER
 
 REPOSITORY = PROJECT_REPOSITORY
 # Users' repositories do not vendor our schemas: editors fetch them from the main branch.
@@ -77,8 +76,8 @@ def init(
     `branch` is the production branch (default: the repository's default branch) and
     `install` what CI and pre-commit install (default: how this astro-gitops was installed).
     """
-    from .installspec import running_install
-    from .precommit import with_hook
+    from compiler.onboarding.installspec import running_install
+    from compiler.onboarding.precommit import with_hook
 
     if not root.is_dir():
         raise OperationError(f"{root} is not a directory")
@@ -103,7 +102,7 @@ def init(
 
 def default_branch(root: Path) -> str:
     """The repository's default branch: origin's, else the one checked out, else git's setting, else main."""
-    from ..gitrefs import default_branch as from_git
+    from compiler.load.gitrefs import default_branch as from_git
 
     return from_git(root) or DEFAULT_BRANCH
 
@@ -112,14 +111,14 @@ def scaffold_files(workspace: str, branch: str, install: InstallSpec) -> dict[st
     """{relative path: text} of every file `init` creates."""
     values = {
         "SCHEMA_BASE": SCHEMA_BASE,
-        "WORKSPACE": yamltext.scalar(workspace),
+        "WORKSPACE": yaml_text.scalar(workspace),
         "WORKSPACE_COMMENT": _workspace_comment(workspace),
         "BRANCH": _comment_text(branch),
         "BRANCH_VALUE": json.dumps(branch),  # a JSON string is YAML, in block and flow context
-        "PRODUCTION_DESCRIPTION": yamltext.scalar(f"Production Deployment (branch {_comment_text(branch)})"),
+        "PRODUCTION_DESCRIPTION": yaml_text.scalar(f"Production Deployment (branch {_comment_text(branch)})"),
         **_workflow_values(install),
     }
-    return {path: _template(name, values) for path, name in SCAFFOLD.items()}
+    return {path: starter(name, values) for path, name in SCAFFOLD.items()}
 
 
 def _workspace_comment(workspace: str) -> str:
@@ -146,12 +145,6 @@ def _workflow_values(install: InstallSpec) -> dict[str, str]:
         "SPEC": json.dumps(install.pip),
         "SPEC_COMMENT": f"# {_comment_text(install.comment)}" if install.comment else "",
     }
-
-
-def _template(name: str, values: Mapping[str, str]) -> str:
-    text = files("compiler.onboarding").joinpath("templates").joinpath(name).read_text(encoding="utf-8")
-    # One pass: a value that happens to hold `%NAME%` is not substituted again.
-    return re.sub(r"%([A-Z_]+)%", lambda m: values.get(m.group(1), m.group(0)), text)
 
 
 def _exists(path: Path) -> bool:

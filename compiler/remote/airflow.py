@@ -14,9 +14,9 @@ from types import MappingProxyType
 from typing import Any
 from urllib.parse import quote
 
-from ..errors import OperationError
-from ..sync.airflowstate import DEFAULT_POOL, KINDS, AirflowVersion, Kind, LiveAirflow, LiveObject
-from .http import AmbiguousWrite, ApiError, HttpClient, Limits, service_url
+from compiler.errors import OperationError
+from compiler.remote.http import AmbiguousWrite, ApiError, HttpClient, Limits, service_url
+from compiler.sync.airflow_state import DEFAULT_POOL, KINDS, AirflowVersion, Kind, LiveAirflow, LiveObject
 
 PAGE = 100  # Airflow's default maximum_page_limit
 # An Airflow is not the Astro API: its own server sets the pace. Stay polite all the same.
@@ -303,7 +303,7 @@ class AirflowTarget:
         self.client = client
 
     def write(self, write: Any, values: Any) -> None:
-        from ..sync.values import concrete
+        from compiler.sync.values import concrete
 
         if write.target != "airflow":
             raise AirflowError(f"the Airflow target cannot write a {write.target}")

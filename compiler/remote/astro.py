@@ -15,13 +15,14 @@ from dataclasses import replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from ..errors import OperationError
-from ..sync.state import LiveDeployment, LiveLink, LiveObject, LiveState, ObjectKey
-from .http import AmbiguousWrite, ApiError, HttpClient, service_url
+from compiler.errors import OperationError
+from compiler.remote.http import AmbiguousWrite, ApiError, HttpClient, service_url
+from compiler.review.changes import ObjectKey
+from compiler.sync.astro_state import LiveDeployment, LiveLink, LiveObject, LiveState
 
 if TYPE_CHECKING:
-    from ..secrets import SecretValues
-    from ..sync.changeset import Write
+    from compiler.model.secrets import SecretValues
+    from compiler.review.changes import Write
 
 DEFAULT_URL = "https://api.astronomer.io/v1"
 PAGE = 1000  # astro-cli's page size; the server may return fewer (it says how many in `limit`)
@@ -263,7 +264,7 @@ class AstroTarget:
         self.created: dict[str, str] = {}
 
     def write(self, write: Write, values: SecretValues) -> None:
-        from ..sync.values import concrete
+        from compiler.sync.values import concrete
 
         body = self._known(concrete(write.body, values))
         object_id = self._known(write.object_id)

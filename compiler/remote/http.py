@@ -29,7 +29,7 @@ from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import SplitResult, urlsplit
 
-from ..errors import OperationError
+from compiler.errors import OperationError
 
 if TYPE_CHECKING:
     import httpx

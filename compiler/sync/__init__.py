@@ -1,7 +1,5 @@
-"""Planning and applying: (desired, live) -> a plan; a plan -> writes through a target.
+"""Pure planning: (desired, live) -> a plan of changes and the writes that make them; no I/O.
 
-Nothing here prints, and planning (desired, marker, plan, state) never imports remote/:
-the runs (run.py for Astro, airflowrun.py for one Airflow, astropools.py, previewrun.py) read
-live state through remote/, hand it to planning, and report to the command line's Console
-(session.py); commands.py is the one call of plan and of apply.
+Nothing here prints, reads a file or opens a connection, and nothing here imports remote/ or
+live/: live/ reads live state through remote/, hands it to planning, and writes back.
 """

@@ -11,10 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-from ..changes import ObjectChange
-from ..errors import AstroGitopsError
-from ..secrets import SecretValues
-from .changeset import Plan, Write
+from compiler.errors import AstroGitopsError
+from compiler.model.secrets import SecretValues
+from compiler.review.changes import ObjectChange, Write
+from compiler.sync.changeset import Plan
 
 Status = Literal["done", "failed", "not attempted"]
 

@@ -1,39 +1,26 @@
 """The value a plan is: changes (what a reviewer reads) and the writes that make them.
 
-A change is `compiler.changes.ObjectChange`, the model `diff` uses too, with the `Write`s that
+A change is `compiler.review.changes.ObjectChange`, the model `diff` uses too, with the `Write`s that
 make it; a Deployment-settings change, a preview change or an Airflow target's change is
 another `ObjectChange` with its own `Write`s. Shared by planning, applying and the reporters.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
-from ..changes import Action, ObjectChange
-from ..diagnostics import Diagnostic, Location
-from ..load import YPath
-from ..secrets import SecretValues
-from .state import ObjectKey
+from compiler.diagnostics import Diagnostic, Location
+from compiler.load.documents import YPath
+from compiler.model.secrets import SecretValues
+from compiler.review.changes import Action, FieldChange, ObjectChange, json_value
 
 SECRET_CHANGED = "secret changed"
 SECRET_UNKNOWN = "secret: cannot compare, will be sent"
 TYPED = {"CONNECTION": "connection", "AIRFLOW_VARIABLE": "airflowVariable"}
 KIND = {"CONNECTION": "connection", "AIRFLOW_VARIABLE": "variable"}
-
-
-@dataclass(frozen=True)
-class Write:
-    """One request: bodies hold `Secret` values, put in only when sent."""
-
-    op: Literal["create", "update", "delete"]
-    key: ObjectKey
-    object_id: str | None = None
-    body: Any = None
-    # What the write is to: a target performs the kinds it knows (an Environment Manager
-    # object here; a Deployment's settings or an Airflow pool are other kinds).
-    target: str = "environment-object"
 
 
 @dataclass(frozen=True)
@@ -62,3 +49,37 @@ class Options:
     key: bytes | None = None  # ASTRO_GITOPS_FINGERPRINT_KEY
     values: SecretValues | None = None  # None: --secrets redact (secrets are not compared)
     locate: Callable[[str, YPath], Location] = field(default=lambda path, ypath: Location(path))
+
+
+def document(plan: Plan, workspace: str) -> dict[str, Any]:
+    """The plan as the JSON document `plan --format json` prints (SPEC 7.5) and `plan --out` keeps:
+    values as `json_value` holds them, so a secret appears only as `<secret:NAME>`."""
+    return {
+        "workspace": workspace,
+        "scope": plan.scope,
+        "changes": [
+            {
+                "action": c.operation,
+                "kind": c.kind,
+                "key": c.key,
+                "deployment": c.deployment,
+                "fields": [_field_data(f) for f in c.fields],
+            }
+            for c in plan.changes
+        ],
+        "summary": {a: plan.count(a) for a in ("create", "update", "replace", "delete")},
+        "secrets_compared": not plan.secrets_sent_blind,
+    }
+
+
+def _field_data(f: FieldChange) -> dict[str, Any]:
+    entry: dict[str, Any] = {"path": f.path, "before": json_value(f.before), "after": json_value(f.after)}
+    if f.deployment:
+        entry["deployment"] = f.deployment
+    if f.note:
+        entry["note"] = f.note
+    return entry
+
+
+def document_json(plan: Plan, workspace: str) -> str:
+    return json.dumps(document(plan, workspace), indent=2, ensure_ascii=False) + "\n"

@@ -7,13 +7,13 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 
-from .. import branches, secrets
-from ..load import YPath
-from ..project import Project
-from ..resolve import ResolvedDeployment
-from .changeset import Options, Plan
-from .settings import DesiredSettings, SettingsPlan, plan_settings
-from .state import PENDING_ID, LiveDeployment, LiveState
+from compiler.load.documents import YPath
+from compiler.model import branches, secrets
+from compiler.resolve.deployment import ResolvedDeployment
+from compiler.sync.astro_state import PENDING_ID, LiveDeployment, LiveState
+from compiler.sync.changeset import Options, Plan
+from compiler.sync.settings import DesiredSettings, SettingsPlan, plan_settings
+from compiler.validate.project import Project
 
 SECTIONS = ("description", "worker_queues", "environment_variables", "alert_emails", "hibernation_schedules")
 

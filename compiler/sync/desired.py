@@ -1,4 +1,4 @@
-"""The desired state of one scope, from the workspace view (compiler/workspace.py).
+"""The desired state of one scope, from the workspace view (compiler/resolve/workspace_view.py).
 
 The view says what the Environment Manager should hold for the resolved Deployments, with
 SPEC 5.3's fidelity (a removing `null` becomes an exclusion plus a Deployment-scoped copy).
@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Literal
 
-from ..diagnostics import Diagnostic
-from ..load import YPath
-from ..model import MAPPINGS, Model, Secret
-from ..resolve import ResolvedDeployment
-from ..workspace import EnvironmentObject
+from compiler.diagnostics import Diagnostic
+from compiler.load.documents import YPath
+from compiler.model.objects import MAPPINGS, Model, Secret
+from compiler.resolve.deployment import ResolvedDeployment
+from compiler.resolve.workspace_view import EnvironmentObject
 
 CONNECTION_FIELDS = ("type", "host", "schema", "login", "password", "port", "extra")
 OBJECT_TYPE = {"connection": "CONNECTION", "variable": "AIRFLOW_VARIABLE"}
@@ -88,7 +88,7 @@ def has_secret(value: Any) -> bool:
 
 
 def build(model: Model, workspace: str, resolved: Sequence[ResolvedDeployment], *, full: bool) -> Desired:
-    from ..workspace import workspace_view
+    from compiler.resolve.workspace_view import workspace_view
 
     view = workspace_view(model, resolved)
     names = [d.name for d in resolved]

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..secrets import SecretValues
-from . import marker as markers
-from .desired import DesiredObject, Part
-from .values import concrete, hidden, leaves
+from compiler.model.secrets import SecretValues
+from compiler.sync import marker as markers
+from compiler.sync.desired import DesiredObject, Part
+from compiler.sync.values import concrete, hidden, leaves
 
 
 class Fingerprinter:

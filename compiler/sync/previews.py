@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Set
 
-from ..changes import ObjectChange
-from . import marker as markers
-from .changeset import KIND, Plan, Write
-from .state import LiveDeployment, LiveState, ObjectKey
+from compiler.review.changes import ObjectChange, ObjectKey, Write
+from compiler.sync import marker as markers
+from compiler.sync.astro_state import LiveDeployment, LiveState
+from compiler.sync.changeset import KIND, Plan
 
 
 def previews(live: LiveState, owner: str) -> list[tuple[LiveDeployment, str]]:

@@ -20,14 +20,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..changes import FieldChange, ObjectChange
-from ..diagnostics import Diagnostic, error, warning
-from ..load import YPath
-from ..model import Secret, thaw
-from . import marker as markers
-from .changeset import SECRET_CHANGED, SECRET_UNKNOWN, Options, Write
-from .state import PENDING_ID, LiveDeployment, LiveState, ObjectKey
-from .values import concrete
+from compiler.diagnostics import Diagnostic, error, warning
+from compiler.load.documents import YPath
+from compiler.model.objects import Secret, thaw
+from compiler.review.changes import FieldChange, ObjectChange, ObjectKey, Write
+from compiler.sync import marker as markers
+from compiler.sync.astro_state import PENDING_ID, LiveDeployment, LiveState
+from compiler.sync.changeset import SECRET_CHANGED, SECRET_UNKNOWN, Options
+from compiler.sync.values import concrete
 
 # configuration key of the deployment file -> field of the update request
 API_FIELDS = {

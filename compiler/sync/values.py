@@ -6,10 +6,10 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from .. import changes
-from ..model import MAPPINGS, Secret
-from ..secrets import SecretValues, looks_secret
-from .desired import JsonText, has_secret
+from compiler.model import equality
+from compiler.model.objects import MAPPINGS, Secret
+from compiler.model.secrets import SecretValues, looks_secret
+from compiler.sync.desired import JsonText, has_secret
 
 
 def _json(value: Any) -> str:
@@ -59,4 +59,4 @@ def same(live: Any, desired: Any) -> bool:
             live = json.loads(live)
         except ValueError:
             return False
-    return changes.same(live, desired)
+    return equality.same(live, desired)

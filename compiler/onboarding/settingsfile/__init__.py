@@ -12,12 +12,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ... import load
-from ...diagnostics import Diagnostic
-from .connections import connection
-from .pools import pool
-from .reader import SECTIONS, Entry, Raw, Reader, YPath
-from .variables import variable
+from compiler.diagnostics import Diagnostic
+from compiler.load import documents
+from compiler.onboarding.settingsfile.connections import connection
+from compiler.onboarding.settingsfile.pools import pool
+from compiler.onboarding.settingsfile.reader import SECTIONS, Entry, Raw, Reader, YPath
+from compiler.onboarding.settingsfile.variables import variable
 
 __all__ = ["SECTIONS", "Entry", "Settings", "read_settings"]
 
@@ -38,7 +38,7 @@ class Settings:
     diagnostics: tuple[Diagnostic, ...]
 
 
-def read_settings(document: load.Document) -> Settings:
+def read_settings(document: documents.Document) -> Settings:
     """The settings file's entries, as the CLI would apply them."""
     reader = Reader(document)
     read = {}

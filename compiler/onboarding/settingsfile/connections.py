@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from ... import limits
-from ...airflow_ids import CONN_ID
-from ..connuri import parse_conn_uri, parse_extra
-from .reader import Entry, Raw, Reader, YPath
+from compiler import limits
+from compiler.model.airflow_ids import CONN_ID
+from compiler.onboarding.connuri import parse_conn_uri, parse_extra
+from compiler.onboarding.settingsfile.reader import Entry, Raw, Reader, YPath
 
 _TEXT_FIELDS = ("type", "host", "schema", "login", "password")  # conn_<field>, in render order
 _MAX_EXTRA_DEPTH = limits.MAX_DEPTH - 8  # room for connections/<id>/extra in the written file

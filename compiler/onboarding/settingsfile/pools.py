@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ...airflow_ids import pool_name_problem
-from .reader import Entry, Raw, Reader, YPath
+from compiler.model.airflow_ids import pool_name_problem
+from compiler.onboarding.settingsfile.reader import Entry, Raw, Reader, YPath
 
 
 def pool(reader: Reader, item: tuple[YPath, Raw]) -> Entry | None:

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypeAlias
 
-from ... import load
-from ...diagnostics import Diagnostic, Location, did_you_mean, error, warning
+from compiler.diagnostics import Diagnostic, Location, did_you_mean, error, warning
+from compiler.load import documents
 
-YPath: TypeAlias = load.YPath
+YPath: TypeAlias = documents.YPath
 Raw: TypeAlias = "Mapping[str, tuple[str, Any]]"  # an entry: {lower-case key: (key as written, value)}
 
 TOP_KEY = "airflow"
@@ -44,7 +44,7 @@ class Entry:
 class Reader:
     """Reads the file's layout and typed fields the way the Astro CLI does, collecting diagnostics."""
 
-    def __init__(self, document: load.Document) -> None:
+    def __init__(self, document: documents.Document) -> None:
         self.document = document
         self.found: list[Diagnostic] = []
         self.airflow = self._airflow()

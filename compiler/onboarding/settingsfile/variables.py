@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ...airflow_ids import variable_key_problem
-from .reader import Entry, Raw, Reader, YPath
+from compiler.model.airflow_ids import variable_key_problem
+from compiler.onboarding.settingsfile.reader import Entry, Raw, Reader, YPath
 
 
 def variable(reader: Reader, item: tuple[YPath, Raw]) -> Entry | None:

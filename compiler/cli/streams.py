@@ -1,0 +1,85 @@
+"""The standard streams: closed, full, gone, or unable to encode a character.
+
+A broken stdout (`>&-`, `> /dev/full`, a reader that went away) is no bug: the command ends
+with exit 1, quietly or with one line on stderr. A character the stream's encoding cannot
+hold (`PYTHONIOENCODING=ascii`, a Latin-1 locale) is printed as `\\uXXXX`, which reads well
+and keeps JSON valid.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import errno
+import os
+import sys
+from typing import TextIO
+
+from compiler.errors import ExitCode
+
+_ESCAPE = "astro-gitops-escape"
+
+
+class Unwritable(Exception):
+    """stdout or stderr is closed, full, or gone: the output cannot be delivered."""
+
+    def __init__(self, name: str, cause: OSError | None) -> None:
+        super().__init__(name)
+        self.name, self.cause = name, cause
+
+
+def _escape_unencodable(exc: UnicodeError) -> tuple[str, int]:
+    if not isinstance(exc, UnicodeEncodeError):
+        raise exc
+    units = exc.object[exc.start : exc.end].encode("utf-16-be")
+    escaped = "".join(f"\\u{int.from_bytes(units[i : i + 2], 'big'):04x}" for i in range(0, len(units), 2))
+    return escaped, exc.end
+
+
+def prepare() -> None:
+    """Keep closed standard descriptors from being reused by files; never fail on encoding."""
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            null = os.open(os.devnull, os.O_RDWR)  # the lowest free descriptor: often `fd` itself
+            if null != fd:
+                os.dup2(null, fd)
+                os.close(null)
+    codecs.register_error(_ESCAPE, _escape_unencodable)
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors=_ESCAPE)
+
+
+def write(name: str, text: str) -> None:
+    """Write and flush `text` to sys.stdout or sys.stderr (`name`), or raise `Unwritable`."""
+    if not text:
+        return
+    stream: TextIO | None = getattr(sys, name)
+    if stream is None:  # the descriptor was closed when the program started
+        raise Unwritable(name, None)
+    try:
+        stream.write(text)
+        stream.flush()
+    except OSError as exc:
+        _discard(stream)
+        raise Unwritable(name, exc) from None
+
+
+def _discard(stream: TextIO) -> None:
+    """Point a broken stream at /dev/null, so Python's own flush at exit cannot fail again."""
+    with contextlib.suppress(OSError, ValueError):
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, stream.fileno())
+        os.close(null)
+
+
+def unwritable_exit(exc: Unwritable) -> int:
+    """Exit 1; one line on stderr when stdout failed for a reason other than a closed reader."""
+    quiet = exc.cause is None or exc.cause.errno in (errno.EPIPE, errno.EBADF) or exc.name == "stderr"
+    if not quiet and exc.cause is not None:
+        with contextlib.suppress(Unwritable):
+            write("stderr", f"astro-gitops: error: cannot write to {exc.name}: {exc.cause.strerror}\n")
+    return ExitCode.INVALID

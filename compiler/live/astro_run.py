@@ -1,0 +1,243 @@
+"""plan / apply on Astro end to end: scope -> desired -> live (through remote/) -> plan -> writes.
+
+It reaches remote/ lazily, as do airflowrun, astropools and previewrun; planning stays pure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from compiler.diagnostics import Diagnostic, Location, error
+from compiler.errors import InvalidEnvironments, OperationError
+from compiler.live import saved_plans
+from compiler.live.astro_pools import WithPools, with_astro_pools
+from compiler.live.early_read import LiveRead
+from compiler.live.session import Console, Outcome, Request, present, run_apply
+from compiler.model import secrets
+from compiler.model.objects import MAPPINGS, Secret
+from compiler.model.secrets import SecretValues
+from compiler.render.pipeline import Selection, resolve_selection, target
+from compiler.resolve.deployment import ResolvedDeployment
+from compiler.sync import deployments as deployment_stage
+from compiler.sync import desired as desired_state
+from compiler.sync.astro_plan import plan
+from compiler.sync.astro_state import LiveState
+from compiler.sync.changeset import Options, Plan
+from compiler.validate.project import Project
+
+
+@dataclass(frozen=True)
+class Scope:
+    label: str
+    full: bool
+    resolved: tuple[ResolvedDeployment, ...]
+    selection: Selection
+
+
+@dataclass(frozen=True)
+class Planned:
+    plan: Plan
+    workspace: str
+    scope: Scope
+    values: SecretValues | None
+    inputs: str  # hash of what the plan was made from (repository files, scope, secrets)
+    live: LiveState
+    adopt: bool = False
+
+
+def sync(
+    request: Request,
+    saved: Mapping[str, Any] | None,
+    root: Path,
+    environ: Mapping[str, str],
+    console: Console,
+    *,
+    apply: bool,
+) -> Outcome:
+    """plan or apply on Astro (a plan saved by plan --out as `saved`): the scope's objects,
+    Deployment settings and previews, and the pools through each Deployment's Airflow."""
+    from compiler.remote.astro import AstroTarget, connect
+
+    selection, adopt = saved_plans.chosen(request.selection, request.adopt, saved)
+    reading = LiveRead.start(root, environ)  # before validating: see liveread.py
+    try:
+        project = console.project()
+        owner(project)
+        reading = reading or LiveRead(connect(environ))
+        planned = make_plan(
+            project, root, selection, mode=request.secrets, adopt=adopt, environ=environ, reading=reading
+        )
+    finally:
+        if reading is not None:
+            reading.close()
+    if saved is not None:
+        check_fresh(saved, planned)
+    if not present(planned, request, saved, console, lambda: plan_file(planned), apply=apply):
+        return Outcome(planned)
+    api = connect(environ)
+    target = WithPools(AstroTarget(api), planned.live, environ)  # pools go to each Deployment's Airflow
+    try:
+        applied = run_apply(planned, target, console)
+    finally:
+        target.close()
+        api.close()
+    return Outcome(planned, applied)
+
+
+def owner(project: Project) -> str:
+    workspace = project.model.workspace
+    assert workspace is not None
+    if workspace.sync_owner:
+        return workspace.sync_owner
+    document = project.document(workspace.path)
+    where = (
+        document.locate(("sync",), at="key")
+        if document and "sync" in (document.data or {})
+        else Location(workspace.path)
+    )
+    message = "plan and apply need 'sync: {owner: NAME}' in workspace.yaml: the marker of every object this repository manages"
+    raise InvalidEnvironments([error(where, "missing-sync-owner", message)])
+
+
+def scope(project: Project, root: Path, selection: Selection, environ: Mapping[str, str]) -> Scope:
+    """SPEC 7.2: --all or the sync branch is everything; a Deployment's or a preview's branch is its part."""
+    workspace = project.model.workspace
+    assert workspace is not None
+    if selection.all:
+        resolved = resolve_selection(project, root, Selection(all=True), environ)
+        return Scope("all", True, tuple(resolved), Selection(all=True))
+    if selection.deployment:
+        resolved = resolve_selection(project, root, selection, environ)
+        return Scope(selection.deployment, False, tuple(resolved), selection)
+    found = target(project, root, selection.branch, environ)
+    pinned = Selection(branch=found.branch)
+    if found.branch == workspace.sync_branch:
+        resolved = resolve_selection(project, root, Selection(all=True), environ)
+        return Scope(f"{found.base} (branch {found.branch})", True, tuple(resolved), pinned)
+    dep = resolve_selection(project, root, pinned, environ)
+    kind = "preview " if found.is_preview else ""
+    return Scope(f"{kind}{dep[0].name} (branch {found.branch})", False, tuple(dep), pinned)
+
+
+def _secret_values(mode: str, wanted: set[str], optional: set[str], environ: Mapping[str, str]) -> SecretValues | None:
+    kind, _ = secrets.parse_mode(mode)
+    if kind == "redact":
+        return None
+    try:
+        return secrets.load(mode, wanted | optional, environ)
+    except OperationError:
+        return secrets.load(mode, wanted, environ)  # says which required names are missing
+
+
+def _needed(state: desired_state.Desired) -> tuple[set[str], set[str]]:
+    """Secret names a plan needs (parts, Deployment-scoped objects, own fields when full) and
+    those it can use (own fields elsewhere: to prove a masked value unchanged)."""
+    wanted: set[str] = set()
+    optional: set[str] = set()
+    for obj in state.objects:
+        (wanted if state.full or obj.scope == "DEPLOYMENT" else optional).update(_names(obj.fields))
+        for part in obj.parts.values():
+            if part.overrides:
+                wanted.update(_names(part.overrides))
+    return wanted, optional
+
+
+def _names(value: Any) -> Iterator[str]:
+    """The secret names referenced inside a desired value."""
+    if isinstance(value, Secret):
+        yield value.name
+    elif isinstance(value, desired_state.JsonText):
+        yield from _names(value.value)
+    elif isinstance(value, MAPPINGS):
+        for child in value.values():
+            yield from _names(child)
+    elif isinstance(value, (list, tuple)):
+        for child in value:
+            yield from _names(child)
+
+
+def _missing_deployments(project: Project, chosen: Scope, live: LiveState) -> list[Diagnostic]:
+    problems = []
+    for dep in chosen.resolved:
+        if live.deployment_id(dep.name) is not None or dep.is_preview:
+            continue  # a missing preview is created by its branch's apply
+        spec = project.model.deployment(dep.base)
+        path = spec.path if spec else project.model.workspace.path if project.model.workspace else ""
+        document = project.document(path)
+        where = document.locate(("name",)) if document and spec else Location(path)
+        message = f"Deployment '{dep.name}' not found in workspace '{live.workspace_name}'"
+        problems.append(error(where, "deployment-not-found", message))
+    return problems
+
+
+def make_plan(
+    project: Project,
+    root: Path,
+    selection: Selection,
+    *,
+    mode: str,
+    adopt: bool,
+    environ: Mapping[str, str],
+    reading: LiveRead,
+) -> Planned:
+    sync_owner = owner(project)
+    workspace = project.model.workspace
+    assert workspace is not None
+    chosen = scope(project, root, selection, environ)
+    # Live state is read while the desired state is built: the read is mostly waiting (the API's
+    # 25 GET/s limit), the build is CPU, so the plan takes about the longer of the two, not both.
+    read = reading.state(workspace.name, [d.name for d in chosen.resolved])
+    state = desired_state.build(project.model, workspace.name, chosen.resolved, full=chosen.full)
+    wanted, optional = _needed(state)
+    wanted |= deployment_stage.secret_names(chosen.resolved)
+    values = _secret_values(mode, wanted, optional, environ)
+    live = deployment_stage.with_pending_previews(read.result(), chosen.resolved)
+    missing = _missing_deployments(project, chosen, live)
+    if missing:
+        raise InvalidEnvironments(missing)
+    key = saved_plans.fingerprint_key(environ)
+    options = Options(sync_owner, adopt, key.encode() if key else None, values, locator(project))
+    made = deployment_stage.combine(
+        deployment_stage.plan_for(project, chosen.resolved, live, options, full=chosen.full),
+        plan(state, live, options, chosen.label),
+        options,
+    )
+    made = with_astro_pools(made, project, chosen.resolved, live, options, environ)
+    inputs = saved_plans.inputs(project, chosen.label, values, key)
+    return Planned(made, workspace.name, chosen, values, inputs, live, adopt)
+
+
+def locator(project: Project) -> Callable[[str, Any], Location]:
+    def locate(path: str, ypath: Any) -> Location:
+        document = project.document(path)
+        return document.locate(ypath, at="key") if document and ypath else Location(path)
+
+    return locate
+
+
+# --- saved plans ---------------------------------------------------------------------------
+
+
+def plan_file(planned: Planned) -> str:
+    selection = planned.scope.selection
+    return saved_plans.text(
+        planned.plan,
+        planned.workspace,
+        {
+            "selection": saved_plans.selection_entry(selection, planned.adopt),
+            "inputs": planned.inputs,
+            "touched": dict(sorted({i: u for c in planned.plan.changes for i, u in c.touched}.items())),
+            "changes": saved_plans.changes_digest(planned.plan, planned.workspace),
+        },
+    )
+
+
+def check_fresh(saved: Mapping[str, Any], planned: Planned) -> None:
+    """Refuse a plan made from other files, other live objects, or that now plans otherwise."""
+    now = {o.id: o.updated_at for o in planned.live.objects}
+    now.update((d.id, d.updated_at) for d in planned.live.deployments)
+    changes = saved_plans.changes_digest(planned.plan, planned.workspace)
+    saved_plans.check_fresh(saved, planned.inputs, changes, now.get, "Astro")

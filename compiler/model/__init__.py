@@ -1,0 +1,1 @@
+"""Stage 2: the typed, frozen vocabulary every later stage shares."""

@@ -1,0 +1,1 @@
+"""Stage 5: a valid project -> file texts -> written atomically or compared."""

@@ -1,0 +1,268 @@
+"""Resolved Deployments -> the text of each output file ({relative path: text}); writes nothing.
+
+Formats followed at their source:
+- airflow_settings.yaml: astronomer/astro-cli settings/types.go (Connection, Pool, Variable
+  keys) and settings/settings.go (conn_extra: a string passes through as JSON, a mapping is
+  JSON-encoded after viper lower-cased its keys; pool_slot 0 and empty variable values skipped).
+- deployment.yaml: astro-cli cloud/deployment/inspect/inspect.go (deploymentConfig, workerq,
+  environment variables, hibernation schedules) as read by cloud/deployment/fromfile/fromfile.go.
+- environment-objects.json: the Astro API's CreateEnvironmentObjectRequest
+  (objectKey, objectType, scope, scopeEntityId, autoLinkDeployments, links[].overrides,
+  excludeLinks, connection, airflowVariable).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Any
+
+from compiler.model.equality import holds_secret
+from compiler.model.objects import MAPPINGS, ObjectKind, Secret
+from compiler.model.secrets import SecretValues
+from compiler.render import yaml_text
+from compiler.render.drift_lines import REDACTED_NOTE
+from compiler.resolve.deployment import ResolvedDeployment, ResolvedObject
+from compiler.resolve.workspace_view import CONNECTION_FIELDS, EnvironmentObject, Link, WorkspaceView
+
+# The configuration keys of the Astro deployment file, in inspect.go's order.
+CONFIGURATION_KEYS = (
+    "name", "description", "runtime_version", "dag_deploy_enabled", "ci_cd_enforcement",
+    "scheduler_size", "is_high_availability", "is_development_mode", "executor", "scheduler_au",
+    "scheduler_count", "cluster_name", "workspace_name", "deployment_type", "cloud_provider",
+    "region", "default_task_pod_cpu", "default_task_pod_memory", "resource_quota_cpu",
+    "resource_quota_memory", "default_worker_type", "workload_identity", "remote_execution",
+)  # fmt: skip
+QUEUE_KEYS = (
+    "name",
+    "max_worker_count",
+    "min_worker_count",
+    "worker_concurrency",
+    "worker_type",
+    "pod_cpu",
+    "pod_ram",
+    "pod_ephemeral_storage",
+)
+HIBERNATION_KEYS = ("hibernate_at", "wake_at", "description", "enabled")
+SETTINGS_FILE = "airflow_settings.yaml"
+DEPLOYMENT_FILE = "deployment.yaml"
+
+
+@lru_cache(maxsize=1)
+def _templates() -> Any:
+    from jinja2 import Environment, PackageLoader, StrictUndefined
+
+    env = Environment(
+        loader=PackageLoader("compiler", "templates"),
+        undefined=StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=True,
+        # The templates ship with the package and never change while it runs; without
+        # this, every get_template() stats the file (two calls per rendered entry).
+        auto_reload=False,
+    )
+    env.filters["yaml"] = yaml_text.scalar
+    env.filters["yaml_block"] = yaml_text.block
+    return env
+
+
+def _template(name: str, **values: Any) -> str:
+    text: str = _templates().get_template(name).render(**values)
+    return text.rstrip("\n") + "\n"
+
+
+def json_text(value: Any) -> str:
+    """The canonical JSON of a value: sorted keys, for byte-identical output."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
+def variable_text(value: Any) -> str:
+    """Airflow variable values are strings; anything else is stored as its JSON text."""
+    return value if isinstance(value, str) else json_text(value)
+
+
+def canonical(value: Any) -> Any:
+    """Mappings with sorted keys, at every depth: the order keys were written in means nothing."""
+    if isinstance(value, MAPPINGS):
+        return {k: canonical(value[k]) for k in sorted(value)}
+    if isinstance(value, (list, tuple)):
+        return [canonical(v) for v in value]
+    return value
+
+
+# --- airflow_settings.yaml -----------------------------------------------------------
+
+
+def airflow_settings(
+    dep: ResolvedDeployment, secrets: SecretValues, conn_extra: str = "json", memo: dict[int, str] | None = None
+) -> str:
+    """The Astro CLI settings file of one Deployment.
+
+    `memo` carries rendered list items between the Deployments of one render: an object
+    that resolves the same everywhere is one shared ResolvedObject, so its item is
+    rendered once (which keeps `render --all` linear in practice).
+    """
+    memo = {} if memo is None else memo
+
+    def item(obj: ResolvedObject) -> str:
+        if id(obj) not in memo:
+            entry = _ENTRIES[obj.kind](obj, secrets, conn_extra)
+            memo[id(obj)] = _templates().get_template(_ENTRY_TEMPLATE).render(entry=entry).rstrip("\n")
+        return memo[id(obj)]
+
+    sections = [(section, [item(o) for o in dep.of_kind(kind)]) for section, kind in _SECTIONS]
+    return _template(
+        "airflow_settings.yaml.j2", deployment=dep.name, sections=sections, note=_note(SETTINGS_FILE, secrets)
+    )
+
+
+# The first comment line after the header says what the file holds in place of secrets.
+# output.drift trusts a file that starts with REDACTED_NOTE to hold no secret value: the
+# note and the content are written in one atomic write, so the note cannot go stale.
+_NOTES = {
+    (SETTINGS_FILE, True): f"{REDACTED_NOTE}: secret values are <secret:NAME> placeholders, for review\n"
+    "# and drift checks only. Render with --secrets env|dotenv before astro dev start / object import.",
+    (DEPLOYMENT_FILE, True): f"{REDACTED_NOTE}: a secret variable has no value, which\n"
+    "# astro deployment update reads as: keep the stored value.",
+}
+RESOLVED_NOTE = "# Secrets: resolved values (--secrets env|dotenv). Keep this file out of git."
+
+
+def _note(name: str, secrets: SecretValues) -> str:
+    return _NOTES[name, True] if secrets.redacted else RESOLVED_NOTE
+
+
+_ENTRY_TEMPLATE = "airflow_settings_entry.yaml.j2"
+_SECTIONS: tuple[tuple[str, ObjectKind], ...] = (
+    ("connections", "connection"),
+    ("pools", "pool"),
+    ("variables", "variable"),
+)
+
+
+def _connection_entry(obj: ResolvedObject, secrets: SecretValues, conn_extra: str) -> list[tuple[str, Any]]:
+    fields = secrets.reveal(obj.fields())
+    entry: list[tuple[str, Any]] = [("conn_id", obj.key)]
+    for name in CONNECTION_FIELDS:
+        if name not in fields:
+            continue
+        value = fields[name]
+        if name == "extra":
+            value = canonical(value) if conn_extra == "mapping" else json_text(value)
+        entry.append((f"conn_{name}", value))
+    return entry
+
+
+def _pool_entry(obj: ResolvedObject, secrets: SecretValues, conn_extra: str) -> list[tuple[str, Any]]:
+    fields = obj.fields()
+    entry: list[tuple[str, Any]] = [("pool_name", obj.key), ("pool_slot", fields["slots"])]
+    if "description" in fields:
+        entry.append(("pool_description", fields["description"]))
+    return entry
+
+
+def _variable_entry(obj: ResolvedObject, secrets: SecretValues, conn_extra: str) -> list[tuple[str, Any]]:
+    value = secrets.reveal(obj.fields().get("value", ""))
+    return [("variable_name", obj.key), ("variable_value", variable_text(value))]
+
+
+_ENTRIES = {"connection": _connection_entry, "pool": _pool_entry, "variable": _variable_entry}
+
+
+# --- deployment.yaml -------------------------------------------------------------------
+
+
+def deployment_file(dep: ResolvedDeployment, workspace: str, secrets: SecretValues) -> str:
+    spec = dep.spec
+    configuration = {"name": dep.name, "description": spec.description, "workspace_name": workspace, **spec.astro}
+    sections: list[tuple[str, Any]] = [
+        ("environment_variables", _environment_variables(spec.environment_variables, secrets)),
+        ("configuration", {k: configuration[k] for k in CONFIGURATION_KEYS if configuration.get(k) is not None}),
+        ("worker_queues", [{k: q[k] for k in QUEUE_KEYS if k in q} for q in spec.worker_queues]),
+        ("alert_emails", list(spec.alert_emails)),
+        ("hibernation_schedules", [{k: h[k] for k in HIBERNATION_KEYS if k in h} for h in spec.hibernation_schedules]),
+    ]
+    return _template("deployment.yaml.j2", deployment=dep.name, sections=sections, note=_note(DEPLOYMENT_FILE, secrets))
+
+
+def _environment_variables(variables: Mapping[str, Any], secrets: SecretValues) -> list[dict[str, Any]]:
+    """`{key, value, is_secret}` each; a secret under redact has no `value` at all (SPEC 5.2).
+
+    The Astro CLI's `update --deployment-file` reads a missing value as "keep the stored
+    one": a placeholder there would be applied as the secret's new value.
+    """
+    return [
+        {"key": key, "is_secret": True}
+        if isinstance(value, Secret) and secrets.redacted
+        else {"key": key, "value": _env_value(value, secrets), "is_secret": isinstance(value, Secret)}
+        for key, value in sorted(variables.items())
+    ]
+
+
+def _env_value(value: Any, secrets: SecretValues) -> str:
+    if isinstance(value, Secret):
+        return secrets.value(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+# --- environment-objects.json ----------------------------------------------------------
+
+
+def environment_objects(view: WorkspaceView, secrets: SecretValues) -> str:
+    """The workspace view as create requests, secrets filled in as `secrets` says."""
+    return json.dumps([_request(o, secrets) for o in view.objects], indent=2, ensure_ascii=False) + "\n"
+
+
+def _request(obj: EnvironmentObject, secrets: SecretValues) -> dict[str, Any]:
+    request: dict[str, Any] = {
+        "objectKey": obj.object_key,
+        "objectType": obj.object_type,
+        "scope": obj.scope,
+        "scopeEntityId": obj.scope_entity,
+    }
+    if obj.scope == "WORKSPACE":
+        request["autoLinkDeployments"] = obj.auto_link_deployments
+        request["links"] = [_link(obj, link, secrets) for link in obj.links]
+        request["excludeLinks"] = [{"scope": "DEPLOYMENT", "scopeEntityId": name} for name in obj.exclude_links]
+    if obj.description is not None:
+        request["description"] = obj.description
+    request.update(_payload(obj.kind, obj.fields, secrets))
+    return request
+
+
+def _link(obj: EnvironmentObject, link: Link, secrets: SecretValues) -> dict[str, Any]:
+    entry: dict[str, Any] = {"scope": "DEPLOYMENT", "scopeEntityId": link.deployment}
+    if link.overrides is not None:
+        overrides = _payload(obj.kind, link.overrides, secrets)
+        if any(overrides.values()):  # an override of secrets only has nothing left under redact
+            entry["overrides"] = overrides
+    return entry
+
+
+def _payload(kind: str, fields: Mapping[str, Any], secrets: SecretValues) -> dict[str, Any]:
+    """The typed member; under redact a field holding a secret is absent, never a placeholder.
+
+    Astro keeps a stored secret when an update leaves it empty or out (ASTRO-API 1.4), so
+    a tool that applies a redacted file keeps the real values. A connection's `extra` is
+    one JSON object that replaces the stored one: an `extra` holding a secret leaf is left
+    out whole, since leaving out only the leaf would delete the stored secret.
+    """
+    if kind == "connection":
+        kept = [k for k in CONNECTION_FIELDS if k in fields and not (secrets.redacted and holds_secret(fields[k]))]
+        return {"connection": {k: canonical(secrets.reveal(fields[k])) for k in kept}}
+    value = fields.get("value")
+    if holds_secret(value) and secrets.redacted:
+        return {"airflowVariable": {"isSecret": True}}
+    return {"airflowVariable": {"value": variable_text(secrets.reveal(value)), "isSecret": holds_secret(value)}}
+
+
+def render_deployment(
+    dep: ResolvedDeployment, workspace: str, secrets: SecretValues, conn_extra: str, memo: dict[int, str] | None = None
+) -> dict[str, str]:
+    return {
+        f"{dep.name}/{SETTINGS_FILE}": airflow_settings(dep, secrets, conn_extra, memo),
+        f"{dep.name}/{DEPLOYMENT_FILE}": deployment_file(dep, workspace, secrets),
+    }

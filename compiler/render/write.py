@@ -1,0 +1,275 @@
+"""Writing rendered files: atomic, only when changed, only inside --out, never over a file we did not write.
+
+A manifest in the output folder lists what render wrote; a file at an output path that
+is not in it and differs is someone else's, and render refuses to replace it. The
+manifest holds file names only: nothing about secrets, so nothing a crash can leave
+stale matters to what `--check` shows (see `drift`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from compiler.atomic import atomic_write, reason
+from compiler.errors import OperationError, UsageError
+from compiler.limits import os_problem
+from compiler.model.out_names import BOOKKEEPING, LOCK, MANIFEST, TOP_LEVEL_FILES, collisions, fold, segment_problem
+from compiler.render import drift_lines
+
+LOCK_TIMEOUT = 60.0  # seconds a render waits for another render into the same folder
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    written: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Manifest:
+    files: frozenset[str] = frozenset()
+
+    def text(self) -> str:
+        return json.dumps({"files": sorted(self.files)}, indent=2) + "\n"
+
+
+def lines(text: str) -> list[str]:
+    """The lines of a text with their ends; only '\\n' ends a line (as in the files we write)."""
+    return re.findall(r"[^\n]*\n|[^\n]+$", text)
+
+
+def _check_relative(files: Iterable[str]) -> None:
+    """Every path render writes is made of safe segments, and no two of them are one file."""
+    for relative in files:
+        for segment in relative.split("/"):
+            problem = segment_problem(segment)
+            if problem:
+                raise OperationError(f"refusing to write {relative!r}: the name {segment!r} {problem}")
+        if relative.split("/")[0].casefold() in TOP_LEVEL_FILES and "/" in relative:
+            raise OperationError(f"refusing to write {relative!r}: its folder has the name of an output file")
+    for first, second in collisions(files):
+        raise OperationError(
+            f"refusing to write both {first!r} and {second!r}: they are one file where case is ignored"
+        )
+
+
+def _check_no_links(out: Path, files: Iterable[str]) -> None:
+    """No folder below --out is a symbolic link: a link could lead a write anywhere.
+
+    A link in place of a file is no such risk: it is never read through (`_current`), and
+    a write replaces the link itself (a rename), never its target.
+    """
+    for relative in files:
+        path = out
+        for segment in relative.split("/")[:-1]:
+            path = path / segment
+            if path.is_symlink():
+                raise OperationError(
+                    f"refusing to use {path}: it is a symbolic link (render reads and writes only inside --out)"
+                )
+            if not path.exists():
+                break
+
+
+def check_location(out: Path, forbidden: Path, files: Iterable[str] = ()) -> None:
+    """Refuse an output folder that is `forbidden` or inside it (also through links or case),
+    and any file that would land there (a Deployment named `environments` with `--out .`)."""
+    if not forbidden.exists():
+        return
+    target = Path(os.path.realpath(out))  # Path.resolve raises RuntimeError on a link loop
+    if _inside(target, forbidden):
+        raise UsageError(
+            f"--out {out} is inside {forbidden.name}/, which holds the input files: "
+            f"choose an output folder outside {forbidden.name}/ (the default is build/)"
+        )
+    for first in sorted({f.split("/")[0] for f in files}):  # below the folder itself: the same answer
+        if _inside(target / first, forbidden):
+            raise OperationError(f"refusing to write into {out / first}: it is {forbidden.name}/, the input files")
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    real = Path(os.path.realpath(folder))
+    for candidate in (path, *path.parents):
+        if fold(str(candidate)) == fold(str(real)):
+            return True
+        try:
+            if candidate.exists() and os.path.samefile(candidate, real):
+                return True
+        except OSError:
+            continue
+    return False
+
+
+# --- the output folder --------------------------------------------------------------------
+
+
+def prepare(out: Path) -> None:
+    """The output folder exists, and is a folder (a dangling link is an error, not a crash)."""
+    if out.is_symlink():
+        try:
+            os.stat(out)
+        except OSError as exc:  # a dangling link, a loop
+            raise OperationError(
+                f"the output folder {out} {os_problem(exc, out)}; remove the link or choose another --out"
+            ) from None
+    if out.exists() and not out.is_dir():
+        raise OperationError(f"the output folder {out} exists and is not a folder; choose another --out")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OperationError(f"cannot create the output folder {out}: {reason(exc)}") from None
+
+
+# --- reading what is there ---------------------------------------------------------------
+
+
+def _current(out: Path, relative: str) -> str | None:
+    """The text at an output path; a link there reads as "" (something, never its target's text)."""
+    path = out / relative
+    if path.is_symlink():
+        return ""
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except UnicodeDecodeError:
+        raise OperationError(f"cannot read {out / relative}: it is not UTF-8 text") from None
+    except OSError as exc:
+        raise OperationError(f"cannot read {out / relative}: it {os_problem(exc, path)}") from None
+
+
+def read_manifest(out: Path) -> Manifest:
+    """What render wrote into `out`; a missing or unreadable manifest lists nothing."""
+    try:
+        listed = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+        return Manifest(frozenset(str(p) for p in listed.get("files", [])))
+    except (OSError, ValueError, AttributeError, TypeError):
+        return Manifest()
+
+
+def changes(out: Path, files: Mapping[str, str]) -> dict[str, str | None]:
+    """The files whose content differs from what is on disk, with their current text."""
+    _check_relative(files)
+    _check_no_links(out, files)
+    result = {}
+    for relative, text in files.items():
+        current = _current(out, relative)
+        if current != text:
+            result[relative] = current
+    return result
+
+
+# --- writing -----------------------------------------------------------------------------
+
+
+def write(
+    out: Path,
+    files: Mapping[str, str],
+    *,
+    lock_timeout: float = LOCK_TIMEOUT,
+    on_wait: Callable[[Path], None] | None = None,
+) -> WriteResult:
+    """Write what changed, each file through a temporary file and a rename, under the folder's lock.
+
+    A failure (a full disk, an unwritable folder) is an OperationError; the files written
+    before it are whole, and the manifest already lists every file this run could touch.
+    """
+    _check_relative(files)
+    prepare(out)
+    for name in sorted(BOOKKEEPING):  # an older filelock would truncate a lock file's link target
+        if (out / name).is_symlink():
+            raise OperationError(
+                f"refusing to use {out / name}: it is a symbolic link (render writes only inside --out)"
+            )
+    with locked(out, lock_timeout, on_wait):
+        pending = changes(out, files)
+        manifest = read_manifest(out)
+        owned = {fold(p) for p in manifest.files}
+        foreign = sorted(p for p, current in pending.items() if current is not None and fold(p) not in owned)
+        if foreign:
+            raise OperationError(
+                "refusing to overwrite file(s) astro-gitops did not write: "
+                + ", ".join(str(out / p) for p in foreign)
+                + " (move them away or choose another --out)"
+            )
+        # The manifest claims the files before they are written: a run that fails half-way
+        # leaves files that the next run still knows as its own. It holds names only, so a
+        # claim that runs ahead of the files can never make a later run show their content.
+        claimed = Manifest(manifest.files | set(files))
+        if claimed != manifest or _current(out, MANIFEST) != claimed.text():
+            atomic_write(out / MANIFEST, claimed.text())
+        for relative in sorted(pending):
+            atomic_write(out / relative, files[relative])
+    return WriteResult(written=sorted(pending), unchanged=sorted(set(files) - set(pending)))
+
+
+@contextmanager
+def locked(out: Path, timeout: float = LOCK_TIMEOUT, on_wait: Callable[[Path], None] | None = None) -> Iterator[None]:
+    """Hold the output folder's lock: two renders into one folder would lose manifest entries.
+
+    The lock is the kernel's (flock through filelock): it dies with its process, so a
+    killed render never leaves a stale lock. The lock file stays, empty, in the folder.
+    """
+    from filelock import FileLock, Timeout
+
+    path = out / LOCK
+    lock = FileLock(str(path))
+    try:
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            if on_wait is not None:
+                on_wait(path)
+            lock.acquire(timeout=timeout)
+    except Timeout:
+        raise OperationError(
+            f"another astro-gitops render is writing into {out} (it holds {path}); "
+            f"waited {timeout:g} s for it to finish. Run again when it is done."
+        ) from None
+    except OSError as exc:
+        raise OperationError(f"cannot lock the output folder {out}: {reason(exc)}") from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+# --- --check -------------------------------------------------------------------------------
+
+
+def drift(out: Path, files: Mapping[str, str], label: str, redacted: Mapping[str, str] | None = None) -> str:
+    """A unified diff of what `render` would change under `out` (empty: no drift).
+
+    `files` is what render would write (with secret values in env/dotenv mode) and decides
+    *whether* a file drifted; `redacted` is the same render with placeholders. Why no
+    secret value can reach the diff, whatever the output folder holds (files of an env
+    render, a stale or missing manifest, a half-finished write, someone else's file):
+
+    - the new side is the redacted render, its secret lines masked where they differ
+      from the real render; only the real render's leading comment lines (the template's
+      header, which precedes every value) are taken from it;
+    - a file on disk is shown as it is only when its header carries REDACTED_NOTE, which
+      render writes in the same atomic write as a content without values;
+    - any other file on disk shows a line only when it equals a line shown on the new
+      side (or a real secret line, shown as that line masked); every other line becomes
+      its indentation, its key when the redacted render has the same key, and `***`.
+
+    Nothing comes from bookkeeping, so nothing stale can unmask a line.
+    """
+    import difflib
+
+    shown = files if redacted is None else redacted
+    parts = []
+    for relative, current in sorted(changes(out, files).items()):
+        new, real_to_shown = drift_lines.new_side(lines(files[relative]), lines(shown[relative]))
+        old = drift_lines.old_side(lines(current or ""), new, lines(shown[relative]), real_to_shown)
+        before = f"{label}/{relative}" if current is not None else "/dev/null"
+        hunks = list(difflib.unified_diff(old, new, before, f"{label}/{relative}"))
+        parts.extend(hunks or [f"{label}/{relative}: secret values differ (not shown)\n"])
+    return "".join(p if p.endswith("\n") else p + "\n" for p in parts)

@@ -1,0 +1,1 @@
+"""Every command's output: the reporter registry and the formatters."""

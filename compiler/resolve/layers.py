@@ -1,0 +1,100 @@
+"""Layers of one object's fields: flat leaves, where each came from, and the merge (SPEC 2.4).
+
+An object's fields are kept flat: one `Setting` per leaf path (`("extra", "role")`), so the
+recursive merge of `extra` and mapping variable values is a sequence of leaf writes, and
+every leaf remembers the chain of layers that wrote it, and the value each wrote, for
+`explain` and `diff`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Literal
+
+from compiler.load.documents import YPath
+from compiler.model.objects import MAPPINGS, thaw
+
+Layer = Literal["object", "override", "preview", "deployment"]
+FieldPath = tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Origin:
+    """One layer that set a value: the file, the YAML path in it, and which layer it was."""
+
+    path: str
+    ypath: YPath
+    layer: Layer
+
+
+@dataclass(frozen=True)
+class Setting:
+    value: Any
+    origins: tuple[Origin, ...]  # oldest first; the last one is in effect
+    # What each origin wrote, as written (a template before rendering): explain's history.
+    written: tuple[Any, ...] = field(default=(), compare=False)
+
+    @property
+    def history(self) -> tuple[tuple[Origin, Any], ...]:
+        return tuple(zip(self.origins, self.written or (self.value,) * len(self.origins), strict=True))
+
+
+# --- flat leaves and the merge -------------------------------------------------------
+
+
+def flatten(value: Any, prefix: FieldPath = ()) -> Iterator[tuple[FieldPath, Any]]:
+    """Leaf paths of nested mappings; an empty mapping, a list or a scalar is a leaf.
+
+    An empty mapping at the top has no leaves: it is an override of nothing, not a value.
+    """
+    if isinstance(value, MAPPINGS) and (value or not prefix):
+        for key, child in value.items():
+            yield from flatten(child, (*prefix, key))
+    else:
+        yield prefix, value
+
+
+def unflatten(leaves: Mapping[FieldPath, Any]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for path, value in leaves.items():
+        node = result
+        for step in path[:-1]:
+            node = node.setdefault(step, {})
+        node[path[-1]] = thaw(value)
+    return result
+
+
+def _is_under(path: FieldPath, prefix: FieldPath) -> bool:
+    return len(path) > len(prefix) and path[: len(prefix)] == prefix
+
+
+def merge(
+    leaves: Mapping[FieldPath, Setting], patch: Mapping[str, Any], origin: Origin
+) -> tuple[dict[FieldPath, Setting], dict[FieldPath, Origin]]:
+    """Apply one layer: scalars and lists replace, mappings merge key by key, null removes."""
+    result = dict(leaves)
+    removed: dict[FieldPath, Origin] = {}
+    for path, value in flatten(patch):
+        below = [p for p in result if _is_under(p, path)]
+        if value is None:
+            gone = [p for p in [*below, path] if p in result]  # a leaf whose value is JSON null goes too
+            for p in gone:
+                del result[p]
+                removed[p] = origin
+            parent = path[:-1]
+            if gone and parent and not any(_is_under(p, parent) for p in result):
+                # Removing the last key of a mapping leaves that mapping, empty: only the key goes.
+                empty: Mapping[str, Any] = MappingProxyType({})
+                result[parent] = Setting(empty, (origin,), (empty,))
+            continue
+        if value == {} and below:
+            continue  # merging an empty mapping changes nothing
+        for p in below:
+            del result[p]
+        for i in range(1, len(path)):
+            result.pop(path[:i], None)  # a scalar replaced by a mapping
+        earlier = result[path] if path in result else Setting(None, ())
+        result[path] = Setting(value, (*earlier.origins, origin), (*earlier.written, value))
+    return result, removed

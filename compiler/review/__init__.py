@@ -1,0 +1,1 @@
+"""Stage 6: diff, explain, matrix, and the change model that plan shares."""

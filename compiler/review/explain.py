@@ -1,0 +1,90 @@
+"""`explain DEPLOYMENT KEY`: every field of one resolved object, with the layers that wrote it.
+
+Only the named Deployment is resolved. Each field's history comes from its provenance chain
+(the value each layer wrote, and where); the files are read only to turn a YAML path into
+a line number.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from compiler.diagnostics import did_you_mean
+from compiler.errors import OperationError, UsageError
+from compiler.model.objects import KINDS, ObjectKind
+from compiler.render import pipeline
+from compiler.resolve.deployment import Origin, ResolvedDeployment
+from compiler.review.changes import display
+from compiler.review.sides import side
+from compiler.validate import project
+
+
+@dataclass(frozen=True)
+class Step:
+    """One layer in a field's history: where, which layer, and the value it wrote."""
+
+    location: str
+    layer: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Explained:
+    deployment: str
+    kind: ObjectKind
+    key: str
+    scope: str
+    fields: tuple[tuple[str, str, tuple[Step, ...]], ...]  # path, value, history
+    removed: tuple[tuple[str, str], ...]  # path, where it was removed
+
+
+def explain(root: Path, deployment: str, key: str, kind: ObjectKind | None) -> Explained:
+    found = side(root, None)
+    names = found.model.deployment_names
+    if deployment not in names:
+        raise OperationError(f"no Deployment named '{deployment}'{did_you_mean(deployment, names)}")
+    dep = pipeline.resolve_selection(found, root, pipeline.Selection(deployment=deployment), {})[0]
+    kinds = [kind] if kind else list(KINDS)
+    matches = [o for o in dep.objects if o.key == key and o.kind in kinds]
+    if len(matches) > 1:
+        raise UsageError(f"'{key}' is both a {matches[0].kind} and a {matches[1].kind}; pass --kind")
+    if not matches:
+        raise OperationError(_why_not(found, deployment, key, kinds, dep))
+    obj = matches[0]
+    fields = tuple(
+        (
+            ".".join(path),
+            display(path, setting.value),
+            tuple(Step(_where(found, o, path), o.layer, display(path, wrote)) for o, wrote in setting.history),
+        )
+        for path, setting in obj.leaves.items()
+    )
+    removed = tuple((".".join(p), _where(found, o, p)) for p, o in obj.removed.items())
+    return Explained(deployment, obj.kind, obj.key, obj.scope, fields, removed)
+
+
+def _where(found: project.Project, origin: Origin, path: tuple[str, ...] = ()) -> str:
+    document = found.document(origin.path)
+    location = document.locate((*origin.ypath, *path)) if document else None
+    return f"{origin.path}:{location.line}" if location else origin.path
+
+
+def _why_not(
+    found: project.Project, deployment: str, key: str, kinds: list[ObjectKind], dep: ResolvedDeployment
+) -> str:
+    candidates = [o for o in found.model.objects if o.key == key and o.kind in kinds]
+    if not candidates:
+        known = [o.key for o in dep.objects if o.kind in kinds]
+        return f"'{key}' is not an object of '{deployment}'{did_you_mean(key, known)}"
+    obj = candidates[0]
+    document = found.document(obj.path)
+
+    def at(ypath: tuple[str | int, ...]) -> str:
+        return f"{obj.path}:{document.locate(ypath).line}" if document else obj.path
+
+    if obj.links == "all" and deployment in obj.exclude:
+        return f"{obj.kind} '{key}' is linked to all Deployments but excludes '{deployment}' ({at((*obj.ypath, 'exclude'))})"
+    if obj.links:
+        return f"{obj.kind} '{key}' is linked only to {', '.join(obj.links)} ({at((*obj.ypath, 'links'))}), not to '{deployment}'"
+    return f"{obj.kind} '{key}' is linked to no Deployment ({at(obj.ypath)}); add 'links'"

@@ -1,0 +1,1 @@
+"""Stage 4: documents -> model + every located diagnostic (schema, rules, resolution problems)."""

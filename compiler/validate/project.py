@@ -1,0 +1,167 @@
+"""The validate pipeline: sources -> documents -> schema -> model -> semantic rules."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from compiler.diagnostics import Diagnostic, Location, error, has_errors, ordered
+from compiler.errors import InvalidEnvironments
+from compiler.load.documents import Document, Kind, YPath, load_documents
+from compiler.load.sources import ENVIRONMENTS, WORKSPACE_FILE, SourceFile, filesystem_sources
+from compiler.model.objects import KINDS, SECTION, Model, build_model
+from compiler.resolve.deployment import ResolvedDeployment
+from compiler.validate import resolution_rules, rules, schema_check
+
+
+@dataclass(frozen=True)
+class Project:
+    """A validated view of environments/ (maybe with errors; see `ok`)."""
+
+    documents: tuple[Document, ...]
+    model: Model
+    diagnostics: tuple[Diagnostic, ...]
+    # Every Deployment as `render --all` resolves it (validate resolved them to check them).
+    resolved: Mapping[str, ResolvedDeployment] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def ok(self) -> bool:
+        return not has_errors(self.diagnostics)
+
+    def document(self, path: str) -> Document | None:
+        return next((d for d in self.documents if d.path == path), None)
+
+    def require_valid(self) -> Project:
+        if not self.ok:
+            raise InvalidEnvironments(self.diagnostics)
+        return self
+
+
+def validate(sources: Sequence[SourceFile]) -> Project:
+    """Everything `validate` reports, and the model of the files that passed the schema."""
+    documents, problems = load_documents(sources)
+    problems.extend(_missing(sources))
+    usable: list[Document] = []
+    partial: set[str] = set()  # names whose definition failed its schema
+    for document in documents:
+        found = schema_check.check_document(document)
+        problems.extend(d for _, d in found)
+        pruned = _prune(document, [ypath for ypath, _ in found])
+        if pruned is not None:
+            usable.append(pruned)
+        partial.update(set(_defined_names(document)) - set(_defined_names(pruned) if pruned else ()))
+    model = build_model(usable)
+    problems.extend(rules.check(model, documents, partially_known=partial))
+    resolved: dict[str, ResolvedDeployment] = {}
+    problems.extend(_resolution_problems(model, documents, problems, resolved))
+    return Project(tuple(documents), model, tuple(ordered(problems)), resolved)
+
+
+def _resolution_problems(
+    model: Model,
+    documents: Sequence[Document],
+    known: Sequence[Diagnostic],
+    resolved: dict[str, ResolvedDeployment],
+) -> list[Diagnostic]:
+    """What resolution (the same that `render` runs) reports, less what the rules said there."""
+    by_path = {d.path: d for d in documents}
+
+    def locate(path: str, ypath: YPath) -> Location:
+        document = by_path.get(path)
+        return document.locate(ypath) if document else Location(path)
+
+    said = {(d.location, d.code) for d in known}
+    found = []
+    for diagnostic in resolution_rules.problems(model, locate, resolved):
+        if (diagnostic.location, diagnostic.code) not in said:
+            said.add((diagnostic.location, diagnostic.code))
+            found.append(diagnostic)
+    return found
+
+
+def _prune(document: Document, bad: list[YPath]) -> Document | None:
+    """The document without the objects, overrides or rules that failed the schema.
+
+    Semantic rules then still run over everything else, so one typo does not hide the
+    other problems of a file. An error outside such a unit drops the whole document.
+    """
+    if not bad:
+        return document
+    units = {_unit(document.kind, ypath) for ypath in bad}
+    if None in units or not isinstance(document.data, dict):
+        return None
+    return dataclasses.replace(document, data=_without(document.data, units))
+
+
+def _unit(kind: Kind, ypath: YPath) -> YPath | None:
+    sections = {SECTION[k] for k in KINDS}
+    if kind == "workspace" and len(ypath) >= 2 and ypath[0] == "branches":
+        return ypath[:2]
+    if kind in ("objects", "deployment") and len(ypath) >= 2 and ypath[0] in sections:
+        return _object_unit(ypath[:2], ypath[2:])
+    if kind == "deployment" and len(ypath) >= 3 and ypath[0] == "overrides" and ypath[1] in sections:
+        return _object_unit(ypath[:3], ypath[3:])
+    return None
+
+
+# Fields whose absence changes what other rules conclude (unused-object, plaintext-secret).
+_CONTROL_FIELDS = {"links", "exclude", "allow_plaintext"}
+
+
+def _object_unit(obj: YPath, inside: YPath) -> YPath:
+    """Only the bad field of an object, so the rules still check its other fields.
+
+    A bad port must not hide a plaintext password beside it. A bad control field, or an
+    error about the object itself (a missing or unknown key), drops the whole object.
+    """
+    if inside and inside[0] not in _CONTROL_FIELDS:
+        return (*obj, inside[0])
+    return obj
+
+
+def _without(data: Any, units: set[Any]) -> Any:
+    pruned = copy.deepcopy(data)
+    units = {u for u in units if not any(u[:i] in units for i in range(1, len(u)))}  # the outermost only
+    for unit in sorted(units, key=lambda u: [str(p) for p in u], reverse=True):
+        parent = pruned
+        for step in unit[:-1]:
+            parent = parent[step]
+        if isinstance(parent, list):
+            parent[unit[-1]] = None  # keep the indexes of the other rules
+        else:
+            del parent[unit[-1]]
+    return pruned
+
+
+def validate_root(root: Path) -> Project:
+    return validate(filesystem_sources(root))
+
+
+def _missing(sources: Sequence[SourceFile]) -> list[Diagnostic]:
+    if not sources:
+        where = Location(ENVIRONMENTS + "/")
+        return [
+            error(
+                where, "no-environments", "no YAML files under environments/ (run 'astro-gitops init' to scaffold them)"
+            )
+        ]
+    if any(s.problem is not None and s.path == ENVIRONMENTS for s in sources):
+        return []  # the folder itself was not read (too many files, not a folder): workspace.yaml is unknown
+    if all(s.path != WORKSPACE_FILE for s in sources):
+        return [error(Location(WORKSPACE_FILE), "missing-workspace", "environments/workspace.yaml is required")]
+    return []
+
+
+def _defined_names(document: Document) -> list[str]:
+    data: Any = document.data
+    if not isinstance(data, dict):
+        return []
+    if document.kind == "deployment":
+        return [data["name"]] if isinstance(data.get("name"), str) else []
+    if document.kind == "objects":
+        return [key for kind in KINDS if isinstance(data.get(SECTION[kind]), dict) for key in data[SECTION[kind]]]
+    return []
