@@ -1,4 +1,4 @@
-"""plan and apply against the local Astro API server (tests/astro_api/server.py).
+"""plan and apply against the local Astro API server (tests/support/astro_api/server.py).
 
     python benchmarks/sync.py                       # 1000 connections x 50 Deployments
     python benchmarks/sync.py --sizes 10x2 --page-size 20
@@ -29,8 +29,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(1, str(Path(__file__).resolve().parent.parent / "tests"))
-from astro_fake import FakeAstro  # the local Astro API server (tests/astro_api/server.py), as the tests run it
 from generate import repository, sizes
+from support.astro_fake import (
+    FakeAstro,  # the local Astro API server (tests/support/astro_api/server.py), as the tests run it
+)
 
 COMMAND = str(Path(sys.executable).parent / "astro-gitops")
 

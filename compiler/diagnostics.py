@@ -1,6 +1,6 @@
 """Locations, diagnostics, their codes, and the plain reporters that print them (text, github).
 
-The json reporter is a document of `reports.py` (pydantic), which imports this module, not the
+The json reporter is a document of `report/documents.py` (pydantic), which imports this module, not the
 other way round.
 """
 

@@ -2,7 +2,7 @@
 
 Every YAML file the tool reads (environments/, the `.pre-commit-config.yaml` that `init`
 edits, the `airflow_settings.yaml` that `import` converts) is read by `read_regular_file`
-and parsed by load.py within these bounds, so none of them can hang or exhaust the tool.
+and parsed by load/documents.py within these bounds, so none of them can hang or exhaust the tool.
 """
 
 from __future__ import annotations

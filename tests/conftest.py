@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from astro_fake import astro, astro_server, seeded  # noqa: F401  (fixtures for every test module)
 from hypothesis import settings
-from realairflow import AirflowServer, airflow2_python, airflow_python, free_port
+from support.astro_fake import astro, astro_server, seeded  # noqa: F401  (fixtures for every test module)
+from support.realairflow import AirflowServer, airflow2_python, airflow_python, free_port
 
 # CI runs the same examples every time: a property failure there is a defect to fix, never luck.
 settings.register_profile("ci", derandomize=True, deadline=None)

@@ -2,7 +2,7 @@
 
 A Deployment D (by --deployment, or the one the branch maps to) -> its resolved objects ->
 that Airflow's live connections, variables and pools (through remote/, lazily) -> a plan in
-the change model of plan.py -> writes through remote.airflow.AirflowTarget. The same owner,
+the change model of sync/astro_plan.py -> writes through remote.airflow.AirflowTarget. The same owner,
 marker, fingerprints, secret modes, saved plans, reporters and exit codes as the Astro target.
 """
 

@@ -62,7 +62,7 @@ def sync(
     from compiler.remote.astro import AstroTarget, connect
 
     selection, adopt = saved_plans.chosen(request.selection, request.adopt, saved)
-    reading = LiveRead.start(root, environ)  # before validating: see liveread.py
+    reading = LiveRead.start(root, environ)  # before validating: see live/early_read.py
     try:
         project = console.project()
         owner(project)

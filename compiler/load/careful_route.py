@@ -1,10 +1,10 @@
 """The careful route of reading YAML: ruamel.yaml's round-trip parser, which decides.
 
-Its tree keeps every position (load.py's `locate`), its errors are the ones reported, and
+Its tree keeps every position (load/documents.py's `locate`), its errors are the ones reported, and
 `plain` turns the tree into the plain data later stages read. ruamel.yaml is wrapped so
 that whatever the text, the result is a tree or located diagnostics:
 
-- scalars resolve and construct by the YAML 1.2 core schema (yamlcore.py), never by
+- scalars resolve and construct by the YAML 1.2 core schema (load/core_schema.py), never by
   ruamel.yaml's own rules (which read `1_000`, `0b101` and `0x_1F` as numbers);
 - a `%` directive other than `%YAML 1.2` is refused before ruamel.yaml sees it;
 - NEL, LS and PS (line breaks in YAML 1.1 only) are refused, so lines are counted one way;

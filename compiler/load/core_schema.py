@@ -1,6 +1,6 @@
 """The YAML 1.2 core schema, exactly: which plain scalar is what, and its value.
 
-Both reading routes (fastyaml.py and carefulyaml.py) resolve and construct scalars here,
+Both reading routes (load/fast_route.py and load/careful_route.py) resolve and construct scalars here,
 so they cannot disagree on a type. The rules (README, "YAML"):
 
 - null: `null`, `Null`, `NULL`, `~` and the empty value;

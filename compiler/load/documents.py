@@ -3,7 +3,7 @@
 A document keeps its text beside a plain copy of its data (dicts, lists, str, int, float,
 bool, None) that every later stage reads; the round-trip tree with positions is parsed
 from the text only when a position is asked for. Ordinary files are read by the fast
-route (fastyaml.py); the careful route (carefulyaml.py) decides everything else, and
+route (load/fast_route.py); the careful route (load/careful_route.py) decides everything else, and
 reports every problem, located.
 """
 
@@ -132,7 +132,7 @@ def parse_text(path: str, text: str) -> tuple[Document | None, list[Diagnostic]]
 
 
 def _fast_document(path: str, text: str) -> Document | None:
-    """The document through the fast route (fastyaml.py), or None: take the careful route.
+    """The document through the fast route (load/fast_route.py), or None: take the careful route.
 
     The round-trip parser is several times slower and is only needed for positions, so
     a file read here keeps its text and is re-parsed with positions only if a diagnostic

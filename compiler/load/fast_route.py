@@ -5,10 +5,10 @@ in Python machinery a plain document does not need (a YAML-version lookup that r
 two exceptions per scalar, a generic object constructor, then our own copy to plain
 data). Here the C parser composes the nodes, a scalar's tag is resolved once per distinct
 text, and one pass builds the dicts, lists and scalars; both routes resolve and construct
-scalars by yamlcore.py, so the values are exactly the careful route's.
+scalars by load/core_schema.py, so the values are exactly the careful route's.
 
-`plain_data` returns None for anything it does not vouch for, and load.py then takes the
-careful route (carefulyaml.py, with positions), which decides and reports every problem:
+`plain_data` returns None for anything it does not vouch for, and load/documents.py then takes the
+careful route (load/careful_route.py, with positions), which decides and reports every problem:
 syntax errors, duplicate keys, tags other than the core ones, non-string keys, NaN and
 infinity, dates, merge keys, directives, and the depth and alias limits. libyaml and
 ruamel.yaml do not accept exactly the same texts, so the fast route also leaves alone
@@ -68,7 +68,7 @@ def plain_data(text: str) -> Any:
 
 
 class _CoreResolver(VersionedResolver):
-    """YAML 1.2 core-schema resolution (yamlcore.py) with a memo: the same scalar text gets the same tag."""
+    """YAML 1.2 core-schema resolution (load/core_schema.py) with a memo: the same scalar text gets the same tag."""
 
     @property
     def processing_version(self) -> Any:

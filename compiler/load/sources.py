@@ -1,6 +1,6 @@
 """Where the files of environments/ come from: the working tree, within file limits.
 
-(Git history is read by gitrefs.py, into the same SourceFile values and limits.)
+(Git history is read by load/gitrefs.py, into the same SourceFile values and limits.)
 """
 
 from __future__ import annotations

@@ -48,7 +48,7 @@ def glob_regex(pattern: str) -> Matcher:
 
 
 def rule_regex(rule: BranchRule) -> Matcher:
-    """The matcher of a rule, linear in the branch name (regexes.py); re.error for an invalid one."""
+    """The matcher of a rule, linear in the branch name (model/branch_patterns.py); re.error for an invalid one."""
     return _compile(rule.pattern) if rule.is_regex else glob_regex(rule.pattern)
 
 

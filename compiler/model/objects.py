@@ -55,7 +55,7 @@ def thaw(value: Any) -> Any:
     """The plain (dict/list) copy of a frozen value, for rendering."""
     if isinstance(value, MAPPINGS):
         return {k: thaw(v) for k, v in value.items()}
-    if isinstance(value, tuple):
+    if isinstance(value, list | tuple):
         return [thaw(v) for v in value]
     return value
 

@@ -33,7 +33,7 @@ from compiler.onboarding.objectsfile import (
     variable_fields,
     verify,
 )
-from compiler.onboarding.settingsfile import SECTIONS, Entry, read_settings
+from compiler.onboarding.settingsfile.settings import SECTIONS, Entry, read_settings
 
 __all__ = [
     "ImportResult",

@@ -18,7 +18,7 @@ from compiler.load import documents
 from compiler.model.objects import Secret
 from compiler.model.secrets import SECRET_NAME, looks_secret
 from compiler.onboarding.scaffold import schema_comment
-from compiler.onboarding.settingsfile import Entry
+from compiler.onboarding.settingsfile.settings import Entry
 from compiler.render import yaml_text
 
 YPath = documents.YPath

@@ -1,6 +1,6 @@
 """Our hook in a user's .pre-commit-config.yaml, added as a person would add it.
 
-The file is read through the same limits as the files of environments/ (load.py): an
+The file is read through the same limits as the files of environments/ (load/documents.py): an
 alias bomb or a 100 MB file is a located diagnostic, not a hang. The entry installs
 astro-gitops the way the running one was installed (installspec.py): a git URL and
 commit use this repository's hook manifest; anything else is a `local` hook that pip
@@ -95,7 +95,7 @@ def _indented(text: str, indent: int) -> str:
 
 
 def _parse(raw: bytes, entry: str) -> tuple[dict[str, Any], str]:
-    """The config's plain data and text, read within load.py's limits (size, depth, aliases, encoding)."""
+    """The config's plain data and text, read within load/documents.py's limits (size, depth, aliases, encoding)."""
     document, problems = documents.parse_document(PRECOMMIT_FILE, raw)
     if document is None or has_errors(problems):
         raise OperationError(

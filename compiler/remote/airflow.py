@@ -2,7 +2,7 @@
 
 One client serves Airflow 3 (`/api/v2`, a bearer token or a JWT from `POST /auth/token`) and
 Airflow 2 (`/api/v1`, a bearer token or basic auth); which one answers is asked of the
-version endpoint. Live objects come back as the frozen values of sync/airflowstate.py.
+version endpoint. Live objects come back as the frozen values of sync/airflow_state.py.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from typing import Any
 from urllib.parse import quote
 
 from compiler.errors import OperationError
-from compiler.remote.http import AmbiguousWrite, ApiError, HttpClient, Limits, service_url
+from compiler.remote.http import AmbiguousWrite, ApiError, HttpClient, Limits
+from compiler.remote.urls import service_url
 from compiler.sync.airflow_state import DEFAULT_POOL, KINDS, AirflowVersion, Kind, LiveAirflow, LiveObject
 
 PAGE = 100  # Airflow's default maximum_page_limit

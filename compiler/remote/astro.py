@@ -16,7 +16,8 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from compiler.errors import OperationError
-from compiler.remote.http import AmbiguousWrite, ApiError, HttpClient, service_url
+from compiler.remote.http import AmbiguousWrite, ApiError, HttpClient
+from compiler.remote.urls import service_url
 from compiler.review.changes import ObjectKey
 from compiler.sync.astro_state import LiveDeployment, LiveLink, LiveObject, LiveState
 

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from compiler.onboarding.scaffold import InitResult
     from compiler.render.pipeline import RenderResult, Which
     from compiler.resolve.deployment import ResolvedDeployment
-    from compiler.review.diff import Plan
+    from compiler.review.diff import DiffPlan
     from compiler.review.explain import Explained
     from compiler.validate.project import Project
 
@@ -159,25 +159,25 @@ RENDER: Reporters[Rendered] = Reporters({"text": _render_text})
 # --- diff and explain -----------------------------------------------------------------
 
 
-def _diff_text(plan: Plan, style: Style) -> Output:
+def _diff_text(plan: DiffPlan, style: Style) -> Output:
     from compiler.report import review_plan
 
     return Output(review_plan.text(plan, color=style.color))
 
 
-def _diff_markdown(plan: Plan, style: Style) -> Output:
+def _diff_markdown(plan: DiffPlan, style: Style) -> Output:
     from compiler.report import review_plan
 
     return Output(review_plan.markdown(plan))
 
 
-def _diff_json(plan: Plan, style: Style) -> Output:
+def _diff_json(plan: DiffPlan, style: Style) -> Output:
     from compiler.report import review_plan
 
     return Output(review_plan.as_json(plan))
 
 
-DIFF: Reporters[Plan] = Reporters({"text": _diff_text, "markdown": _diff_markdown, "json": _diff_json})
+DIFF: Reporters[DiffPlan] = Reporters({"text": _diff_text, "markdown": _diff_markdown, "json": _diff_json})
 
 
 def _explain_text(found: Explained, style: Style) -> Output:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from compiler.escaping import html_text, markdown_code, markdown_text, one_line
 from compiler.review.changes import FieldChange, ObjectChange
-from compiler.review.diff import Action, DeploymentPlan, Plan
+from compiler.review.diff import Action, DeploymentPlan, DiffPlan
 
 MARKDOWN_LIMIT = 65_000  # a PR comment holds 65,536 characters
 _NOTE_ROOM = 2_000  # kept free under the limit for the cut note and the footer
@@ -23,7 +23,7 @@ def _counts(dep: DeploymentPlan) -> str:
     return ", ".join(parts)
 
 
-def headline(plan: Plan, name: Callable[[str], str] = one_line) -> str:
+def headline(plan: DiffPlan, name: Callable[[str], str] = one_line) -> str:
     """The one-line summary; `name` makes a Deployment name safe for the output format."""
     if not plan.has_changes:
         return "No changes. The resolved configuration of every Deployment is the same."
@@ -60,7 +60,7 @@ def deployment_lines(dep: DeploymentPlan) -> list[str]:
     return [line for group in _groups(dep) for line in group]
 
 
-def text(plan: Plan, *, color: bool = False) -> str:
+def text(plan: DiffPlan, *, color: bool = False) -> str:
     out = [headline(plan), ""]
     for dep in plan.deployments:
         title = f"{one_line(dep.name)} ({dep.action}: {_counts(dep)})"
@@ -74,7 +74,7 @@ def text(plan: Plan, *, color: bool = False) -> str:
     return "\n".join(out).rstrip("\n") + "\n"
 
 
-def markdown(plan: Plan, limit: int = MARKDOWN_LIMIT) -> str:
+def markdown(plan: DiffPlan, limit: int = MARKDOWN_LIMIT) -> str:
     """The plan as a PR comment, cut on object boundaries to stay within `limit` characters."""
     # Every user string is escaped for where it lands: code span, bold text, table cell, HTML.
     title = f"### astro-gitops plan: {markdown_code(plan.base)} → {markdown_code(plan.head)}"
@@ -136,7 +136,7 @@ def _cut_note(left_out: list[str]) -> str:
     return f"\n> **Cut to fit a comment:** left out {named}. Run `astro-gitops diff` locally for the whole plan.\n"
 
 
-def as_json(plan: Plan) -> str:
+def as_json(plan: DiffPlan) -> str:
     from compiler.report.documents import Counts, DeploymentPlanEntry, DiffReport, FieldChangeEntry, ObjectChangeEntry
 
     def fields(changes: tuple[FieldChange, ...]) -> list[FieldChangeEntry]:

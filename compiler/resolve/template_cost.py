@@ -2,7 +2,7 @@
 
 A template runs in every pre-commit hook and CI job, so none may run long, fill memory or
 exhaust the stack, whatever it says. jinja2's sandbox stops attribute escapes; the sandbox
-(sandbox.py, sandboxtree.py) bounds the rest with the measures here, each where the cost
+(resolve/template_sandbox.py, resolve/template_tree.py) bounds the rest with the measures here, each where the cost
 arises, not by timing the render:
 
 - size: every value a template makes (operators, `~`, filters, method calls) is measured

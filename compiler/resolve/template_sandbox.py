@@ -1,7 +1,7 @@
-"""The Jinja sandbox of templated values: every cost bounded by construction (templatecost.py).
+"""The Jinja sandbox of templated values: every cost bounded by construction (resolve/template_cost.py).
 
 jinja2's sandbox stops attribute escapes; this environment measures every operator, call and
-filter result, checks and rewrites each template's tree (sandboxtree.py), and allows only
+filter result, checks and rewrites each template's tree (resolve/template_tree.py), and allows only
 macros and a fixed list of str/list/dict methods that cannot grow a value beyond the bounds
 (no `ljust`, `center`, `format`, `zfill`).
 This module imports jinja2: import it only when a template needs Jinja.

@@ -1,6 +1,6 @@
 """Jinja in string values: a sandbox with no globals, strict undefined names, a fixed filter set.
 
-Every cost of a template is bounded (sandbox.py, templatecost.py); passing a bound is `template-too-costly`.
+Every cost of a template is bounded (resolve/template_sandbox.py, resolve/template_cost.py); passing a bound is `template-too-costly`.
 
 jinja2 is imported only when a value actually contains a template, so `validate` of
 plain files never pays for it.

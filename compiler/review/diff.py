@@ -31,7 +31,7 @@ class DeploymentPlan:
 
 
 @dataclass(frozen=True)
-class Plan:
+class DiffPlan:
     base: str
     head: str
     deployments: tuple[DeploymentPlan, ...]
@@ -73,7 +73,7 @@ def compare_deployment(
     return DeploymentPlan(name, action, tuple(changes), settings)
 
 
-def diff(root: Path, base: str, head: str | None, deployment: str | None = None) -> Plan:
+def diff(root: Path, base: str, head: str | None, deployment: str | None = None) -> DiffPlan:
     """The per-Deployment plan of changes from `base` to `head` (the working tree when None)."""
     old, new = resolved_all(compared_side(root, base)), resolved_all(compared_side(root, head))
     names = sorted(set(old) | set(new))
@@ -83,4 +83,4 @@ def diff(root: Path, base: str, head: str | None, deployment: str | None = None)
         names = [deployment]
     comparer = Comparer()
     plans = [compare_deployment(n, old.get(n), new.get(n), comparer) for n in names]
-    return Plan(base, head or "working tree", tuple(p for p in plans if p is not None))
+    return DiffPlan(base, head or "working tree", tuple(p for p in plans if p is not None))

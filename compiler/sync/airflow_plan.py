@@ -2,7 +2,7 @@
 
 The target of `--airflow URL` (connections, variables and pools) and of the pools of an Astro
 Deployment (pools only, through its Airflow). Pure: no HTTP, no printing. It speaks the change
-model of plan.py (ObjectChange, FieldChange, Plan), so the reporters and exit codes are the Astro
+model of sync/astro_plan.py (ObjectChange, FieldChange, Plan), so the reporters and exit codes are the Astro
 target's; ownership markers and secret fingerprints are marker.py's, in each description.
 
 Its writes name `TARGET` (remote.airflow.AirflowTarget performs them). Airflow differs from the Environment Manager in ways that make this target simpler: every
