@@ -95,7 +95,8 @@ def workspace_name(root: Path) -> str | None:
     """The `workspace:` of environments/workspace.yaml as written, or None: a file that is not a
     small regular file (a symbolic link is not followed: validation may refuse where it
     points), is not plain YAML for the fast route, or has a templated or missing name. Reads
-    that one file only, as validation does (never blocks, bounded in size)."""
+    that one file only, as validation does (never blocks, bounded in size). None as well without a
+    `sync.owner`: plan stops on `missing-sync-owner` then, and must not have sent a request."""
     from compiler.limits import read_regular_file
     from compiler.load.fast_route import plain_data
 
@@ -110,5 +111,12 @@ def workspace_name(root: Path) -> str | None:
     except UnicodeDecodeError:
         return None
     document = plain_data(text)
-    name = document.get("workspace") if isinstance(document, dict) else None
+    if not isinstance(document, dict) or not _has_owner(document.get("sync")):
+        return None  # plan refuses a repository without sync.owner before any request
+    name = document.get("workspace")
     return name if isinstance(name, str) and name and "{" not in name else None
+
+
+def _has_owner(sync: Any) -> bool:
+    owner = sync.get("owner") if isinstance(sync, dict) else None
+    return isinstance(owner, str) and bool(owner.strip())

@@ -21,9 +21,12 @@ def test_the_guess_is_the_name_workspace_yaml_holds_and_nothing_else(tmp_path: P
     folder.mkdir()
     workspace = folder / "workspace.yaml"
     assert workspace_name(tmp_path) is None  # no file
-    workspace.write_text("version: 1\nworkspace: Data Platform\nbranches: []\n")
+    workspace.write_text("version: 1\nworkspace: Data Platform\nbranches: []\nsync: {owner: data-platform}\n")
     assert workspace_name(tmp_path) == "Data Platform"
     for text in (
+        "workspace: Data Platform\n",  # no sync.owner: plan stops before any request
+        "workspace: Data Platform\nsync: {owner: ' '}\n",
+        "workspace: Data Platform\nsync: {branch: main}\n",
         "workspace: '{{ env }} platform'\n",
         "workspace: [a]\n",
         "- a\n",
