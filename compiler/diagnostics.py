@@ -178,6 +178,7 @@ CODES: dict[str, frozenset[Severity]] = {
     "deployment-not-found": ERROR,
     "stale-plan": ERROR,
     "runtime-version-differs": WARNING,
+    "deployment-type-differs": ERROR,
     "deployment-left-git": WARNING,
     "preview-owned-by-other-branch": ERROR,
     "secret-env-var-made-plain": ERROR,

@@ -111,6 +111,8 @@ class _Settings:
         if adopted is None:
             return
         live = found.request  # in the request types' names (effectiveWorkloadIdentity -> workloadIdentity, ...)
+        if not self._same_type(wanted, found):
+            return
         self._runtime(wanted, live)
         live_fps = dict(mark.fingerprints) if mark and not adopted else {}
         fields: list[FieldChange] = []
@@ -168,6 +170,22 @@ class _Settings:
             f"{what} '{wanted.name}' exists in Astro with {whose}, not '{self.options.owner}': pass --adopt to manage it",
         )
         return None
+
+    def _same_type(self, wanted: DesiredSettings, found: LiveDeployment) -> bool:
+        """False (with an error) when the file names another type than the live Deployment's:
+        `type` selects the request's union member, and no update changes it."""
+        if "deployment_type" not in wanted.astro:
+            return True
+        said = deployment_type(wanted.astro, {})
+        if said == found.deployment_type:
+            return True
+        message = (
+            f"Deployment '{wanted.name}' is a {found.deployment_type} Deployment in Astro, the repository says "
+            f"{said}: the API cannot change a Deployment's type (fix 'astro.deployment_type', or create a new Deployment)"
+        )
+        where = self.options.locate(wanted.path, ("astro", "deployment_type"))
+        self.result.diagnostics.append(error(where, "deployment-type-differs", message))
+        return False
 
     def _runtime(self, wanted: DesiredSettings, live: Mapping[str, Any]) -> None:
         runtime = wanted.astro.get("runtime_version")

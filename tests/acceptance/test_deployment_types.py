@@ -163,10 +163,16 @@ def test_a_hybrid_update_fits_update_hybrid_deployment_request(
     assert sent_to(astro, "production")["scheduler"] == {"au": 12, "replicas": 2}
 
 
-@pytest.mark.parametrize("kind", ["STANDARD", "DEDICATED", "HYBRID"])
+@pytest.mark.parametrize(
+    ("kind", "create_keeps_variables"),
+    [("STANDARD", False), ("DEDICATED", False), ("HYBRID", False), ("STANDARD", True)],
+)
 def test_a_preview_is_placed_by_its_source_type_and_updated_in_full(
-    astro: FakeAstro, repo: Path, example_secrets: dict[str, str], kind: str
+    astro: FakeAstro, repo: Path, example_secrets: dict[str, str], kind: str, create_keeps_variables: bool
 ) -> None:
+    """Whether the public create takes environment variables is not established: either way the
+    update after the create sends them all."""
+    astro.admin("config", {"create_keeps_variables": create_keeps_variables})
     seed(astro, development={"type": kind, **PLACEMENT[kind], "workerQueues": queues(kind)})
     make_type(repo, "development", kind)
     commit_files(repo, {}, kind)
@@ -224,6 +230,21 @@ def test_a_new_preview_is_awaited_and_a_wait_that_runs_out_says_so(
     astro.admin("clear-log", {})
     bad = cli(astro, repo, {**example_secrets, "ASTRO_GITOPS_PREVIEW_WAIT": "soon"}, "apply", "--auto-approve")
     assert bad.code == 1 and "ASTRO_GITOPS_PREVIEW_WAIT must be a number of seconds" in bad.err
+    assert not astro.writes()
+
+
+def test_a_type_the_api_cannot_change_is_refused_where_the_file_says_it(
+    astro: FakeAstro, repo: Path, example_secrets: dict[str, str]
+) -> None:
+    seed(astro, production={"type": "DEDICATED", "clusterId": "clu-ded"})
+    plan = cli(astro, repo, example_secrets, "plan")
+    assert plan.code == 1
+    assert re.search(
+        r"^environments/deployments/production\.yaml:8:3: error\[deployment-type-differs\]: Deployment 'production' "
+        r"is a DEDICATED Deployment in Astro, the repository says STANDARD",
+        plan.err,
+        re.M,
+    ), plan.err
     assert not astro.writes()
 
 
