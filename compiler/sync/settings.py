@@ -290,7 +290,9 @@ class _Settings:
                 continue
             for key, api_field in compared_queue_fields(kind).items():
                 if normal(api_field, before.get(api_field)) != entry.get(api_field):
-                    changes.append(FieldChange(f"worker_queues.{name}.{key}", before.get(api_field), entry[api_field]))
+                    changes.append(
+                        FieldChange(f"worker_queues.{name}.{key}", before.get(api_field), entry.get(api_field))
+                    )
         wanted_names = {str(q["name"]) for q in wanted.worker_queues}
         changes += [
             FieldChange(f"worker_queues.{name}", queue_view(q), None)
