@@ -32,25 +32,6 @@ from compiler.sync.changeset import SECRET_CHANGED, SECRET_UNKNOWN, Options, Pla
 from compiler.sync.desired import CONNECTION_FIELDS, has_secret, variable_value
 from compiler.sync.values import concrete, leaves, same, shown
 
-# Names Airflow masks on read (its secrets masker's defaults, matched as substrings of a key).
-AIRFLOW_SENSITIVE = (
-    "access_key",
-    "access_token",
-    "api_key",
-    "apikey",
-    "authorization",
-    "connection_string",
-    "passphrase",
-    "passwd",
-    "password",
-    "private_key",
-    "proxy",
-    "proxies",
-    "secret",
-    "token",
-    "keyfile_dict",
-    "service_account",
-)
 SCOPE = "AIRFLOW"  # the ObjectKey scope of a write to an Airflow
 TARGET = "airflow"  # what such a write is to (changeset.Write.target)
 
@@ -105,8 +86,8 @@ def _location(model: Model, dep: ResolvedDeployment, obj: ResolvedObject) -> tup
 
 
 def _sensitive(name: str) -> bool:
-    lowered = name.lower()
-    return looks_secret(name) or any(word in lowered for word in AIRFLOW_SENSITIVE)
+    """Airflow's masker's names and the project's (compiler.model.secrets.looks_secret)."""
+    return looks_secret(name)
 
 
 def _holds_sensitive(value: Any) -> bool:
