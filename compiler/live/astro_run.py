@@ -199,7 +199,7 @@ def make_plan(
     if missing:
         raise InvalidEnvironments(missing)
     key = saved_plans.fingerprint_key(environ)
-    options = Options(sync_owner, adopt, key.encode() if key else None, values, locator(project))
+    options = Options(sync_owner, adopt, key.encode() if key else None, values, locator(project), workspace.sync_branch)
     made = deployment_stage.combine(
         deployment_stage.plan_for(project, chosen.resolved, live, options, full=chosen.full),
         plan(state, live, options, chosen.label),

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import os
 import re
-from contextvars import ContextVar
 from collections.abc import Iterable, Iterator, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType

@@ -22,8 +22,8 @@ from compiler.diagnostics import Diagnostic, did_you_mean, error, has_errors, or
 from compiler.errors import OperationError, UsageError
 from compiler.load import documents
 from compiler.load.sources import DEPLOYMENTS_DIR, ENVIRONMENTS, filesystem_sources
-from compiler.model.secrets import dotenv_text as dotenv_text  # the NAME='value' block; the reader's module writes it
 from compiler.model.secrets import add_sensitive_keys, reference_name
+from compiler.model.secrets import dotenv_text as dotenv_text  # the NAME='value' block; the reader's module writes it
 from compiler.onboarding.objectsfile import (
     Secrets,
     connection_fields,
@@ -194,7 +194,9 @@ def referenced_secret_names(root: Path, ignore: Collection[str] = ()) -> set[str
 def _use_workspace_policy(root: Path) -> None:
     """The names workspace.yaml adds to the secret policy (`secrets.sensitive_keys`, SPEC 2.5)."""
     for document in _documents(root, ()):
-        spec = document.data.get("secrets") if document.kind == "workspace" and isinstance(document.data, dict) else None
+        spec = (
+            document.data.get("secrets") if document.kind == "workspace" and isinstance(document.data, dict) else None
+        )
         names = spec.get("sensitive_keys") if isinstance(spec, dict) else None
         if isinstance(names, list):
             add_sensitive_keys(n for n in names if isinstance(n, str))

@@ -76,6 +76,9 @@ class FieldChange:
     secret: bool = False  # a secret reference or a literal secret on either side
     note: str | None = None
     deployment: str | None = None
+    # Which Deployments the change reaches, for a shared object's field or link (SPEC 7.5):
+    # "reaches: development, staging; production overrides it", "development loses it".
+    reach: str | None = None
 
     @property
     def old(self) -> str | None:

@@ -22,10 +22,10 @@ from typing import Any
 
 from compiler.diagnostics import Diagnostic, error
 from compiler.load.documents import YPath
-from compiler.model.objects import MAPPINGS, Model
+from compiler.model.objects import MAPPINGS, Model, Secret
 from compiler.model.secrets import SecretValues, looks_secret
 from compiler.resolve.deployment import ResolvedDeployment, ResolvedObject
-from compiler.review.changes import FieldChange, ObjectChange, ObjectKey, Write
+from compiler.review.changes import REDACTED, FieldChange, ObjectChange, ObjectKey, Write
 from compiler.sync import marker as markers
 from compiler.sync.airflow_state import DEFAULT_POOL, KINDS, MASKED, Kind, LiveAirflow, LiveObject
 from compiler.sync.changeset import SECRET_CHANGED, SECRET_UNKNOWN, Options, Plan
@@ -120,7 +120,7 @@ def plan(desired: AirflowDesired, live: LiveAirflow, options: Options, scope: st
     order = {"create": 0, "update": 1, "replace": 2, "delete": 3}
     changes.sort(key=lambda c: (order[c.operation], c.kind, c.key))
     blind = options.key is None and options.values is not None and planner.saw_secret
-    return Plan(scope, tuple(changes), tuple(planner.diagnostics), blind)
+    return Plan(scope, tuple(changes), tuple(planner.diagnostics), blind, target=f"Airflow {live.url}")
 
 
 class _Planner:
@@ -172,7 +172,26 @@ class _Planner:
         body = {"key": wanted.key, "fields": dict(fields), "description": description}
         self.saw_secret |= has_secret(wanted.fields)
         write = Write("create", self._object_key(wanted.kind, wanted.key), body=body, target=TARGET)
-        return ObjectChange(wanted.kind, wanted.key, "create", deployment=self.desired.deployment, writes=(write,))
+        return ObjectChange(
+            wanted.kind,
+            wanted.key,
+            "create",
+            self._create_fields(wanted, fields),
+            deployment=self.desired.deployment,
+            writes=(write,),
+        )
+
+    def _create_fields(self, wanted: Wanted, fields: Mapping[str, Any]) -> tuple[FieldChange, ...]:
+        """Every field a create sets: secrets by name (`(secret NAME)`), a sensitive literal never."""
+        shown_fields = []
+        for path, value in leaves(fields):
+            if isinstance(value, Secret):
+                shown_fields.append(FieldChange(path, None, shown(value), True, f"secret {value.name}"))
+            elif secret_path(wanted, path, value):
+                shown_fields.append(FieldChange(path, None, REDACTED, True, "sensitive value"))
+            else:
+                shown_fields.append(FieldChange(path, None, shown(value)))
+        return tuple(shown_fields)
 
     def _sendable(self, wanted: Wanted) -> Mapping[str, Any]:
         if wanted.kind == "pool" and not self.live.version.has_include_deferred:

@@ -73,6 +73,7 @@ class Desired:
     deployments: tuple[str, ...]
     objects: tuple[DesiredObject, ...]
     warnings: tuple[Diagnostic, ...] = ()
+    defined: frozenset[tuple[str, str]] = frozenset()  # (kind, key) of every workspace object in git
 
 
 def has_secret(value: Any) -> bool:
@@ -94,7 +95,8 @@ def build(model: Model, workspace: str, resolved: Sequence[ResolvedDeployment], 
     names = [d.name for d in resolved]
     where = _locations(model, resolved)
     objects = [_desired(obj, names, where) for obj in view.objects]
-    return Desired(workspace, full, tuple(names), tuple(objects), view.warnings)
+    defined = frozenset((o.kind, o.key) for o in model.objects)
+    return Desired(workspace, full, tuple(names), tuple(objects), view.warnings, defined)
 
 
 def _desired(

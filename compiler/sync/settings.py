@@ -336,9 +336,9 @@ class _Settings:
         if queues:
             body["workerQueues"] = queues
         body["description"] = markers.join(wanted.description, self._marker(wanted, {}))
-        variables, _, fps = self._variables(wanted, {}, {})
+        variables, env_fields, fps = self._variables(wanted, {}, {})
         if not wanted.sets("environment_variables"):
-            variables = []
+            variables, env_fields = [], []
         scaling = self._hibernation(wanted, {"isDevelopmentMode": body.get("isDevelopmentMode")})[0]
         update = self._body(wanted, body, markers.join(wanted.description, self._marker(wanted, fps)),
                             variables, None, scaling)  # fmt: skip
@@ -348,6 +348,7 @@ class _Settings:
                 "preview",
                 wanted.name,
                 "create",
+                _created_fields(body, env_fields),
                 note=f"(from {wanted.base}, branch {wanted.branch})",
                 writes=(
                     Write("create", target, PENDING_ID, body, target="deployment"),
@@ -374,3 +375,19 @@ class _Settings:
 
     def _error(self, wanted: DesiredSettings, code: str, message: str) -> None:
         self.result.diagnostics.append(error(self.options.locate(*wanted.where), code, message))
+
+
+def _created_fields(body: Mapping[str, Any], env_fields: Sequence[FieldChange]) -> tuple[FieldChange, ...]:
+    """What a preview's create sets, as a reviewer reads it: its settings (the API's names), its
+    worker queues by name, its environment variables (a secret by its name only)."""
+    skip = {"name", "workspaceId", "description", "workerQueues"}
+    fields = [
+        FieldChange(k, None, v) for k, v in sorted(body.items()) if k not in skip and not isinstance(v, dict | list)
+    ]
+    queues = [str(q.get("name")) for q in body.get("workerQueues") or ()]
+    if queues:
+        fields.append(FieldChange("worker_queues", None, queues))
+    for f in env_fields:
+        secret = isinstance(f.after, str) and f.after.startswith("<secret:")
+        fields.append(FieldChange(f.path, None, f.after, secret, f"secret {f.after[8:-1]}" if secret else None))
+    return tuple(fields)
