@@ -96,7 +96,8 @@ def markdown(plan: Plan, workspace: str) -> str:
     out += [
         f"**{summary(plan)}**",
         "",
-        "<sub>Secrets are shown as references (`<secret:NAME>`), never as values.</sub>",
+        "<sub>Secrets are shown by name (`(secret NAME)`, `<secret:NAME>`) and values under sensitive keys as "
+        "`(sensitive value)`, never as values.</sub>",
     ]
     return "\n".join(out) + "\n"
 
