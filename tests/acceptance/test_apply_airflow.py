@@ -136,7 +136,10 @@ def test_the_plan_lists_each_object_then_apply_makes_it_true(
     assert "+ variable ingest_config" in planned.out
     # A create lists its fields, the password by its secret's name only.
     snowflake = planned.out.split("+ connection snowflake_default")[1].split("\n  + ")[0]
-    assert '      + type: "snowflake"\n' in snowflake and "      + password: (secret SNOWFLAKE_PROD_PASSWORD)\n" in snowflake
+    assert (
+        '      + type: "snowflake"\n' in snowflake
+        and "      + password: (secret SNOWFLAKE_PROD_PASSWORD)\n" in snowflake
+    )
     data = json.loads(plan(repo, airflow, env, "production", "--format", "json").out)
     assert data["summary"]["create"] == len(data["changes"]) > 5
     assert {c["deployment"] for c in data["changes"]} == {"production"}

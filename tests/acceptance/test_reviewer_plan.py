@@ -127,7 +127,9 @@ def test_a_create_lists_every_field_per_deployment_with_secrets_by_name(astro: F
 
 
 def test_a_delete_names_the_deployments_that_lose_the_object(astro: FakeAstro, shared: Path) -> None:
-    edit_file(shared, "environments/objects.yaml", "  slack_alerts: {type: http, host: hooks.slack.com, links: all}\n", "")
+    edit_file(
+        shared, "environments/objects.yaml", "  slack_alerts: {type: http, host: hooks.slack.com, links: all}\n", ""
+    )
     commit_files(shared, {}, "drop slack_alerts")
     text = cli(astro, shared, "plan")
     assert "  - connection slack_alerts  (removed from: development, production)\n" in text.out
@@ -140,7 +142,9 @@ def test_a_delete_names_the_deployments_that_lose_the_object(astro: FakeAstro, s
 def test_a_link_change_and_a_shared_field_name_who_sees_them(astro: FakeAstro, shared: Path) -> None:
     production = (shared / "environments/deployments/production.yaml").read_text()
     production += "overrides:\n  connections:\n    snowflake_default: {host: prod.snowflakecomputing.com}\n"
-    edit_file(shared, "environments/objects.yaml", "host: acct.snowflakecomputing.com", "host: acct2.snowflakecomputing.com")
+    edit_file(
+        shared, "environments/objects.yaml", "host: acct.snowflakecomputing.com", "host: acct2.snowflakecomputing.com"
+    )
     edit_file(shared, "environments/objects.yaml", "slack_alerts: {type: http, host: hooks.slack.com, links: all}",
               "slack_alerts: {type: http, host: hooks.slack.com, links: [production]}")  # fmt: skip
     commit_files(shared, {"environments/deployments/production.yaml": production})
@@ -157,7 +161,10 @@ def test_a_link_change_and_a_shared_field_name_who_sees_them(astro: FakeAstro, s
             "reach": "development loses the connection"} in fields  # fmt: skip
     assert any(f.get("reach") == "reaches: development; production overrides it" for f in fields)
     markdown = cli(astro, shared, "plan", "--format", "markdown").out
-    assert "(development loses the connection)" in markdown and "(reaches: development; production overrides it)" in markdown
+    assert (
+        "(development loses the connection)" in markdown
+        and "(reaches: development; production overrides it)" in markdown
+    )
 
 
 def test_a_dev_branch_edit_of_a_shared_field_is_reported_not_no_changes(astro: FakeAstro, shared: Path) -> None:
@@ -179,7 +186,9 @@ def test_a_dev_branch_edit_of_a_shared_field_is_reported_not_no_changes(astro: F
     markdown = cli(astro, shared, "plan", "--format", "markdown").out
     assert "Live Astro matches" not in markdown and "extra.role" in markdown
     # A removal from git on the dev branch: the Deployments that lose it, and who deletes it.
-    edit_file(shared, "environments/objects.yaml", "  slack_alerts: {type: http, host: hooks.slack.com, links: all}\n", "")
+    edit_file(
+        shared, "environments/objects.yaml", "  slack_alerts: {type: http, host: hooks.slack.com, links: all}\n", ""
+    )
     commit_files(shared, {}, "drop")
     text = cli(astro, shared, "plan")
     assert (

@@ -830,7 +830,11 @@ def test_import_takes_sensitive_keys_and_a_keyfile_dict_out_as_secrets(make_repo
     workspace = root / "environments/workspace.yaml"
     workspace.write_text(workspace.read_text() + SENSITIVE_WORKSPACE_ADDS)
     extra = json.dumps(SENSITIVE_LITERALS)
-    keyfile = {"type": "service_account", "project_id": "my-proj", "private_key": "-----BEGIN-----\nZq7MIIB\n-----END-----\n"}
+    keyfile = {
+        "type": "service_account",
+        "project_id": "my-proj",
+        "private_key": "-----BEGIN-----\nZq7MIIB\n-----END-----\n",
+    }
     (root / "settings.yaml").write_text(
         "airflow:\n  connections:\n"
         f"    - {{conn_id: http_api, conn_type: http, conn_host: api.example.com, conn_extra: {extra}}}\n"
@@ -850,10 +854,14 @@ def test_import_takes_sensitive_keys_and_a_keyfile_dict_out_as_secrets(make_repo
     lines = [line + "\n" for line in result.err.splitlines() if re.match(r"^[A-Z_]+=", line)]
     dotenv.write_text("".join(lines) + "EXAMPLE_DB_PROD_PASSWORD=init-example\n")  # init's example connection
     assert run_cli("validate", cwd=root).code == 0
-    rendered = run_cli("render", "--deployment", "production", "--secrets", f"dotenv:{dotenv}", "--out", "out", cwd=root)
+    rendered = run_cli(
+        "render", "--deployment", "production", "--secrets", f"dotenv:{dotenv}", "--out", "out", cwd=root
+    )
     assert rendered.code == 0, rendered.err
     settings_text = next((root / "out").rglob("airflow_settings.yaml")).read_text()
-    gcp = next(c for c in safe_load_yaml(settings_text)["airflow"]["connections"] if c["conn_id"] == "google_cloud_default")
+    gcp = next(
+        c for c in safe_load_yaml(settings_text)["airflow"]["connections"] if c["conn_id"] == "google_cloud_default"
+    )
     assert json.loads(json.loads(gcp["conn_extra"])["keyfile_dict"]) == keyfile  # one secret: the whole document
 
 

@@ -169,7 +169,10 @@ def test_a_managed_object_that_left_git_is_deleted(
     assert "temp_flag" in {o["objectKey"] for o in seeded.state()["objects"]}
     commit_files(repo, {}, "drop it", remove=("environments/temporary.yaml",))
     plan = cli(seeded, repo, example_secrets, "plan")
-    assert "  - variable temp_flag  (removed from: development, production, sandbox)\n" in plan.out and "1 to destroy" in plan.out, plan.out + plan.err
+    assert (
+        "  - variable temp_flag  (removed from: development, production, sandbox)\n" in plan.out
+        and "1 to destroy" in plan.out
+    ), plan.out + plan.err
     applied(seeded, repo, example_secrets)
     assert "temp_flag" not in {o["objectKey"] for o in seeded.state()["objects"]}
 
