@@ -5,6 +5,7 @@ It reaches remote/ lazily, as do airflowrun, astropools and previewrun; planning
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -206,6 +207,11 @@ def make_plan(
         options,
     )
     made = with_astro_pools(made, project, chosen.resolved, live, options, environ)
+    if not chosen.full:
+        from compiler.live.other_deployments import deferred_changes
+
+        others = deferred_changes(project, root, {d.name for d in chosen.resolved}, live, options, environ)
+        made = dataclasses.replace(made, deferred=(*made.deferred, *others))
     inputs = saved_plans.inputs(project, chosen.label, values, key)
     return Planned(made, workspace.name, chosen, values, inputs, live, adopt)
 

@@ -9,6 +9,7 @@ own section (and `deferred` in JSON): not counted, not written, not in `--exit-c
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 from compiler.model.secrets import SecretValues
@@ -69,3 +70,20 @@ def warning_text(change: ObjectChange, branch: str) -> str:
         f"{change.kind} '{change.key}': this branch changes {paths}, which only the sync branch "
         f"'{branch}' applies; this scope applies its Deployments' parts only"
     )
+
+
+def of_other_deployments(
+    parts: Sequence[ObjectChange], settings: Sequence[ObjectChange], branch: str
+) -> tuple[ObjectChange, ...]:
+    """From the plan of the Deployments outside a scope (made without secret values): the changes
+    of their parts of workspace objects and of their settings, as deferred changes. Their
+    Deployment-scoped objects are not read live, so their creates are not kept."""
+    found = []
+    for change in parts:
+        fields = tuple(f for f in change.fields if f.deployment is not None)
+        if change.operation == "update" and fields:
+            found.append(ObjectChange(change.kind, change.key, "update", fields, note=f"({applied_by(branch)})"))
+    for change in settings:
+        if change.operation == "update" and change.kind == "deployment":
+            found.append(dataclasses.replace(change, note=f"({applied_by(branch)})", writes=(), touched=()))
+    return tuple(found)

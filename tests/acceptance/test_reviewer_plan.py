@@ -197,6 +197,26 @@ def test_a_dev_branch_edit_of_a_shared_field_is_reported_not_no_changes(astro: F
     )
 
 
+def test_a_dev_branch_edit_of_another_deployment_is_reported(astro: FakeAstro, shared: Path) -> None:
+    git(shared, "checkout", "-q", "-b", "dev")
+    quiet = cli(astro, shared, "plan")
+    assert "  No changes. Live Astro matches the repository for this scope.\n" in quiet.out, quiet.out
+    assert "Not applied by this scope" not in quiet.out and "applied-by-sync-branch" not in quiet.err
+    production = (shared / "environments/deployments/production.yaml").read_text()
+    production = production.replace("max_worker_count: 2", "max_worker_count: 4")
+    production += "overrides:\n  variables:\n    data_bucket: {value: s3://acme-data-prod}\n"
+    commit_files(shared, {"environments/deployments/production.yaml": production})
+    text = cli(astro, shared, "plan", "--exit-code")
+    assert text.code == 0 and "No changes for this scope to apply" in text.out, text.out
+    deferred = text.out.split("Not applied by this scope")[1]
+    assert "    ~ variable data_bucket  (applied by branch main, not by this scope)\n" in deferred
+    assert '      + [production] value: "s3://acme-data-prod"\n' in deferred
+    assert "    ~ deployment production  (applied by branch main, not by this scope)\n" in deferred
+    assert "max" in deferred.split("~ deployment production")[1]
+    data = plan_json(astro, shared)
+    assert [c["kind"] for c in data["deferred"]] == ["variable", "deployment"]  # type: ignore[attr-defined]
+
+
 def test_airflow_needs_deployment(astro: FakeAstro, shared: Path) -> None:
     for command in (["plan"], ["apply", "--auto-approve"]):
         result = cli(astro, shared, *command, "--airflow", "http://127.0.0.1:9")

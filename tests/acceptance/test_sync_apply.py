@@ -212,9 +212,10 @@ def test_a_deployment_branch_changes_only_its_part(
     assert plan.code == 0, plan.err
     assert "scope development (branch dev)" in plan.out
     applies, deferred = plan.out.split("Not applied by this scope")
-    assert "[development] login" in applies and "PROD2" not in plan.out and "DEV2" not in applies
-    # The object's own field is the sync branch's to write: shown as such, with who it reaches.
+    assert "[development] login" in applies and "PROD2" not in applies and "DEV2" not in applies
+    # The object's own field and production's part are the sync branch's to write: shown as such.
     assert '~ extra.database: "DEV" -> "DEV2"  (reaches: development)' in deferred
+    assert '~ [production] extra.database: "PROD" -> "PROD2"' in deferred
     seeded.admin("clear-log", {})
     applied(seeded, repo, example_secrets)
     sent = updates(seeded)
