@@ -16,7 +16,7 @@ from compiler.errors import OperationError, UsageError
 from compiler.model.objects import KINDS, ObjectKind
 from compiler.render import pipeline
 from compiler.resolve.deployment import Origin, ResolvedDeployment
-from compiler.review.changes import display
+from compiler.review.changes import display, sensitive_object
 from compiler.review.sides import side
 from compiler.validate import project
 
@@ -61,11 +61,12 @@ def explain(
     if not matches:
         raise OperationError(_why_not(found, deployment, key, kinds, dep))
     obj = matches[0]
+    hide = sensitive_object(obj.kind, obj.key)
     fields = tuple(
         (
             ".".join(path),
-            display(path, setting.value),
-            tuple(Step(_where(found, o, path), o.layer, display(path, wrote)) for o, wrote in setting.history),
+            display(path, setting.value, hide),
+            tuple(Step(_where(found, o, path), o.layer, display(path, wrote, hide)) for o, wrote in setting.history),
         )
         for path, setting in obj.leaves.items()
     )

@@ -226,7 +226,7 @@ class _Planner:
         live_fps: Mapping[tuple[str, str], str],
         deployment: str | None,
     ) -> FieldChange | None:
-        if hidden(path, value, secret_variable=obj.is_secret):
+        if hidden(path, value, secret_variable=obj.sensitive):
             if self.options.values is None:
                 return None  # --secrets redact: only non-secret fields are compared
             self.saw_secret = True

@@ -43,7 +43,7 @@ def update(obj: DesiredObject, found: LiveObject, branch: str) -> ObjectChange |
     fields = [
         FieldChange(path, live.get(path), shown(value), reach=reach.field_reach(path, obj.parts.values()))
         for path, value in leaves(obj.fields)
-        if not hidden(path, value, secret_variable=obj.is_secret)
+        if not hidden(path, value, secret_variable=obj.sensitive)
         and not (live.get(path) is not None and same(live.get(path), concrete(value, SecretValues())))
     ]
     user_text, _ = markers.split(found.description)

@@ -17,6 +17,7 @@ from typing import Any, Literal
 from compiler.diagnostics import Diagnostic
 from compiler.load.documents import YPath
 from compiler.model.objects import MAPPINGS, Model, Secret
+from compiler.model.secrets import looks_secret
 from compiler.resolve.deployment import ResolvedDeployment
 from compiler.resolve.workspace_view import EnvironmentObject
 
@@ -61,6 +62,12 @@ class DesiredObject:
     @property
     def is_secret(self) -> bool:
         return self.kind == "variable" and has_secret(self.fields.get("value"))
+
+    @property
+    def sensitive(self) -> bool:
+        """A variable whose value is never shown: a secret, or one under a key that says secret
+        (Airflow masks it: compiler.model.secrets.looks_secret), compared by fingerprint."""
+        return self.is_secret or (self.kind == "variable" and looks_secret(self.key))
 
 
 @dataclass(frozen=True)

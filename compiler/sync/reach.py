@@ -32,14 +32,14 @@ def create_fields(obj: DesiredObject, parts: Sequence[Part]) -> tuple[FieldChang
     """Every field a create sets: the object's own, then each linked Deployment's overrides
     (an override leaf equal to the object's own value is not repeated)."""
     own = dict(leaves(obj.fields))
-    fields = [field(path, value, secret_variable=obj.is_secret) for path, value in own.items()]
+    fields = [field(path, value, secret_variable=obj.sensitive) for path, value in own.items()]
     for part in parts:
         if not part.linked:
             continue
         for path, value in leaves(part.overrides):
             if path in own and shown(own[path]) == shown(value):
                 continue
-            fields.append(field(path, value, secret_variable=obj.is_secret, deployment=part.deployment))
+            fields.append(field(path, value, secret_variable=obj.sensitive, deployment=part.deployment))
     return tuple(fields)
 
 

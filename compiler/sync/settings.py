@@ -23,7 +23,8 @@ from typing import Any
 from compiler.diagnostics import Diagnostic, error, warning
 from compiler.load.documents import YPath
 from compiler.model.objects import Secret, thaw
-from compiler.review.changes import FieldChange, ObjectChange, ObjectKey, Write
+from compiler.model.secrets import looks_secret
+from compiler.review.changes import REDACTED, FieldChange, ObjectChange, ObjectKey, Write
 from compiler.sync import marker as markers
 from compiler.sync.astro_state import PENDING_ID, LiveDeployment, LiveState
 from compiler.sync.changeset import SECRET_CHANGED, SECRET_UNKNOWN, Options
@@ -209,7 +210,12 @@ class _Settings:
                         "keep it a {secret: NAME} reference, or delete it in Astro first",
                     )
                 elif before is None or before.get("value") != value:
-                    changes.append(FieldChange(path, None if before is None else before.get("value"), value))
+                    old = None if before is None else before.get("value")
+                    if looks_secret(key):  # a name Airflow masks: shown only as changed
+                        old, value_shown = (None if old is None else REDACTED), REDACTED
+                    else:
+                        value_shown = value
+                    changes.append(FieldChange(path, old, value_shown, looks_secret(key)))
                 entries.append({"key": key, "isSecret": False, "value": value})
                 continue
             self.result.secrets = True
@@ -228,7 +234,7 @@ class _Settings:
                 changes.append(FieldChange(path, None, str(value), note=note))
         for key, before in sorted(stored.items()):
             if key not in wanted.environment_variables:
-                shown = "(secret)" if before.get("isSecret") else before.get("value")
+                shown = "(secret)" if before.get("isSecret") or looks_secret(key) else before.get("value")
                 changes.append(FieldChange(f"environment_variables.{key}", shown, None))
         return entries, changes, fps
 

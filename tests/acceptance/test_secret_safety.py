@@ -762,7 +762,21 @@ SENSITIVE_WORKSPACE_ADDS = "secrets: {sensitive_keys: [app_key]}\n"
 def _http_api(extra: Mapping[str, str], *, allow: bool) -> str:
     body = ", ".join(f"{k}: {json.dumps(v)}" for k, v in extra.items())
     plain = ", allow_plaintext: true" if allow else ""
-    return f"connections:\n  http_api: {{type: http, host: api.example.com, extra: {{{body}}}, links: all{plain}}}\n"
+    # A variable and an environment variable whose names Airflow masks: literals are allowed
+    # there (SPEC 2.5 names password and extra), but never shown.
+    variable = f"variables:\n  partner_api_token: {{value: {json.dumps(extra['Authorization'])}, links: all}}\n"
+    return (
+        f"connections:\n  http_api: {{type: http, host: api.example.com, extra: {{{body}}}, links: all{plain}}}\n"
+        + variable
+    )
+
+
+def _with_env_var(root: Path, value: str) -> None:
+    production = root / PRODUCTION
+    text = re.sub(r"\n  PARTNER_ACCESS_TOKEN: .*", "", production.read_text())
+    production.write_text(
+        text.replace("  LOG_LEVEL: INFO\n", f"  LOG_LEVEL: INFO\n  PARTNER_ACCESS_TOKEN: {json.dumps(value)}\n")
+    )
 
 
 def _sensitive_leaks(text: str) -> list[str]:
@@ -789,6 +803,7 @@ def test_sensitive_keys_are_errors_as_literals_and_never_shown(example_repo: Pat
     as_json = run_cli("validate", "--format", "json", cwd=example_repo)
     assert _sensitive_leaks(as_json.out + as_json.err) == []
 
+    _with_env_var(example_repo, SENSITIVE_LITERALS["passphrase"])
     commit_files(example_repo, {"environments/connections/api.yaml": _http_api(SENSITIVE_LITERALS, allow=True)})
     with FakeAstro() as server:
         server.seed("Data Platform", DEPLOYMENTS)
@@ -797,6 +812,7 @@ def test_sensitive_keys_are_errors_as_literals_and_never_shown(example_repo: Pat
         assert created.code == 0 and "      + extra.Authorization: (sensitive value)\n" in created.out
         assert "      + extra.app_key: (sensitive value)\n" in created.out
         assert run_cli("apply", "--auto-approve", cwd=example_repo, env=env).code == 0
+        _with_env_var(example_repo, SENSITIVE_CHANGED["passphrase"])
         commit_files(example_repo, {"environments/connections/api.yaml": _http_api(SENSITIVE_CHANGED, allow=True)})
         outputs = {}
         for fmt in ("text", "markdown", "json"):
@@ -806,14 +822,21 @@ def test_sensitive_keys_are_errors_as_literals_and_never_shown(example_repo: Pat
         assert "~ extra.Authorization: (secret changed)" in outputs["plan text"]
         assert "~ extra.passphrase: (secret changed)" in outputs["plan markdown"]
         assert '"note": "secret changed"' in outputs["plan json"]
+        assert "~ value: (secret changed)" in outputs["plan text"]  # the variable partner_api_token
+        assert (
+            "~ environment_variables.PARTNER_ACCESS_TOKEN: (sensitive value) -> (sensitive value)"
+            in outputs["plan text"]
+        )
     for fmt in ("text", "markdown", "json"):
         result = run_cli("diff", "HEAD~1", "HEAD", "--format", fmt, cwd=example_repo)
         assert result.code == 0, result.err
         outputs[f"diff {fmt}"] = result.out + result.err
     assert "extra.Authorization: (sensitive value) → (sensitive value)" in outputs["diff text"]
-    explained = run_cli("explain", "production", "http_api", cwd=example_repo)
-    assert explained.code == 0 and "(sensitive value)" in explained.out
-    outputs["explain"] = explained.out + explained.err
+    assert "value: (sensitive value) → (sensitive value)" in outputs["diff text"]
+    for key in ("http_api", "partner_api_token"):
+        explained = run_cli("explain", "production", key, cwd=example_repo)
+        assert explained.code == 0 and "(sensitive value)" in explained.out, key
+        outputs[f"explain {key}"] = explained.out + explained.err
     for name, text in outputs.items():
         assert _sensitive_leaks(text) == [], name
     # Positive control: the values are in git, where allow_plaintext keeps them.
