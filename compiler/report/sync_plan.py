@@ -23,7 +23,7 @@ def field_line(f: FieldChange, *, create: bool = False) -> str:
     where = f"[{f.deployment}] " if f.deployment else ""
     reach = f"  ({f.reach})" if f.reach else ""
     if create:  # a create's field: its value, a secret by name, a sensitive literal never
-        return f"+ {where}{f.path}: " + (f"({f.note})" if f.note else str(f.new))
+        return f"+ {where}{f.path}: " + (f"({f.note})" if f.note else str(f.new)) + reach
     if f.note:
         return f"~ {where}{f.path}: ({f.note}){reach}"
     if f.old is None:

@@ -9,6 +9,7 @@ secrets by name only (`(secret NAME)`), a literal under a secret-looking name ne
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -32,7 +33,7 @@ def create_fields(obj: DesiredObject, parts: Sequence[Part]) -> tuple[FieldChang
     """Every field a create sets: the object's own, then each linked Deployment's overrides
     (an override leaf equal to the object's own value is not repeated)."""
     own = dict(leaves(obj.fields))
-    fields = [field(path, value, secret_variable=obj.sensitive) for path, value in own.items()]
+    fields = [_reaching(field(path, value, secret_variable=obj.sensitive), parts) for path, value in own.items()]
     for part in parts:
         if not part.linked:
             continue
@@ -41,6 +42,13 @@ def create_fields(obj: DesiredObject, parts: Sequence[Part]) -> tuple[FieldChang
                 continue
             fields.append(field(path, value, secret_variable=obj.sensitive, deployment=part.deployment))
     return tuple(fields)
+
+
+def _reaching(change: FieldChange, parts: Sequence[Part]) -> FieldChange:
+    """A create's own field, with who it reaches when a Deployment overrides it."""
+    if any(p.linked and _overrides(p.overrides, change.path) for p in parts):
+        return dataclasses.replace(change, reach=field_reach(change.path, parts))
+    return change
 
 
 def field_reach(path: str, parts: Iterable[Part]) -> str:

@@ -105,10 +105,10 @@ def test_a_create_lists_every_field_per_deployment_with_secrets_by_name(astro: F
     block = text.out.split("  + connection orders_db  (workspace; linked: all)\n")[1].split("\nPlan:")[0]
     assert block.splitlines() == [
         '      + type: "postgres"',
-        '      + host: "orders-dev.db.internal"',
+        '      + host: "orders-dev.db.internal"  (reaches: development; production overrides it)',
         '      + schema: "orders"',
-        '      + login: "svc_orders"',
-        "      + password: (secret ORDERS_DEV_PW)",
+        '      + login: "svc_orders"  (reaches: development; production overrides it)',
+        "      + password: (secret ORDERS_DEV_PW)  (reaches: development; production overrides it)",
         "      + port: 5432",
         '      + [production] host: "orders-prod.db.internal"',
         '      + [production] login: "svc_orders_prod"',
@@ -119,7 +119,12 @@ def test_a_create_lists_every_field_per_deployment_with_secrets_by_name(astro: F
     assert '+ host: "orders-dev.db.internal"' in markdown.out
     change = next(c for c in plan_json(astro, shared)["changes"] if c["key"] == "orders_db")  # type: ignore[attr-defined]
     fields = {(f.get("deployment"), f["path"]): f for f in change["fields"]}
-    assert fields[(None, "host")] == {"path": "host", "before": None, "after": "orders-dev.db.internal"}
+    assert fields[(None, "host")] == {
+        "path": "host",
+        "before": None,
+        "after": "orders-dev.db.internal",
+        "reach": "reaches: development; production overrides it",
+    }
     assert fields[("production", "password")]["after"] == "<secret:ORDERS_PROD_PW>"
     assert all(f["before"] is None for f in change["fields"])
     for out in (text.out, markdown.out, json.dumps(change)):
