@@ -210,8 +210,8 @@ def make_plan(
     if not chosen.full:
         from compiler.live.other_deployments import deferred_changes
 
-        others = deferred_changes(project, root, {d.name for d in chosen.resolved}, live, options, environ)
-        made = dataclasses.replace(made, deferred=(*made.deferred, *others))
+        every = deferred_changes(project, root, state, made.deferred, live, options, environ)
+        made = dataclasses.replace(made, deferred=every)
     inputs = saved_plans.inputs(project, chosen.label, values, key)
     return Planned(made, workspace.name, chosen, values, inputs, live, adopt)
 

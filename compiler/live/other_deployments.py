@@ -13,7 +13,7 @@ plan is written. The objects scoped to those Deployments are not read, so not co
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from compiler.render.pipeline import Selection, resolve_selection
@@ -28,16 +28,32 @@ from compiler.validate.project import Project
 
 
 def deferred_changes(
-    project: Project, root: Path, in_scope: set[str], live: LiveState, options: Options, environ: Mapping[str, str]
+    project: Project,
+    root: Path,
+    scoped: desired_state.Desired,
+    made: Sequence[ObjectChange],
+    live: LiveState,
+    options: Options,
+    environ: Mapping[str, str],
 ) -> tuple[ObjectChange, ...]:
-    """The other Deployments' part changes and settings changes, each noting the branch that applies it."""
+    """Every deferred change: the scope's own (`made`, whose reach names the Deployments of every
+    scope, not only this one), then the other Deployments' part and settings changes."""
     workspace = project.model.workspace
     assert workspace is not None
+    in_scope = set(scoped.deployments)
     others = [d for d in resolve_selection(project, root, Selection(all=True), environ) if d.name not in in_scope]
-    if not others:
-        return ()
-    blind = dataclasses.replace(options, values=None, adopt=False)
     state = desired_state.build(project.model, workspace.name, others, full=False)
+    every_part: dict[tuple[str, str], list[desired_state.Part]] = {
+        (o.kind, o.key): [
+            *o.parts.values(),
+            *(p for s in scoped.objects if (s.kind, s.key) == (o.kind, o.key) for p in s.parts.values()),
+        ]
+        for o in state.objects
+    }
+    made = [deferred.with_reach(c, every_part.get((c.kind, c.key))) for c in made]
+    if not others:
+        return tuple(made)
+    blind = dataclasses.replace(options, values=None, adopt=False)
     parts = plan(state, live, blind, "").changes
     settings = deployment_stage.plan_for(project, others, live, blind, full=False).changes
-    return deferred.of_other_deployments(parts, settings, options.sync_branch)
+    return (*made, *deferred.of_other_deployments(parts, settings, options.sync_branch))

@@ -87,3 +87,14 @@ def of_other_deployments(
         if change.operation == "update" and change.kind == "deployment":
             found.append(dataclasses.replace(change, note=f"({applied_by(branch)})", writes=(), touched=()))
     return tuple(found)
+
+
+def with_reach(change: ObjectChange, parts: Sequence[Part] | None) -> ObjectChange:
+    """`change` with the reach of each own field recomputed over `parts` (every Deployment's)."""
+    if parts is None or change.operation != "update":
+        return change
+    fields = tuple(
+        dataclasses.replace(f, reach=reach.field_reach(f.path, parts)) if f.reach and f.deployment is None else f
+        for f in change.fields
+    )
+    return dataclasses.replace(change, fields=fields)

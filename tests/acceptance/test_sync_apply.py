@@ -214,7 +214,7 @@ def test_a_deployment_branch_changes_only_its_part(
     applies, deferred = plan.out.split("Not applied by this scope")
     assert "[development] login" in applies and "PROD2" not in applies and "DEV2" not in applies
     # The object's own field and production's part are the sync branch's to write: shown as such.
-    assert '~ extra.database: "DEV" -> "DEV2"  (reaches: development)' in deferred
+    assert '~ extra.database: "DEV" -> "DEV2"  (reaches: development; production overrides it)' in deferred
     assert '~ [production] extra.database: "PROD" -> "PROD2"' in deferred
     seeded.admin("clear-log", {})
     applied(seeded, repo, example_secrets)
