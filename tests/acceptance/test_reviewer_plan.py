@@ -182,7 +182,9 @@ def test_a_dev_branch_edit_of_a_shared_field_is_reported_not_no_changes(astro: F
     assert "No changes for this scope to apply" in text.out
     assert "Not applied by this scope (not counted in the summary or by --exit-code):" in text.out
     assert "    ~ connection snowflake_default  (applied by branch main, not by this scope)\n" in text.out
-    assert '      ~ extra.role: "TRANSFORMER_DEV" -> "TRANSFORMER_DEV2"  (reaches: development, production)\n' in text.out
+    assert (
+        '      ~ extra.role: "TRANSFORMER_DEV" -> "TRANSFORMER_DEV2"  (reaches: development, production)\n' in text.out
+    )
     assert "warning[applied-by-sync-branch]" in text.err and "'main'" in text.err
     assert "environments/objects.yaml:2:3: warning[applied-by-sync-branch]" in text.err
     data = plan_json(astro, shared)
