@@ -173,6 +173,7 @@ CODES: dict[str, frozenset[Severity]] = {
     "missing-sync-owner": ERROR,
     "unmanaged-object": ERROR,
     "not-yet-applied": WARNING,
+    "applied-by-sync-branch": WARNING,
     "pools-not-applied": WARNING,
     "airflow-unsupported": ERROR,
     "deployment-not-found": ERROR,

@@ -161,7 +161,8 @@ def _diff(args: argparse.Namespace, s: Session) -> int:
 def _explain(args: argparse.Namespace, s: Session) -> int:
     from compiler.review.explain import explain
 
-    s.show(EXPLAIN.report(explain(s.root, args.deployment, args.key, args.kind), None, s.style))
+    explained = explain(s.root, args.deployment, args.key, args.kind, branch=args.branch, environ=s.environ)
+    s.show(EXPLAIN.report(explained, None, s.style))
     return ExitCode.OK
 
 
@@ -221,6 +222,10 @@ def _apply(args: argparse.Namespace, s: Session) -> int:
 def _sync_request(args: argparse.Namespace) -> Request:
     from compiler.live.session import Request
     from compiler.render.pipeline import Selection
+
+    if args.airflow and not args.deployment and getattr(args, "plan_file", None) is None:
+        # SPEC 7.7: never a default target (on main, the branch's Deployment is production).
+        raise UsageError("--airflow needs --deployment D: name the Deployment whose objects this Airflow gets")
 
     return Request(
         Selection(branch=args.branch, deployment=args.deployment, all=args.all),

@@ -117,11 +117,17 @@ def _options(sub: Mapping[str, argparse.ArgumentParser]) -> None:
     diff.add_argument("--deployment", metavar="D", help="only the Deployment named D")
 
     explain = sub["explain"]
-    explain.add_argument("deployment", metavar="DEPLOYMENT", help="the Deployment whose object to explain")
+    explain.add_argument(
+        "deployment",
+        metavar="DEPLOYMENT",
+        nargs="?",
+        help="the Deployment (or the current branch's preview, by name) whose object to explain",
+    )
     explain.add_argument("key", metavar="KEY", help="the connection id, variable key or pool name")
     explain.add_argument(
         "--kind", choices=("connection", "variable", "pool"), metavar="KIND", help="connection, variable or pool"
     )
+    explain.add_argument("--branch", metavar="B", help="explain in what branch B maps to (a Deployment or preview)")
 
     sub["matrix"].add_argument(
         "--since", metavar="REF", help="only Deployments whose rendered output changed since REF"

@@ -7,6 +7,7 @@ token as bearer), and an Astro apply sends those writes there.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from types import MappingProxyType
@@ -72,7 +73,7 @@ def with_astro_pools(
         planned = airflow_plan.plan(wanted, airflow, options, made.scope)
         changes += planned.changes
         diagnostics += planned.diagnostics
-    return Plan(made.scope, tuple(changes), tuple(diagnostics), made.secrets_sent_blind)
+    return dataclasses.replace(made, changes=tuple(changes), diagnostics=tuple(diagnostics))
 
 
 def _not_applied(wanted: AirflowDesired, options: Options, what: str) -> list[Diagnostic]:

@@ -5,6 +5,7 @@ It reaches remote/ lazily, as do airflowrun, astropools and previewrun; planning
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -206,13 +207,18 @@ def make_plan(
     if missing:
         raise InvalidEnvironments(missing)
     key = saved_plans.fingerprint_key(environ)
-    options = Options(sync_owner, adopt, key.encode() if key else None, values, locator(project))
+    options = Options(sync_owner, adopt, key.encode() if key else None, values, locator(project), workspace.sync_branch)
     made = deployment_stage.combine(
         deployment_stage.plan_for(project, chosen.resolved, live, options, full=chosen.full),
         plan(state, live, options, chosen.label),
         options,
     )
     made = with_astro_pools(made, project, chosen.resolved, live, options, environ)
+    if not chosen.full:
+        from compiler.live.other_deployments import deferred_changes
+
+        every = deferred_changes(project, root, state, made.deferred, live, options, environ)
+        made = dataclasses.replace(made, deferred=every)
     inputs = saved_plans.inputs(project, chosen.label, values, key)
     return Planned(made, workspace.name, chosen, values, inputs, live, adopt, (project, options))
 

@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from compiler.load.documents import YPath
 from compiler.model.secrets import Secret as Secret  # re-exported: the stages read references from the model
-from compiler.model.secrets import reference_name
+from compiler.model.secrets import add_sensitive_keys, reference_name
 
 ObjectKind = Literal["connection", "variable", "pool"]
 KINDS: tuple[ObjectKind, ...] = ("connection", "variable", "pool")
@@ -145,6 +145,7 @@ class WorkspaceSpec:
     conn_extra: Literal["json", "mapping"] = "json"
     sync_owner: str | None = None  # `sync.owner`: required by plan and apply
     sync_branch: str = "main"  # `sync.branch`
+    sensitive_keys: tuple[str, ...] = ()  # `secrets.sensitive_keys`: more names that say secret (SPEC 2.5)
 
 
 @dataclass(frozen=True)
@@ -171,6 +172,8 @@ _CONTROL_KEYS = ("links", "exclude", "allow_plaintext")
 def build_model(documents: list[Any]) -> Model:
     """The model of documents that passed the schema checks (others are left out)."""
     workspace = next((_workspace(d) for d in documents if d.kind == "workspace"), None)
+    if workspace is not None:
+        add_sensitive_keys(workspace.sensitive_keys)  # the secret policy of this run (SPEC 2.5)
     deployments = tuple(_deployment(d) for d in documents if d.kind == "deployment")
     objects = tuple(o for d in documents if d.kind == "objects" for o in _objects(d.data, d.path, ()))
     return Model(workspace=workspace, deployments=deployments, objects=objects)
@@ -295,4 +298,5 @@ def _workspace(document: Any) -> WorkspaceSpec:
         conn_extra=(data.get("render") or {}).get("conn_extra", "json"),
         sync_owner=(data.get("sync") or {}).get("owner"),
         sync_branch=(data.get("sync") or {}).get("branch", "main"),
+        sensitive_keys=tuple((data.get("secrets") or {}).get("sensitive_keys") or ()),
     )

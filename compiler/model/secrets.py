@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Iterator, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -23,19 +24,38 @@ from compiler.errors import OperationError, UsageError
 _MAPPINGS = (dict, MappingProxyType)
 SECRET_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
 # A key whose name holds one of these words holds a secret (any case, anywhere in the name).
-SECRET_WORDS = (
-    "password",
-    "passwd",
-    "secret",
-    "token",
-    "private_key",
+# Airflow's secrets masker masks a key whose lower-cased name contains one of its
+# DEFAULT_SENSITIVE_FIELDS (apache-airflow 3.1.8, airflow/sdk/execution_time/secrets_masker.py,
+# read in the installed Airflow); the project adds key_content and credentials.
+AIRFLOW_SENSITIVE_FIELDS = (
+    "access_key",
+    "access_token",
     "api_key",
     "apikey",
-    "key_content",
+    "authorization",
+    "connection_string",
     "keyfile_dict",
-    "credentials",
-    "access_key",
+    "passphrase",
+    "passwd",
+    "password",
+    "private_key",
+    "proxies",
+    "proxy",
+    "secret",
+    "service_account",
+    "token",
 )
+SECRET_WORDS = (*AIRFLOW_SENSITIVE_FIELDS, "key_content", "credentials")
+# Names a workspace adds (`secrets: {sensitive_keys: [...]}` in workspace.yaml), for this run:
+# set once where workspace.yaml is read (model.objects.build_model, onboarding's import).
+_WORKSPACE_WORDS: ContextVar[frozenset[str]] = ContextVar("sensitive_keys", default=frozenset())
+
+
+def add_sensitive_keys(names: Iterable[str]) -> None:
+    """Make `names` (any case; matched as substrings, as Airflow does) secret-looking for this run."""
+    words = frozenset(n.lower() for n in names if n)
+    if words - _WORKSPACE_WORDS.get():
+        _WORKSPACE_WORDS.set(_WORKSPACE_WORDS.get() | words)
 
 
 @dataclass(frozen=True, order=True)
@@ -58,7 +78,7 @@ def reference_name(value: Any) -> str | None:
 def looks_secret(key: str) -> bool:
     """True for a key whose name says it holds a secret."""
     lowered = key.lower()
-    return any(word in lowered for word in SECRET_WORDS)
+    return any(word in lowered for word in SECRET_WORDS) or any(word in lowered for word in _WORKSPACE_WORDS.get())
 
 
 def plaintext_paths(fields: Mapping[str, Any]) -> Iterator[tuple[str, ...]]:

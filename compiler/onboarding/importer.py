@@ -22,8 +22,8 @@ from compiler.diagnostics import Diagnostic, did_you_mean, error, has_errors, or
 from compiler.errors import OperationError, UsageError
 from compiler.load import documents
 from compiler.load.sources import DEPLOYMENTS_DIR, ENVIRONMENTS, filesystem_sources
+from compiler.model.secrets import add_sensitive_keys, reference_name
 from compiler.model.secrets import dotenv_text as dotenv_text  # the NAME='value' block; the reader's module writes it
-from compiler.model.secrets import reference_name
 from compiler.onboarding.objectsfile import (
     Secrets,
     connection_fields,
@@ -126,6 +126,7 @@ def import_file(
     # The files an import writes are replaced by it (with force): what they hold does not count.
     targets = {f"{folder}/{section}.yaml" for section in SECTIONS}
     _refuse_unknown_links(root, links, ignore=targets)
+    _use_workspace_policy(root)
     result = _convert(data, name, referenced_secret_names(root, ignore=targets), links, folder)
     _refuse_defined(root, result, ignore=targets)
     written = write_new(root, result.files, force=force)
@@ -188,6 +189,17 @@ def _check_folder(folder: str) -> None:
 def referenced_secret_names(root: Path, ignore: Collection[str] = ()) -> set[str]:
     """Every `{secret: NAME}` under root/environments but in `ignore`, read leniently (a broken file is skipped)."""
     return {name for document in _documents(root, ignore) for name in _secret_refs(document.data)}
+
+
+def _use_workspace_policy(root: Path) -> None:
+    """The names workspace.yaml adds to the secret policy (`secrets.sensitive_keys`, SPEC 2.5)."""
+    for document in _documents(root, ()):
+        spec = (
+            document.data.get("secrets") if document.kind == "workspace" and isinstance(document.data, dict) else None
+        )
+        names = spec.get("sensitive_keys") if isinstance(spec, dict) else None
+        if isinstance(names, list):
+            add_sensitive_keys(n for n in names if isinstance(n, str))
 
 
 def _documents(root: Path, ignore: Collection[str]) -> list[documents.Document]:

@@ -76,10 +76,10 @@ class _Extra:
 def _extra_fields(value: Any, path: YPath, walk: _Extra, secret: bool = False) -> Any:
     """Extra with every value under a secret-looking key, whatever its type, as a reference.
 
-    As validate's plaintext rule reads it: below a secret-looking key a mapping is walked (a
-    whole `keyfile_dict` is secret, key by key) and anything else is one secret.
+    Below a secret-looking key the whole value is one secret, whatever its shape: a
+    `keyfile_dict` written as a mapping is one secret holding the key file's JSON text (SPEC 2.5).
     """
-    if isinstance(value, dict):
+    if isinstance(value, dict) and not secret:
         return {k: _extra_fields(v, (*path, k), walk, secret or looks_secret(k)) for k, v in value.items()}
     if secret and _holds_something(value):
         if not isinstance(value, str):

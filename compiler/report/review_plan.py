@@ -63,7 +63,9 @@ def deployment_lines(dep: DeploymentPlan) -> list[str]:
 def text(plan: DiffPlan, *, color: bool = False) -> str:
     out = [headline(plan), ""]
     for dep in plan.deployments:
-        title = f"{one_line(dep.name)} ({dep.action}: {_counts(dep)})"
+        # A Deployment added or removed as a whole says just that; a changed one counts its changes.
+        counted = f": {_counts(dep)}" if dep.action == "changed" else ""
+        title = f"{one_line(dep.name)} ({dep.action}{counted})"
         out.append(title)
         for line in deployment_lines(dep):
             painted = line

@@ -76,6 +76,9 @@ class FieldChange:
     secret: bool = False  # a secret reference or a literal secret on either side
     note: str | None = None
     deployment: str | None = None
+    # Which Deployments the change reaches, for a shared object's field or link (SPEC 7.5):
+    # "reaches: development, staging; production overrides it", "development loses it".
+    reach: str | None = None
 
     @property
     def old(self) -> str | None:
@@ -127,20 +130,27 @@ def json_value(value: Any) -> Any:
     return json.loads(text(value))
 
 
-def held(path: tuple[Any, ...], value: Any) -> Any:
-    """A value as a change holds it: secret references as themselves, literal secrets never."""
+def held(path: tuple[Any, ...], value: Any, sensitive: bool = False) -> Any:
+    """A value as a change holds it: secret references as themselves, literal secrets never
+    (`sensitive`: the object's `value` is secret, as a variable's whose key says so)."""
     if isinstance(value, Secret):
         return value
     # Any literal under a secret-looking name, not only a string: `api_key: 123456` or
     # `credentials: [...]` pass validation yet are still secrets. Booleans are flags.
-    if not isinstance(value, bool | None) and _sensitive(path):
+    if not isinstance(value, bool | None) and ((sensitive and path[:1] == ("value",)) or _sensitive(path)):
         return REDACTED
     return thaw(value)
 
 
-def display(path: tuple[Any, ...], value: Any) -> str:
+def display(path: tuple[Any, ...], value: Any, sensitive: bool = False) -> str:
     """A value as a change shows it: secret references by name, literal secrets never."""
-    return text(held(path, value))
+    return text(held(path, value, sensitive))
+
+
+def sensitive_object(kind: str, key: str) -> bool:
+    """An object all of whose values are secret: a variable whose key says secret (Airflow masks
+    a variable by its key, as it masks a connection's extra by the extra's key)."""
+    return kind == "variable" and looks_secret(key)
 
 
 def _sensitive(path: tuple[Any, ...]) -> bool:
@@ -155,15 +165,19 @@ def leaves(value: Mapping[str, Any]) -> Leaves:
     return {p: v for p, v in flatten(value) if p and v is not None}
 
 
-def compare(old: Leaves, new: Leaves) -> tuple[FieldChange, ...]:
-    """The field changes from `old` to `new`, by path."""
+def compare(old: Leaves, new: Leaves, *, sensitive: bool = False) -> tuple[FieldChange, ...]:
+    """The field changes from `old` to `new`, by path (`sensitive`: every value is secret)."""
     changes = []
     for path in sorted(set(old) | set(new), key=lambda p: ".".join(map(str, p))):
         if path in old and path in new and identity(old[path]) == identity(new[path]):
             continue
-        before = held(path, old[path]) if path in old else None
-        after = held(path, new[path]) if path in new else None
-        secret = _sensitive(path) or any(holds_secret(side.get(path)) for side in (old, new))
+        before = held(path, old[path], sensitive) if path in old else None
+        after = held(path, new[path], sensitive) if path in new else None
+        secret = (
+            (sensitive and path[:1] == ("value",))
+            or _sensitive(path)
+            or any(holds_secret(side.get(path)) for side in (old, new))
+        )
         changes.append(FieldChange(".".join(map(str, path)), before, after, secret))
     return tuple(changes)
 
@@ -208,7 +222,8 @@ class Comparer:
     def changes(self, old: ResolvedObject | None, new: ResolvedObject | None) -> tuple[FieldChange, ...]:
         key = (id(old), id(new))
         if key not in self.pairs:
-            self.pairs[key] = (old, new, compare(self._leaves(old), self._leaves(new)))
+            sensitive = any(o is not None and sensitive_object(o.kind, o.key) for o in (old, new))
+            self.pairs[key] = (old, new, compare(self._leaves(old), self._leaves(new), sensitive=sensitive))
         return self.pairs[key][2]
 
     def _leaves(self, obj: ResolvedObject | None) -> Leaves:

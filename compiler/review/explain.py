@@ -7,6 +7,7 @@ a line number.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from compiler.errors import OperationError, UsageError
 from compiler.model.objects import KINDS, ObjectKind
 from compiler.render import pipeline
 from compiler.resolve.deployment import Origin, ResolvedDeployment
-from compiler.review.changes import display
+from compiler.review.changes import display, sensitive_object
 from compiler.review.sides import side
 from compiler.validate import project
 
@@ -39,12 +40,20 @@ class Explained:
     removed: tuple[tuple[str, str], ...]  # path, where it was removed
 
 
-def explain(root: Path, deployment: str, key: str, kind: ObjectKind | None) -> Explained:
+def explain(
+    root: Path,
+    deployment: str | None,
+    key: str,
+    kind: ObjectKind | None,
+    *,
+    branch: str | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Explained:
+    """Explain `key` in `deployment` (a Deployment of deployments/, or the preview the current
+    branch maps to, by its name), or in what `branch` maps to (a Deployment or its preview)."""
     found = side(root, None)
-    names = found.model.deployment_names
-    if deployment not in names:
-        raise OperationError(f"no Deployment named '{deployment}'{did_you_mean(deployment, names)}")
-    dep = pipeline.resolve_selection(found, root, pipeline.Selection(deployment=deployment), {})[0]
+    dep = _target(found, root, deployment, branch, environ or {})
+    deployment = dep.name
     kinds = [kind] if kind else list(KINDS)
     matches = [o for o in dep.objects if o.key == key and o.kind in kinds]
     if len(matches) > 1:
@@ -52,16 +61,37 @@ def explain(root: Path, deployment: str, key: str, kind: ObjectKind | None) -> E
     if not matches:
         raise OperationError(_why_not(found, deployment, key, kinds, dep))
     obj = matches[0]
+    hide = sensitive_object(obj.kind, obj.key)
     fields = tuple(
         (
             ".".join(path),
-            display(path, setting.value),
-            tuple(Step(_where(found, o, path), o.layer, display(path, wrote)) for o, wrote in setting.history),
+            display(path, setting.value, hide),
+            tuple(Step(_where(found, o, path), o.layer, display(path, wrote, hide)) for o, wrote in setting.history),
         )
         for path, setting in obj.leaves.items()
     )
     removed = tuple((".".join(p), _where(found, o, p)) for p, o in obj.removed.items())
     return Explained(deployment, obj.kind, obj.key, obj.scope, fields, removed)
+
+
+def _target(
+    found: project.Project, root: Path, deployment: str | None, branch: str | None, environ: Mapping[str, str]
+) -> ResolvedDeployment:
+    names = found.model.deployment_names
+    if deployment in names:
+        return pipeline.resolve_selection(found, root, pipeline.Selection(deployment=deployment), environ)[0]
+    if deployment is None and branch is None:
+        raise UsageError("explain needs a DEPLOYMENT or --branch B")
+    try:
+        dep = pipeline.resolve_selection(found, root, pipeline.Selection(branch=branch), environ)[0]
+    except OperationError:
+        if branch is not None:
+            raise
+        dep = None  # the current branch maps to nothing: say which names exist
+    if dep is not None and deployment in (None, dep.name):
+        return dep
+    hint = " (a preview is named by its branch: explain --branch B KEY)"
+    raise OperationError(f"no Deployment named '{deployment}'{did_you_mean(str(deployment), names) or hint}")
 
 
 def _where(found: project.Project, origin: Origin, path: tuple[str, ...] = ()) -> str:

@@ -22,35 +22,16 @@ from typing import Any
 
 from compiler.diagnostics import Diagnostic, error
 from compiler.load.documents import YPath
-from compiler.model.objects import MAPPINGS, Model
+from compiler.model.objects import MAPPINGS, Model, Secret
 from compiler.model.secrets import SecretValues, looks_secret
 from compiler.resolve.deployment import ResolvedDeployment, ResolvedObject
-from compiler.review.changes import FieldChange, ObjectChange, ObjectKey, Write
+from compiler.review.changes import REDACTED, FieldChange, ObjectChange, ObjectKey, Write
 from compiler.sync import marker as markers
 from compiler.sync.airflow_state import DEFAULT_POOL, KINDS, MASKED, Kind, LiveAirflow, LiveObject
 from compiler.sync.changeset import SECRET_CHANGED, SECRET_UNKNOWN, Options, Plan
 from compiler.sync.desired import CONNECTION_FIELDS, has_secret, variable_value
 from compiler.sync.values import concrete, leaves, same, shown
 
-# Names Airflow masks on read (its secrets masker's defaults, matched as substrings of a key).
-AIRFLOW_SENSITIVE = (
-    "access_key",
-    "access_token",
-    "api_key",
-    "apikey",
-    "authorization",
-    "connection_string",
-    "passphrase",
-    "passwd",
-    "password",
-    "private_key",
-    "proxy",
-    "proxies",
-    "secret",
-    "token",
-    "keyfile_dict",
-    "service_account",
-)
 SCOPE = "AIRFLOW"  # the ObjectKey scope of a write to an Airflow
 TARGET = "airflow"  # what such a write is to (changeset.Write.target)
 
@@ -105,8 +86,8 @@ def _location(model: Model, dep: ResolvedDeployment, obj: ResolvedObject) -> tup
 
 
 def _sensitive(name: str) -> bool:
-    lowered = name.lower()
-    return looks_secret(name) or any(word in lowered for word in AIRFLOW_SENSITIVE)
+    """Airflow's masker's names and the project's (compiler.model.secrets.looks_secret)."""
+    return looks_secret(name)
 
 
 def _holds_sensitive(value: Any) -> bool:
@@ -139,7 +120,7 @@ def plan(desired: AirflowDesired, live: LiveAirflow, options: Options, scope: st
     order = {"create": 0, "update": 1, "replace": 2, "delete": 3}
     changes.sort(key=lambda c: (order[c.operation], c.kind, c.key))
     blind = options.key is None and options.values is not None and planner.saw_secret
-    return Plan(scope, tuple(changes), tuple(planner.diagnostics), blind)
+    return Plan(scope, tuple(changes), tuple(planner.diagnostics), blind, target=f"Airflow {live.url}")
 
 
 class _Planner:
@@ -191,7 +172,26 @@ class _Planner:
         body = {"key": wanted.key, "fields": dict(fields), "description": description}
         self.saw_secret |= has_secret(wanted.fields)
         write = Write("create", self._object_key(wanted.kind, wanted.key), body=body, target=TARGET)
-        return ObjectChange(wanted.kind, wanted.key, "create", deployment=self.desired.deployment, writes=(write,))
+        return ObjectChange(
+            wanted.kind,
+            wanted.key,
+            "create",
+            self._create_fields(wanted, fields),
+            deployment=self.desired.deployment,
+            writes=(write,),
+        )
+
+    def _create_fields(self, wanted: Wanted, fields: Mapping[str, Any]) -> tuple[FieldChange, ...]:
+        """Every field a create sets: secrets by name (`(secret NAME)`), a sensitive literal never."""
+        shown_fields = []
+        for path, value in leaves(fields):
+            if isinstance(value, Secret):
+                shown_fields.append(FieldChange(path, None, shown(value), True, f"secret {value.name}"))
+            elif secret_path(wanted, path, value):
+                shown_fields.append(FieldChange(path, None, REDACTED, True, "sensitive value"))
+            else:
+                shown_fields.append(FieldChange(path, None, shown(value)))
+        return tuple(shown_fields)
 
     def _sendable(self, wanted: Wanted) -> Mapping[str, Any]:
         if wanted.kind == "pool" and not self.live.version.has_include_deferred:

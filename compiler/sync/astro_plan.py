@@ -8,17 +8,20 @@ A Deployment's part is written by re-sending the live object with only that part
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import dataclasses
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from compiler.diagnostics import Diagnostic, error, warning
 from compiler.model.secrets import SecretValues
 from compiler.review.changes import FieldChange, ObjectChange, ObjectKey, Write
+from compiler.sync import deferred, reach
 from compiler.sync import marker as markers
 from compiler.sync.astro_state import LiveObject, LiveState
 from compiler.sync.changeset import KIND, SECRET_CHANGED, SECRET_UNKNOWN, TYPED, Options, Plan
 from compiler.sync.desired import Desired, DesiredObject, Part, has_secret
 from compiler.sync.fingerprints import Fingerprinter
+from compiler.sync.live_member import live_member
 from compiler.sync.values import concrete, hidden, leaves, same, shown
 
 
@@ -27,9 +30,13 @@ def plan(desired: Desired, live: LiveState, options: Options, scope: str) -> Pla
     changes = [c for obj in desired.objects if (c := planner.object(obj)) is not None]
     changes += planner.deletes()
     order = {"create": 0, "update": 1, "replace": 2, "delete": 3}
-    changes.sort(key=lambda c: (order[c.operation], c.kind, c.key, c.deployment or ""))
+
+    def ordered(found: list[ObjectChange]) -> tuple[ObjectChange, ...]:
+        return tuple(sorted(found, key=lambda c: (order[c.operation], c.kind, c.key, c.deployment or "")))
+
     blind = options.key is None and options.values is not None and planner.saw_secret
-    return Plan(scope, tuple(changes), (*desired.warnings, *planner.diagnostics), blind)
+    diagnostics = (*desired.warnings, *planner.diagnostics)
+    return Plan(scope, ordered(changes), diagnostics, blind, ordered(planner.deferred))
 
 
 class _Planner:
@@ -38,6 +45,7 @@ class _Planner:
         self.diagnostics: list[Diagnostic] = []
         self.matched: set[str] = set()
         self.saw_secret = False
+        self.deferred: list[ObjectChange] = []  # what the sync branch applies, not this scope
         self.in_scope = {n: i for n in desired.deployments if (i := live.deployment_id(n)) is not None}
         self.fingerprints = Fingerprinter(options.key, options.values, self.in_scope)
 
@@ -60,11 +68,20 @@ class _Planner:
                 "not-yet-applied",
                 f"{obj.kind} '{obj.key}' does not exist in Astro yet: it appears when the sync branch applies; skipped",
             )
+            self.deferred.append(deferred.create(obj, self._parts(obj), self.options.sync_branch))
             return None
         owned = self._ownership(obj, found, own)
         if owned is None:
             return None
+        if not own and owned:
+            self._defer_own_changes(obj, found)
         return self._update(obj, found, own, adopted=not owned)
+
+    def _defer_own_changes(self, obj: DesiredObject, found: LiveObject) -> None:
+        change = deferred.update(obj, found, self.options.sync_branch)
+        if change is not None:
+            self.deferred.append(change)
+            self._warn(obj, "applied-by-sync-branch", deferred.warning_text(change, self.options.sync_branch))
 
     def _ownership(self, obj: DesiredObject, found: LiveObject, own: bool) -> bool | None:
         """True when ours, False when adopted now, None (with an error) when not to be touched."""
@@ -106,18 +123,10 @@ class _Planner:
             obj.key,
             "create",
             deployment=self._scoped_to(obj),
-            note=self._describe(obj),
+            note=reach.describe(obj),
+            fields=reach.create_fields(obj, self._parts(obj)),
             writes=(Write("create", key, body=body),),
         )
-
-    def _describe(self, obj: DesiredObject) -> str:
-        if obj.scope == "DEPLOYMENT":
-            return f"(deployment {obj.entity})"
-        linked = sorted(n for n, p in obj.parts.items() if p.linked)
-        if obj.auto_link:
-            excluded = sorted(n for n, p in obj.parts.items() if not p.linked)
-            return "(workspace; linked: all" + (f" but {', '.join(excluded)})" if excluded else ")")
-        return f"(workspace; linked: {', '.join(linked) if linked else 'none'})"
 
     def _scoped_to(self, obj: DesiredObject) -> str | None:
         return obj.entity if obj.scope == "DEPLOYMENT" else None
@@ -134,16 +143,18 @@ class _Planner:
             replace = self._replace_reason(obj, found)
             if replace is not None:
                 return self._replace(obj, found, replace)
-            fields += self._own_changes(obj, found, live_fps)
+            parts = [p for p in obj.parts.values() if p.deployment in self.in_scope]
+            fields += [
+                dataclasses.replace(f, reach=reach.field_reach(f.path, parts)) if obj.scope == "WORKSPACE" else f
+                for f in self._own_changes(obj, found, live_fps)
+            ]
             if (obj.description or "") != user_text.strip():
                 fields.append(FieldChange("description", user_text.strip() or None, obj.description))
             if obj.scope == "WORKSPACE" and obj.auto_link != found.auto_link:
-                fields.append(
-                    FieldChange("links", "all" if found.auto_link else "listed", "all" if obj.auto_link else "listed")
-                )
+                fields.append(FieldChange("links", _mode(found.auto_link), _mode(obj.auto_link)))
         auto = obj.auto_link if own else found.auto_link
         for part in self._parts(obj):
-            fields += self._part_changes(obj, found, part, auto, live_fps)
+            fields += self._part_changes(obj, found, part, live_fps)
         fps = self.fingerprints.after_write(obj, own, live_fps, self._parts(obj))
         # Under --secrets redact no value is known, so fingerprints cannot be recorded: not a change.
         if not fields and fps != live_fps and self.options.values is not None:
@@ -216,7 +227,7 @@ class _Planner:
         live_fps: Mapping[tuple[str, str], str],
         deployment: str | None,
     ) -> FieldChange | None:
-        if hidden(path, value, secret_variable=obj.is_secret):
+        if hidden(path, value, secret_variable=obj.sensitive):
             if self.options.values is None:
                 return None  # --secrets redact: only non-secret fields are compared
             self.saw_secret = True
@@ -236,13 +247,15 @@ class _Planner:
         return [p for name, p in sorted(obj.parts.items()) if name in self.in_scope]
 
     def _part_changes(
-        self, obj: DesiredObject, found: LiveObject, part: Part, auto: bool, live_fps: Mapping[tuple[str, str], str]
+        self, obj: DesiredObject, found: LiveObject, part: Part, live_fps: Mapping[tuple[str, str], str]
     ) -> list[FieldChange]:
         dep_id = self.in_scope[part.deployment]
         link = found.link(dep_id)
-        linked_live = link is not None or (auto and dep_id not in found.excludes)
+        # Whether the Deployment has the object live: the live auto-link, not the desired one.
+        linked_live = link is not None or (found.auto_link and dep_id not in found.excludes)
         if part.linked != linked_live:
-            return [FieldChange("linked", linked_live, part.linked, deployment=part.deployment)]
+            what = reach.link_reach(obj.kind, part.deployment, part.linked)
+            return [FieldChange("linked", linked_live, part.linked, deployment=part.deployment, reach=what)]
         if not part.linked:
             return []
         live_values = dict(leaves(link.overrides)) if link else {}
@@ -319,53 +332,11 @@ class _Planner:
             member["isSecret"] = obj.is_secret
         return member
 
-    def _live_member(
-        self, obj: DesiredObject, found: LiveObject, live_fps: Mapping[tuple[str, str], str]
-    ) -> dict[str, Any]:
-        """The live typed member for an update that must not change it: a masked field is sent
-        only when its fingerprint proves the value we hold is the stored one, else omitted; a
-        connection's auth type is sent as `authTypeId` (read as `connectionAuthType.id`)."""
-        wanted = dict(leaves(obj.fields))
-        member: dict[str, Any] = {}
-        for name, value in found.fields.items():
-            if name in ("isSecret", "connectionAuthType"):
-                continue
-            if name == "extra" and isinstance(value, Mapping):
-                extra = {k: self._kept(obj, f"extra.{k}", v, wanted, found, live_fps) for k, v in value.items()}
-                member["extra"] = {k: v for k, v in extra.items() if v is not _OMIT}
-            else:
-                kept = self._kept(obj, name, value, wanted, found, live_fps)
-                if kept is not _OMIT:
-                    member[name] = kept
-        if obj.kind == "connection":
-            member["type"] = found.fields.get("type")
-            auth = found.fields.get("connectionAuthType")
-            # UpdateEnvironmentObjectConnectionRequest.authTypeId is the response's connectionAuthType.id
-            if isinstance(auth, Mapping) and auth.get("id"):
-                member["authTypeId"] = auth["id"]
-        return member
-
-    def _kept(
-        self,
-        obj: DesiredObject,
-        path: str,
-        value: Any,
-        wanted: Mapping[str, Any],
-        found: LiveObject,
-        live_fps: Mapping[tuple[str, str], str],
-    ) -> Any:
-        masked = value in ("", None) and path in found.set_fields
-        if not masked:
-            return value
-        ours = wanted.get(path)
-        if (
-            ours is not None
-            and self.options.key
-            and self.options.values
-            and live_fps.get((markers.OWN, path)) == self.fingerprints.fp(obj, markers.OWN, path, ours)
-        ):
-            return ours
-        return _OMIT
+    def _proven(self, obj: DesiredObject) -> Callable[[str, Any], str | None]:
+        """The fingerprint of our value at a path, to compare with the live marker's (None: no key)."""
+        if not (self.options.key and self.options.values):
+            return lambda path, value: None
+        return lambda path, value: self.fingerprints.fp(obj, markers.OWN, path, value)
 
     def _update_body(
         self,
@@ -378,7 +349,7 @@ class _Planner:
         live_fps: Mapping[tuple[str, str], str],
     ) -> dict[str, Any]:
         description = obj.description if own else (user_text.strip() or None)
-        member = self._member(obj, create=False) if own else self._live_member(obj, found, live_fps)
+        member = self._member(obj, create=False) if own else live_member(obj, found, live_fps, self._proven(obj))
         auth = found.fields.get("connectionAuthType")
         if own and obj.kind == "connection" and isinstance(auth, Mapping) and auth.get("id"):
             member.setdefault("authTypeId", auth["id"])  # not managed by git: carried over from live
@@ -403,12 +374,14 @@ class _Planner:
         for found in self.live.objects:
             if found.id in self.matched or found.key.object_type not in KIND:
                 continue
-            workspace_level = found.key.scope == "WORKSPACE" and self.desired.full
-            if not (workspace_level or (found.key.scope == "DEPLOYMENT" and found.key.scope_entity_id in ours)):
-                continue
             _, mark = markers.split(found.description)
             if mark is None or mark.owner != self.options.owner:
                 continue  # never delete what is not ours
+            if found.key.scope == "WORKSPACE" and not self.desired.full:
+                self._defer_delete(found)
+                continue
+            if not (found.key.scope == "WORKSPACE" or found.key.scope_entity_id in ours):
+                continue
             scoped = self.live.deployment_name(found.key.scope_entity_id) if found.key.scope == "DEPLOYMENT" else None
             changes.append(
                 ObjectChange(
@@ -416,11 +389,17 @@ class _Planner:
                     found.key.object_key,
                     "delete",
                     deployment=scoped,
+                    note=reach.removed_from(found, self.live),
                     writes=(Write("delete", found.key, found.id),),
                     touched=((found.id, found.updated_at),),
                 )
             )
         return changes
+
+    def _defer_delete(self, found: LiveObject) -> None:
+        """A managed workspace object that left git: the sync branch deletes it (a plan line)."""
+        if (KIND[found.key.object_type], found.key.object_key) not in self.desired.defined:
+            self.deferred.append(deferred.delete(found, self.live, self.options.sync_branch))
 
     # --- diagnostics --------------------------------------------------------------------------
 
@@ -431,4 +410,4 @@ class _Planner:
         self.diagnostics.append(warning(self.options.locate(obj.path, obj.ypath), code, message))
 
 
-_OMIT = object()
+_mode = deferred.link_mode

@@ -29,6 +29,10 @@ class Plan:
     changes: tuple[ObjectChange, ...]
     diagnostics: tuple[Diagnostic, ...] = ()
     secrets_sent_blind: bool = False  # no fingerprint key: every secret is sent
+    # Changes the repository holds that this scope does not apply (SPEC 7.2, 7.5): each names,
+    # in its `note`, the branch whose apply makes it. Not counted, not written, not in --exit-code.
+    deferred: tuple[ObjectChange, ...] = ()
+    target: str = "Astro"  # what the plan is against: "Astro", or "Airflow URL" (--airflow)
 
     @property
     def has_changes(self) -> bool:
@@ -49,6 +53,7 @@ class Options:
     key: bytes | None = None  # ASTRO_GITOPS_FINGERPRINT_KEY
     values: SecretValues | None = None  # None: --secrets redact (secrets are not compared)
     locate: Callable[[str, YPath], Location] = field(default=lambda path, ypath: Location(path))
+    sync_branch: str = "main"  # the branch whose apply writes objects' own fields (SPEC 7.2)
 
 
 def document(plan: Plan, workspace: str) -> dict[str, Any]:
@@ -57,19 +62,25 @@ def document(plan: Plan, workspace: str) -> dict[str, Any]:
     return {
         "workspace": workspace,
         "scope": plan.scope,
-        "changes": [
-            {
-                "action": c.operation,
-                "kind": c.kind,
-                "key": c.key,
-                "deployment": c.deployment,
-                "fields": [_field_data(f) for f in c.fields],
-            }
-            for c in plan.changes
-        ],
+        "changes": [_change_data(c) for c in plan.changes],
         "summary": {a: plan.count(a) for a in ("create", "update", "replace", "delete")},
+        # Not applied by this scope; each says which branch applies it (`applied_by`).
+        "deferred": [_change_data(c) for c in plan.deferred],
         "secrets_compared": not plan.secrets_sent_blind,
     }
+
+
+def _change_data(c: ObjectChange) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "action": c.operation,
+        "kind": c.kind,
+        "key": c.key,
+        "deployment": c.deployment,
+        "fields": [_field_data(f) for f in c.fields],
+    }
+    if c.note:
+        data["note"] = c.note.strip("()")
+    return data
 
 
 def _field_data(f: FieldChange) -> dict[str, Any]:
@@ -78,6 +89,8 @@ def _field_data(f: FieldChange) -> dict[str, Any]:
         entry["deployment"] = f.deployment
     if f.note:
         entry["note"] = f.note
+    if f.reach:
+        entry["reach"] = f.reach
     return entry
 
 

@@ -83,4 +83,6 @@ def combine(settings: SettingsPlan, objects: Plan, options: Options) -> Plan:
         (*creates, *updates, *objects.changes),
         (*objects.diagnostics, *settings.diagnostics),
         blind,
+        objects.deferred,
+        objects.target,
     )

@@ -17,6 +17,7 @@ from typing import Any, Literal
 from compiler.diagnostics import Diagnostic
 from compiler.load.documents import YPath
 from compiler.model.objects import MAPPINGS, Model, Secret
+from compiler.model.secrets import looks_secret
 from compiler.resolve.deployment import ResolvedDeployment
 from compiler.resolve.workspace_view import EnvironmentObject
 
@@ -62,6 +63,12 @@ class DesiredObject:
     def is_secret(self) -> bool:
         return self.kind == "variable" and has_secret(self.fields.get("value"))
 
+    @property
+    def sensitive(self) -> bool:
+        """A variable whose value is never shown: a secret, or one under a key that says secret
+        (Airflow masks it: compiler.model.secrets.looks_secret), compared by fingerprint."""
+        return self.is_secret or (self.kind == "variable" and looks_secret(self.key))
+
 
 @dataclass(frozen=True)
 class Desired:
@@ -73,6 +80,7 @@ class Desired:
     deployments: tuple[str, ...]
     objects: tuple[DesiredObject, ...]
     warnings: tuple[Diagnostic, ...] = ()
+    defined: frozenset[tuple[str, str]] = frozenset()  # (kind, key) of every workspace object in git
 
 
 def has_secret(value: Any) -> bool:
@@ -94,7 +102,8 @@ def build(model: Model, workspace: str, resolved: Sequence[ResolvedDeployment], 
     names = [d.name for d in resolved]
     where = _locations(model, resolved)
     objects = [_desired(obj, names, where) for obj in view.objects]
-    return Desired(workspace, full, tuple(names), tuple(objects), view.warnings)
+    defined = frozenset((o.kind, o.key) for o in model.objects)
+    return Desired(workspace, full, tuple(names), tuple(objects), view.warnings, defined)
 
 
 def _desired(

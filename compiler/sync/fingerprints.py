@@ -35,7 +35,7 @@ class Fingerprinter:
         found = {}
         for path, value in leaves(fields):
             if (
-                hidden(path, value, secret_variable=obj.is_secret)
+                hidden(path, value, secret_variable=obj.sensitive)
                 and (fp := self.fp(obj, part, path, value)) is not None
             ):
                 found[(part, path)] = fp

@@ -23,7 +23,8 @@ from typing import Any
 from compiler.diagnostics import Diagnostic, error, warning
 from compiler.load.documents import YPath
 from compiler.model.objects import Secret, thaw
-from compiler.review.changes import FieldChange, ObjectChange, ObjectKey, Write
+from compiler.model.secrets import looks_secret
+from compiler.review.changes import REDACTED, FieldChange, ObjectChange, ObjectKey, Write
 from compiler.sync import marker as markers
 from compiler.sync.astro_state import PENDING_ID, LiveDeployment, LiveState
 from compiler.sync.changeset import SECRET_CHANGED, SECRET_UNKNOWN, Options
@@ -240,7 +241,12 @@ class _Settings:
                         "keep it a {secret: NAME} reference, or delete it in Astro first",
                     )
                 elif before is None or before.get("value") != value:
-                    changes.append(FieldChange(path, None if before is None else before.get("value"), value))
+                    old = None if before is None else before.get("value")
+                    if looks_secret(key):  # a name Airflow masks: shown only as changed
+                        old, value_shown = (None if old is None else REDACTED), REDACTED
+                    else:
+                        value_shown = value
+                    changes.append(FieldChange(path, old, value_shown, looks_secret(key)))
                 entries.append({"key": key, "isSecret": False, "value": value})
                 continue
             self.result.secrets = True
@@ -259,7 +265,7 @@ class _Settings:
                 changes.append(FieldChange(path, None, str(value), note=note))
         for key, before in sorted(stored.items()):
             if key not in wanted.environment_variables:
-                shown = "(secret)" if before.get("isSecret") else before.get("value")
+                shown = "(secret)" if before.get("isSecret") or looks_secret(key) else before.get("value")
                 changes.append(FieldChange(f"environment_variables.{key}", shown, None))
         return entries, changes, fps
 
@@ -383,9 +389,9 @@ class _Settings:
         # Placement: a STANDARD Deployment by cloudProvider and region, a DEDICATED or HYBRID one
         # by clusterId only (Create<Type>DeploymentRequest); every other field of another member is left out.
         body = member_body(body, template, CREATE_FIELDS.get(kind, CREATE_FIELDS["STANDARD"]), carry=False)
-        variables, _, fps = self._variables(wanted, {}, {})
+        variables, env_fields, fps = self._variables(wanted, {}, {})
         if not wanted.sets("environment_variables"):
-            variables = []
+            variables, env_fields = [], []
         scaling = self._hibernation(wanted, {"isDevelopmentMode": body.get("isDevelopmentMode")})[0]
         update = self._body(wanted, body, markers.join(wanted.description, self._marker(wanted, fps)),
                             variables, queues, scaling)  # fmt: skip
@@ -395,6 +401,7 @@ class _Settings:
                 "preview",
                 wanted.name,
                 "create",
+                _created_fields(body, env_fields),
                 note=f"(from {wanted.base}, branch {wanted.branch})",
                 writes=(
                     Write("create", target, PENDING_ID, body, target="deployment"),
@@ -421,3 +428,19 @@ class _Settings:
 
     def _error(self, wanted: DesiredSettings, code: str, message: str) -> None:
         self.result.diagnostics.append(error(self.options.locate(*wanted.where), code, message))
+
+
+def _created_fields(body: Mapping[str, Any], env_fields: Sequence[FieldChange]) -> tuple[FieldChange, ...]:
+    """What a preview's create sets, as a reviewer reads it: its settings (the API's names), its
+    worker queues by name, its environment variables (a secret by its name only)."""
+    skip = {"name", "workspaceId", "description", "workerQueues"}
+    fields = [
+        FieldChange(k, None, v) for k, v in sorted(body.items()) if k not in skip and not isinstance(v, dict | list)
+    ]
+    queues = [str(q.get("name")) for q in body.get("workerQueues") or ()]
+    if queues:
+        fields.append(FieldChange("worker_queues", None, queues))
+    for f in env_fields:
+        secret = isinstance(f.after, str) and f.after.startswith("<secret:")
+        fields.append(FieldChange(f.path, None, f.after, secret, f"secret {f.after[8:-1]}" if secret else None))
+    return tuple(fields)

@@ -119,6 +119,7 @@ def test_apply_makes_airflow_hold_each_deployment_and_a_second_apply_writes_noth
         again = apply(repo, airflow, env, deployment)
         assert again.code == 0, again.err
         assert "No changes" in again.out and "done:" not in again.out
+        assert f"No changes. Live Airflow {airflow.url} matches the repository for this scope." in again.out
         quiet = plan(repo, airflow, env, deployment, "--exit-code")
         assert quiet.code == 0, quiet.out
     for secret in example_secrets.values():
@@ -133,6 +134,12 @@ def test_the_plan_lists_each_object_then_apply_makes_it_true(
     assert planned.code == 3, planned.err
     assert "+ connection snowflake_default" in planned.out and "+ pool backfill_pool" in planned.out
     assert "+ variable ingest_config" in planned.out
+    # A create lists its fields, the password by its secret's name only.
+    snowflake = planned.out.split("+ connection snowflake_default")[1].split("\n  + ")[0]
+    assert (
+        '      + type: "snowflake"\n' in snowflake
+        and "      + password: (secret SNOWFLAKE_PROD_PASSWORD)\n" in snowflake
+    )
     data = json.loads(plan(repo, airflow, env, "production", "--format", "json").out)
     assert data["summary"]["create"] == len(data["changes"]) > 5
     assert {c["deployment"] for c in data["changes"]} == {"production"}
@@ -252,6 +259,12 @@ def test_airflow_targets_one_deployment(repo: Path, airflow: AirflowServer, exam
     env = env_for(airflow, example_secrets)
     every = run_cli("plan", "--all", "--airflow", airflow.url, cwd=repo, env=env)
     assert every.code == 2 and "--deployment" in every.err
+    # On main the branch's Deployment is production: never a default target for a laptop's Airflow.
+    held = {kind: airflow.list(kind) for kind in ("connections", "variables", "pools")}
+    for command in (("plan",), ("apply", "--auto-approve")):
+        branch = run_cli(*command, "--airflow", airflow.url, cwd=repo, env=env)
+        assert branch.code == 2 and "--airflow needs --deployment D" in branch.err, branch.err
+    assert {kind: airflow.list(kind) for kind in held} == held
     insecure = run_cli("plan", "--deployment", "sandbox", "--airflow", "http://airflow.example.com", cwd=repo, env=env)
     assert insecure.code == 1 and "https" in insecure.err
 

@@ -745,3 +745,150 @@ def test_a_preview_lifecycle_shows_no_secret_value_and_no_token(example_repo: Pa
         # Positive control: the preview's secret environment variable reached the server.
         sent = json.dumps([e["body"] for e in server.log() if "/deployments" in e["path"]])
         assert leaked(sent, SECRETS.values())
+
+
+# --- the sensitive-key kind: names Airflow's secrets masker masks (SPEC 2.5) -----------------------
+
+SENSITIVE_LITERALS = {
+    "Authorization": "Bearer Zq7abc123def",
+    "passphrase": "Zq7hunter2",
+    "service_account": "Zq7svc@proj.iam.gserviceaccount.com",
+    "app_key": "Zq7datadog-app-key",  # not Airflow's: the workspace adds it
+}
+SENSITIVE_CHANGED = {k: v.replace("Zq7", "Zr8") for k, v in SENSITIVE_LITERALS.items()}
+SENSITIVE_WORKSPACE_ADDS = "secrets: {sensitive_keys: [app_key]}\n"
+
+
+def _http_api(extra: Mapping[str, str], *, allow: bool) -> str:
+    body = ", ".join(f"{k}: {json.dumps(v)}" for k, v in extra.items())
+    plain = ", allow_plaintext: true" if allow else ""
+    # A variable and an environment variable whose names Airflow masks: literals are allowed
+    # there (SPEC 2.5 names password and extra), but never shown.
+    variable = f"variables:\n  partner_api_token: {{value: {json.dumps(extra['Authorization'])}, links: all}}\n"
+    return (
+        f"connections:\n  http_api: {{type: http, host: api.example.com, extra: {{{body}}}, links: all{plain}}}\n"
+        + variable
+    )
+
+
+def _with_env_var(root: Path, value: str) -> None:
+    production = root / PRODUCTION
+    text = re.sub(r"\n  PARTNER_ACCESS_TOKEN: .*", "", production.read_text())
+    production.write_text(
+        text.replace("  LOG_LEVEL: INFO\n", f"  LOG_LEVEL: INFO\n  PARTNER_ACCESS_TOKEN: {json.dumps(value)}\n")
+    )
+
+
+def _sensitive_leaks(text: str) -> list[str]:
+    values = [*SENSITIVE_LITERALS.values(), *SENSITIVE_CHANGED.values()]
+    # The alphanumeric core of each value, which every escaping keeps.
+    cores = {v: re.search(r"Z(q7|r8)[0-9A-Za-z]+", v).group(0) for v in values}  # type: ignore[union-attr]
+    return [v for v in values if cores[v] in re.sub(r"[^0-9A-Za-z]", "", text)]
+
+
+def test_sensitive_keys_are_errors_as_literals_and_never_shown(example_repo: Path) -> None:
+    """validate: each literal under a name Airflow masks (and one the workspace adds) is a located
+    plaintext-secret; with allow_plaintext, plan/diff/explain show none of the values."""
+    from support.astro_fake import DEPLOYMENTS, FakeAstro
+
+    set_sync_owner(example_repo)
+    workspace = example_repo / "environments/workspace.yaml"
+    workspace.write_text(workspace.read_text() + SENSITIVE_WORKSPACE_ADDS)
+    commit_files(example_repo, {"environments/connections/api.yaml": _http_api(SENSITIVE_LITERALS, allow=False)})
+    invalid = run_cli("validate", cwd=example_repo)
+    assert invalid.code == 1 and _sensitive_leaks(invalid.out + invalid.err) == []
+    for key in SENSITIVE_LITERALS:
+        assert f"error[plaintext-secret]: 'extra.{key}' holds a literal secret" in invalid.out, key
+    assert "environments/connections/api.yaml:2:" in invalid.out
+    as_json = run_cli("validate", "--format", "json", cwd=example_repo)
+    assert _sensitive_leaks(as_json.out + as_json.err) == []
+
+    _with_env_var(example_repo, SENSITIVE_LITERALS["passphrase"])
+    commit_files(example_repo, {"environments/connections/api.yaml": _http_api(SENSITIVE_LITERALS, allow=True)})
+    with FakeAstro() as server:
+        server.seed("Data Platform", DEPLOYMENTS)
+        env = {**server.env(**example_secrets_env()), "ASTRO_GITOPS_FINGERPRINT_KEY": "k-sens"}
+        created = run_cli("plan", cwd=example_repo, env=env)
+        assert created.code == 0 and "      + extra.Authorization: (sensitive value)\n" in created.out
+        assert "      + extra.app_key: (sensitive value)\n" in created.out
+        assert run_cli("apply", "--auto-approve", cwd=example_repo, env=env).code == 0
+        _with_env_var(example_repo, SENSITIVE_CHANGED["passphrase"])
+        commit_files(example_repo, {"environments/connections/api.yaml": _http_api(SENSITIVE_CHANGED, allow=True)})
+        outputs = {}
+        for fmt in ("text", "markdown", "json"):
+            result = run_cli("plan", "--format", fmt, cwd=example_repo, env=env)
+            assert result.code == 0, result.err
+            outputs[f"plan {fmt}"] = result.out + result.err
+        assert "~ extra.Authorization: (secret changed)" in outputs["plan text"]
+        assert "~ extra.passphrase: (secret changed)" in outputs["plan markdown"]
+        assert '"note": "secret changed"' in outputs["plan json"]
+        assert "~ value: (secret changed)" in outputs["plan text"]  # the variable partner_api_token
+        assert (
+            "~ environment_variables.PARTNER_ACCESS_TOKEN: (sensitive value) -> (sensitive value)"
+            in outputs["plan text"]
+        )
+    for fmt in ("text", "markdown", "json"):
+        result = run_cli("diff", "HEAD~1", "HEAD", "--format", fmt, cwd=example_repo)
+        assert result.code == 0, result.err
+        outputs[f"diff {fmt}"] = result.out + result.err
+    assert "extra.Authorization: (sensitive value) → (sensitive value)" in outputs["diff text"]
+    assert "value: (sensitive value) → (sensitive value)" in outputs["diff text"]
+    for key in ("http_api", "partner_api_token"):
+        explained = run_cli("explain", "production", key, cwd=example_repo)
+        assert explained.code == 0 and "(sensitive value)" in explained.out, key
+        outputs[f"explain {key}"] = explained.out + explained.err
+    for name, text in outputs.items():
+        assert _sensitive_leaks(text) == [], name
+    # Positive control: the values are in git, where allow_plaintext keeps them.
+    assert _sensitive_leaks((example_repo / "environments/connections/api.yaml").read_text())
+
+
+def example_secrets_env() -> dict[str, str]:
+    return {name: f"v-{name.lower()}" for name in example_secret_names()}
+
+
+def test_import_takes_sensitive_keys_and_a_keyfile_dict_out_as_secrets(make_repo: Callable[..., Path]) -> None:
+    root = make_repo({})
+    assert run_cli("init", "--workspace", "Data Platform", cwd=root).code == 0
+    workspace = root / "environments/workspace.yaml"
+    workspace.write_text(workspace.read_text() + SENSITIVE_WORKSPACE_ADDS)
+    extra = json.dumps(SENSITIVE_LITERALS)
+    keyfile = {
+        "type": "service_account",
+        "project_id": "my-proj",
+        "private_key": "-----BEGIN-----\nZq7MIIB\n-----END-----\n",
+    }
+    (root / "settings.yaml").write_text(
+        "airflow:\n  connections:\n"
+        f"    - {{conn_id: http_api, conn_type: http, conn_host: api.example.com, conn_extra: {extra}}}\n"
+        f"    - {{conn_id: google_cloud_default, conn_type: google_cloud_platform,"
+        f" conn_extra: {{project: my-proj, keyfile_dict: {json.dumps(keyfile)}}}}}\n"
+    )
+    result = run_cli("import", "settings.yaml", "--link", "all", cwd=root)
+    assert result.code == 0, result.err
+    written = (root / "environments/imported/connections.yaml").read_text()
+    assert _sensitive_leaks(written) == [] and "Zq7MIIB" not in written
+    for key in SENSITIVE_LITERALS:
+        assert f"{key}: {{secret: HTTP_API_EXTRA_{key.upper()}}}" in written, key
+    assert "keyfile_dict: {secret: GOOGLE_CLOUD_DEFAULT_EXTRA_KEYFILE_DICT}" in written
+    names = re.findall(r"^([A-Z_]+)=", result.err, re.MULTILINE)
+    assert names.count("GOOGLE_CLOUD_DEFAULT_EXTRA_KEYFILE_DICT") == 1 and len(names) == 5
+    dotenv = root / "imported.env"
+    lines = [line + "\n" for line in result.err.splitlines() if re.match(r"^[A-Z_]+=", line)]
+    dotenv.write_text("".join(lines) + "EXAMPLE_DB_PROD_PASSWORD=init-example\n")  # init's example connection
+    assert run_cli("validate", cwd=root).code == 0
+    rendered = run_cli(
+        "render", "--deployment", "production", "--secrets", f"dotenv:{dotenv}", "--out", "out", cwd=root
+    )
+    assert rendered.code == 0, rendered.err
+    settings_text = next((root / "out").rglob("airflow_settings.yaml")).read_text()
+    gcp = next(
+        c for c in safe_load_yaml(settings_text)["airflow"]["connections"] if c["conn_id"] == "google_cloud_default"
+    )
+    assert json.loads(json.loads(gcp["conn_extra"])["keyfile_dict"]) == keyfile  # one secret: the whole document
+
+
+def safe_load_yaml(text: str) -> dict[str, object]:
+    from ruamel.yaml import YAML
+
+    return YAML(typ="safe").load(text)  # type: ignore[no-any-return]

@@ -169,7 +169,10 @@ def test_a_managed_object_that_left_git_is_deleted(
     assert "temp_flag" in {o["objectKey"] for o in seeded.state()["objects"]}
     commit_files(repo, {}, "drop it", remove=("environments/temporary.yaml",))
     plan = cli(seeded, repo, example_secrets, "plan")
-    assert "  - variable temp_flag\n" in plan.out and "1 to destroy" in plan.out, plan.out + plan.err
+    assert (
+        "  - variable temp_flag  (removed from: development, production, sandbox)\n" in plan.out
+        and "1 to destroy" in plan.out
+    ), plan.out + plan.err
     applied(seeded, repo, example_secrets)
     assert "temp_flag" not in {o["objectKey"] for o in seeded.state()["objects"]}
 
@@ -208,7 +211,11 @@ def test_a_deployment_branch_changes_only_its_part(
     plan = cli(seeded, repo, example_secrets, "plan")
     assert plan.code == 0, plan.err
     assert "scope development (branch dev)" in plan.out
-    assert "[development] login" in plan.out and "PROD2" not in plan.out and "DEV2" not in plan.out
+    applies, deferred = plan.out.split("Not applied by this scope")
+    assert "[development] login" in applies and "PROD2" not in applies and "DEV2" not in applies
+    # The object's own field and production's part are the sync branch's to write: shown as such.
+    assert '~ extra.database: "DEV" -> "DEV2"  (reaches: development; production overrides it)' in deferred
+    assert '~ [production] extra.database: "PROD" -> "PROD2"' in deferred
     seeded.admin("clear-log", {})
     applied(seeded, repo, example_secrets)
     sent = updates(seeded)

@@ -29,7 +29,7 @@ REUSABLE = WORKFLOWS / "astro-gitops.yml"
 CI = WORKFLOWS / "ci.yml"
 PINNED = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+(/[^@\s]+)?@[0-9a-f]{40}$")
 BIN = Path(sys.executable).parent
-NO_TOKEN = "${{ inputs.deploy && secrets.ASTRO_API_TOKEN || '' }}"
+NO_TOKEN = "${{ (inputs.deploy || inputs.plan-live) && secrets.ASTRO_API_TOKEN || '' }}"
 
 
 def load(path: Path) -> dict[str, Any]:
@@ -284,6 +284,20 @@ def test_step_matrix_with_no_change_counts_zero(pull_request: Path) -> None:
     proc, runner = run_step("matrix", "Affected Deployments", pull_request, {}, {"${{ github.base_ref }}": "main"})
     assert proc.returncode == 0, proc.stderr
     assert output_file(runner / "output")["count"] == "0"
+
+
+def test_a_live_plan_in_pull_requests_does_not_need_the_deploy_half() -> None:
+    """plan-live passes the token to the plan step only: every job that writes needs deploy."""
+    workflow = load(REUSABLE)
+    live = workflow["on"]["workflow_call"]["inputs"]["plan-live"]
+    assert live["type"] == "boolean" and live["default"] is False
+    assert step(workflow, "plan", "Plan (job summary)")["env"]["ASTRO_API_TOKEN"] == NO_TOKEN
+    assert "--secrets redact" in step(workflow, "plan", "Plan (job summary)")["run"]
+    for job_id in ("apply", "preview-destroy", "preview-prune"):
+        condition = workflow["jobs"][job_id]["if"]
+        assert condition.startswith("inputs.deploy &&") and "plan-live" not in condition, job_id
+    writing = [job_id for job_id, s in steps(workflow) if "plan-live" in json.dumps(s) and job_id != "plan"]
+    assert writing == []
 
 
 def test_step_plan_writes_markdown_to_the_job_summary(pull_request: Path) -> None:

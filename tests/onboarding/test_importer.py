@@ -649,10 +649,8 @@ def _leaves(value: Any) -> Any:
 
 
 def _as_secret_text(value: Any) -> Any:
-    """What a secret holding `value` renders as: its text (a mapping keeps its shape, leaf by leaf)."""
-    if isinstance(value, dict):
-        return {k: _as_secret_text(v) for k, v in value.items()}
-    return value if isinstance(value, str) else json.dumps(value)
+    """What a secret holding `value` renders as: its text (a mapping is one secret, its JSON text)."""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
 @pytest.mark.parametrize(

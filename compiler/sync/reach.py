@@ -1,0 +1,99 @@
+"""Who a change reaches: a create's fields per Deployment, the Deployments a shared field or a
+link change reaches, and those a delete removes an object from (SPEC 7.5).
+
+A reviewer approves what merging does to each Deployment's Airflow, so every line of a plan
+says it: `+ [production] host: "..."`, `(reaches: development, staging; production overrides
+it)`, `(removed from: development, production)`. Pure: values in, FieldChanges and text out;
+secrets by name only (`(secret NAME)`), a literal under a secret-looking name never.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from compiler.model.objects import Secret
+from compiler.review.changes import REDACTED, FieldChange
+from compiler.sync.astro_state import LiveObject, LiveState
+from compiler.sync.desired import DesiredObject, JsonText, Part
+from compiler.sync.values import hidden, leaves, shown
+
+
+def field(path: str, value: Any, *, secret_variable: bool = False, deployment: str | None = None) -> FieldChange:
+    """One field of a create: `after` as shown, a secret by its name, a sensitive literal never."""
+    if isinstance(value, Secret):
+        return FieldChange(path, None, shown(value), True, f"secret {value.name}", deployment)
+    if hidden(path, value, secret_variable=secret_variable) and not isinstance(value, JsonText):
+        return FieldChange(path, None, REDACTED, True, "sensitive value", deployment)
+    return FieldChange(path, None, shown(value), deployment=deployment)
+
+
+def create_fields(obj: DesiredObject, parts: Sequence[Part]) -> tuple[FieldChange, ...]:
+    """Every field a create sets: the object's own, then each linked Deployment's overrides
+    (an override leaf equal to the object's own value is not repeated)."""
+    own = dict(leaves(obj.fields))
+    fields = [_reaching(field(path, value, secret_variable=obj.sensitive), parts) for path, value in own.items()]
+    for part in parts:
+        if not part.linked:
+            continue
+        for path, value in leaves(part.overrides):
+            if path in own and shown(own[path]) == shown(value):
+                continue
+            fields.append(field(path, value, secret_variable=obj.sensitive, deployment=part.deployment))
+    return tuple(fields)
+
+
+def _reaching(change: FieldChange, parts: Sequence[Part]) -> FieldChange:
+    """A create's own field, with who it reaches when a Deployment overrides it."""
+    if any(p.linked and _overrides(p.overrides, change.path) for p in parts):
+        return dataclasses.replace(change, reach=field_reach(change.path, parts))
+    return change
+
+
+def field_reach(path: str, parts: Iterable[Part]) -> str:
+    """The Deployments a change of the object's own `path` reaches, and those that override it."""
+    linked = [p for p in parts if p.linked]
+    overriding = sorted(p.deployment for p in linked if _overrides(p.overrides, path))
+    reaching = sorted(p.deployment for p in linked if p.deployment not in overriding)
+    text = f"reaches: {', '.join(reaching)}" if reaching else "reaches no Deployment"
+    if overriding:
+        text += f"; {', '.join(overriding)} {'overrides' if len(overriding) == 1 else 'override'} it"
+    return text
+
+
+def _overrides(overrides: Mapping[str, Any], path: str) -> bool:
+    return path in dict(leaves(overrides)) or path in overrides
+
+
+def link_reach(kind: str, deployment: str, linked: bool) -> str:
+    """What a link change does to one Deployment's Airflow."""
+    return f"{deployment} {'gains' if linked else 'loses'} the {kind}"
+
+
+def linked_names(found: LiveObject, live: LiveState) -> list[str]:
+    """The live Deployments a live object reaches: its own Deployment, or its links."""
+    if found.key.scope == "DEPLOYMENT":
+        return [n for n in [live.deployment_name(found.key.scope_entity_id)] if n]
+    ids = {d.id for d in live.deployments}
+    if found.auto_link:
+        ids -= set(found.excludes)
+    else:
+        ids &= {link.deployment_id for link in found.links}
+    return sorted(n for i in ids if (n := live.deployment_name(i)))
+
+
+def removed_from(found: LiveObject, live: LiveState) -> str:
+    names = linked_names(found, live)
+    return f"(removed from: {', '.join(names)})" if names else "(linked to no Deployment)"
+
+
+def describe(obj: DesiredObject) -> str:
+    """A create's head note: `(workspace; linked: all but sandbox)`, `(deployment production)`."""
+    if obj.scope == "DEPLOYMENT":
+        return f"(deployment {obj.entity})"
+    linked = sorted(n for n, p in obj.parts.items() if p.linked)
+    if obj.auto_link:
+        excluded = sorted(n for n, p in obj.parts.items() if not p.linked)
+        return "(workspace; linked: all" + (f" but {', '.join(excluded)})" if excluded else ")")
+    return f"(workspace; linked: {', '.join(linked) if linked else 'none'})"
