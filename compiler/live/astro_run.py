@@ -5,6 +5,7 @@ It reaches remote/ lazily, as do airflowrun, astropools and previewrun; planning
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,7 @@ from compiler.render.pipeline import Selection, resolve_selection, target
 from compiler.resolve.deployment import ResolvedDeployment
 from compiler.sync import deployments as deployment_stage
 from compiler.sync import desired as desired_state
+from compiler.sync import previews
 from compiler.sync.astro_plan import plan
 from compiler.sync.astro_state import LiveState
 from compiler.sync.changeset import Options, Plan
@@ -46,6 +48,7 @@ class Planned:
     inputs: str  # hash of what the plan was made from (repository files, scope, secrets)
     live: LiveState
     adopt: bool = False
+    duplicates: LiveState | None = None  # live as read, when duplicate previews were set aside
 
 
 def sync(
@@ -78,7 +81,8 @@ def sync(
     if not present(planned, request, saved, console, lambda: plan_file(planned), apply=apply):
         return Outcome(planned)
     api = connect(environ)
-    target = WithPools(AstroTarget(api), planned.live, environ)  # pools go to each Deployment's Airflow
+    known = frozenset({o.id for o in planned.live.objects} | {d.id for d in planned.live.deployments})
+    target = WithPools(AstroTarget(api, known), planned.live, environ)  # pools go to each Deployment's Airflow
     try:
         applied = run_apply(planned, target, console)
     finally:
@@ -194,7 +198,8 @@ def make_plan(
     wanted, optional = _needed(state)
     wanted |= deployment_stage.secret_names(chosen.resolved)
     values = _secret_values(mode, wanted, optional, environ)
-    live = deployment_stage.with_pending_previews(read.result(), chosen.resolved)
+    settled, duplicates = previews.settle_duplicates(read.result(), sync_owner, [d.name for d in chosen.resolved])
+    live = deployment_stage.with_pending_previews(settled, chosen.resolved)
     missing = _missing_deployments(project, chosen, live)
     if missing:
         raise InvalidEnvironments(missing)
@@ -206,8 +211,10 @@ def make_plan(
         options,
     )
     made = with_astro_pools(made, project, chosen.resolved, live, options, environ)
+    made = dataclasses.replace(made, changes=(*made.changes, *duplicates.changes))  # previews go last
     inputs = saved_plans.inputs(project, chosen.label, values, key)
-    return Planned(made, workspace.name, chosen, values, inputs, live, adopt)
+    read_live = read.result() if duplicates.changes else None
+    return Planned(made, workspace.name, chosen, values, inputs, live, adopt, read_live)
 
 
 def locator(project: Project) -> Callable[[str, Any], Location]:
@@ -237,7 +244,11 @@ def plan_file(planned: Planned) -> str:
 
 def check_fresh(saved: Mapping[str, Any], planned: Planned) -> None:
     """Refuse a plan made from other files, other live objects, or that now plans otherwise."""
-    now = {o.id: o.updated_at for o in planned.live.objects}
-    now.update((d.id, d.updated_at) for d in planned.live.deployments)
+    now: dict[str, str] = {}
+    for state in (planned.duplicates, planned.live):
+        if state is not None:
+            now.update((o.id, o.updated_at) for o in state.objects)
+            now.update((d.id, d.updated_at) for d in state.deployments)
     changes = saved_plans.changes_digest(planned.plan, planned.workspace)
-    saved_plans.check_fresh(saved, planned.inputs, changes, now.get, "Astro")
+    touched = {i for c in planned.plan.changes for i, _ in c.touched}
+    saved_plans.check_fresh(saved, planned.inputs, changes, now.get, "Astro", touched)

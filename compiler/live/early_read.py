@@ -111,4 +111,7 @@ def workspace_name(root: Path) -> str | None:
         return None
     document = plain_data(text)
     name = document.get("workspace") if isinstance(document, dict) else None
+    sync = document.get("sync") if isinstance(document, dict) else None
+    if not isinstance(sync, dict) or not sync.get("owner"):
+        return None  # plan refuses a workspace without sync.owner: no request is sent for it
     return name if isinstance(name, str) and name and "{" not in name else None

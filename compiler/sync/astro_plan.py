@@ -135,8 +135,12 @@ class _Planner:
             if replace is not None:
                 return self._replace(obj, found, replace)
             fields += self._own_changes(obj, found, live_fps)
-            if (obj.description or "") != user_text.strip():
-                fields.append(FieldChange("description", user_text.strip() or None, obj.description))
+            if markers.normal(obj.description) != markers.normal(user_text):
+                fields.append(
+                    FieldChange(
+                        "description", markers.normal(user_text) or None, markers.normal(obj.description) or None
+                    )
+                )
             if obj.scope == "WORKSPACE" and obj.auto_link != found.auto_link:
                 fields.append(
                     FieldChange("links", "all" if found.auto_link else "listed", "all" if obj.auto_link else "listed")

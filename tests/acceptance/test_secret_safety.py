@@ -687,8 +687,8 @@ def test_plan_and_apply_show_no_secret_value_and_no_token(
     set_sync_owner(example_repo, "leak-check")
     with FakeAstro() as server:
         server.seed("Data Platform", DEPLOYMENTS, owner="leak-check")
-        keyed = {**server.env(**SECRETS), "ASTRO_GITOPS_FINGERPRINT_KEY": "k-Zq77kv7w"}
-        rotated = {**server.env(**ROTATED), "ASTRO_GITOPS_FINGERPRINT_KEY": "k-Zq77kv7w"}
+        keyed = {**server.env(**SECRETS), "ASTRO_GITOPS_FINGERPRINT_KEY": "k-Zq77kv7w-fingerprint"}
+        rotated = {**server.env(**ROTATED), "ASTRO_GITOPS_FINGERPRINT_KEY": "k-Zq77kv7w-fingerprint"}
         plan_file = tmp_path / "plan.json"
         steps = [
             (("plan",), 0, keyed),
@@ -705,7 +705,7 @@ def test_plan_and_apply_show_no_secret_value_and_no_token(
             result = run_cli(*args, cwd=example_repo, env=env)
             assert result.code == code, (args, result)
             assert leaked(result.out + result.err) == [], args
-            assert TOKEN not in result.out + result.err and "k-Zq77kv7w" not in result.out + result.err
+            assert TOKEN not in result.out + result.err and "k-Zq77kv7w-fingerprint" not in result.out + result.err
         assert "(secret changed)" in run_cli("plan", cwd=example_repo, env=rotated).out
         # A failed write: the API's message and requestId, no value, no token.
         server.admin("fault", {"method": "POST", "path": "environment-objects/", "status": 400, "count": 5})
@@ -727,8 +727,8 @@ def test_a_preview_lifecycle_shows_no_secret_value_and_no_token(example_repo: Pa
     git(example_repo, "checkout", "-q", "-b", "feature/leak")
     with FakeAstro() as server:
         server.seed("Data Platform", DEPLOYMENTS, owner="leak-check")
-        keyed = {**server.env(**SECRETS), "ASTRO_GITOPS_FINGERPRINT_KEY": "k-Zq77kv7w"}
-        rotated = {**server.env(**ROTATED), "ASTRO_GITOPS_FINGERPRINT_KEY": "k-Zq77kv7w"}
+        keyed = {**server.env(**SECRETS), "ASTRO_GITOPS_FINGERPRINT_KEY": "k-Zq77kv7w-fingerprint"}
+        rotated = {**server.env(**ROTATED), "ASTRO_GITOPS_FINGERPRINT_KEY": "k-Zq77kv7w-fingerprint"}
         steps = [
             (("plan", "--format", "markdown"), keyed),
             (("apply", "--auto-approve"), keyed),
@@ -741,7 +741,7 @@ def test_a_preview_lifecycle_shows_no_secret_value_and_no_token(example_repo: Pa
             result = run_cli(*args, cwd=example_repo, env=env)
             assert result.code == 0, (args, result)
             assert leaked(result.out + result.err) == [], args
-            assert TOKEN not in result.out + result.err and "k-Zq77kv7w" not in result.out + result.err
+            assert TOKEN not in result.out + result.err and "k-Zq77kv7w-fingerprint" not in result.out + result.err
         # Positive control: the preview's secret environment variable reached the server.
         sent = json.dumps([e["body"] for e in server.log() if "/deployments" in e["path"]])
         assert leaked(sent, SECRETS.values())

@@ -22,6 +22,8 @@ def test_the_guess_is_the_name_workspace_yaml_holds_and_nothing_else(tmp_path: P
     workspace = folder / "workspace.yaml"
     assert workspace_name(tmp_path) is None  # no file
     workspace.write_text("version: 1\nworkspace: Data Platform\nbranches: []\n")
+    assert workspace_name(tmp_path) is None  # no sync.owner: plan refuses it, so nothing is read early
+    workspace.write_text("version: 1\nworkspace: Data Platform\nbranches: []\nsync:\n  owner: dp\n")
     assert workspace_name(tmp_path) == "Data Platform"
     for text in (
         "workspace: '{{ env }} platform'\n",
