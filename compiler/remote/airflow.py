@@ -313,6 +313,11 @@ class AirflowClient:
                 if exc.status != 409:
                     raise
             found = self.get(kind, key)
+            if found is None and not maybe_ours:
+                raise AirflowError(
+                    f"{kind} '{key}' at {self.root}: the server answers that it exists (409) but cannot show it: "
+                    "nothing was written to it"
+                )
             if found is None:
                 continue
             if not markers.claims(str(body.get("description") or ""), found.description):

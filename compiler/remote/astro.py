@@ -196,6 +196,11 @@ class AstroApi:
                 if exc.status != 409:
                     raise
             existing = self.find(key)
+            if existing is None and not maybe_ours:
+                raise CreateConflict(
+                    f"{where}: the server answers that '{key.object_key}' exists (409) but does not list it: "
+                    "nothing was written to it; check it in Astro, then run plan again"
+                )
             if existing is None:
                 continue
             return _resolved(key.object_key, existing.id, existing.description, body, known, maybe_ours, where)
