@@ -152,7 +152,7 @@ def test_a_create_that_meets_an_existing_key_never_takes_it_as_created(airflow: 
     marked = "[astro-gitops owner=data-platform]"
     airflow.request("POST", f"{airflow.api}/pools", {"name": "marked", "slots": 3, "description": marked})
     with client(airflow) as af:
-        with pytest.raises(AirflowError, match="no astro-gitops marker.*left unchanged"):
+        with pytest.raises(AirflowError, match=r"no astro-gitops marker.*left unchanged"):
             af.create_once("pool", request_body("pool", "twice", {"slots": 5}, f"mine {marked}"))
         with pytest.raises(AirflowError, match="did not list it"):
             af.create_once("pool", request_body("pool", "marked", {"slots": 5}, marked))
