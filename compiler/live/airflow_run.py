@@ -54,6 +54,7 @@ def sync(
 
     url = str(request.airflow or (saved or {}).get("airflow") or "")
     selection, adopt = saved_plans.chosen(request.selection, request.adopt, saved)
+    saved_plans.fingerprint_key(environ)  # refused (or registered for masking) before any request
     project = console.project()
     sync_owner = owner(project)
     dep = deployment(project, root, selection, environ)

@@ -65,6 +65,7 @@ def sync(
     from compiler.remote.astro import AstroTarget, connect
 
     selection, adopt = saved_plans.chosen(request.selection, request.adopt, saved)
+    saved_plans.fingerprint_key(environ)  # refused (or registered for masking) before any request
     reading = LiveRead.start(root, environ)  # before validating: see live/early_read.py
     try:
         project = console.project()

@@ -7,12 +7,12 @@ Before the request is routed (`before`):
 - `"nest": N`: 200 with `[` N times then `]` N times;
 - `"huge": N`: 200 with a JSON string of N bytes, sent in 1 MiB writes;
 - `"drip": S`: 200 with a small JSON body sent one byte every S seconds;
+- `"echo": TEXT`: 400 whose message is TEXT (a test puts a secret there in any encoding);
 - `"seed": [object, ...]`: these environment objects created first (an object appears between plan and
   create), then the request is routed as usual.
 After it is routed (`after`):
 - `"answer_as": NAME`: the answer's body replaced by the Deployment NAME's (its ID: another
-  object's);
-- `"echo": TEXT`: 400 whose message is TEXT (the test puts a secret in any encoding there).
+  object's).
 A fault with `"count"` above 1 applies to that many matching requests (`"count": 1000000`: all).
 """
 
@@ -35,6 +35,9 @@ def before(handler: Any, fault: dict[str, Any] | None, create: Any) -> bool:
     if fault.get("echo_auth"):
         quoted = handler.headers.get("Authorization", "")
         handler._reply(401, {"message": f"token rejected: {quoted}", "requestId": "req-echo"})
+        return True
+    if "echo" in fault:
+        handler._reply(400, {"message": fault["echo"], "requestId": "req-echo"})
         return True
     if "reply" in fault:
         handler._reply(int(fault["reply"].get("status", 200)), fault["reply"].get("body"))
@@ -59,8 +62,6 @@ def after(handler: Any, fault: dict[str, Any] | None, status: int, payload: Any)
     if fault.get("answer_as"):
         found = next(d for d in handler.server.store.deployments if d["name"] == fault["answer_as"])
         return status, deployment_routes.public(found)
-    if "echo" in fault:
-        return 400, {"message": fault["echo"], "requestId": "req-echo"}
     return status, payload
 
 
