@@ -256,8 +256,6 @@ class AstroApi:
 class CreateConflict(OperationError):
     """A create whose answer, or what the server holds under its key, is not ours (SPEC 7.3)."""
 
-    code = "create-conflict"
-
 
 def _fresh(answered: str, known: Set[str], what: str, where: str) -> str:
     """The ID a create answered, when it is not an ID the plan knows as another object."""
