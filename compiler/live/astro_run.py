@@ -82,7 +82,8 @@ def sync(
     if not present(planned, request, saved, console, lambda: plan_file(planned), apply=apply):
         return Outcome(planned)
     api = connect(environ)
-    known = frozenset({o.id for o in planned.live.objects} | {d.id for d in planned.live.deployments})
+    read = planned.duplicates or planned.live  # the duplicates set aside are known objects too
+    known = frozenset({o.id for o in read.objects} | {d.id for d in (*read.deployments, *planned.live.deployments)})
     target = WithPools(AstroTarget(api, known), planned.live, environ)  # pools go to each Deployment's Airflow
     try:
         applied = run_apply(planned, target, console)
