@@ -12,6 +12,7 @@ from compiler.cli.parser import build_parser
 from compiler.cli.streams import Unwritable, prepare, unwritable_exit, write
 from compiler.errors import AstroGitopsError, ExitCode, InvalidEnvironments
 from compiler.escaping import one_line
+from compiler.redaction import redact
 from compiler.report.registry import DIAGNOSTICS, Style
 
 REPORT_URL = "https://github.com/astro-gitops/astro-gitops/issues"
@@ -46,8 +47,9 @@ def _main(argv: Sequence[str] | None) -> int:
         write("stderr", DIAGNOSTICS.report(exc.diagnostics, diagnostics_format(fmt, environ), style).out)
         return ExitCode.INVALID
     except AstroGitopsError as exc:
-        details = "".join(f"{one_line(line)}\n" for line in exc.details)
-        write("stderr", f"astro-gitops: {one_line(exc.headline)}\n{details}")
+        # An error can quote a server, which can quote a token or a secret: masked (compiler/redaction.py).
+        details = "".join(f"{one_line(redact(line))}\n" for line in exc.details)
+        write("stderr", f"astro-gitops: {one_line(redact(exc.headline))}\n{details}")
         return exc.exit_code
     except KeyboardInterrupt:
         return ExitCode.INTERRUPTED

@@ -54,11 +54,12 @@ def sync(
 
     url = str(request.airflow or (saved or {}).get("airflow") or "")
     selection, adopt = saved_plans.chosen(request.selection, request.adopt, saved)
+    saved_plans.fingerprint_key(environ)  # refused (or registered for masking) before any request
     project = console.project()
     sync_owner = owner(project)
     dep = deployment(project, root, selection, environ)
     values = secret_values(dep, request.secrets, environ)
-    with AirflowClient(url, Credentials.from_env(environ)) as client:
+    with AirflowClient(url, Credentials.from_env(environ), environ) as client:
         live = client.read()
         planned = make_plan(project, dep, live, owner=sync_owner, values=values, adopt=adopt, environ=environ)
         if saved is not None:
@@ -133,4 +134,6 @@ def plan_file(planned: AirflowPlanned, selection: Selection, adopt: bool) -> str
 def check_fresh(saved: Mapping[str, Any], planned: AirflowPlanned) -> None:
     """Refuse a plan made from other files, other live objects, or that now plans otherwise."""
     changes = saved_plans.changes_digest(planned.plan, planned.workspace)
-    saved_plans.check_fresh(saved, planned.inputs, changes, lambda k: _state(planned, *k.split("/", 1)), "Airflow")
+    touched = {f"{c.kind}/{c.key}" for c in planned.plan.changes}
+    state = lambda k: _state(planned, *k.split("/", 1))  # noqa: E731
+    saved_plans.check_fresh(saved, planned.inputs, changes, state, "Airflow", touched)

@@ -95,7 +95,7 @@ def _live_pools(url: str, environ: Mapping[str, str]) -> LiveAirflow:
     """The pools of the Airflow at url, read with the Astro token; OperationError when it cannot be read."""
     from compiler.remote.airflow import AirflowClient
 
-    with AirflowClient(url, _credentials(environ)) as client:
+    with AirflowClient(url, _credentials(environ), environ) as client:
         pools: dict[tuple[Kind, str], LiveObject] = {("pool", o.key): o for o in client.read_kind("pool")}
         return LiveAirflow(client.root, client.version, MappingProxyType(pools))
 
@@ -119,7 +119,7 @@ class WithPools:
 
         if deployment not in self._targets:
             url = next(d.airflow_api_url for d in self.live.deployments if d.name == deployment)
-            client = AirflowClient(url, _credentials(self.environ))
+            client = AirflowClient(url, _credentials(self.environ), self.environ)
             self._targets[deployment] = AirflowTarget(client)
         return self._targets[deployment]
 

@@ -24,6 +24,7 @@ from compiler.render.pipeline import Selection, resolve_selection, target
 from compiler.resolve.deployment import ResolvedDeployment
 from compiler.sync import deployments as deployment_stage
 from compiler.sync import desired as desired_state
+from compiler.sync import previews
 from compiler.sync.astro_plan import plan
 from compiler.sync.astro_state import LiveState
 from compiler.sync.changeset import Options, Plan
@@ -49,6 +50,7 @@ class Planned:
     adopt: bool = False
     # What a later plan of the same run needs (a new preview's pools): the project and the options.
     context: tuple[Project, Options] | None = field(default=None, compare=False, repr=False)
+    duplicates: LiveState | None = None  # live as read, when duplicate previews were set aside
 
 
 def sync(
@@ -65,6 +67,7 @@ def sync(
     from compiler.remote.astro import AstroTarget, connect
 
     selection, adopt = saved_plans.chosen(request.selection, request.adopt, saved)
+    saved_plans.fingerprint_key(environ)  # refused (or registered for masking) before any request
     reading = LiveRead.start(root, environ)  # before validating: see live/early_read.py
     try:
         project = console.project()
@@ -84,7 +87,9 @@ def sync(
 
     wait_settings(environ)  # a bad value is refused before the first write
     api = connect(environ)
-    target = WithPools(AstroTarget(api), planned.live, environ)  # pools go to each Deployment's Airflow
+    read = planned.duplicates or planned.live  # the duplicates set aside are known objects too
+    known = frozenset({o.id for o in read.objects} | {d.id for d in (*read.deployments, *planned.live.deployments)})
+    target = WithPools(AstroTarget(api, known), planned.live, environ)  # pools go to each Deployment's Airflow
     try:
         applied = run_apply(planned, target, console)
         if applied.ok:  # a preview created now: wait for it, then apply its pools
@@ -202,7 +207,8 @@ def make_plan(
     wanted, optional = _needed(state)
     wanted |= deployment_stage.secret_names(chosen.resolved)
     values = _secret_values(mode, wanted, optional, environ)
-    live = deployment_stage.with_pending_previews(read.result(), chosen.resolved)
+    settled, duplicates = previews.settle_duplicates(read.result(), sync_owner, [d.name for d in chosen.resolved])
+    live = deployment_stage.with_pending_previews(settled, chosen.resolved)
     missing = _missing_deployments(project, chosen, live)
     if missing:
         raise InvalidEnvironments(missing)
@@ -219,8 +225,10 @@ def make_plan(
 
         every = deferred_changes(project, root, state, made.deferred, live, options, environ)
         made = dataclasses.replace(made, deferred=every)
+    made = dataclasses.replace(made, changes=(*made.changes, *duplicates.changes))  # previews go last
     inputs = saved_plans.inputs(project, chosen.label, values, key)
-    return Planned(made, workspace.name, chosen, values, inputs, live, adopt, (project, options))
+    read_live = read.result() if duplicates.changes else None
+    return Planned(made, workspace.name, chosen, values, inputs, live, adopt, (project, options), read_live)
 
 
 def locator(project: Project) -> Callable[[str, Any], Location]:
@@ -250,7 +258,11 @@ def plan_file(planned: Planned) -> str:
 
 def check_fresh(saved: Mapping[str, Any], planned: Planned) -> None:
     """Refuse a plan made from other files, other live objects, or that now plans otherwise."""
-    now = {o.id: o.updated_at for o in planned.live.objects}
-    now.update((d.id, d.updated_at) for d in planned.live.deployments)
+    now: dict[str, str] = {}
+    for state in (planned.duplicates, planned.live):
+        if state is not None:
+            now.update((o.id, o.updated_at) for o in state.objects)
+            now.update((d.id, d.updated_at) for d in state.deployments)
     changes = saved_plans.changes_digest(planned.plan, planned.workspace)
-    saved_plans.check_fresh(saved, planned.inputs, changes, now.get, "Astro")
+    touched = {i for c in planned.plan.changes for i, _ in c.touched}
+    saved_plans.check_fresh(saved, planned.inputs, changes, now.get, "Astro", touched)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -33,9 +33,25 @@ class StalePlan(OperationError):
         super().__init__(f"the saved plan is stale: {reasons}")
 
 
+MIN_KEY_BYTES = 16  # an HMAC key shorter than this is guessable: refused (README "Secrets in plan and apply")
+
+
 def fingerprint_key(environ: Mapping[str, str]) -> str | None:
-    """ASTRO_GITOPS_FINGERPRINT_KEY: it keys the fingerprints of secret values (unset: none)."""
-    return environ.get("ASTRO_GITOPS_FINGERPRINT_KEY") or None
+    """ASTRO_GITOPS_FINGERPRINT_KEY: it keys the fingerprints of secret values (unset: none).
+    A key that is not UTF-8 text, or shorter than MIN_KEY_BYTES, is an OperationError."""
+    key = environ.get("ASTRO_GITOPS_FINGERPRINT_KEY") or None
+    if key is None:
+        return None
+    try:
+        size = len(key.encode("utf-8"))
+    except UnicodeEncodeError:
+        raise OperationError("ASTRO_GITOPS_FINGERPRINT_KEY is not UTF-8 text") from None
+    if size < MIN_KEY_BYTES:
+        raise OperationError(f"ASTRO_GITOPS_FINGERPRINT_KEY is too short: at least {MIN_KEY_BYTES} bytes")
+    from compiler.redaction import register
+
+    register(key)
+    return key
 
 
 def inputs(project: Project, scope: str, values: SecretValues | None, key: str | None) -> str:
@@ -81,6 +97,10 @@ def write(path: Path, text: str) -> None:
 
 
 def read(path: Path) -> dict[str, Any]:
+    """The `apply` entry of a saved plan, its shape checked (`selection`, `inputs`, `touched`,
+    `changes`, `airflow`), with `shown`: the digest of the changes the file displays. A file that
+    is not such a plan (not JSON, nested too deeply, a field of the wrong type) is an
+    OperationError naming the file."""
     from compiler.limits import read_regular_file
 
     text = read_regular_file(path, str(path))  # a missing file, a folder, a loop: said as such
@@ -88,12 +108,33 @@ def read(path: Path) -> dict[str, Any]:
         raise OperationError(f"cannot read the plan {path}", [str(text)])
     try:
         data = json.loads(text.decode("utf-8"))
-        saved = data["apply"]
-        if saved["version"] != PLAN_VERSION:
-            raise ValueError
-    except (OSError, ValueError, KeyError, TypeError):
+        saved = _entry(data)
+        shown = {k: v for k, v in data.items() if k != "apply"}
+        digest = hashlib.sha256((json.dumps(shown, indent=2, ensure_ascii=False) + "\n").encode())
+    except (ValueError, KeyError, TypeError, RecursionError, UnicodeError):
         raise OperationError(f"{path} is not a plan written by 'astro-gitops plan --out'") from None
-    return saved  # type: ignore[no-any-return]
+    return {**saved, "shown": digest.hexdigest()}
+
+
+def _entry(data: Any) -> dict[str, Any]:
+    """The `apply` entry when every field has its type; else ValueError."""
+    saved = data["apply"] if isinstance(data, dict) else None
+    if not isinstance(saved, dict) or saved.get("version") != PLAN_VERSION or "shown" in saved:
+        raise ValueError
+    selection = saved.get("selection")
+    touched = saved.get("touched")
+    if (
+        not isinstance(selection, dict)
+        or not all(isinstance(selection.get(k), (str, type(None))) for k in ("branch", "deployment"))
+        or not all(isinstance(selection.get(k), bool) for k in ("all", "adopt"))
+        or not isinstance(saved.get("inputs"), str)
+        or not isinstance(saved.get("changes"), str)
+        or not isinstance(saved.get("airflow", ""), str)
+        or not isinstance(touched, dict)
+        or not all(isinstance(k, str) and isinstance(v, str) for k, v in touched.items())
+    ):
+        raise ValueError
+    return saved
 
 
 def chosen(selection: Selection, adopt: bool, saved: Mapping[str, Any] | None) -> tuple[Selection, bool]:
@@ -106,20 +147,33 @@ def chosen(selection: Selection, adopt: bool, saved: Mapping[str, Any] | None) -
 
 
 def check_fresh(
-    saved: Mapping[str, Any], inputs: str, changes: str, state: Callable[[str], str | None], live: str
+    saved: Mapping[str, Any],
+    inputs: str,
+    changes: str,
+    state: Callable[[str], str | None],
+    live: str,
+    touched: Collection[str],
 ) -> None:
     """Refuse a plan made from other files, other live objects, or that now plans otherwise.
 
     `state` gives a touched object's live state now (as the plan recorded it); `live` names
-    what was read ("Astro", "Airflow").
+    what was read ("Astro", "Airflow"); `touched` names what the plan made now touches. What the
+    file records is not trusted (issue 21, K7): the objects it says it touches must be the ones
+    the plan touches now (an emptied `touched` cannot skip the check), and the changes it
+    displays must be the changes planned now (an edited display cannot be approved).
     """
     reasons = []
     if saved.get("inputs") != inputs:
         reasons.append("the repository (or a secret value) changed since the plan was made")
-    moved = sorted(k for k, at in (saved.get("touched") or {}).items() if state(k) != at)
+    recorded = saved.get("touched") or {}
+    if set(recorded) != set(touched):
+        reasons.append("the live objects it records are not the ones the plan touches (was the file edited?)")
+    moved = sorted(k for k, at in recorded.items() if state(k) != at)
     if moved:
         reasons.append(f"{len(moved)} live object(s) it touches changed or went away since")
     if not reasons and saved.get("changes") != changes:
         reasons.append(f"live {live} changed since the plan was made")
+    if not reasons and saved.get("shown") not in (None, changes):
+        reasons.append("the changes it displays are not the changes it records (was the file edited?)")
     if reasons:
         raise StalePlan("; ".join(reasons) + ": run plan again")

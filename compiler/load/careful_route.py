@@ -147,12 +147,18 @@ class _Composer(Composer):
             node = super().compose_node(parent, index)
         finally:
             self.levels -= 1
+        if isinstance(node, ScalarNode) and isinstance(node.value, str) and _SURROGATE.search(node.value):
+            # `"\ud800"` reads as a lone surrogate: no file, API or terminal can carry it as UTF-8.
+            message = "a lone surrogate escape (\\ud800-\\udfff) is not a character: write the character itself"
+            raise _Refused("invalid-value", message, node.start_mark)
         kind = _KIND_OF_TAG.get(node.tag)
         if kind is not None and not isinstance(node, kind):
             tag = "!!" + node.tag.removeprefix(core_schema.CORE)
             raise _Refused("unsupported-value", f"a YAML tag '{tag}' does not fit this value", node.start_mark)
         return node
 
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 # The node kind each tag of the YAML namespace belongs on (ruamel.yaml fails without a position otherwise).
 _KIND_OF_TAG: dict[str, type] = {

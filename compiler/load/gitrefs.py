@@ -94,7 +94,8 @@ def _remote_heads(repo: Any, remote: str) -> list[str] | None:
     # No prompt for credentials (a CI job has no one to answer), and a bounded wait.
     env = {"GIT_TERMINAL_PROMPT": "0", "GIT_SSH_COMMAND": "ssh -o BatchMode=yes"}
     try:
-        text = repo.git.execute(["git", "ls-remote", "--heads", remote], env=env, kill_after_timeout=LS_REMOTE_SECONDS)
+        command = ["git", "ls-remote", "--heads", "--end-of-options", remote]  # a name is never an option
+        text = repo.git.execute(command, env=env, kill_after_timeout=LS_REMOTE_SECONDS)
     except git.GitCommandError:
         return None
     prefix = "refs/heads/"
@@ -122,10 +123,12 @@ def sources_at(root: Path, ref: str) -> list[SourceFile]:
     repo = _repo(root)
     if repo is None:
         raise OperationError(f"{root} is not in a git repository, so '{ref}' cannot be read")
+    if repo.bare or repo.working_tree_dir is None:
+        raise OperationError(f"{root} is in a bare git repository: run diff in a clone with a working tree")
     try:
         commit = repo.commit(ref)
         commit.tree  # noqa: B018 - the commit object itself: absent beyond a shallow clone's depth
-    except (git.BadName, git.BadObject, git.GitCommandError, ValueError, OSError):
+    except (git.BadName, git.BadObject, git.GitCommandError, ValueError, OSError, IndexError, KeyError):
         raise OperationError(_unknown_ref(repo, ref)) from None
     try:
         return _sources_in(commit, root, repo)
@@ -162,6 +165,9 @@ def _sources_in(commit: Any, root: Path, repo: Any) -> list[SourceFile]:
         tree = commit.tree / folder
     except KeyError:
         return []
+    if tree.type != "tree":  # a file, a symbolic link or a submodule where the folder belongs
+        what = {"commit": "a git submodule"}.get(tree.type, "a symbolic link" if tree.mode == 0o120000 else "a file")
+        return [_not_a_folder(folder if prefix == "." else ENVIRONMENTS, what)]
     # Listed first and counted before any content is read: the limit of the working tree.
     blobs = [b for b in tree.traverse() if b.type == "blob" and b.path.endswith(sources.YAML_SUFFIXES)]
     if len(blobs) > limits.MAX_FILES:
@@ -184,6 +190,13 @@ def _misnamed(tree: Any, prefix: str) -> list[SourceFile]:
     return [p for p in map(sources.suffix_problem, paths) if p is not None]
 
 
+def _not_a_folder(relative: str, what: str) -> SourceFile:
+    from compiler.diagnostics import Location, error
+
+    message = f"{ENVIRONMENTS}/ is {what} in this commit, not a folder: it is not read"
+    return SourceFile(relative, None, error(Location(relative), "outside-root", message))
+
+
 def _link_in_tree(relative: str) -> SourceFile:
     from compiler.diagnostics import Location, error
 
@@ -199,6 +212,12 @@ def remote_branches(root: Path, remote: str) -> set[str]:
     repo = _repo(root)
     if repo is None:
         raise OperationError(f"{root} is not in a git repository: cannot ask remote '{remote}' for its branches")
+    configured = sorted(str(r.name) for r in repo.remotes)
+    if remote not in configured:  # a name given to git is never an option (`--upload-pack=CMD`) nor a URL
+        from compiler.escaping import one_line
+
+        known = ", ".join(configured) or "none"
+        raise OperationError(f"no git remote named {one_line(remote)!r} (configured: {known})")
     listed = _remote_heads(repo, remote)
     if listed is None:
         raise OperationError(f"git ls-remote --heads {remote} failed: the remote's branches are unknown")

@@ -155,7 +155,11 @@ def load(mode: str, names: Iterable[str], environ: Mapping[str, str] | None = No
     if missing:
         source = "the environment" if path is None else f"{path} or the environment"
         raise OperationError(f"missing secret(s) in {source}: {', '.join(missing)}")
-    return SecretValues(redacted=False, values={name: available[name] for name in wanted})
+    found = {name: available[name] for name in wanted}
+    from compiler.redaction import register
+
+    register(*found.values())  # masked wherever outside text is printed from now on
+    return SecretValues(redacted=False, values=found)
 
 
 def read_dotenv(path: Path) -> dict[str, str]:

@@ -15,11 +15,21 @@ from typing import Any
 from urllib.parse import quote
 
 from compiler.errors import OperationError
-from compiler.remote.http import AmbiguousWrite, ApiError, HttpClient, Limits
+from compiler.remote import answers
+from compiler.remote.http import (
+    AmbiguousWrite,
+    ApiError,
+    HttpClient,
+    Limits,
+    header_value,
+    max_body,
+    request_timeout,
+)
 from compiler.remote.urls import service_url
 from compiler.sync.airflow_state import DEFAULT_POOL, KINDS, AirflowVersion, Kind, LiveAirflow, LiveObject
 
 PAGE = 100  # Airflow's default maximum_page_limit
+MAX_PAGES = 1000  # 100,000 objects of a kind: a server that pages on past it is not believed
 # An Airflow is not the Astro API: its own server sets the pace. Stay polite all the same.
 AIRFLOW_LIMITS = Limits(per_second={"GET": 50.0, "POST": 20.0, "PATCH": 20.0, "DELETE": 20.0})
 
@@ -44,6 +54,11 @@ class Credentials:
             raise AirflowError(
                 "no Airflow credentials: set AIRFLOW_API_TOKEN, or AIRFLOW_USERNAME and AIRFLOW_PASSWORD"
             )
+        from compiler.redaction import register
+
+        register(token, password)  # masked wherever outside text is printed
+        if token:
+            header_value(token, "AIRFLOW_API_TOKEN")
         return cls(token=token, username=username, password=password)
 
 
@@ -145,14 +160,20 @@ def _wire_names(kind: Kind, names: list[str]) -> list[str]:
 class AirflowClient:
     """One Airflow's REST API: log in, tell the version, read all objects, write one at a time."""
 
-    def __init__(self, url: str, credentials: Credentials, *, timeout: float = 30.0) -> None:
+    def __init__(self, url: str, credentials: Credentials, environ: Mapping[str, str] | None = None) -> None:
+        """`environ` gives the bounds of every request (ASTRO_GITOPS_HTTP_TIMEOUT, _MAX_BYTES)."""
         self.root = api_root(url)
         self._credentials = credentials
+        timeout = request_timeout(environ or {})
+        self._max_body = max_body(environ or {})
         # Airflow 3 answers /api/v2/version to anyone; an Astro Deployment wants its token there too.
-        self._http = HttpClient(self.root, credentials.token, timeout=timeout, limits=AIRFLOW_LIMITS)
+        self._http = self._client(credentials.token, timeout)
         self.version = self._ask_version()
         self._http.close()
         self._http = self._authenticated(timeout)
+
+    def _client(self, token: str, timeout: float, auth: Any = None) -> HttpClient:
+        return HttpClient(self.root, token, timeout=timeout, limits=AIRFLOW_LIMITS, auth=auth, max_body=self._max_body)
 
     def close(self) -> None:
         self._http.close()
@@ -183,12 +204,12 @@ class AirflowClient:
     def _authenticated(self, timeout: float) -> HttpClient:
         creds = self._credentials
         if creds.token:
-            return HttpClient(self.root, creds.token, timeout=timeout, limits=AIRFLOW_LIMITS)
+            return self._client(creds.token, timeout)
         if self.version.major < 3:
             import httpx
 
             basic = httpx.BasicAuth(creds.username, creds.password)
-            http = HttpClient(self.root, "", timeout=timeout, limits=AIRFLOW_LIMITS, auth=basic)
+            http = self._client("", timeout, basic)
             try:  # basic auth has no login: ask something small to tell wrong credentials apart early
                 http.request("GET", f"{self.version.api}/pools", params={"limit": 1})
             except ApiError as exc:
@@ -199,11 +220,11 @@ class AirflowClient:
                     ) from None
                 raise
             return http
-        return HttpClient(self.root, self._login(timeout), timeout=timeout, limits=AIRFLOW_LIMITS)
+        return self._client(self._login(timeout), timeout)
 
     def _login(self, timeout: float) -> str:
         creds = self._credentials
-        with HttpClient(self.root, "", timeout=timeout, limits=AIRFLOW_LIMITS) as http:
+        with self._client("", timeout) as http:
             try:
                 body = http.request(
                     "POST", "/auth/token", json={"username": creds.username, "password": creds.password}
@@ -213,7 +234,13 @@ class AirflowClient:
         token = body.get("access_token") if isinstance(body, Mapping) else None
         if not isinstance(token, str) or not token:
             raise AirflowError(f"Airflow at {self.root} answered POST /auth/token without an access_token")
-        return token
+        from compiler.redaction import register
+
+        register(token)
+        try:
+            return header_value(token, "the access_token of POST /auth/token")
+        except OperationError as exc:
+            raise AirflowError(str(exc)) from None
 
     # -- reads -------------------------------------------------------------------------------
 
@@ -222,33 +249,46 @@ class AirflowClient:
         return LiveAirflow(self.root, self.version, MappingProxyType(objects))
 
     def read_kind(self, kind: Kind) -> list[LiveObject]:
+        where = f"GET {self.version.api}/{_COLLECTION[kind]}"
         items = list(self._pages(kind))
         # Airflow 2's collections leave out a connection's extra and a variable's value.
         if self.version.major < 3 and kind in ("connection", "variable"):
-            items = [self._get_raw(kind, str(i[_KEY_FIELD[kind]])) for i in items]
-        return [_live(kind, item) for item in items]
+            items = [self._get_raw(kind, answers.text(i, _KEY_FIELD[kind], where)) for i in items]
+        return [self._checked(kind, item, where) for item in items]
 
     def get(self, kind: Kind, key: str) -> LiveObject | None:
         try:
-            return _live(kind, self._get_raw(kind, key))
+            return self._checked(kind, self._get_raw(kind, key), f"GET {self._path(kind, key)}")
         except ApiError as exc:
             if exc.status == 404:
                 return None
             raise
 
+    def _checked(self, kind: Kind, item: Mapping[str, Any], where: str) -> LiveObject:
+        answers.text(item, _KEY_FIELD[kind], where)
+        description = item.get("description")
+        if description is not None and not isinstance(description, str):
+            raise answers.UnexpectedAnswer(where, "'description' is not a text")
+        with answers.shaped(where):
+            return _live(kind, item)
+
     def _get_raw(self, kind: Kind, key: str) -> Mapping[str, Any]:
-        body: Mapping[str, Any] = self._http.request("GET", self._path(kind, key))
-        return body
+        path = self._path(kind, key)
+        return answers.mapping(self._http.request("GET", path), f"GET {path}")
 
     def _pages(self, kind: Kind) -> Iterator[Mapping[str, Any]]:
+        """Every item of a kind, page by page, at most MAX_PAGES pages (a `total_entries` that
+        never comes is not followed forever); each page checked (remote/answers.py)."""
         collection, seen = _COLLECTION[kind], 0
-        while True:
-            page = self._http.request("GET", f"{self.version.api}/{collection}", params={"limit": PAGE, "offset": seen})
-            items = page.get(collection) or []
+        path = f"{self.version.api}/{collection}"
+        for _ in range(MAX_PAGES):
+            page = self._http.request("GET", path, params={"limit": PAGE, "offset": seen})
+            items = answers.page_items(page, collection, f"GET {path}")
             yield from items
             seen += len(items)
-            if not items or seen >= int(page.get("total_entries", 0)):
+            if not items or seen >= (answers.count(page, "total_entries", f"GET {path}") or 0):
                 return
+        raise AirflowError(f"GET {path} at {self.root}: more than {MAX_PAGES} pages")
 
     # -- writes ------------------------------------------------------------------------------
 
@@ -256,18 +296,42 @@ class AirflowClient:
         self._http.request("POST", f"{self.version.api}/{_COLLECTION[kind]}", json=dict(body), retry="create")
 
     def create_once(self, kind: Kind, body: Mapping[str, Any]) -> None:
-        """Create, never blindly twice: after an ambiguous failure or a 409, look the key up."""
+        """Create, never blindly twice, and trust no answer (SPEC 7.3): after an ambiguous
+        failure or a 409 the key is looked up, and what is found counts as created only when it
+        carries the marker we sent and an attempt of ours may have created it; else an
+        AirflowError saying what was found (the object is left unchanged)."""
+        from compiler.sync import marker as markers
+
         key = str(body[_KEY_FIELD[kind]])
+        maybe_ours = False
         for _ in range(3):
             try:
                 return self.create(kind, body)
             except AmbiguousWrite:
-                pass
+                maybe_ours = True
             except ApiError as exc:
                 if exc.status != 409:
                     raise
-            if self.get(kind, key) is not None:
-                return None
+            found = self.get(kind, key)
+            if found is None and not maybe_ours:
+                raise AirflowError(
+                    f"{kind} '{key}' at {self.root}: the server answers that it exists (409) but cannot show it: "
+                    "nothing was written to it"
+                )
+            if found is None:
+                continue
+            if not markers.claims(str(body.get("description") or ""), found.description):
+                raise AirflowError(
+                    f"{kind} '{key}' exists at {self.root} with {markers.whose(found.description)}, "
+                    "not the marker this apply sends: it was left unchanged"
+                )
+            if not maybe_ours:
+                raise AirflowError(
+                    f"{kind} '{key}' already exists at {self.root} although the plan's read did not list it "
+                    "(another apply at the same time, or a list that hides it): nothing was written to it; "
+                    "run plan again"
+                )
+            return None
         raise AirflowError(f"the create of {kind} '{key}' at {self.root} kept failing")
 
     def update(self, kind: Kind, key: str, body: Mapping[str, Any], changed: list[str]) -> None:

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator, Mapping, Sequence
+import re
+from collections.abc import Iterator, Mapping, Sequence, Set
 from dataclasses import replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from compiler.errors import OperationError
-from compiler.remote.http import AmbiguousWrite, ApiError, HttpClient
+from compiler.remote import answers
+from compiler.remote.http import AmbiguousWrite, ApiError, HttpClient, header_value, max_body, request_timeout
 from compiler.remote.urls import service_url
 from compiler.review.changes import ObjectKey
 from compiler.sync.astro_state import LiveDeployment, LiveLink, LiveObject, LiveState
@@ -26,6 +28,7 @@ if TYPE_CHECKING:
     from compiler.review.changes import Write
 
 DEFAULT_URL = "https://api.astronomer.io/v1"
+ORGANIZATION_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
 PAGE = 1000  # astro-cli's page size; the server may return fewer (it says how many in `limit`)
 MAX_PAGES = 1000
 OBJECT_TYPES = ("CONNECTION", "AIRFLOW_VARIABLE")
@@ -56,21 +59,29 @@ def connect(environ: Mapping[str, str]) -> AstroApi:
     token = environ.get("ASTRO_API_TOKEN", "")
     if not token:
         raise OperationError("ASTRO_API_TOKEN is not set: plan and apply need an Astro API token")
+    from compiler.redaction import register
+
+    register(token)  # masked wherever outside text is printed, a refused URL included
+    header_value(token, "ASTRO_API_TOKEN")
     url = environ.get("ASTRO_API_URL") or DEFAULT_URL
     service_url(url, "an Astro API URL (ASTRO_API_URL)", "ASTRO_API_TOKEN")
-    http = HttpClient(url, token, timeout=_timeout(environ))
+    http = HttpClient(url, token, timeout=request_timeout(environ), max_body=max_body(environ))
     organization = environ.get("ASTRO_ORGANIZATION_ID") or token_organization(token)
-    api = AstroApi(http, organization or "")
+    api = AstroApi(http, organization_id(organization) if organization else "")
     if not organization:
-        api.organization = api.only_organization()
+        api.organization = organization_id(api.only_organization())
     return api
 
 
-def _timeout(environ: Mapping[str, str]) -> float:
-    try:
-        return max(1.0, float(environ.get("ASTRO_GITOPS_HTTP_TIMEOUT", "30")))
-    except ValueError:
-        return 30.0
+def organization_id(text: str) -> str:
+    """An organization ID as it may go into a path: letters, digits, `_` and `-` (Astro's IDs are
+    cuid-like); anything else (`../../x`) is refused, never sent."""
+    if not ORGANIZATION_ID.fullmatch(text):
+        raise OperationError(
+            "the organization ID (ASTRO_ORGANIZATION_ID, the token's claim or the API's answer) is not an ID: "
+            "expected letters, digits, '_' or '-'"
+        )
+    return text
 
 
 class AstroApi:
@@ -85,16 +96,18 @@ class AstroApi:
     def _org(self) -> str:
         return f"/organizations/{self.organization}"
 
-    def pages(self, path: str, items: str, params: Mapping[str, Any] | None = None) -> Iterator[dict[str, Any]]:
-        """Every item of a paged list: offset grows by what each page held, until totalCount."""
+    def pages(self, path: str, items: str, params: Mapping[str, Any] | None = None) -> Iterator[Mapping[str, Any]]:
+        """Every item of a paged list: offset grows by what each page held, until totalCount
+        (each page checked: remote/answers.py)."""
         offset = 0
+        where = f"GET {path}"
         for _ in range(MAX_PAGES):
             page = self.http.request("GET", path, params={**(params or {}), "offset": offset, "limit": PAGE}) or {}
-            found = page.get(items) or []
+            found = answers.page_items(page, items, where)
             yield from found
             offset += len(found)
-            total = page.get("totalCount")
-            if not found or (isinstance(total, int) and offset >= total) or (total is None and len(found) < PAGE):
+            total = answers.count(page, "totalCount", where)
+            if not found or (total is not None and offset >= total) or (total is None and len(found) < PAGE):
                 return
         raise OperationError(f"GET {path}: more than {MAX_PAGES} pages")
 
@@ -104,7 +117,7 @@ class AstroApi:
             raise OperationError(
                 f"the token sees {len(found)} organizations: set ASTRO_ORGANIZATION_ID to the one to manage"
             )
-        return str(found[0]["id"])
+        return answers.text(found[0], "id", "GET /organizations")
 
     def workspace_id(self, name: str) -> str:
         found = [
@@ -113,16 +126,20 @@ class AstroApi:
         if len(found) != 1:
             what = "no workspace" if not found else f"{len(found)} workspaces"
             raise OperationError(f"{what} named '{name}' in organization {self.organization}")
-        return str(found[0]["id"])
+        return answers.text(found[0], "id", f"GET {self._org}/workspaces")
 
     def deployments(self, workspace_id: str) -> tuple[LiveDeployment, ...]:
-        found = self.pages(f"{self._org}/deployments", "deployments", {"workspaceIds": workspace_id})
-        return tuple(live_deployment(d) for d in found if d.get("workspaceId", workspace_id) == workspace_id)
+        path = f"{self._org}/deployments"
+        found = self.pages(path, "deployments", {"workspaceIds": workspace_id})
+        return tuple(
+            live_deployment(d, f"GET {path}") for d in found if d.get("workspaceId", workspace_id) == workspace_id
+        )
 
     def objects(self, **filters: str) -> list[LiveObject]:
         params = {**filters, "resolveLinked": False}
-        found = self.pages(f"{self._org}/environment-objects", "environmentObjects", params)
-        return [live_object(o) for o in found if o.get("objectType") in OBJECT_TYPES and o.get("id")]
+        path = f"{self._org}/environment-objects"
+        found = self.pages(path, "environmentObjects", params)
+        return [live_object(o, f"GET {path}") for o in found if o.get("objectType") in OBJECT_TYPES]
 
     def read(self, workspace: str, deployment_names: Sequence[str]) -> LiveState:
         """The workspace's objects and those scoped to the named Deployments (one list each,
@@ -138,13 +155,13 @@ class AstroApi:
         return LiveState(self.organization, workspace_id, workspace, deployments, objects)
 
     def read_deployments(self, state: LiveState, deployment_names: Sequence[str]) -> LiveState:
-        """`state` (from read_workspace) with the objects scoped to the named Deployments."""
+        """`state` (from read_workspace) with the objects scoped to the named Deployments (to
+        each of them, when a name is taken twice)."""
+        # Two Deployments of one name are all read: whether they are duplicates of one managed
+        # preview (left by concurrent applies, deleted by the plan) is sync/previews.py's to say.
         by_name: dict[str, list[LiveDeployment]] = {}
         for d in state.deployments:
             by_name.setdefault(d.name, []).append(d)
-        twice = sorted(n for n in deployment_names if len(by_name.get(n, [])) > 1)
-        if twice:
-            raise OperationError(f"two Deployments named '{twice[0]}' in workspace '{state.workspace_name}'")
         objects = {o.id: o for o in state.objects}
         for name in deployment_names:
             for dep in by_name.get(name, []):
@@ -160,46 +177,73 @@ class AstroApi:
         found = self.objects(objectKey=key.object_key, objectType=key.object_type, **scope)
         return next((o for o in found if o.key == key), None)
 
-    def create(self, key: ObjectKey, body: Mapping[str, Any]) -> str:
-        """Create, never blindly twice: after an ambiguous failure or a 409, look the key up."""
+    def create(self, key: ObjectKey, body: Mapping[str, Any], known: Set[str] = frozenset()) -> str:
+        """Create, never blindly twice, and trust no answer (SPEC 7.3): the ID a create returns
+        must not be one of `known` (the IDs the plan read live); after an ambiguous failure or
+        a 409 the object under the key is looked up, and it counts as created only when it
+        carries the marker we sent (owner, branch) and an earlier attempt of ours may have
+        created it. Else CreateConflict, saying what was found."""
         path = f"{self._org}/environment-objects"
+        where = f"POST {path}"
+        maybe_ours = False  # an earlier attempt may have created it
         for _ in range(3):
             try:
-                created = self.http.request("POST", path, json=body, retry="create")
-                return str((created or {}).get("id", ""))
+                created = answers.mapping(self.http.request("POST", path, json=body, retry="create") or {}, where)
+                return _fresh(answers.text(created, "id", where), known, key.object_key, where)
             except AmbiguousWrite:
-                pass
+                maybe_ours = True
             except ApiError as exc:
                 if exc.status != 409:
                     raise
             existing = self.find(key)
-            if existing is not None:
-                return existing.id
-        raise OperationError(f"POST {path}: the create of '{key.object_key}' kept failing")
+            if existing is None and not maybe_ours:
+                raise CreateConflict(
+                    f"{where}: the server answers that '{key.object_key}' exists (409) but does not list it: "
+                    "nothing was written to it; check it in Astro, then run plan again"
+                )
+            if existing is None:
+                continue
+            return _resolved(key.object_key, existing.id, existing.description, body, known, maybe_ours, where)
+        raise OperationError(f"{where}: the create of '{key.object_key}' kept failing")
 
     def update(self, object_id: str, body: Mapping[str, Any]) -> None:
         self.http.request("POST", f"{self._org}/environment-objects/{object_id}", json=body, retry="write")
 
     # --- Deployments (ASTRO-API.md section 2) ------------------------------------------------
 
-    def create_deployment(self, body: Mapping[str, Any]) -> dict[str, Any]:
-        """Create a Deployment, never blindly twice: after an ambiguous failure, look its name up."""
+    def create_deployment(self, body: Mapping[str, Any], known: Set[str] = frozenset()) -> dict[str, Any]:
+        """Create a Deployment, never blindly twice, and trust no answer (SPEC 7.3): the answer
+        must be this Deployment (its name) with an ID the plan did not know (`known`); after an
+        ambiguous failure, the one Deployment of that name carrying the marker we sent, else
+        CreateConflict."""
         path = f"{self._org}/deployments"
+        where = f"POST {path}"
+        name = str(body.get("name", ""))
         try:
-            return dict(self.http.request("POST", path, json=body, retry="create") or {})
+            created = answers.mapping(self.http.request("POST", path, json=body, retry="create") or {}, where)
         except AmbiguousWrite:
             pass
-        workspace_id = str(body.get("workspaceId", ""))
-        found = [d for d in self.deployments(workspace_id) if d.name == body.get("name")]
-        if len(found) == 1:
-            return dict(found[0].settings)
-        raise OperationError(f"POST {path}: the create of Deployment '{body.get('name')}' had an unknown outcome")
+        else:
+            answered = answers.text(created, "id", where)
+            if created.get("name") != name:
+                raise CreateConflict(f"{where}: the create of Deployment '{name}' answered with another Deployment")
+            _fresh(answered, known, name, where)
+            return dict(created)
+        same = [d for d in self.deployments(str(body.get("workspaceId", ""))) if d.name == name and d.id not in known]
+        if len(same) == 1:
+            found = same[0]
+            _resolved(name, found.id, found.description, body, known, True, where)
+            return dict(found.settings)
+        raise CreateConflict(
+            f"{where}: the create of Deployment '{name}' had an unknown outcome and {len(same)} Deployment(s) "
+            "of that name are new: run plan again"
+        )
 
     def deployment(self, deployment_id: str) -> LiveDeployment:
         """One Deployment read again (GET /deployments/{id}): a new preview's status."""
-        return live_deployment(
-            self.http.request("GET", f"{self._org}/deployments/{deployment_id}") or {"id": deployment_id}
-        )
+        path = f"{self._org}/deployments/{deployment_id}"
+        raw = answers.mapping(self.http.request("GET", path) or {"id": deployment_id, "name": ""}, f"GET {path}")
+        return live_deployment(raw, f"GET {path}")
 
     def update_deployment(self, deployment_id: str, body: Mapping[str, Any]) -> None:
         self.http.request("POST", f"{self._org}/deployments/{deployment_id}", json=body, retry="write")
@@ -215,40 +259,105 @@ class AstroApi:
         )
 
 
-def live_deployment(raw: Mapping[str, Any]) -> LiveDeployment:
-    return LiveDeployment(
-        str(raw["id"]),
-        str(raw.get("name", "")),
-        str(raw.get("description") or ""),
-        _frozen(dict(raw)),
-        str(raw.get("updatedAt") or ""),
-        str(raw.get("webServerAirflowApiUrl") or ""),
-        str(raw.get("status") or ""),
+class CreateConflict(OperationError):
+    """A create whose answer, or what the server holds under its key, is not ours (SPEC 7.3)."""
+
+
+def _fresh(answered: str, known: Set[str], what: str, where: str) -> str:
+    """The ID a create answered, when it is not an ID the plan knows as another object."""
+    if answered in known:
+        raise CreateConflict(
+            f"{where}: the create of '{what}' answered with the ID of an object that already existed "
+            f"({answered}): stopped, nothing else was changed"
+        )
+    return answered
+
+
+def _resolved(
+    what: str, found_id: str, description: str, body: Mapping[str, Any], known: Set[str], maybe_ours: bool, where: str
+) -> str:
+    """The ID of what a conflicting or ambiguous create found under its key, when it is ours:
+    it carries the marker we sent and an attempt of ours may have created it. Else CreateConflict."""
+    from compiler.sync import marker as markers
+
+    if not markers.claims(str(body.get("description") or ""), description):
+        raise CreateConflict(
+            f"{where}: '{what}' exists with {markers.whose(description)}, not the marker this apply sends: "
+            "it was left unchanged"
+        )
+    if not maybe_ours or found_id in known:
+        raise CreateConflict(
+            f"{where}: '{what}' already exists although the plan's read did not list it "
+            "(another apply at the same time, or a list that hides it): nothing was written to it; run plan again"
+        )
+    return found_id
+
+
+def live_deployment(raw: Mapping[str, Any], where: str) -> LiveDeployment:
+    """A Deployment as read (its shape checked: remote/answers.py)."""
+    with answers.shaped(where):
+        return LiveDeployment(
+            answers.text(raw, "id", where),
+            answers.text(raw, "name", where),
+            _optional_text(raw, "description", where),
+            _frozen(dict(raw)),
+            _optional_text(raw, "updatedAt", where),
+            _optional_text(raw, "webServerAirflowApiUrl", where),
+            _optional_text(raw, "status", where),
+        )
+
+
+def live_object(raw: Mapping[str, Any], where: str) -> LiveObject:
+    """An environment object as read (its shape checked: remote/answers.py)."""
+    object_type = answers.text(raw, "objectType", where)
+    member = answers.mapping(raw.get(TYPED[object_type]) or {}, where, TYPED[object_type])
+    key = ObjectKey(
+        answers.text(raw, "objectKey", where),
+        object_type,
+        answers.text(raw, "scope", where),
+        answers.text(raw, "scopeEntityId", where),
+    )
+    with answers.shaped(where):
+        return LiveObject(
+            id=answers.text(raw, "id", where),
+            key=key,
+            description=_optional_text(raw, "description", where),
+            auto_link=bool(raw.get("autoLinkDeployments")),
+            links=tuple(
+                _link(answers.mapping(link, where, "a link"), object_type, where) for link in _list(raw, "links", where)
+            ),
+            excludes=tuple(
+                answers.text(answers.mapping(e, where, "an excluded link"), "scopeEntityId", where)
+                for e in _list(raw, "excludeLinks", where)
+            ),
+            fields=_frozen(dict(member)),
+            set_fields=frozenset(str(f) for f in _list(raw, "setFields", where)),
+            is_secret=bool(member.get("isSecret")),
+            updated_at=_optional_text(raw, "updatedAt", where),
+        )
+
+
+def _link(link: Mapping[str, Any], object_type: str, where: str) -> LiveLink:
+    overrides = link.get(LINK_OVERRIDES[object_type]) or link.get("overrides") or {}
+    return LiveLink(
+        answers.text(link, "scopeEntityId", where),
+        _frozen(dict(answers.mapping(overrides, where, "a link's overrides"))),
+        frozenset(str(f) for f in _list(link, "setFields", where)),
     )
 
 
-def live_object(raw: Mapping[str, Any]) -> LiveObject:
-    object_type = str(raw["objectType"])
-    member = raw.get(TYPED[object_type]) or {}
-    return LiveObject(
-        id=str(raw["id"]),
-        key=ObjectKey(str(raw["objectKey"]), object_type, str(raw["scope"]), str(raw["scopeEntityId"])),
-        description=str(raw.get("description") or ""),
-        auto_link=bool(raw.get("autoLinkDeployments")),
-        links=tuple(
-            LiveLink(
-                str(link["scopeEntityId"]),
-                _frozen(link.get(LINK_OVERRIDES[object_type]) or link.get("overrides") or {}),
-                frozenset(link.get("setFields") or ()),
-            )
-            for link in raw.get("links") or ()
-        ),
-        excludes=tuple(str(e["scopeEntityId"]) for e in raw.get("excludeLinks") or ()),
-        fields=_frozen(member),
-        set_fields=frozenset(raw.get("setFields") or ()),
-        is_secret=bool(member.get("isSecret")),
-        updated_at=str(raw.get("updatedAt") or ""),
-    )
+def _list(raw: Mapping[str, Any], name: str, where: str) -> list[Any]:
+    value = raw.get(name) or []
+    if not isinstance(value, list):
+        raise answers.UnexpectedAnswer(where, f"'{name}' is not a list")
+    return value
+
+
+def _optional_text(raw: Mapping[str, Any], name: str, where: str) -> str:
+    value = raw.get(name)
+    if value is not None and not isinstance(value, str):
+        raise answers.UnexpectedAnswer(where, f"'{name}' is not a text")
+    return value or ""
 
 
 def _frozen(value: Any) -> Any:
@@ -267,8 +376,9 @@ class AstroTarget:
     later write (object scopes, links, marker fingerprints).
     """
 
-    def __init__(self, api: AstroApi) -> None:
+    def __init__(self, api: AstroApi, known: Set[str] = frozenset()) -> None:
         self.api = api
+        self.known = known  # the IDs the plan read live: no create may answer with one
         self.created: dict[str, str] = {}
 
     def write(self, write: Write, values: SecretValues) -> None:
@@ -288,12 +398,14 @@ class AstroTarget:
         else:
             key = write.key
             self.api.create(
-                ObjectKey(key.object_key, key.object_type, key.scope, self._known(key.scope_entity_id)), body
+                ObjectKey(key.object_key, key.object_type, key.scope, self._known(key.scope_entity_id)),
+                body,
+                self.known,
             )
 
     def _deployment(self, op: str, object_id: Any, body: Any) -> None:
         if op == "create":
-            created = self.api.create_deployment(body)
+            created = self.api.create_deployment(body, self.known)
             if object_id and created.get("id"):
                 self.created[str(object_id)] = str(created["id"])
         elif op == "update":

@@ -12,31 +12,39 @@ Retry rules (SPEC 7.6):
   any other failure after sending is raised as `AmbiguousWrite`, and the caller looks the
   object up by key before creating again.
 Waits grow exponentially with jitter; a `Retry-After` header (seconds or an HTTP date) sets the
-wait instead. Every request has a timeout. No request body and no header value ever reaches a
+wait instead.
+
+Bounds (a hostile or broken server gets no unbounded resource): each request's whole duration is
+at most `ASTRO_GITOPS_HTTP_TIMEOUT` seconds (default 30; a deadline over the whole answer, not
+per read: a body dripped a byte a second ends at it), and a response body at most
+`ASTRO_GITOPS_HTTP_MAX_BYTES` (default 64 MiB), read as a stream and stopped there. A body nested
+too deeply to decode is an error, as is one that is not JSON. No request body and no header value ever reaches a
 message: an error names the method, the path, the status, and the server's own message and
 request ID.
 """
 
 from __future__ import annotations
 
+import json
+import math
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from compiler.errors import OperationError
-
-if TYPE_CHECKING:
-    import httpx
 
 Retry = Literal["read", "write", "create"]
 
 READ_STATUSES = frozenset({429, 502, 503, 504})
 WRITE_STATUSES = frozenset({429, 502, 503})
 MAX_RETRY_AFTER = 60.0  # a server asking for longer is answered with a failure, not a hang
+DEFAULT_TIMEOUT = 30.0  # seconds
+DEFAULT_MAX_BODY = 64 * 1024 * 1024  # bytes
+MESSAGE_LIMIT = 500  # characters of a server's message shown (cut after masking: compiler/redaction.py)
 
 
 class ApiError(OperationError):
@@ -53,9 +61,15 @@ class ApiError(OperationError):
     ) -> None:
         self.method, self.path, self.status = method, path, status
         self.api_message, self.request_id, self.retry_after = message, request_id, retry_after
-        shown = f"HTTP {status}" if status is not None else "no response"
-        rid = f" (requestId {request_id})" if request_id else ""
-        super().__init__(f"{method} {path}: {shown}: {message}{rid}")
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        """Told when shown, so every value registered by then is masked, before the cut."""
+        from compiler.redaction import cut
+
+        shown = f"HTTP {self.status}" if self.status is not None else "no response"
+        rid = f" (requestId {cut(self.request_id, 100)})" if self.request_id else ""
+        return f"{self.method} {cut(self.path, 300)}: {shown}: {cut(self.api_message, MESSAGE_LIMIT)}{rid}"
 
 
 class AmbiguousWrite(ApiError):
@@ -144,7 +158,7 @@ def error_message(body: Any) -> tuple[str, str | None]:
         message = body.get("message") or _detail_text(body.get("detail")) or body.get("title")
         request_id = body.get("requestId") or body.get("request_id")
         text = message if isinstance(message, str) else (str(message) if message is not None else "")
-        return text[:500] or "no message", request_id if isinstance(request_id, str) else None
+        return text or "no message", request_id if isinstance(request_id, str) else None
     return "no message", None
 
 
@@ -185,6 +199,7 @@ class HttpClient:
         limits: Limits | None = None,
         headers: Mapping[str, str] | None = None,
         auth: Any = None,
+        max_body: int = DEFAULT_MAX_BODY,
     ) -> None:
         import httpx
 
@@ -198,6 +213,7 @@ class HttpClient:
             follow_redirects=False,
             auth=auth,
         )
+        self.timeout, self.max_body = timeout, max_body
         self.policy = policy or RetryPolicy()
         self.limiter = RateLimiter(limits or Limits())
         self.counter = Counter()
@@ -253,16 +269,39 @@ class HttpClient:
         self.limiter.wait(method)
         self.counter.add(method)
         try:
-            response = self._client.request(method, path, params=_params(params), json=body)
+            status, headers, content = self._exchange(method, path, params, body)
         except httpx.HTTPError as exc:
             raise _transport_error(method, path, exc, retry) from None
         except (httpx.InvalidURL, UnicodeError) as exc:  # checked by service_url; never a crash
             raise OperationError(f"{method} {path}: the URL cannot be used ({type(exc).__name__})") from None
-        if response.is_success or response.status_code in ok_statuses:
-            return _decode(response)
-        message, request_id = error_message(_decode_quietly(response))
-        error_type = AmbiguousWrite if retry == "create" and response.status_code >= 500 else ApiError
-        raise error_type(method, path, response.status_code, message, request_id, retry_after(response.headers))
+        if 200 <= status < 300 or status in ok_statuses:
+            return _decode(method, path, status, content)
+        message, request_id = error_message(_decode_quietly(content))
+        error_type = AmbiguousWrite if retry == "create" and status >= 500 else ApiError
+        raise error_type(method, path, status, message, request_id, retry_after(headers))
+
+    def _exchange(
+        self, method: str, path: str, params: Mapping[str, Any] | None, body: Any
+    ) -> tuple[int, Mapping[str, str], bytes]:
+        """(status, headers, body) of one request, within the deadline and the body limit.
+        Raises httpx.ReadTimeout past the deadline, ApiError for a body over the limit."""
+        import httpx
+
+        deadline = time.monotonic() + self.timeout
+        with self._client.stream(method, path, params=_params(params), json=body) as response:
+            chunks: list[bytes] = []
+            size = 0
+            for chunk in response.iter_bytes():
+                size += len(chunk)
+                if size > self.max_body:
+                    raise ApiError(
+                        method, path, response.status_code,
+                        f"the response is larger than {self.max_body} bytes (ASTRO_GITOPS_HTTP_MAX_BYTES)",
+                    )  # fmt: skip
+                chunks.append(chunk)
+                if time.monotonic() > deadline:
+                    raise httpx.ReadTimeout(f"no whole answer within {self.timeout:g} s")
+            return response.status_code, response.headers, b"".join(chunks)
 
 
 def _params(params: Mapping[str, Any] | None) -> dict[str, Any] | None:
@@ -276,22 +315,55 @@ def _params(params: Mapping[str, Any] | None) -> dict[str, Any] | None:
     return out
 
 
-def _decode(response: httpx.Response) -> Any:
-    if not response.content:
+def _decode(method: str, path: str, status: int, content: bytes) -> Any:
+    if not content:
         return None
     try:
-        return response.json()
+        return json.loads(content)
+    except RecursionError:
+        raise ApiError(method, path, status, "the response is nested too deeply to read") from None
     except ValueError:
-        raise ApiError(
-            response.request.method, response.request.url.path, response.status_code, "the response is not JSON"
-        ) from None
+        raise ApiError(method, path, status, "the response is not JSON") from None
 
 
-def _decode_quietly(response: httpx.Response) -> Any:
+def _decode_quietly(content: bytes) -> Any:
     try:
-        return response.json()
-    except ValueError:
+        return json.loads(content) if content else None
+    except (ValueError, RecursionError):
         return None
+
+
+def header_value(text: str, name: str) -> str:
+    """`text` when an HTTP header can carry it (printable ASCII: a token, a password); else an
+    OperationError naming the variable `name`, never the value."""
+    if not all(" " <= c <= "~" for c in text):
+        raise OperationError(f"{name} holds characters an HTTP header cannot carry (printable ASCII only)")
+    return text
+
+
+def request_timeout(environ: Mapping[str, str]) -> float:
+    """ASTRO_GITOPS_HTTP_TIMEOUT: seconds for each request's whole answer (default 30; at least
+    1). Not a finite positive number (`inf`, `nan`, `-1`, `x`): an OperationError."""
+    raw = environ.get("ASTRO_GITOPS_HTTP_TIMEOUT", "")
+    if not raw:
+        return DEFAULT_TIMEOUT
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = math.nan
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise OperationError(f"ASTRO_GITOPS_HTTP_TIMEOUT must be a positive number of seconds, not {raw[:40]!r}")
+    return max(1.0, seconds)
+
+
+def max_body(environ: Mapping[str, str]) -> int:
+    """ASTRO_GITOPS_HTTP_MAX_BYTES: the largest response body read (default 64 MiB)."""
+    raw = environ.get("ASTRO_GITOPS_HTTP_MAX_BYTES", "")
+    if not raw:
+        return DEFAULT_MAX_BODY
+    if not raw.isascii() or not raw.isdigit() or int(raw) < 1:
+        raise OperationError(f"ASTRO_GITOPS_HTTP_MAX_BYTES must be a positive number of bytes, not {raw[:40]!r}")
+    return int(raw)
 
 
 def _transport_error(method: str, path: str, exc: Exception, retry: Retry) -> ApiError:

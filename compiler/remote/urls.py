@@ -16,7 +16,7 @@ def service_url(url: str, what: str, credentials: str) -> SplitResult:
     """`url` split, when it is http(s) with a host that can be looked up, no credentials and no
     spaces; plain http only to a loopback address, so a token or a secret value never crosses a
     network in clear. Raises OperationError naming `what` (and, for a URL with credentials, where
-    they go instead: `credentials`); the URL is shown with any `user:password@` replaced by `***@`."""
+    they go instead: `credentials`); the URL is shown with any `user:password@` replaced by `***@`, without its query."""
     import httpx
 
     shown = repr(_without_userinfo(url))
@@ -39,11 +39,18 @@ def service_url(url: str, what: str, credentials: str) -> SplitResult:
 
 
 def _without_userinfo(url: str) -> str:
+    """The URL as shown: no `user:password@`, no query and no fragment (a token pasted into
+    `?token=` is never echoed), and every registered credential masked (compiler/redaction.py)."""
+    from compiler.redaction import cut
+
+    for mark in ("?", "#"):
+        if mark in url:
+            url = url.split(mark, 1)[0] + mark + "..."
     scheme, found, rest = url.partition("://")
-    if not found:
-        return url
-    authority, slash, path = rest.partition("/")
-    return f"{scheme}://{'***@' + authority.rsplit('@', 1)[1] if '@' in authority else authority}{slash}{path}"
+    if found:
+        authority, slash, path = rest.partition("/")
+        url = f"{scheme}://{'***@' + authority.rsplit('@', 1)[1] if '@' in authority else authority}{slash}{path}"
+    return cut(url, 200)
 
 
 def _loopback(host: str) -> bool:

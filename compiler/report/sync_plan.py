@@ -3,7 +3,6 @@ text; the CLI prints it."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 
 from compiler.model.secrets import SecretValues
@@ -123,8 +122,10 @@ def outcome(applied: Applied) -> str:
 
 
 def masked(text: str, values: SecretValues | None) -> str:
-    """Text with every secret value in play (raw or JSON-escaped) replaced by '***': an API's
-    error message could quote what it was sent."""
-    for value in values.known_values() if values is not None else ():
-        text = text.replace(value, "***").replace(json.dumps(value)[1:-1], "***")
-    return text
+    """Text with every credential and secret value in play masked in every form a server might
+    echo (compiler/redaction.py, the one masking place): an API's message could quote what it
+    was sent."""
+    from compiler.redaction import REDACTOR
+
+    REDACTOR.register(values.known_values() if values is not None else ())
+    return REDACTOR.redact(text)

@@ -213,8 +213,12 @@ class _Planner:
             mask.add(change.path.split(".", 1)[0])
         special = wanted.kind == "pool" and wanted.key == DEFAULT_POOL
         user_text, _ = markers.split(found.description)
-        if not special and (wanted.description or "") != user_text.strip():
-            changes.append(FieldChange("description", user_text.strip() or None, wanted.description))
+        if not special and markers.normal(wanted.description) != markers.normal(user_text):
+            changes.append(
+                FieldChange(
+                    "description", markers.normal(user_text) or None, markers.normal(wanted.description) or None
+                )
+            )
         fps = self._fingerprints(wanted)
         # Under --secrets redact no value is known, so fingerprints cannot be recorded: not a change.
         if not special and not changes and fps != live_fps and self.options.values is not None:

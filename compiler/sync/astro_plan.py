@@ -148,8 +148,9 @@ class _Planner:
                 dataclasses.replace(f, reach=reach.field_reach(f.path, parts)) if obj.scope == "WORKSPACE" else f
                 for f in self._own_changes(obj, found, live_fps)
             ]
-            if (obj.description or "") != user_text.strip():
-                fields.append(FieldChange("description", user_text.strip() or None, obj.description))
+            if markers.normal(obj.description) != markers.normal(user_text):
+                before, after = markers.normal(user_text) or None, markers.normal(obj.description) or None
+                fields.append(FieldChange("description", before, after))
             if obj.scope == "WORKSPACE" and obj.auto_link != found.auto_link:
                 fields.append(FieldChange("links", _mode(found.auto_link), _mode(obj.auto_link)))
         auto = obj.auto_link if own else found.auto_link

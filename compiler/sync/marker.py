@@ -41,14 +41,25 @@ class Marker:
         return "[astro-gitops " + " ".join(parts) + "]"
 
 
+MALFORMED = "(a malformed marker)"  # the owner of a marker that breaks the rules: never a real owner
+_FIELDS = frozenset({"owner", "branch", "fp"})
+
+
 def split(description: str | None) -> tuple[str, Marker | None]:
-    """The user's description and the marker at its end (None when there is none)."""
+    """The user's description and the marker at its end (None when there is none).
+
+    Strict (SPEC 7.3): a marker names one owner, once, and only the known fields, each once; any
+    other marker (`owner=a owner=b`, an unknown field, an owner that is no owner name) is told
+    as owned by MALFORMED, which no repository is: it is never ours."""
     text = description or ""
     found = _MARKER.search(text)
     if not found:
         return text, None
-    values = dict(item.split("=", 1) for item in found.group(1).split())
+    items = [item.split("=", 1) for item in found.group(1).split()]
+    values = dict(items)
     owner = values.get("owner", "")
+    if len(values) != len(items) or not set(values) <= _FIELDS or not OWNER.fullmatch(owner):
+        return text[: found.start()], Marker(MALFORMED)
     fingerprints: dict[tuple[str, str], str] = {}
     for entry in filter(None, values.get("fp", "").split(";")):
         where, _, digest = entry.rpartition("=")
@@ -60,8 +71,43 @@ def split(description: str | None) -> tuple[str, Marker | None]:
 
 
 def join(description: str | None, marker: Marker) -> str:
-    """The user's description (if any), a space, the marker."""
-    return f"{description} {marker.text()}" if description else marker.text()
+    """The user's description (if any, normalized), a space, the marker."""
+    text = normal(description)
+    return f"{text} {marker.text()}" if text else marker.text()
+
+
+def normal(description: str | None) -> str:
+    """A user's description as it is sent and compared: runs of whitespace (spaces, tabs, line
+    breaks) made one space, none at either end. The marker sits after it on the same line and
+    `split` drops the whitespace before a marker, so only a normalized text reads back as sent:
+    any other would be rewritten by every apply (issue 21, K5)."""
+    return " ".join((description or "").split())
+
+
+def claims(sent: str | None, found: str | None) -> bool:
+    """Whether the description `found` on a server carries the marker of the description we
+    `sent`: the same owner and the same preview branch (the ownership rule of an ambiguous or
+    conflicting create, SPEC 7.3)."""
+    _, ours = split(sent)
+    _, theirs = split(found)
+    return (
+        ours is not None
+        and theirs is not None
+        and ours.owner != MALFORMED
+        and (theirs.owner, theirs.branch) == (ours.owner, ours.branch)
+    )
+
+
+def whose(description: str | None) -> str:
+    """How the owner of a description is told in a message."""
+    _, mark = split(description)
+    if mark is None:
+        return "no astro-gitops marker"
+    return (
+        MALFORMED
+        if mark.owner == MALFORMED
+        else f"owner '{mark.owner}'" + (f" (branch {mark.branch})" if mark.branch else "")
+    )
 
 
 def fingerprint(key: bytes, identity: str, part: str, path: str, value: str) -> str:

@@ -9,8 +9,10 @@ Pure: the caller reads live state and the remote's branches.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Set
+from collections.abc import Callable, Iterable, Set
+from dataclasses import replace
 
+from compiler.errors import OperationError
 from compiler.review.changes import ObjectChange, ObjectKey, Write
 from compiler.sync import marker as markers
 from compiler.sync.astro_state import LiveDeployment, LiveState
@@ -74,3 +76,42 @@ def destroy_plan(
 def gone(branches: Set[str]) -> Callable[[str], bool]:
     """A preview's branch that the remote no longer has."""
     return lambda branch: branch not in branches
+
+
+def settle_duplicates(live: LiveState, owner: str, names: Iterable[str]) -> tuple[LiveState, Plan]:
+    """Live state with one Deployment per name in `names`, and the plan that deletes the others.
+
+    Two applies of one preview branch started together can both create its preview (ASTRO-API.md
+    section 3: identical creates make duplicates). When every Deployment of a name is a preview
+    this owner marked for one and the same branch, the oldest (`createdAt`, then ID) is kept and
+    the others, with their managed objects, are deleted last (SPEC 7.3: a state concurrent
+    applies leave is one the next run converges from). Any other name taken twice (a hand-made
+    Deployment among them, two branches) is an OperationError: the tool cannot tell which is
+    meant.
+    """
+    by_name: dict[str, list[LiveDeployment]] = {}
+    for dep in live.deployments:
+        by_name.setdefault(dep.name, []).append(dep)
+    extra: list[LiveDeployment] = []
+    for name in sorted(set(names)):
+        same = by_name.get(name, [])
+        if len(same) < 2:
+            continue
+        marked = previews(replace(live, deployments=tuple(same)), owner)
+        if len(marked) != len(same) or len({branch for _, branch in marked}) != 1:
+            raise OperationError(
+                f"two Deployments named '{name}' in workspace '{live.workspace_name}', "
+                "not all of them this repository's preview of one branch: rename or delete one in Astro"
+            )
+        keep = min(same, key=lambda d: (str(d.settings.get("createdAt") or ""), d.id))
+        extra += [d for d in same if d is not keep]
+    if not extra:
+        return live, Plan("duplicates", ())
+    gone = {d.id for d in extra}
+    kept = replace(
+        live,
+        deployments=tuple(d for d in live.deployments if d.id not in gone),
+        objects=tuple(o for o in live.objects if o.key.scope_entity_id not in gone),
+    )
+    removal = destroy_plan(replace(live, deployments=tuple(extra)), owner, lambda _: True, "duplicates")
+    return kept, removal

@@ -120,8 +120,12 @@ class _Settings:
         if adopted:
             fields.append(FieldChange("marker", None, f"owner={self.options.owner}", note="adopt"))
         fields += self._scalars(wanted, live)
-        if (wanted.description or "") != user_text.strip():
-            fields.append(FieldChange("description", user_text.strip() or None, wanted.description))
+        if markers.normal(wanted.description) != markers.normal(user_text):
+            fields.append(
+                FieldChange(
+                    "description", markers.normal(user_text) or None, markers.normal(wanted.description) or None
+                )
+            )
         variables, env_changes, fps = self._variables(wanted, live, live_fps)
         fields += env_changes
         queues, queue_changes = self._queues(wanted, live)

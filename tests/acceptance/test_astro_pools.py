@@ -44,7 +44,7 @@ def astro(airflow: AirflowServer) -> Iterator[FakeAstro]:
 
 
 def apply_all(repo: Path, astro: FakeAstro, secrets: dict[str, str]) -> Any:
-    env = astro.env(ASTRO_GITOPS_FINGERPRINT_KEY="k", **secrets)
+    env = astro.env(ASTRO_GITOPS_FINGERPRINT_KEY="k-0123456789abcdef", **secrets)
     return run_cli("apply", "--all", "--auto-approve", cwd=repo, env=env)
 
 
@@ -84,7 +84,7 @@ def test_a_pool_that_left_git_is_deleted_and_a_changed_one_updated(
     assert apply_all(repo, astro, example_secrets).code == 0
     edit_file(repo, "environments/deployments/production.yaml", "      slots: 4 ", "      slots: 6 ")
     edit_file(repo, "environments/pools.yaml", "  snowflake_pool:\n    slots: 8", "  snowflake_pool_v2:\n    slots: 8")
-    env = astro.env(ASTRO_GITOPS_FINGERPRINT_KEY="k", **example_secrets)
+    env = astro.env(ASTRO_GITOPS_FINGERPRINT_KEY="k-0123456789abcdef", **example_secrets)
     planned = run_cli("plan", "--all", "--exit-code", cwd=repo, env=env)
     assert planned.code == 3, planned.out + planned.err
     assert "- pool snowflake_pool  (deployment production)" in planned.out

@@ -15,10 +15,12 @@ plans of literal passwords (tests/acceptance/test_review_cli.py).
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import shlex
 import subprocess
+import urllib.parse
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -687,8 +689,8 @@ def test_plan_and_apply_show_no_secret_value_and_no_token(
     set_sync_owner(example_repo, "leak-check")
     with FakeAstro() as server:
         server.seed("Data Platform", DEPLOYMENTS, owner="leak-check")
-        keyed = {**server.env(**SECRETS), "ASTRO_GITOPS_FINGERPRINT_KEY": "k-Zq77kv7w"}
-        rotated = {**server.env(**ROTATED), "ASTRO_GITOPS_FINGERPRINT_KEY": "k-Zq77kv7w"}
+        keyed = {**server.env(**SECRETS), "ASTRO_GITOPS_FINGERPRINT_KEY": "k-Zq77kv7w-fingerprint"}
+        rotated = {**server.env(**ROTATED), "ASTRO_GITOPS_FINGERPRINT_KEY": "k-Zq77kv7w-fingerprint"}
         plan_file = tmp_path / "plan.json"
         steps = [
             (("plan",), 0, keyed),
@@ -705,7 +707,7 @@ def test_plan_and_apply_show_no_secret_value_and_no_token(
             result = run_cli(*args, cwd=example_repo, env=env)
             assert result.code == code, (args, result)
             assert leaked(result.out + result.err) == [], args
-            assert TOKEN not in result.out + result.err and "k-Zq77kv7w" not in result.out + result.err
+            assert TOKEN not in result.out + result.err and "k-Zq77kv7w-fingerprint" not in result.out + result.err
         assert "(secret changed)" in run_cli("plan", cwd=example_repo, env=rotated).out
         # A failed write: the API's message and requestId, no value, no token.
         server.admin("fault", {"method": "POST", "path": "environment-objects/", "status": 400, "count": 5})
@@ -727,8 +729,8 @@ def test_a_preview_lifecycle_shows_no_secret_value_and_no_token(example_repo: Pa
     git(example_repo, "checkout", "-q", "-b", "feature/leak")
     with FakeAstro() as server:
         server.seed("Data Platform", DEPLOYMENTS, owner="leak-check")
-        keyed = {**server.env(**SECRETS), "ASTRO_GITOPS_FINGERPRINT_KEY": "k-Zq77kv7w"}
-        rotated = {**server.env(**ROTATED), "ASTRO_GITOPS_FINGERPRINT_KEY": "k-Zq77kv7w"}
+        keyed = {**server.env(**SECRETS), "ASTRO_GITOPS_FINGERPRINT_KEY": "k-Zq77kv7w-fingerprint"}
+        rotated = {**server.env(**ROTATED), "ASTRO_GITOPS_FINGERPRINT_KEY": "k-Zq77kv7w-fingerprint"}
         steps = [
             (("plan", "--format", "markdown"), keyed),
             (("apply", "--auto-approve"), keyed),
@@ -741,7 +743,7 @@ def test_a_preview_lifecycle_shows_no_secret_value_and_no_token(example_repo: Pa
             result = run_cli(*args, cwd=example_repo, env=env)
             assert result.code == 0, (args, result)
             assert leaked(result.out + result.err) == [], args
-            assert TOKEN not in result.out + result.err and "k-Zq77kv7w" not in result.out + result.err
+            assert TOKEN not in result.out + result.err and "k-Zq77kv7w-fingerprint" not in result.out + result.err
         # Positive control: the preview's secret environment variable reached the server.
         sent = json.dumps([e["body"] for e in server.log() if "/deployments" in e["path"]])
         assert leaked(sent, SECRETS.values())
@@ -807,7 +809,7 @@ def test_sensitive_keys_are_errors_as_literals_and_never_shown(example_repo: Pat
     commit_files(example_repo, {"environments/connections/api.yaml": _http_api(SENSITIVE_LITERALS, allow=True)})
     with FakeAstro() as server:
         server.seed("Data Platform", DEPLOYMENTS)
-        env = {**server.env(**example_secrets_env()), "ASTRO_GITOPS_FINGERPRINT_KEY": "k-sens"}
+        env = {**server.env(**example_secrets_env()), "ASTRO_GITOPS_FINGERPRINT_KEY": "k-sensitive-keys-test"}
         created = run_cli("plan", cwd=example_repo, env=env)
         assert created.code == 0 and "      + extra.Authorization: (sensitive value)\n" in created.out
         assert "      + extra.app_key: (sensitive value)\n" in created.out
@@ -892,3 +894,117 @@ def safe_load_yaml(text: str) -> dict[str, object]:
     from ruamel.yaml import YAML
 
     return YAML(typ="safe").load(text)  # type: ignore[no-any-return]
+
+
+# --- what servers echo (issue 21, K2): credentials and values in every encoding, cut after masking ---
+
+CREDENTIALS = {
+    "ASTRO_GITOPS_FINGERPRINT_KEY": 'fpkey-Zq88kv7w-&<>"é-long-enough',
+    "AIRFLOW_API_TOKEN": 'aftok-Zq89kv7w-&<>"/+=',  # a header carries printable ASCII only
+    "AIRFLOW_PASSWORD": "afpass-Zq90kv7w-&<>'é",
+}
+
+
+def _go(text: str) -> str:
+    """Go's encoding/json: HTML-safe escapes."""
+    return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+
+
+ENCODINGS: dict[str, Callable[[str], str]] = {
+    "raw": lambda v: v,
+    "json": lambda v: json.dumps(v)[1:-1],
+    "json-non-ascii-kept": lambda v: json.dumps(v, ensure_ascii=False)[1:-1],
+    "go": lambda v: _go(json.dumps(v)[1:-1]),
+    "go-non-ascii-kept": lambda v: _go(json.dumps(v, ensure_ascii=False)[1:-1]),
+    "json-in-json": lambda v: json.dumps(json.dumps(v)[1:-1])[1:-1],
+    "repr": lambda v: repr(v)[1:-1],
+    "ascii": lambda v: ascii(v)[1:-1],
+    "quote": lambda v: urllib.parse.quote(v, safe=""),
+    "quote-path": lambda v: urllib.parse.quote(v),
+    "quote_plus": lambda v: urllib.parse.quote_plus(v),
+    "base64": lambda v: base64.b64encode(v.encode()).decode(),
+}
+
+
+def _no_trace(text: str, values: Iterable[str]) -> None:
+    for value in values:
+        shown = {encode(value) for encode in ENCODINGS.values()}
+        assert not [s for s in shown if s.rstrip("=") in text], value
+        assert re.search(r"Z[qr]\d\dkv7w", text) is None, text
+
+
+@pytest.mark.parametrize("encoding", sorted(ENCODINGS))
+def test_an_echoed_value_or_credential_is_masked_in_every_encoding_after_the_cut(
+    example_repo: Path, encoding: str
+) -> None:
+    from support.astro_fake import DEPLOYMENTS, TOKEN, FakeAstro
+
+    set_sync_owner(example_repo, "leak-check")
+    encode = ENCODINGS[encoding]
+    in_play = [v for name, v in SECRETS.items() if name != ROTATED_NAME]  # the example names no ROTATED_NAME
+    every = [*in_play, TOKEN, CREDENTIALS["ASTRO_GITOPS_FINGERPRINT_KEY"]]
+    # The first value starts just before the 500th character: cutting before masking would leave its prefix.
+    echo = "x" * 490 + " ".join(encode(v) for v in every)
+    with FakeAstro() as server:
+        server.seed("Data Platform", DEPLOYMENTS, owner="leak-check")
+        env = {**server.env(**SECRETS), "ASTRO_GITOPS_FINGERPRINT_KEY": CREDENTIALS["ASTRO_GITOPS_FINGERPRINT_KEY"]}
+        server.admin("fault", {"method": "POST", "path": "environment-objects$", "echo": echo})
+        failed = run_cli("apply", "--auto-approve", cwd=example_repo, env=env)
+        assert failed.code == 1 and "requestId req-echo" in failed.out, failed
+        _no_trace(failed.out + failed.err, every)
+        whole = " ".join(encode(v) for v in every)  # no padding: every value within the shown part
+        server.admin("fault", {"method": "GET", "path": "/workspaces$", "echo": whole})
+        read = run_cli("plan", cwd=example_repo, env=env)
+        assert read.code == 1 and "req-echo" in read.err, read
+        _no_trace(read.out + read.err, every)
+
+
+def test_a_401_quoting_the_authorization_header_shows_no_token(example_repo: Path) -> None:
+    from support.astro_fake import DEPLOYMENTS, TOKEN, FakeAstro
+
+    set_sync_owner(example_repo, "leak-check")
+    with FakeAstro() as server:
+        server.seed("Data Platform", DEPLOYMENTS, owner="leak-check")
+        server.admin("fault", {"method": "GET", "path": "/workspaces$", "echo_auth": True})
+        result = run_cli("plan", cwd=example_repo, env=server.env(**SECRETS))
+        assert result.code == 1 and "token rejected: Bearer ***" in result.err, result
+        assert TOKEN not in result.out + result.err
+
+
+def test_a_token_pasted_into_a_url_is_never_echoed(example_repo: Path) -> None:
+    from support.astro_fake import TOKEN
+
+    set_sync_owner(example_repo, "leak-check")
+    for url in (f"ftp://127.0.0.1/v1?token={TOKEN}", f"http://example.com/v1?token={TOKEN}#{TOKEN}"):
+        env = {"ASTRO_API_TOKEN": TOKEN, "ASTRO_API_URL": url, "ASTRO_ORGANIZATION_ID": "org1", **SECRETS}
+        result = run_cli("plan", cwd=example_repo, env=env)
+        assert result.code in (1, 2) and TOKEN not in result.out + result.err, result
+    other = "pasted-Zq91kv7w-token"
+    env = {**SECRETS, "AIRFLOW_API_TOKEN": CREDENTIALS["AIRFLOW_API_TOKEN"]}
+    for url in (f"ftp://127.0.0.1/?token={other}", f"http://example.com/?t={CREDENTIALS['AIRFLOW_API_TOKEN']}"):
+        result = run_cli("plan", "--deployment", "development", "--airflow", url, cwd=example_repo, env=env)
+        assert result.code in (1, 2), result
+        _no_trace(result.out + result.err, [other, CREDENTIALS["AIRFLOW_API_TOKEN"]])
+
+
+def test_airflow_credentials_echoed_by_the_server_are_masked(example_repo: Path) -> None:
+    """The local server stands in for an Airflow 3 that quotes the bearer token and the password."""
+    from support.astro_fake import FakeAstro
+
+    set_sync_owner(example_repo, "leak-check")
+    with FakeAstro() as server:
+        server.admin("fault", {"method": "GET", "path": "^/api/v2/version$", "count": 100,
+                               "reply": {"body": {"version": "3.0.2"}}})  # fmt: skip
+        server.admin("fault", {"method": "GET", "path": "^/api/v2/", "echo_auth": True, "count": 100})
+        args = ("plan", "--deployment", "development", "--airflow", server.base)
+        token = run_cli(*args, cwd=example_repo, env={**SECRETS, "AIRFLOW_API_TOKEN": CREDENTIALS["AIRFLOW_API_TOKEN"]})
+        assert token.code == 1 and "token rejected" in token.err, token
+        _no_trace(token.out + token.err, [CREDENTIALS["AIRFLOW_API_TOKEN"]])
+        password = CREDENTIALS["AIRFLOW_PASSWORD"]
+        echo = " ".join(encode(password) for encode in ENCODINGS.values())
+        server.admin("fault", {"method": "POST", "path": "^/auth/token$", "echo": f"bad login {echo}"})
+        login = run_cli(
+            *args, cwd=example_repo, env={**SECRETS, "AIRFLOW_USERNAME": "me", "AIRFLOW_PASSWORD": password}
+        )
+        assert login.code == 1 and "bad login" in login.err, login
+        _no_trace(login.out + login.err, [password])

@@ -144,12 +144,22 @@ def test_credentials_come_from_the_environment_or_the_error_names_them() -> None
         Credentials.from_env({"AIRFLOW_USERNAME": "only-me"})
 
 
-def test_a_create_that_meets_an_existing_key_looks_it_up_instead_of_failing(airflow: AirflowServer) -> None:
-    # What a retried create after an ambiguous failure meets: the object is there already.
+def test_a_create_that_meets_an_existing_key_never_takes_it_as_created(airflow: AirflowServer) -> None:
+    # SPEC 7.3: what a 409 finds is ours only with our marker and after an attempt of ours that
+    # may have created it; a hand-made object (no marker) and a marked one the read did not list
+    # both stop the create, and neither is touched.
     airflow.request("POST", f"{airflow.api}/pools", {"name": "twice", "slots": 2, "description": "first"})
+    marked = "[astro-gitops owner=data-platform]"
+    airflow.request("POST", f"{airflow.api}/pools", {"name": "marked", "slots": 3, "description": marked})
     with client(airflow) as af:
-        af.create_once("pool", request_body("pool", "twice", {"slots": 2}, "first"))
+        with pytest.raises(AirflowError, match=r"no astro-gitops marker.*left unchanged"):
+            af.create_once("pool", request_body("pool", "twice", {"slots": 5}, f"mine {marked}"))
+        with pytest.raises(AirflowError, match="did not list it"):
+            af.create_once("pool", request_body("pool", "marked", {"slots": 5}, marked))
         with pytest.raises(ApiError) as caught:
             af.create("pool", request_body("pool", "twice", {"slots": 2}, "first"))
     assert caught.value.status == 409
+    pools = {p["name"]: p for p in airflow.list("pools")}
+    assert (pools["twice"]["slots"], pools["twice"]["description"]) == (2, "first")
+    assert pools["marked"]["slots"] == 3
     assert [p["name"] for p in airflow.list("pools")].count("twice") == 1

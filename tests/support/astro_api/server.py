@@ -21,7 +21,7 @@ It reproduces the facts of ASTRO-API.md sections 1-3 that astro-gitops relies on
 Test controls under /_admin: GET log (every request, bodies included: only tests read it),
 GET state (the unmasked store), POST reset, POST seed, POST config (switches), POST fault
 (429 with or without Retry-After, 500, a dropped connection after a successful create, a
-slow response).
+slow response; the hostile answers of hostile.py).
 
 Run: python server.py [--port 0] [--token T] [--page-size 20]; prints `listening on URL`.
 """
@@ -44,6 +44,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import contract  # tests/support/astro_api/contract.py: the generated types each route takes and returns
 import deployments as deployment_routes  # tests/support/astro_api/deployments.py (the script's folder)
+import hostile  # tests/support/astro_api/hostile.py: issue 21's hostile answers
 
 SECRET_EXTRA = re.compile(r"password|secret|token|private_key|api_key|key_content|keyfile_dict|credentials", re.I)
 CONNECTION_FIELDS = ("type", "host", "login", "password", "schema", "port", "extra")
@@ -365,6 +366,8 @@ class Handler(BaseHTTPRequestHandler):
             fault = self._fault(method, parts.path)
         if fault and fault.get("delay"):
             time.sleep(float(fault["delay"]))
+        if hostile.before(self, fault, create):  # issue 21's hostile answers: hostile.py
+            return None
         if fault and fault.get("status"):
             headers = {"Retry-After": str(fault["retry_after"])} if "retry_after" in fault else {}
             entry["status"] = fault["status"]
@@ -389,6 +392,7 @@ class Handler(BaseHTTPRequestHandler):
                 status, payload = 500, {"message": f"server bug: the response does not fit its type: {wrong}",
                                         "requestId": f"req-{len(store.log)}", "statusCode": 500}  # fmt: skip
             entry["status"] = status
+        status, payload = hostile.after(self, fault, status, payload)
         if fault and fault.get("drop"):
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)
