@@ -174,9 +174,17 @@ def _matrix(args: argparse.Namespace, s: Session) -> int:
 
 
 def _init(args: argparse.Namespace, s: Session) -> int:
-    from compiler.onboarding.scaffold import init
+    from compiler.onboarding.installspec import parse_install
+    from compiler.onboarding.scaffold import OWNER, init
 
-    s.show(INIT.report(init(s.root, force=args.force, workspace=args.workspace), None, s.style))
+    try:
+        install = parse_install(args.install) if args.install is not None else None
+    except ValueError as exc:
+        raise UsageError(f"argument --install: {exc}") from None
+    if args.owner is not None and not OWNER.fullmatch(args.owner):
+        raise UsageError("argument --owner: 1 to 64 letters, digits, `_`, `.` or `-`, starting with a letter or digit")
+    done = init(s.root, force=args.force, workspace=args.workspace, install=install, deploy=args.deploy, owner=args.owner)
+    s.show(INIT.report(done, None, s.style))
     return ExitCode.OK
 
 
