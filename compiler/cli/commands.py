@@ -183,19 +183,29 @@ def _init(args: argparse.Namespace, s: Session) -> int:
         raise UsageError(f"argument --install: {exc}") from None
     if args.owner is not None and not OWNER.fullmatch(args.owner):
         raise UsageError("argument --owner: 1 to 64 letters, digits, `_`, `.` or `-`, starting with a letter or digit")
-    done = init(s.root, force=args.force, workspace=args.workspace, install=install, deploy=args.deploy, owner=args.owner)
+    done = init(
+        s.root, force=args.force, workspace=args.workspace, install=install, deploy=args.deploy, owner=args.owner
+    )
     s.show(INIT.report(done, None, s.style))
     return ExitCode.OK
 
 
 def _import(args: argparse.Namespace, s: Session) -> int:
+    from compiler.onboarding.dotenvfile import refuse_unless_ignored, write_secrets
+    from compiler.onboarding.example import retire_example
     from compiler.onboarding.importer import display_name, import_file, parse_links
 
     links = parse_links(args.link) if args.link is not None else ()
+    dotenv: Path | None = args.dotenv
+    if dotenv is not None:
+        refuse_unless_ignored(dotenv, s.root)  # before anything is written
     result = import_file(s.root, args.file.absolute(), links=links, force=args.force)
+    retired = retire_example(s.root)
+    written = write_secrets(dotenv, result.secrets, s.root) if dotenv is not None and result.secrets else None
     elsewhere = Path.cwd().resolve() != s.root
     shown = display_name(s.root, args.file)
-    s.show(IMPORT.report(Imported(result, shown, s.root if elsewhere else None, bool(links)), None, s.style))
+    imported = Imported(result, shown, s.root if elsewhere else None, bool(links), written, retired)
+    s.show(IMPORT.report(imported, None, s.style))
     return ExitCode.OK
 
 
@@ -307,7 +317,7 @@ COMMANDS: dict[str, Command] = {
     "import": Command(
         _import,
         "convert an Astro airflow_settings.yaml into environments/ files",
-        "astro-gitops import airflow_settings.yaml --link production",
+        "astro-gitops import airflow_settings.yaml --link development --dotenv .env",
     ),
     "schema": Command(_schema, "print a JSON Schema", "astro-gitops schema deployment > deployment.schema.json"),
     "plan": Command(

@@ -142,6 +142,12 @@ def _options(sub: Mapping[str, argparse.ArgumentParser]) -> None:
     importer.add_argument("file", metavar="FILE", type=Path, help="the Astro CLI airflow_settings.yaml to read")
     importer.add_argument("--link", metavar="all|D1,D2", help="link imported objects to all or D1,D2 (default: none)")
     importer.add_argument("--force", action="store_true", help="replace files that exist")
+    importer.add_argument(
+        "--dotenv",
+        metavar="FILE",
+        type=Path,
+        help="write the secret values to FILE (git-ignored, mode 0600) instead of printing them",
+    )
 
     _sync_options(sub)
     _preview_options(sub["preview"])
