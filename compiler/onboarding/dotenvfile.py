@@ -21,6 +21,7 @@ from compiler.errors import OperationError
 from compiler.model.secrets import dotenv_text, read_dotenv
 
 MODE = 0o600
+CHECK_IGNORE = "check-ignore"  # exit 0: ignored (and not tracked), 1: git would commit it, 128: no repository
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ def refuse_unless_ignored(path: Path, root: Path) -> None:
         Path(os.path.realpath(path)).relative_to(os.path.realpath(root))
     except ValueError:
         return
-    run = _git(root, *"check-ignore -q --".split(), os.path.realpath(path))
+    run = _git(root, CHECK_IGNORE, "-q", "--", os.path.realpath(path))
     if run.returncode == 0:
         return
     if run.returncode == 1:
