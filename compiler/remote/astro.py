@@ -66,6 +66,27 @@ def connect(environ: Mapping[str, str]) -> AstroApi:
     return api
 
 
+class WorkspaceNotFound(OperationError):
+    """workspace.yaml names a workspace the organization does not have; `live` holds the names it has."""
+
+    def __init__(self, name: str, organization: str, live: Sequence[str]) -> None:
+        self.name, self.organization, self.live = name, organization, tuple(sorted(set(live)))
+        super().__init__(f"no workspace named '{name}' in organization {organization}")
+
+
+def explained(exc: ApiError, base_url: str) -> ApiError:
+    """A failed read of the Astro API with what the user can do about it: the whole URL, what
+    failed, and for a 404 under a base URL without `/v1` that the API's paths start there."""
+    url = base_url.rstrip("/") + exc.path
+    hint = ""
+    if exc.status is None:
+        hint = f"; the Astro API cannot be reached: check ASTRO_API_URL (now {base_url}) and the network"
+    elif exc.status == 404 and not base_url.rstrip("/").endswith("/v1"):
+        hint = f"; the Astro API's paths start with /v1: set ASTRO_API_URL to {base_url.rstrip('/')}/v1 (the default is {DEFAULT_URL})"
+    found = type(exc)("GET", url, exc.status, exc.api_message + hint, exc.request_id, exc.retry_after)
+    return found
+
+
 def _timeout(environ: Mapping[str, str]) -> float:
     try:
         return max(1.0, float(environ.get("ASTRO_GITOPS_HTTP_TIMEOUT", "30")))
@@ -89,7 +110,10 @@ class AstroApi:
         """Every item of a paged list: offset grows by what each page held, until totalCount."""
         offset = 0
         for _ in range(MAX_PAGES):
-            page = self.http.request("GET", path, params={**(params or {}), "offset": offset, "limit": PAGE}) or {}
+            try:
+                page = self.http.request("GET", path, params={**(params or {}), "offset": offset, "limit": PAGE}) or {}
+            except ApiError as exc:
+                raise explained(exc, self.http.base_url) from None
             found = page.get(items) or []
             yield from found
             offset += len(found)
@@ -110,9 +134,11 @@ class AstroApi:
         found = [
             w for w in self.pages(f"{self._org}/workspaces", "workspaces", {"names": name}) if w.get("name") == name
         ]
+        if not found:
+            live = tuple(str(w.get("name")) for w in self.pages(f"{self._org}/workspaces", "workspaces"))
+            raise WorkspaceNotFound(name, self.organization, live)
         if len(found) != 1:
-            what = "no workspace" if not found else f"{len(found)} workspaces"
-            raise OperationError(f"{what} named '{name}' in organization {self.organization}")
+            raise OperationError(f"{len(found)} workspaces named '{name}' in organization {self.organization}")
         return str(found[0]["id"])
 
     def deployments(self, workspace_id: str) -> tuple[LiveDeployment, ...]:

@@ -198,6 +198,7 @@ class HttpClient:
             follow_redirects=False,
             auth=auth,
         )
+        self.base_url = base_url.rstrip("/")  # for messages: the whole URL a request went to
         self.policy = policy or RetryPolicy()
         self.limiter = RateLimiter(limits or Limits())
         self.counter = Counter()
@@ -299,7 +300,9 @@ def _transport_error(method: str, path: str, exc: Exception, retry: Retry) -> Ap
 
     # Nothing was sent when the connection could not be made: no write can have happened.
     unsent = isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
-    message = f"{type(exc).__name__} (the request {'was not sent' if unsent else 'may have reached the server'})"
+    cause = " ".join(str(exc).split())[:200]  # the OS's words: `[Errno 111] Connection refused`
+    what = f"{type(exc).__name__}: {cause}" if cause else type(exc).__name__
+    message = f"{what} (the request {'was not sent' if unsent else 'may have reached the server'})"
     if retry == "create" and not unsent:
         return AmbiguousWrite(method, path, None, message)
     error = ApiError(method, path, None, message)
