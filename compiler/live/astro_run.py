@@ -245,6 +245,8 @@ def make_plan(
 
         every = deferred_changes(project, root, state, made.deferred, live, options, environ)
         made = dataclasses.replace(made, deferred=every)
+    said = {(d.code, d.message) for d in project.diagnostics}  # validate showed them already
+    made = dataclasses.replace(made, diagnostics=tuple(d for d in made.diagnostics if (d.code, d.message) not in said))
     inputs = saved_plans.inputs(project, chosen.label, values, key)
     return Planned(made, workspace.name, chosen, values, inputs, live, adopt, (project, options))
 

@@ -252,7 +252,8 @@ def run_render(
     notes: list[Diagnostic] = []  # about the branch's preview name (see _check_preview_name)
     resolved = resolve_selection(project, root, selection, environ, notes)
     view = view_of(project, resolved) if selection.all else None
-    warnings = notes + (list(view.warnings) if view else [])
+    # validate reports the view's warnings too (project.diagnostics): each is said once.
+    warnings = notes + [w for w in (view.warnings if view else ()) if w not in project.diagnostics]
     values = secrets.load(mode, needed_secrets(resolved, view), environ)
     files = render_files(project.model, resolved, values, view)
     write.check_location(out, root / ENVIRONMENTS, files)
