@@ -178,6 +178,7 @@ CODES: dict[str, frozenset[Severity]] = {
     "airflow-unsupported": ERROR,
     "deployment-not-found": ERROR,
     "workspace-not-found": ERROR,
+    "hibernation-not-development": WARNING,
     "stale-plan": ERROR,
     "runtime-version-differs": WARNING,
     "deployment-type-differs": ERROR,
