@@ -77,7 +77,9 @@ def _check_hibernation(c: Checker, d: DeploymentSpec) -> None:
     the same (sync/settings.py), so another Deployment's schedules are never sent nor planned."""
     if not d.hibernation_schedules or d.astro.get("is_development_mode") is True:
         return
-    said = "is_development_mode: false" if d.astro.get("is_development_mode") is False else "no is_development_mode: true"
+    said = (
+        "is_development_mode: false" if d.astro.get("is_development_mode") is False else "no is_development_mode: true"
+    )
     c.found.append(
         warning(
             c.at(d.path, ("hibernation_schedules",), key=True),

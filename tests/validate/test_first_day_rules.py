@@ -57,3 +57,33 @@ def test_an_empty_schedule_list_says_nothing(make_repo: MakeRepo) -> None:
     )
     run = run_cli("validate", cwd=root)
     assert run.code == 0 and run.out + run.err == "", run.out + run.err
+
+
+def test_a_conn_id_airflows_ui_takes_is_refused_in_words(make_repo: MakeRepo) -> None:
+    root = make_repo(
+        {
+            "environments/workspace.yaml": WORKSPACE,
+            "environments/deployments/production.yaml": deployment("production", ""),
+            "environments/deployments/development.yaml": deployment("development", "  is_development_mode: true\n"),
+            "environments/objects.yaml": 'connections:\n  "sales:reporting/eu": {type: http, links: all}\n',
+        }
+    )
+    run = run_cli("validate", "--format", "text", cwd=root)
+    assert run.code == 1
+    assert (
+        "environments/objects.yaml:2:3: error[invalid-conn-id]: conn_id 'sales:reporting/eu' holds '/', ':'" in run.out
+    )
+    assert "write it as 'sales_reporting_eu'" in run.out
+
+
+@pytest.mark.parametrize(("value", "example"), [("{a: 1, b: [1, 2]}", '{"key": "value"}'), ("[x, y]", '["a", "b"]')])
+def test_import_of_a_structured_variable_value_says_to_write_json_text(
+    make_repo: MakeRepo, value: str, example: str
+) -> None:
+    root = make_repo(
+        {"airflow_settings.yaml": f"airflow:\n  variables:\n    - variable_name: cfg\n      variable_value: {value}\n"}
+    )
+    run = run_cli("import", "airflow_settings.yaml", cwd=root)
+    assert run.code == 1
+    assert "airflow_settings.yaml:4:23: error[wrong-type]: 'variable_value' must be a string" in run.err
+    assert f"write it as one JSON string, quoted in YAML (`variable_value: '{example}'`)" in run.err
