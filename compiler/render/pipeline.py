@@ -15,6 +15,7 @@ from compiler.model import branches, out_names, secrets
 from compiler.model.objects import Model, WorkspaceSpec
 from compiler.model.secrets import SecretValues
 from compiler.render import texts, write
+from compiler.render.dropped import settings_file_drops
 from compiler.resolve.deployment import (
     Locator,
     ResolvedDeployment,
@@ -254,6 +255,7 @@ def run_render(
     view = view_of(project, resolved) if selection.all else None
     # validate reports the view's warnings too (project.diagnostics): each is said once.
     warnings = notes + [w for w in (view.warnings if view else ()) if w not in project.diagnostics]
+    warnings += settings_file_drops(resolved, _locator(project))
     values = secrets.load(mode, needed_secrets(resolved, view), environ)
     files = render_files(project.model, resolved, values, view)
     write.check_location(out, root / ENVIRONMENTS, files)
