@@ -274,9 +274,10 @@ def _import_text(imported: Imported, style: Style) -> Output:
 def _retired_text(retired: Retired | None) -> str:
     if retired is None:
         return ""
+    # Comment lines: stderr stays a dotenv file (comments and NAME='value' lines) with --link.
     if retired.removed:
-        return "removed init's example connection example_db: " + ", ".join(map(one_line, retired.removed)) + "\n"
-    return f"note: {retired.note}\n" if retired.note else ""
+        return "# removed init's example connection example_db: " + ", ".join(map(one_line, retired.removed)) + "\n"
+    return f"# note: {one_line(retired.note)}\n" if retired.note else ""
 
 
 IMPORT: Reporters[Imported] = Reporters({"text": _import_text})

@@ -12,9 +12,10 @@ import shlex
 import stat
 from pathlib import Path
 
-from acceptance.test_readme import Command, readme_commands
 from conftest import REPO, clean_env, git, installed_command, run_process
 from support.astro_fake import FakeAstro, resolve_em, settings_view
+
+from acceptance.test_readme import Command, readme_commands
 
 SETTINGS = """\
 airflow:

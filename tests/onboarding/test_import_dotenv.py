@@ -87,7 +87,7 @@ def test_import_tells_where_an_edited_example_is(fresh: Path) -> None:
     run = run_cli("import", "airflow_settings.yaml", cwd=fresh, env=clean_env())
     assert run.code == 0, run.err
     assert example.exists()
-    assert "note: environments/connections/example.yaml still holds init's example connection" in run.err
+    assert "# note: environments/connections/example.yaml still holds init's example connection" in run.err
 
 
 def test_import_help_shows_the_dotenv_way(tmp_path: Path) -> None:
