@@ -34,6 +34,7 @@ from compiler.report.registry import (
 if TYPE_CHECKING:
     from compiler.diagnostics import Diagnostic
     from compiler.live.session import Request
+    from compiler.onboarding.installspec import InstallSpec
     from compiler.sync.apply import Step
     from compiler.validate.project import Project
 
@@ -174,20 +175,33 @@ def _matrix(args: argparse.Namespace, s: Session) -> int:
 
 
 def _init(args: argparse.Namespace, s: Session) -> int:
-    from compiler.onboarding.installspec import parse_install
-    from compiler.onboarding.scaffold import OWNER, init
+    from compiler.onboarding.scaffold import init
 
-    try:
-        install = parse_install(args.install) if args.install is not None else None
-    except ValueError as exc:
-        raise UsageError(f"argument --install: {exc}") from None
-    if args.owner is not None and not OWNER.fullmatch(args.owner):
-        raise UsageError("argument --owner: 1 to 64 letters, digits, `_`, `.` or `-`, starting with a letter or digit")
+    install = _install_option(args.install)
+    _check_owner(args.owner)
     done = init(
         s.root, force=args.force, workspace=args.workspace, install=install, deploy=args.deploy, owner=args.owner
     )
     s.show(INIT.report(done, None, s.style))
     return ExitCode.OK
+
+
+def _install_option(text: str | None) -> InstallSpec | None:
+    """`init --install SPEC`; a bad spec is a usage error (exit 2)."""
+    from compiler.onboarding.installspec import parse_install
+
+    try:
+        return parse_install(text) if text is not None else None
+    except ValueError as exc:
+        raise UsageError(f"argument --install: {exc}") from None
+
+
+def _check_owner(owner: str | None) -> None:
+    """`init --owner OWNER` must be a valid sync.owner (schemas/workspace.schema.json)."""
+    from compiler.onboarding.scaffold import OWNER
+
+    if owner is not None and not OWNER.fullmatch(owner):
+        raise UsageError("argument --owner: 1 to 64 letters, digits, `_`, `.` or `-`, starting with a letter or digit")
 
 
 def _import(args: argparse.Namespace, s: Session) -> int:

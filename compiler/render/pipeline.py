@@ -255,7 +255,8 @@ def run_render(
     view = view_of(project, resolved) if selection.all else None
     # validate reports the view's warnings too (project.diagnostics): each is said once.
     warnings = notes + [w for w in (view.warnings if view else ()) if w not in project.diagnostics]
-    warnings += settings_file_drops(resolved, _locator(project))
+    if not check:  # a check writes no settings file (and the pre-commit check hook stays silent)
+        warnings += settings_file_drops(resolved, _locator(project))
     values = secrets.load(mode, needed_secrets(resolved, view), environ)
     files = render_files(project.model, resolved, values, view)
     write.check_location(out, root / ENVIRONMENTS, files)
