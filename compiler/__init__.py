@@ -14,6 +14,10 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
+# The one source of the version: pyproject.toml reads it (setuptools `dynamic`), `--version`
+# prints it, `init` pins its release, and the release workflow checks the tag against it.
+__version__ = "0.1.0"
+
 __all__ = [
     "AstroGitopsError",
     "Diagnostic",

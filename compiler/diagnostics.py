@@ -177,6 +177,8 @@ CODES: dict[str, frozenset[Severity]] = {
     "pools-not-applied": WARNING,
     "airflow-unsupported": ERROR,
     "deployment-not-found": ERROR,
+    "workspace-not-found": ERROR,
+    "hibernation-not-development": WARNING,
     "stale-plan": ERROR,
     "runtime-version-differs": WARNING,
     "deployment-type-differs": ERROR,

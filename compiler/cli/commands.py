@@ -34,6 +34,7 @@ from compiler.report.registry import (
 if TYPE_CHECKING:
     from compiler.diagnostics import Diagnostic
     from compiler.live.session import Request
+    from compiler.onboarding.installspec import InstallSpec
     from compiler.sync.apply import Step
     from compiler.validate.project import Project
 
@@ -176,18 +177,49 @@ def _matrix(args: argparse.Namespace, s: Session) -> int:
 def _init(args: argparse.Namespace, s: Session) -> int:
     from compiler.onboarding.scaffold import init
 
-    s.show(INIT.report(init(s.root, force=args.force, workspace=args.workspace), None, s.style))
+    install = _install_option(args.install)
+    _check_owner(args.owner)
+    done = init(
+        s.root, force=args.force, workspace=args.workspace, install=install, deploy=args.deploy, owner=args.owner
+    )
+    s.show(INIT.report(done, None, s.style))
     return ExitCode.OK
 
 
+def _install_option(text: str | None) -> InstallSpec | None:
+    """`init --install SPEC`; a bad spec is a usage error (exit 2)."""
+    from compiler.onboarding.installspec import parse_install
+
+    try:
+        return parse_install(text) if text is not None else None
+    except ValueError as exc:
+        raise UsageError(f"argument --install: {exc}") from None
+
+
+def _check_owner(owner: str | None) -> None:
+    """`init --owner OWNER` must be a valid sync.owner (schemas/workspace.schema.json)."""
+    from compiler.onboarding.scaffold import OWNER
+
+    if owner is not None and not OWNER.fullmatch(owner):
+        raise UsageError("argument --owner: 1 to 64 letters, digits, `_`, `.` or `-`, starting with a letter or digit")
+
+
 def _import(args: argparse.Namespace, s: Session) -> int:
+    from compiler.onboarding.dotenvfile import refuse_unless_ignored, write_secrets
+    from compiler.onboarding.example import retire_example
     from compiler.onboarding.importer import display_name, import_file, parse_links
 
     links = parse_links(args.link) if args.link is not None else ()
+    dotenv: Path | None = args.dotenv
+    if dotenv is not None:
+        refuse_unless_ignored(dotenv, s.root)  # before anything is written
     result = import_file(s.root, args.file.absolute(), links=links, force=args.force)
+    retired = retire_example(s.root)
+    written = write_secrets(dotenv, result.secrets, s.root) if dotenv is not None and result.secrets else None
     elsewhere = Path.cwd().resolve() != s.root
     shown = display_name(s.root, args.file)
-    s.show(IMPORT.report(Imported(result, shown, s.root if elsewhere else None, bool(links)), None, s.style))
+    imported = Imported(result, shown, s.root if elsewhere else None, bool(links), written, retired)
+    s.show(IMPORT.report(imported, None, s.style))
     return ExitCode.OK
 
 
@@ -299,7 +331,7 @@ COMMANDS: dict[str, Command] = {
     "import": Command(
         _import,
         "convert an Astro airflow_settings.yaml into environments/ files",
-        "astro-gitops import airflow_settings.yaml --link production",
+        "astro-gitops import airflow_settings.yaml --link development --dotenv .env",
     ),
     "schema": Command(_schema, "print a JSON Schema", "astro-gitops schema deployment > deployment.schema.json"),
     "plan": Command(

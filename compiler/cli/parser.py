@@ -52,19 +52,15 @@ def _epilog(codes: Sequence[ExitCode], example: str) -> str:
 
 
 class _Version(argparse.Action):
-    """--version: read from the installed package's metadata, only when asked for."""
+    """--version: compiler.__version__, the one source (the package metadata is built from it)."""
 
     def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
         super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=kwargs.get("help"))
 
     def __call__(self, parser: argparse.ArgumentParser, *args: object) -> None:
-        from importlib.metadata import PackageNotFoundError, version
+        from compiler import __version__
 
-        try:
-            found = version("astro-gitops")
-        except PackageNotFoundError:
-            found = "(not installed)"
-        write("stdout", f"astro-gitops {found}\n")
+        write("stdout", f"astro-gitops {__version__}\n")
         parser.exit()
 
 
@@ -136,11 +132,22 @@ def _options(sub: Mapping[str, argparse.ArgumentParser]) -> None:
     sub["init"].add_argument(
         "--workspace", metavar="NAME", help="the Astro workspace name (default: a placeholder to fill in)"
     )
+    sub["init"].add_argument("--owner", metavar="OWNER", help="sync.owner (default: the repository folder's name)")
+    sub["init"].add_argument(
+        "--install", metavar="SPEC", help="what CI and the hook pip-install (default: astro-gitops==<this version>)"
+    )
+    sub["init"].add_argument("--deploy", action="store_true", help="a workflow that also applies to Astro")
 
     importer = sub["import"]
     importer.add_argument("file", metavar="FILE", type=Path, help="the Astro CLI airflow_settings.yaml to read")
     importer.add_argument("--link", metavar="all|D1,D2", help="link imported objects to all or D1,D2 (default: none)")
     importer.add_argument("--force", action="store_true", help="replace files that exist")
+    importer.add_argument(
+        "--dotenv",
+        metavar="FILE",
+        type=Path,
+        help="write the secret values to FILE (git-ignored, mode 0600) instead of printing them",
+    )
 
     _sync_options(sub)
     _preview_options(sub["preview"])

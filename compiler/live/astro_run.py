@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from compiler.diagnostics import Diagnostic, Location, error
+from compiler.diagnostics import Diagnostic, Location, did_you_mean, error
 from compiler.errors import InvalidEnvironments, OperationError
 from compiler.live import saved_plans
 from compiler.live.astro_pools import WithPools, with_astro_pools
@@ -172,8 +173,29 @@ def _names(value: Any) -> Iterator[str]:
             yield from _names(child)
 
 
+def _live_state(project: Project, read: Future[LiveState]) -> LiveState:
+    """The live read's result; a workspace the organization lacks is located in workspace.yaml,
+    with the near name among the live ones."""
+    from compiler.remote.astro import WorkspaceNotFound
+
+    try:
+        return read.result()
+    except WorkspaceNotFound as exc:
+        workspace = project.model.workspace
+        path = workspace.path if workspace else ""
+        document = project.document(path)
+        where = document.locate(("workspace",)) if document else Location(path)
+        names = ", ".join(f"'{n}'" for n in exc.live) or "none"
+        message = (
+            f"no workspace named '{exc.name}' in organization {exc.organization}{did_you_mean(exc.name, exc.live)}; "
+            f"the token sees: {names}"
+        )
+        raise InvalidEnvironments([error(where, "workspace-not-found", message)]) from None
+
+
 def _missing_deployments(project: Project, chosen: Scope, live: LiveState) -> list[Diagnostic]:
     problems = []
+    names = sorted(d.name for d in live.deployments)
     for dep in chosen.resolved:
         if live.deployment_id(dep.name) is not None or dep.is_preview:
             continue  # a missing preview is created by its branch's apply
@@ -181,7 +203,11 @@ def _missing_deployments(project: Project, chosen: Scope, live: LiveState) -> li
         path = spec.path if spec else project.model.workspace.path if project.model.workspace else ""
         document = project.document(path)
         where = document.locate(("name",)) if document and spec else Location(path)
-        message = f"Deployment '{dep.name}' not found in workspace '{live.workspace_name}'"
+        listed = ", ".join(f"'{n}'" for n in names) or "none"
+        message = (
+            f"Deployment '{dep.name}' not found in workspace '{live.workspace_name}'{did_you_mean(dep.name, names)}; "
+            f"its Deployments: {listed}"
+        )
         problems.append(error(where, "deployment-not-found", message))
     return problems
 
@@ -207,7 +233,8 @@ def make_plan(
     wanted, optional = _needed(state)
     wanted |= deployment_stage.secret_names(chosen.resolved)
     values = _secret_values(mode, wanted, optional, environ)
-    settled, duplicates = previews.settle_duplicates(read.result(), sync_owner, [d.name for d in chosen.resolved])
+    names = [d.name for d in chosen.resolved]
+    settled, duplicates = previews.settle_duplicates(_live_state(project, read), sync_owner, names)
     live = deployment_stage.with_pending_previews(settled, chosen.resolved)
     missing = _missing_deployments(project, chosen, live)
     if missing:
@@ -226,6 +253,8 @@ def make_plan(
         every = deferred_changes(project, root, state, made.deferred, live, options, environ)
         made = dataclasses.replace(made, deferred=every)
     made = dataclasses.replace(made, changes=(*made.changes, *duplicates.changes))  # previews go last
+    said = {(d.code, d.message) for d in project.diagnostics}  # validate showed them already
+    made = dataclasses.replace(made, diagnostics=tuple(d for d in made.diagnostics if (d.code, d.message) not in said))
     inputs = saved_plans.inputs(project, chosen.label, values, key)
     read_live = read.result() if duplicates.changes else None
     return Planned(made, workspace.name, chosen, values, inputs, live, adopt, (project, options), read_live)

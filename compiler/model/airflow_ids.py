@@ -32,10 +32,29 @@ COMMON_CONN_TYPES = (
 
 
 def conn_id_problem(conn_id: str) -> str | None:
-    """Why Airflow would refuse this conn_id; None when it is fine."""
-    if not CONN_ID.fullmatch(conn_id) or ".." in conn_id:
-        return f"conn_id '{conn_id}' must match {CONN_ID_RULE}"
-    return None
+    """Why Airflow would refuse this conn_id, in words (which characters, and where they fail); None when fine.
+
+    Airflow 3.1 ConnectionBody (api_fastapi/core_api/datamodels/connections.py): `max_length=200,
+    pattern=r"^[\\w.-]+$"`; its Connection model (sanitize_conn_id) also takes `#!():/\\`.
+    """
+    if CONN_ID.fullmatch(conn_id) and ".." not in conn_id:
+        return None
+    rule = (
+        f"a conn_id is 1 to {MAX_CONN_ID} letters, digits, '_', '.' or '-' (never '..'), as Airflow's REST API "
+        f"and CLI require of a new connection (^[\\w.-]+$)"
+    )
+    if not conn_id or len(conn_id) > MAX_CONN_ID:
+        return f"conn_id of {len(conn_id)} characters: {rule}"
+    odd = sorted({c for c in conn_id if not CONN_ID.fullmatch(c)})
+    if not odd:  # only '..'
+        return f"conn_id '{conn_id}' holds '..', which Airflow 3 refuses (a path step): {rule}"
+    shown = ", ".join(repr(c) if c.isprintable() and c != " " else f"U+{ord(c):04X}" for c in odd)
+    fixed = re.sub(r"\.{2,}", ".", re.sub(r"[^A-Za-z0-9_.-]+", "_", conn_id))[:MAX_CONN_ID]
+    return (
+        f"conn_id '{conn_id}' holds {shown}: {rule}; Airflow's database may store such an ID (one made in the UI), "
+        f"but it cannot be sent to the REST API apply uses, nor be the name of an environment variable "
+        f"({env_name(conn_id)} is not one, where Airflow and Astro read AIRFLOW_CONN_<ID>); write it as '{fixed}'"
+    )
 
 
 def variable_key_problem(key: str) -> str | None:

@@ -1,4 +1,10 @@
-"""How the running astro-gitops was installed, as what CI and pre-commit should install.
+"""What CI and pre-commit should install: the release this astro-gitops is, or what `--install` says.
+
+The default (`default_install`) is the published release of the running version,
+`astro-gitops==X.Y.Z` (compiler.__version__, the one source of the version; the release
+workflow publishes it on the tag vX.Y.Z), except a git install, which pins its commit. A
+local path is written only when `init --install PATH` asks for it, with a comment that CI
+cannot reach it.
 
 PEP 610: pip records a direct URL install in the distribution's `direct_url.json`, with
 a VCS URL and commit, or a local path (`dir_info`), or an archive; an install from a
@@ -31,10 +37,55 @@ class InstallSpec:
     comment: str = ""  # a line for a YAML comment: why this value, what to change
 
     @property
+    def tag(self) -> str | None:
+        """The release tag (`v1.2.0`) of an exact index pin, where that release's workflow lives."""
+        found = re.fullmatch(rf"{DISTRIBUTION}==([\w.+-]+)", self.pip) if self.kind == "index" else None
+        return f"v{found.group(1)}" if found else None
+
+    @property
     def github(self) -> str | None:
         """`owner/name` of a VCS install from GitHub (where the reusable workflow lives)."""
         found = _GITHUB.match(self.vcs_url) if self.kind == "vcs" else None
         return f"{found.group(1)}/{found.group(2)}" if found else None
+
+
+def release(version: str | None = None) -> InstallSpec:
+    """The published release of `version` (default: the running one), from the package index."""
+    from compiler import __version__
+
+    found = version or __version__
+    why = "given to `init --install`" if version else "of the astro-gitops that ran `init`"
+    comment = f"the release {why} ({found}), published from the tag v{found}"
+    return InstallSpec(f"{DISTRIBUTION}=={found}", "index", comment=comment)
+
+
+def default_install() -> InstallSpec:
+    """What `init` writes without --install: a git install's commit, else the running version's release."""
+    running = running_install()
+    return running if running.kind == "vcs" else release()
+
+
+def parse_install(text: str) -> InstallSpec:
+    """The spec `init --install SPEC` names: a pip requirement, `astro-gitops @ git+URL@COMMIT`, or a path.
+
+    Raises ValueError for an empty spec. A path (it exists, or starts with `/`, `.`, `~` or
+    `file:`) is kept with the comment that CI cannot reach it.
+    """
+    from pathlib import Path
+
+    spec = text.strip()
+    if not spec or not spec.isprintable():
+        raise ValueError("the install spec is empty or holds a control character")
+    direct = re.fullmatch(rf"{DISTRIBUTION}\s*@\s*git\+(\S+)@([0-9a-f]{{7,40}})", spec)
+    if direct:
+        url, commit = direct.groups()
+        return InstallSpec(spec, "vcs", vcs_url=url, commit=commit, comment="the git commit given to `init --install`")
+    if spec.startswith(("/", ".", "~", "file:")) or Path(spec).exists():
+        return InstallSpec(_file_path(spec), "local", comment=_LOCAL)
+    pinned = re.fullmatch(rf"{DISTRIBUTION}\s*==\s*([\w.+-]+)", spec)
+    if pinned:
+        return release(pinned.group(1))
+    return InstallSpec(spec, "requirement", comment="the requirement given to `init --install`")
 
 
 def running_install() -> InstallSpec:

@@ -11,6 +11,7 @@ the workflow and the hook install astro-gitops the way the running one was insta
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,8 +29,12 @@ REPOSITORY = PROJECT_REPOSITORY
 SCHEMA_BASE = "https://raw.githubusercontent.com/astro-gitops/astro-gitops/main/schemas"
 PRECOMMIT_FILE = ".pre-commit-config.yaml"
 GITIGNORE_FILE = ".gitignore"
-IGNORED = ("build/", "airflow_settings.yaml")
-_IGNORE_COMMENT = "# astro-gitops: rendered output, and local settings that may hold secrets\n"
+# build/: render's output; airflow_settings.yaml and .env: local settings and secret values
+# (`import --dotenv .env`); plan.json, *.plan.json: saved plans (`plan --out`), which name
+# live objects and are applied as they are.
+IGNORED = ("build/", "airflow_settings.yaml", ".env", "plan.json", "*.plan.json")
+_IGNORE_COMMENT = "# astro-gitops: rendered output, saved plans, and local settings that may hold secrets\n"
+OWNER = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")  # sync.owner, as schemas/workspace.schema.json
 DEFAULT_BRANCH = "main"  # when the repository has none yet (no commit, no origin)
 _WORKFLOW = ".github/workflows/astro-gitops.yml"
 
@@ -41,6 +46,8 @@ SCAFFOLD = {
     "environments/deployments/development.yaml": "development.yaml",
     _WORKFLOW: "workflow.yml",
 }
+# With --deploy: the caller that turns the reusable workflow's deploy half on.
+_DEPLOY_WORKFLOW = "workflow-deploy.yml"
 
 
 @dataclass(frozen=True)
@@ -70,19 +77,24 @@ def init(
     workspace: str | None = None,
     branch: str | None = None,
     install: InstallSpec | None = None,
+    deploy: bool = False,
+    owner: str | None = None,
 ) -> InitResult:
     """Scaffold a repository; with conflicting files and no `force`, write nothing and say which.
 
-    `branch` is the production branch (default: the repository's default branch) and
-    `install` what CI and pre-commit install (default: how this astro-gitops was installed).
+    `branch` is the production branch (default: the repository's default branch), `install`
+    what CI and pre-commit install (default: installspec.default_install()), `deploy` whether
+    the workflow applies to Astro, and `owner` the `sync.owner` (default: the folder's name).
     """
-    from compiler.onboarding.installspec import running_install
+    from compiler.onboarding.installspec import default_install
     from compiler.onboarding.precommit import with_hook
 
     if not root.is_dir():
         raise OperationError(f"{root} is not a directory")
-    install = install or running_install()
-    scaffold = scaffold_files(workspace or WORKSPACE_PLACEHOLDER, branch or default_branch(root), install)
+    install = install or default_install()
+    production = branch or default_branch(root)
+    scaffold = scaffold_files(workspace or WORKSPACE_PLACEHOLDER, production, install, deploy=deploy)
+    scaffold["environments/workspace.yaml"] += sync_block(owner or default_owner(root), production)
     replaced = refuse_existing(root, scaffold, force=force)
     additions = {
         PRECOMMIT_FILE: with_hook(_user_file(root / PRECOMMIT_FILE), install),
@@ -107,8 +119,23 @@ def default_branch(root: Path) -> str:
     return from_git(root) or DEFAULT_BRANCH
 
 
-def scaffold_files(workspace: str, branch: str, install: InstallSpec) -> dict[str, str]:
-    """{relative path: text} of every file `init` creates."""
+def default_owner(root: Path) -> str:
+    """`sync.owner` when none is given: the repository folder's name, as a slug (`data-platform`)."""
+    slug = re.sub(r"[^a-z0-9]+", "-", root.resolve().name.lower()).strip("-")[:64].strip("-")
+    return slug or "astro-gitops"
+
+
+def sync_block(owner: str, branch: str) -> str:
+    """The `sync:` block of workspace.yaml: who owns what `apply` writes, and the branch that applies it."""
+    return (
+        "\n# plan/apply: `owner` is written into every object apply manages (never touched: objects\n"
+        "# without it); the `branch` (the default branch) applies workspace-level objects.\n"
+        f"sync:\n  owner: {yaml_text.scalar(owner)}\n  branch: {json.dumps(branch)}\n"
+    )
+
+
+def scaffold_files(workspace: str, branch: str, install: InstallSpec, *, deploy: bool = False) -> dict[str, str]:
+    """{relative path: text} of every file `init` creates (with `deploy`, the deploy caller workflow)."""
     values = {
         "SCHEMA_BASE": SCHEMA_BASE,
         "WORKSPACE": yaml_text.scalar(workspace),
@@ -118,7 +145,8 @@ def scaffold_files(workspace: str, branch: str, install: InstallSpec) -> dict[st
         "PRODUCTION_DESCRIPTION": yaml_text.scalar(f"Production Deployment (branch {_comment_text(branch)})"),
         **_workflow_values(install),
     }
-    return {path: starter(name, values) for path, name in SCAFFOLD.items()}
+    chosen = {**SCAFFOLD, _WORKFLOW: _DEPLOY_WORKFLOW} if deploy else SCAFFOLD
+    return {path: starter(name, values) for path, name in chosen.items()}
 
 
 def _workspace_comment(workspace: str) -> str:
@@ -136,6 +164,9 @@ def _workflow_values(install: InstallSpec) -> dict[str, str]:
     if install.github and install.commit:
         uses = f"{install.github}/.github/workflows/astro-gitops.yml@{install.commit}"
         uses_comment = "# the commit `init` ran from"
+    elif install.tag:
+        uses = f"astro-gitops/astro-gitops/.github/workflows/astro-gitops.yml@{install.tag}"
+        uses_comment = f"# the release {install.tag} (safer: that tag's commit SHA)"
     else:
         uses = "astro-gitops/astro-gitops/.github/workflows/astro-gitops.yml@main"
         uses_comment = "# safer: pin a commit SHA of astro-gitops/astro-gitops instead of main"

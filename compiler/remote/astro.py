@@ -13,15 +13,15 @@ import json
 import re
 from collections.abc import Iterator, Mapping, Sequence, Set
 from dataclasses import replace
-from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from compiler.errors import OperationError
 from compiler.remote import answers
+from compiler.remote.astro_reads import live_deployment, live_object
 from compiler.remote.http import AmbiguousWrite, ApiError, HttpClient, header_value, max_body, request_timeout
 from compiler.remote.urls import service_url
 from compiler.review.changes import ObjectKey
-from compiler.sync.astro_state import LiveDeployment, LiveLink, LiveObject, LiveState
+from compiler.sync.astro_state import LiveDeployment, LiveObject, LiveState
 
 if TYPE_CHECKING:
     from compiler.model.secrets import SecretValues
@@ -33,7 +33,6 @@ PAGE = 1000  # astro-cli's page size; the server may return fewer (it says how m
 MAX_PAGES = 1000
 OBJECT_TYPES = ("CONNECTION", "AIRFLOW_VARIABLE")
 TYPED = {"CONNECTION": "connection", "AIRFLOW_VARIABLE": "airflowVariable"}
-LINK_OVERRIDES = {"CONNECTION": "connectionOverrides", "AIRFLOW_VARIABLE": "airflowVariableOverrides"}
 
 
 def token_organization(token: str) -> str | None:
@@ -84,6 +83,27 @@ def organization_id(text: str) -> str:
     return text
 
 
+class WorkspaceNotFound(OperationError):
+    """workspace.yaml names a workspace the organization does not have; `live` holds the names it has."""
+
+    def __init__(self, name: str, organization: str, live: Sequence[str]) -> None:
+        self.name, self.organization, self.live = name, organization, tuple(sorted(set(live)))
+        super().__init__(f"no workspace named '{name}' in organization {organization}")
+
+
+def explained(exc: ApiError, base_url: str) -> ApiError:
+    """A failed read of the Astro API with what the user can do about it: the whole URL, what
+    failed, and for a 404 under a base URL without `/v1` that the API's paths start there."""
+    url = base_url.rstrip("/") + exc.path
+    hint = ""
+    if exc.status is None:
+        hint = f"; the Astro API cannot be reached: check ASTRO_API_URL (now {base_url}) and the network"
+    elif exc.status == 404 and not base_url.rstrip("/").endswith("/v1"):
+        hint = f"; the Astro API's paths start with /v1: set ASTRO_API_URL to {base_url.rstrip('/')}/v1 (the default is {DEFAULT_URL})"
+    found = type(exc)("GET", url, exc.status, exc.api_message + hint, exc.request_id, exc.retry_after)
+    return found
+
+
 class AstroApi:
     def __init__(self, http: HttpClient, organization: str) -> None:
         self.http = http
@@ -102,7 +122,10 @@ class AstroApi:
         offset = 0
         where = f"GET {path}"
         for _ in range(MAX_PAGES):
-            page = self.http.request("GET", path, params={**(params or {}), "offset": offset, "limit": PAGE}) or {}
+            try:
+                page = self.http.request("GET", path, params={**(params or {}), "offset": offset, "limit": PAGE}) or {}
+            except ApiError as exc:
+                raise explained(exc, self.http.base_url) from None
             found = answers.page_items(page, items, where)
             yield from found
             offset += len(found)
@@ -123,9 +146,11 @@ class AstroApi:
         found = [
             w for w in self.pages(f"{self._org}/workspaces", "workspaces", {"names": name}) if w.get("name") == name
         ]
+        if not found:
+            live = tuple(str(w.get("name")) for w in self.pages(f"{self._org}/workspaces", "workspaces"))
+            raise WorkspaceNotFound(name, self.organization, live)
         if len(found) != 1:
-            what = "no workspace" if not found else f"{len(found)} workspaces"
-            raise OperationError(f"{what} named '{name}' in organization {self.organization}")
+            raise OperationError(f"{len(found)} workspaces named '{name}' in organization {self.organization}")
         return answers.text(found[0], "id", f"GET {self._org}/workspaces")
 
     def deployments(self, workspace_id: str) -> tuple[LiveDeployment, ...]:
@@ -291,81 +316,6 @@ def _resolved(
             "(another apply at the same time, or a list that hides it): nothing was written to it; run plan again"
         )
     return found_id
-
-
-def live_deployment(raw: Mapping[str, Any], where: str) -> LiveDeployment:
-    """A Deployment as read (its shape checked: remote/answers.py)."""
-    with answers.shaped(where):
-        return LiveDeployment(
-            answers.text(raw, "id", where),
-            answers.text(raw, "name", where),
-            _optional_text(raw, "description", where),
-            _frozen(dict(raw)),
-            _optional_text(raw, "updatedAt", where),
-            _optional_text(raw, "webServerAirflowApiUrl", where),
-            _optional_text(raw, "status", where),
-        )
-
-
-def live_object(raw: Mapping[str, Any], where: str) -> LiveObject:
-    """An environment object as read (its shape checked: remote/answers.py)."""
-    object_type = answers.text(raw, "objectType", where)
-    member = answers.mapping(raw.get(TYPED[object_type]) or {}, where, TYPED[object_type])
-    key = ObjectKey(
-        answers.text(raw, "objectKey", where),
-        object_type,
-        answers.text(raw, "scope", where),
-        answers.text(raw, "scopeEntityId", where),
-    )
-    with answers.shaped(where):
-        return LiveObject(
-            id=answers.text(raw, "id", where),
-            key=key,
-            description=_optional_text(raw, "description", where),
-            auto_link=bool(raw.get("autoLinkDeployments")),
-            links=tuple(
-                _link(answers.mapping(link, where, "a link"), object_type, where) for link in _list(raw, "links", where)
-            ),
-            excludes=tuple(
-                answers.text(answers.mapping(e, where, "an excluded link"), "scopeEntityId", where)
-                for e in _list(raw, "excludeLinks", where)
-            ),
-            fields=_frozen(dict(member)),
-            set_fields=frozenset(str(f) for f in _list(raw, "setFields", where)),
-            is_secret=bool(member.get("isSecret")),
-            updated_at=_optional_text(raw, "updatedAt", where),
-        )
-
-
-def _link(link: Mapping[str, Any], object_type: str, where: str) -> LiveLink:
-    overrides = link.get(LINK_OVERRIDES[object_type]) or link.get("overrides") or {}
-    return LiveLink(
-        answers.text(link, "scopeEntityId", where),
-        _frozen(dict(answers.mapping(overrides, where, "a link's overrides"))),
-        frozenset(str(f) for f in _list(link, "setFields", where)),
-    )
-
-
-def _list(raw: Mapping[str, Any], name: str, where: str) -> list[Any]:
-    value = raw.get(name) or []
-    if not isinstance(value, list):
-        raise answers.UnexpectedAnswer(where, f"'{name}' is not a list")
-    return value
-
-
-def _optional_text(raw: Mapping[str, Any], name: str, where: str) -> str:
-    value = raw.get(name)
-    if value is not None and not isinstance(value, str):
-        raise answers.UnexpectedAnswer(where, f"'{name}' is not a text")
-    return value or ""
-
-
-def _frozen(value: Any) -> Any:
-    if isinstance(value, dict):
-        return MappingProxyType({k: _frozen(v) for k, v in value.items()})
-    if isinstance(value, list):
-        return tuple(_frozen(v) for v in value)
-    return value
 
 
 class AstroTarget:

@@ -214,6 +214,7 @@ class HttpClient:
             auth=auth,
         )
         self.timeout, self.max_body = timeout, max_body
+        self.base_url = base_url.rstrip("/")  # for messages: the whole URL a request went to
         self.policy = policy or RetryPolicy()
         self.limiter = RateLimiter(limits or Limits())
         self.counter = Counter()
@@ -371,7 +372,9 @@ def _transport_error(method: str, path: str, exc: Exception, retry: Retry) -> Ap
 
     # Nothing was sent when the connection could not be made: no write can have happened.
     unsent = isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
-    message = f"{type(exc).__name__} (the request {'was not sent' if unsent else 'may have reached the server'})"
+    cause = " ".join(str(exc).split())[:200]  # the OS's words: `[Errno 111] Connection refused`
+    what = f"{type(exc).__name__}: {cause}" if cause else type(exc).__name__
+    message = f"{what} (the request {'was not sent' if unsent else 'may have reached the server'})"
     if retry == "create" and not unsent:
         return AmbiguousWrite(method, path, None, message)
     error = ApiError(method, path, None, message)

@@ -15,6 +15,7 @@ from compiler.model import branches, out_names, secrets
 from compiler.model.objects import Model, WorkspaceSpec
 from compiler.model.secrets import SecretValues
 from compiler.render import texts, write
+from compiler.render.dropped import settings_file_drops
 from compiler.resolve.deployment import (
     Locator,
     ResolvedDeployment,
@@ -252,7 +253,10 @@ def run_render(
     notes: list[Diagnostic] = []  # about the branch's preview name (see _check_preview_name)
     resolved = resolve_selection(project, root, selection, environ, notes)
     view = view_of(project, resolved) if selection.all else None
-    warnings = notes + (list(view.warnings) if view else [])
+    # validate reports the view's warnings too (project.diagnostics): each is said once.
+    warnings = notes + [w for w in (view.warnings if view else ()) if w not in project.diagnostics]
+    if not check:  # a check writes no settings file (and the pre-commit check hook stays silent)
+        warnings += settings_file_drops(resolved, _locator(project))
     values = secrets.load(mode, needed_secrets(resolved, view), environ)
     files = render_files(project.model, resolved, values, view)
     write.check_location(out, root / ENVIRONMENTS, files)

@@ -19,6 +19,8 @@ from compiler.diagnostics import Diagnostic, counted, plural, report_github, rep
 from compiler.escaping import one_line
 
 if TYPE_CHECKING:
+    from compiler.onboarding.dotenvfile import DotenvWritten
+    from compiler.onboarding.example import Retired
     from compiler.onboarding.importer import ImportResult
     from compiler.onboarding.scaffold import InitResult
     from compiler.render.pipeline import RenderResult, Which
@@ -228,6 +230,8 @@ class Imported:
     file: str  # as validate shows paths: relative to the root when inside it
     root: Path | None  # set when run outside the root: the written paths are relative to it
     linked: bool  # whether --link named Deployments (else the objects are linked to none)
+    dotenv: DotenvWritten | None = None  # where --dotenv put the secret values
+    retired: Retired | None = None  # what became of init's example connection
 
 
 def _import_text(imported: Imported, style: Style) -> Output:
@@ -247,14 +251,33 @@ def _import_text(imported: Imported, style: Style) -> Output:
             "note: the imported objects are linked to no Deployment (`links: []`): name the Deployments that "
             "should get them in the files, or import again with --force --link all|D1,D2\n"
         )
-    if result.secrets:
+    err += _retired_text(imported.retired)
+    if result.secrets and imported.dotenv is not None:
+        written = imported.dotenv
+        shown = one_line(str(written.path))
+        err += (
+            f"# {len(result.secrets)} secret value(s) taken out of {one_line(imported.file)}: in {shown} "
+            f"(mode 0600, ignored by git): {', '.join(result.secrets)}; "
+            f"use them with --secrets dotenv:{shown}, and put them in your secret store for CI\n"
+        )
+    elif result.secrets:
         # The values leave the file exactly once, here, for the user's secret store.
         err += (
             f"# {len(result.secrets)} secret value(s) taken out of {one_line(imported.file)}: put them in your "
-            "secret store. Shown this once, written to no file.\n"
+            "secret store (or import with --dotenv .env to write them to a git-ignored file). "
+            "Shown this once, written to no file.\n"
         )
         err += dotenv_text(result.secrets)
     return Output(out, err)
+
+
+def _retired_text(retired: Retired | None) -> str:
+    if retired is None:
+        return ""
+    # Comment lines: stderr stays a dotenv file (comments and NAME='value' lines) with --link.
+    if retired.removed:
+        return "# removed init's example connection example_db: " + ", ".join(map(one_line, retired.removed)) + "\n"
+    return f"# note: {one_line(retired.note)}\n" if retired.note else ""
 
 
 IMPORT: Reporters[Imported] = Reporters({"text": _import_text})

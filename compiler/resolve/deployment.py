@@ -160,6 +160,8 @@ def _resolve(
             objects.append(_object(obj, "object", layers_of.get((obj.kind, obj.key), []), ctx, name, problems))
     objects.extend(_object(obj, "deployment", [], ctx, name, problems) for obj in base.objects)
     spec = _render_spec(base, name, ctx, problems)
+    if is_preview:  # its own description, not a copy of its base's: what it is, and whose branch
+        spec = dataclasses.replace(spec, description=f"Preview of {base.name} for branch {ctx.branch}")
     if problems:
         raise ResolveProblem(problems)
     objects.sort(key=lambda o: (o.kind, o.key))

@@ -4,7 +4,7 @@ The Astro CLI (settings/settings.go, cloud/deployment/fromfile/fromfile.go) and 
 accept files that do not do what they say: a pool with `pool_slot: 0` or a variable with
 an empty value is skipped with a line on the console, a YAML `conn_extra` mapping loses
 its key case, `conn_type: Postgres` finds no hook. (A pool's `include_deferred` is not in
-airflow_settings.yaml by design, README "Choices": it is kept for plan/apply against Airflow.)
+airflow_settings.yaml, README "Choices": `render` warns where it is true, render/dropped.py.)
 `validate` says so where the value is written, so nobody finds out in production.
 """
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from compiler.diagnostics import warning
 from compiler.model import out_names
 from compiler.model.objects import DeploymentSpec
 from compiler.model.secrets import reference_name
@@ -70,8 +71,28 @@ def _check_deployment_name(c: Checker, d: DeploymentSpec) -> None:
         )
 
 
+def _check_hibernation(c: Checker, d: DeploymentSpec) -> None:
+    """Astro hibernates only development-mode Deployments: astro-cli cloud/deployment/fromfile/fromfile.go
+    (ed93cc59) sends `scalingSpec.hibernationSpec` only when `IsDevelopmentMode` is true, and apply does
+    the same (sync/settings.py), so another Deployment's schedules are never sent nor planned."""
+    if not d.hibernation_schedules or d.astro.get("is_development_mode") is True:
+        return
+    said = (
+        "is_development_mode: false" if d.astro.get("is_development_mode") is False else "no is_development_mode: true"
+    )
+    c.found.append(
+        warning(
+            c.at(d.path, ("hibernation_schedules",), key=True),
+            "hibernation-not-development",
+            f"hibernation_schedules of '{d.name}' are never applied: Astro hibernates only development-mode "
+            f"Deployments and '{d.name}' has {said} under astro (set it, or remove the schedules)",
+        )
+    )
+
+
 def _check_deployment_file(c: Checker, d: DeploymentSpec) -> None:
     """The checks the Astro CLI makes of a deployment file (cloud/deployment/fromfile)."""
+    _check_hibernation(c, d)
     executor = d.astro.get("executor")
     if executor is None:
         c.error(

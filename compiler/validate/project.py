@@ -58,7 +58,34 @@ def validate(sources: Sequence[SourceFile]) -> Project:
     problems.extend(rules.check(model, documents, partially_known=partial))
     resolved: dict[str, ResolvedDeployment] = {}
     problems.extend(_resolution_problems(model, documents, problems, resolved))
+    if resolved and not has_errors(problems):
+        problems.extend(_view_warnings(model, documents, resolved))
     return Project(tuple(documents), model, tuple(ordered(problems)), resolved)
+
+
+def _view_warnings(
+    model: Model, documents: Sequence[Document], resolved: Mapping[str, ResolvedDeployment]
+) -> list[Diagnostic]:
+    """The warnings of the workspace view `render --all` and `plan` compute (override-as-scoped-object:
+    a null a link override cannot express), so `validate` and the pre-commit hook show them too."""
+    # Only a null that removed a field can make one: without any, the view is not built (it
+    # renders workspace-wide templates, which validate otherwise never pays for).
+    if not any(o.removed for dep in resolved.values() for o in dep.objects):
+        return []
+    from compiler.resolve.deployment import ResolveProblem
+    from compiler.resolve.workspace_view import workspace_view
+
+    by_path = {d.path: d for d in documents}
+
+    def locate(path: str, ypath: YPath) -> Location:
+        document = by_path.get(path)
+        return document.locate(ypath) if document else Location(path)
+
+    try:
+        view = workspace_view(model, list(resolved.values()), locate)
+    except ResolveProblem:  # a broken template: resolution reported it already
+        return []
+    return list(dict.fromkeys(view.warnings))
 
 
 def _resolution_problems(

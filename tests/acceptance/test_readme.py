@@ -18,6 +18,9 @@ from conftest import EXAMPLE, REPO, clean_env, git, installed_command
 # Commands that cannot run in this test, by their first words, and why.
 SKIPPED = {
     "python3 -m venv": "creates the environment the suite already runs in (astro-gitops is installed in it)",
+    "python3.11 -m venv": "builds Airflow's own environment (minutes, and the network): .ci/run does, with the same constraints",
+    "~/airflow3/bin/pip": "installs Airflow (the network): .ci/run runs the same line",
+    "~/airflow2/bin/pip": "installs Airflow 2 (the network): .ci/run runs the same line",
     ".": "activates that environment (`. .venv/bin/activate`): the suite runs inside it",
     "pip install": "installs the package the suite already runs (and would need the network)",
     "pytest": "the suite itself",

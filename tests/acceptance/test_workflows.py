@@ -68,7 +68,7 @@ def step(workflow: Mapping[str, Any], job_id: str, name: str) -> dict[str, Any]:
 
 
 def test_there_are_workflows() -> None:
-    assert {p.name for p in WORKFLOW_FILES} >= {"ci.yml", "astro-gitops.yml"}
+    assert {p.name for p in WORKFLOW_FILES} >= {"ci.yml", "astro-gitops.yml", "release.yml"}
 
 
 # actionlint
@@ -123,8 +123,9 @@ def test_every_action_is_pinned_to_a_commit(path: Path) -> None:
 def test_permissions_are_read_only(path: Path) -> None:
     workflow = load(path)
     assert workflow["permissions"] == {"contents": "read"}
-    # The one write: the reusable workflow's plan job edits its own pull-request comment.
-    allowed = {("astro-gitops.yml", "plan"): {"pull-requests"}}
+    # The writes: the reusable workflow's plan job edits its own pull-request comment; the
+    # release's publish job asks for an OIDC token (PyPI trusted publishing).
+    allowed = {("astro-gitops.yml", "plan"): {"pull-requests"}, ("release.yml", "publish"): {"id-token"}}
     for job_id, job in workflow["jobs"].items():
         granted = job.get("permissions", {})
         assert isinstance(granted, dict), f"{job_id}: permissions must be a mapping, not {granted!r}"

@@ -153,26 +153,18 @@ def test_notes_an_airflow_settings_file(make_repo: MakeRepo) -> None:
 # --- .gitignore ------------------------------------------------------------------------------
 
 
+HEAD = "# astro-gitops: rendered output, saved plans, and local settings that may hold secrets\n"
+REST = ".env\nplan.json\n*.plan.json\n"
+
+
 @pytest.mark.parametrize(
     ("before", "after"),
     [
-        (
-            None,
-            "# astro-gitops: rendered output, and local settings that may hold secrets\nbuild/\nairflow_settings.yaml\n",
-        ),
-        (
-            "",
-            "# astro-gitops: rendered output, and local settings that may hold secrets\nbuild/\nairflow_settings.yaml\n",
-        ),
-        (
-            "*.pyc",
-            "*.pyc\n\n# astro-gitops: rendered output, and local settings that may hold secrets\nbuild/\nairflow_settings.yaml\n",
-        ),
-        (
-            "/build\n",
-            "/build\n\n# astro-gitops: rendered output, and local settings that may hold secrets\nairflow_settings.yaml\n",
-        ),
-        ("build/\n  airflow_settings.yaml  \n", None),
+        (None, HEAD + "build/\nairflow_settings.yaml\n" + REST),
+        ("", HEAD + "build/\nairflow_settings.yaml\n" + REST),
+        ("*.pyc", "*.pyc\n\n" + HEAD + "build/\nairflow_settings.yaml\n" + REST),
+        ("/build\n", "/build\n\n" + HEAD + "airflow_settings.yaml\n" + REST),
+        ("build/\n  airflow_settings.yaml  \n.env\nplan.json\n*.plan.json\n", None),
     ],
 )
 def test_gitignore_gains_only_missing_lines(before: str | None, after: str | None) -> None:
@@ -255,13 +247,16 @@ def test_workflow_calls_the_reusable_workflow_with_least_privilege(make_repo: Ma
     scaffold.init(root, install=VCS)
     workflow = safe_load((root / ".github/workflows/astro-gitops.yml").read_text())
     assert set(workflow["on"]) == {"push", "pull_request"}
-    assert workflow["permissions"] == {"contents": "read"}
+    # What the called jobs ask for, no more: every checkout reads; the plan job writes its comment.
+    assert workflow["permissions"] == {"contents": "read", "pull-requests": "write"}
     [job] = workflow["jobs"].values()
     assert job["uses"] == f"astro-gitops/astro-gitops/.github/workflows/astro-gitops.yml@{COMMIT}"
     called = reusable_workflow()
     assert set(job.get("with", {})) <= set(called["on"]["workflow_call"]["inputs"])
     # A called workflow gets at most the caller's permissions.
     assert called["permissions"].items() <= workflow["permissions"].items()
+    for called_job in called["jobs"].values():
+        assert called_job.get("permissions", {}).items() <= workflow["permissions"].items()
 
 
 def test_workflow_passes_actionlint(make_repo: MakeRepo) -> None:
@@ -345,8 +340,10 @@ def test_scaffold_installs_what_is_installed_and_never_an_unknown_release(make_r
     result = scaffold.init(root, workspace="W", install=install)
     config_text = (root / ".pre-commit-config.yaml").read_text()
     workflow_text = (root / ".github/workflows/astro-gitops.yml").read_text()
+    # Only the version that is installed, or a release of the running version, is ever named.
     for text in (config_text, workflow_text):
-        assert "0.1.0" not in text and "@v" not in text
+        assert "0.1.0" not in text
+        assert ("@v1.4.2" in text) == (kind == "index" and text is workflow_text)
     [entry] = safe_load(config_text)["repos"]
     [job] = safe_load(workflow_text)["jobs"].values()
     assert job["with"]["astro-gitops-spec"] == install.pip
@@ -369,15 +366,50 @@ def test_scaffold_installs_what_is_installed_and_never_an_unknown_release(make_r
     assert run.returncode == 0, run.stdout + run.stderr
 
 
-def test_the_installed_command_scaffolds_its_own_install(make_repo: MakeRepo) -> None:
-    from importlib import metadata
+def test_the_installed_command_pins_the_release_of_its_version(make_repo: MakeRepo) -> None:
+    """Installed from a clone (an editable, local install here), init writes the release of the
+    running version, never the clone's path; the workflow calls that release's tag."""
+    from compiler import __version__
 
     root = make_repo({})
     run = compiler("init", "--workspace", "W", cwd=root)
     assert run.returncode == 0, run.stderr
-    expected = from_direct_url(metadata.distribution("astro-gitops").read_text("direct_url.json"), "x")
+    text = (root / ".github/workflows/astro-gitops.yml").read_text()
+    [job] = safe_load(text)["jobs"].values()
+    assert job["with"]["astro-gitops-spec"] == f"astro-gitops=={__version__}"
+    assert job["uses"].endswith(f"/.github/workflows/astro-gitops.yml@v{__version__}")
+    assert str(REPO) not in text and str(REPO) not in (root / ".pre-commit-config.yaml").read_text()
+
+
+def test_init_install_writes_a_local_path_only_with_a_comment_and_a_note(make_repo: MakeRepo) -> None:
+    root = make_repo({})
+    run = compiler("init", "--workspace", "W", "--install", str(REPO), cwd=root)
+    assert run.returncode == 0, run.stderr
+    for name in (".github/workflows/astro-gitops.yml", ".pre-commit-config.yaml"):
+        text = (root / name).read_text()
+        assert str(REPO) in text
+        assert "CI and other machines cannot reach it" in text, name
+    assert "cannot reach" in run.stdout + run.stderr
+
+
+def test_init_install_takes_a_requirement_as_given(make_repo: MakeRepo) -> None:
+    root = make_repo({})
+    run = compiler("init", "--workspace", "W", "--install", "astro-gitops==9.8.7", cwd=root)
+    assert run.returncode == 0, run.stderr
     [job] = safe_load((root / ".github/workflows/astro-gitops.yml").read_text())["jobs"].values()
-    assert job["with"]["astro-gitops-spec"] == expected.pip
+    assert (job["with"]["astro-gitops-spec"], job["uses"].rsplit("@", 1)[1]) == ("astro-gitops==9.8.7", "v9.8.7")
+    assert compiler("init", "--install", " ", "--force", cwd=root).returncode == 2
+
+
+def test_version_is_one_source(tmp_path: Path) -> None:
+    """`--version`, the package metadata pyproject builds and `compiler.__version__` agree."""
+    from importlib import metadata
+
+    from compiler import __version__
+
+    assert "version =" not in (REPO / "pyproject.toml").read_text().split("[project]")[1].split("[")[0]
+    assert metadata.version("astro-gitops") == __version__
+    assert compiler("--version", cwd=tmp_path).stdout == f"astro-gitops {__version__}\n"
 
 
 def test_the_local_hook_runs_validate(make_repo: MakeRepo, tmp_path: Path) -> None:

@@ -230,6 +230,27 @@ def test_render_warns_at_the_null_it_turns_into_a_scoped_object(
     ]
 
 
+def test_validate_shows_the_scoped_object_warning_once_as_render_does(
+    make_repo: Callable[[Mapping[str, str | bytes]], Path],
+) -> None:
+    """validate (and so the pre-commit hook) warns where render and plan do, and render says it once."""
+    root = make_repo(
+        {
+            "environments/workspace.yaml": "version: 1\nworkspace: W\nbranches:\n  - {branch: main, deployment: prod}\n",
+            "environments/objects.yaml": "connections:\n  wh:\n    type: postgres\n    login: svc\n    links: all\n",
+            "environments/deployments/prod.yaml": (
+                "name: prod\nastro: {executor: KUBERNETES}\noverrides:\n  connections:\n    wh:\n      login: null\n"
+            ),
+        }
+    )
+    line = "environments/deployments/prod.yaml:6:14: warning[override-as-scoped-object]:"
+    validated = run_cli("validate", cwd=root)
+    assert validated.code == 0, validated.out + validated.err
+    assert (validated.out + validated.err).count(line) == 1
+    rendered = run_cli("render", "--all", "--out", str(root / "out"), cwd=root)
+    assert rendered.code == 0 and rendered.err.count(line) == 1, rendered.err
+
+
 def test_a_preview_in_the_view_takes_its_from_deployments_links_and_exclusions() -> None:
     files = {
         "environments/workspace.yaml": {

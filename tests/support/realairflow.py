@@ -35,6 +35,18 @@ SIMPLE_AUTH_MANAGER = "airflow.api_fastapi.auth.managers.simple.simple_auth_mana
 RESULT_MARKER = "ASTRO-GITOPS-AIRFLOW-RESULT "
 
 
+# Install Airflow as .ci/run does, pinned by the repository's constraints (Python 3.11):
+INSTALL = (
+    'python3.11 -m venv ~/airflow3 && ~/airflow3/bin/pip install "apache-airflow==3.1.8" '
+    "--constraint constraints/constraints-3.1.8/constraints-3.11.txt "
+    "&& export ASTRO_GITOPS_AIRFLOW_PYTHON=~/airflow3/bin/python"
+)
+# A fixed Fernet key (urlsafe base64 of 32 bytes): connection passwords and extras are stored
+# encrypted, as in every real Airflow, so a cryptography release that breaks Airflow's
+# encryption (3.1.8 with cryptography 46 or later) fails the tests instead of passing unseen.
+FERNET_KEY = base64.urlsafe_b64encode(b"astro-gitops-tests-fernet-key-32").decode()
+
+
 def airflow_python() -> str:
     """The interpreter with apache-airflow installed; fails under CI=true, else skips, when unset."""
     found = os.environ.get("ASTRO_GITOPS_AIRFLOW_PYTHON", "")
@@ -42,9 +54,9 @@ def airflow_python() -> str:
         return found
     if os.environ.get("CI") == "true":
         pytest.fail(
-            "CI=true but ASTRO_GITOPS_AIRFLOW_PYTHON is not set: the real-Airflow tests must run in CI (see .ci/run)"
+            f"CI=true but ASTRO_GITOPS_AIRFLOW_PYTHON is not set: the real-Airflow tests must run in CI (.ci/run: {INSTALL})"
         )
-    pytest.skip("set ASTRO_GITOPS_AIRFLOW_PYTHON to a Python with apache-airflow installed")
+    pytest.skip(f"set ASTRO_GITOPS_AIRFLOW_PYTHON to a Python with apache-airflow installed: {INSTALL}")
 
 
 def free_port() -> int:
@@ -67,6 +79,7 @@ def airflow_env(home: Path, major: int = 3) -> dict[str, str]:
         "AIRFLOW_HOME": str(home),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__LOGGING__LOGGING_LEVEL": "ERROR",
+        "AIRFLOW__CORE__FERNET_KEY": FERNET_KEY,
         "PYTHONWARNINGS": "ignore",
     }
     if major >= 3:  # the simple auth manager with one known admin

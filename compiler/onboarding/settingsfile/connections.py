@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from compiler import limits
-from compiler.model.airflow_ids import CONN_ID
+from compiler.model.airflow_ids import conn_id_problem
 from compiler.onboarding.connuri import parse_conn_uri, parse_extra
 from compiler.onboarding.settingsfile.reader import Entry, Raw, Reader, YPath
 
@@ -26,8 +26,8 @@ def connection(reader: Reader, item: tuple[YPath, Raw]) -> Entry | None:
         if reader.errors() == errors:
             reader.warn(ypath, "skipped-entry", "connection without conn_id skipped, as by the Astro CLI")
         return None
-    if not CONN_ID.fullmatch(conn_id) or ".." in conn_id:
-        message = f"conn_id '{conn_id}' must match ^[A-Za-z0-9_.-]{{1,200}}$ and not contain '..'"
+    message = conn_id_problem(conn_id)
+    if message is not None:
         reader.error((*ypath, entry["conn_id"][0]), "invalid-conn-id", message)
         return None
     fields: dict[str, Any] = {name: reader.text(ypath, entry, f"conn_{name}") for name in _TEXT_FIELDS}

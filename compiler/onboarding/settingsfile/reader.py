@@ -143,7 +143,15 @@ class Reader:
                 f"'{key}' is a YAML number, imported as its text, as by the Astro CLI (quote it)",
             )
             return text
-        self.error((*ypath, key), "wrong-type", f"'{key}' must be a string, not a {_kind(value)} ({_CLI_DROPS})")
+        hint = ""
+        if isinstance(value, (dict, list)):
+            # The value itself is not shown: a variable may hold a secret.
+            example = '{"key": "value"}' if isinstance(value, dict) else '["a", "b"]'
+            hint = (
+                f"; write it as one JSON string, quoted in YAML (`{key}: '{example}'`), which Airflow "
+                "reads back with Variable.get(..., deserialize_json=True)"
+            )
+        self.error((*ypath, key), "wrong-type", f"'{key}' must be a string, not a {_kind(value)} ({_CLI_DROPS}){hint}")
         return None
 
     def integer(self, ypath: YPath, entry: Raw, name: str) -> int | None:
