@@ -44,8 +44,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(1, str(HERE.parent / "tests"))
-from generate import git, repository, second_commit, sizes
-from support.astro_fake import FakeAstro  # the local Astro API server, as the tests run it
+from generate import git, repository, second_commit, sizes  # noqa: E402
+from support.astro_fake import FakeAstro  # noqa: E402  (the local Astro API server, as the tests run it)
 
 COMMAND = str(Path(sys.executable).parent / "astro-gitops")
 FLOOR = [sys.executable, str(HERE / "floor.py")]
@@ -94,7 +94,9 @@ def cold(command: Command) -> Run:
         elapsed = time.perf_counter() - start
         last = figures.read().splitlines()[-1]
     if proc.returncode not in (0, 3):
-        raise SystemExit(f"{' '.join(command.argv)} exited {proc.returncode} in {command.cwd}: {proc.stderr[-2000:].decode()}")
+        raise SystemExit(
+            f"{' '.join(command.argv)} exited {proc.returncode} in {command.cwd}: {proc.stderr[-2000:].decode()}"
+        )
     user, system, rss = last.split()
     return Run(elapsed, float(user) + float(system), int(rss))
 
@@ -169,14 +171,18 @@ def compare_check_jsonschema(repeat: int) -> None:
     ours = Command([COMMAND, "validate"], example)
     if not Path(checker).exists():
         wall = statistics.median(cold(ours).wall for _ in range(repeat))
-        print(f"  astro-gitops validate: {wall * 1000:.0f} ms (check-jsonschema not installed: pip install check-jsonschema)")
+        print(
+            f"  astro-gitops validate: {wall * 1000:.0f} ms (check-jsonschema not installed: pip install check-jsonschema)"
+        )
         return
     theirs = Command([checker, "--schemafile", str(HERE / "permissive.schema.json"), *files], example)
     our_runs, their_runs = in_turns(ours, theirs, max(repeat, 11))
     for name, runs in (("astro-gitops validate", our_runs), ("check-jsonschema", their_runs)):
         walls = [r.wall * 1000 for r in runs]
         peak = max(r.rss for r in runs) / 1024
-        print(f"  {name + ':':<22} median {statistics.median(walls):.0f} ms (min {min(walls):.0f} ms, {len(walls)} runs, peak {peak:.0f} MB)")
+        print(
+            f"  {name + ':':<22} median {statistics.median(walls):.0f} ms (min {min(walls):.0f} ms, {len(walls)} runs, peak {peak:.0f} MB)"
+        )
     print(f"  ratio (median of pairs): {ratio(our_runs, their_runs):.2f}x")
 
 

@@ -7,13 +7,14 @@ import random
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from compiler.load.sources import SourceFile
 from compiler.model.secrets import SecretValues
 from compiler.render.pipeline import Selection, render_files, resolve_selection, view_of
-from compiler.render.texts import canonical
+from compiler.render.texts import canonical, indented_json
 from compiler.validate.project import validate
 
 DEPLOYMENTS = ("production", "staging")
@@ -130,3 +131,34 @@ def test_output_depends_on_the_model_not_on_key_order(documents: dict[str, dict[
 def test_canonical_sorts_mappings_at_every_depth_and_keeps_list_order() -> None:
     value = {"b": [{"z": 1, "a": 2}, 3], "a": {"y": None, "x": ()}}
     assert json.dumps(canonical(value)) == '{"a": {"x": [], "y": null}, "b": [{"a": 2, "z": 1}, 3]}'
+
+
+JSON_SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(),
+    st.text(max_size=6),
+    st.sampled_from(["\u2028", '"\\\n', "é\x00"]),
+)
+JSON_KEYS = st.one_of(st.text(max_size=4), st.integers(-5, 5), st.booleans(), st.none(), st.floats(allow_nan=False))
+JSON_VALUES = st.recursive(
+    JSON_SCALARS,
+    lambda c: st.lists(c, max_size=4) | st.tuples(c) | st.dictionaries(JSON_KEYS, c, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(JSON_VALUES)
+def test_indented_json_is_the_text_of_json_dumps_with_indent_2(value: Any) -> None:
+    """environment-objects.json keeps its bytes now that the C encoder writes it."""
+    assert indented_json(value) == json.dumps(value, indent=2, ensure_ascii=False)
+
+
+def test_indented_json_refuses_what_json_refuses() -> None:
+    for value in ({"a": [object()]}, {(1, 2): 1}, [{1j}]):
+        with pytest.raises(TypeError):
+            json.dumps(value, indent=2)
+        with pytest.raises(TypeError):
+            indented_json(value)
