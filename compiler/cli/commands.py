@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -78,6 +79,8 @@ class Session:
         from compiler.validate.project import validate_root
 
         project = validate_root(self.root)
+        # The validated project lives until exit: the collector need not scan it again.
+        gc.freeze()
         warnings = [d for d in project.diagnostics if not d.is_error]
         if project.ok and warnings:
             self.show(Output(err=DIAGNOSTICS.report(warnings, fmt, self.style).out))
