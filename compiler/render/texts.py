@@ -215,11 +215,19 @@ def environment_objects(view: WorkspaceView, secrets: SecretValues) -> str:
     """The workspace view as create requests, secrets filled in as `secrets` says.
 
     The text is `json.dumps(requests, indent=2, ensure_ascii=False) + "\\n"`, byte for byte
-    (tests/render/test_texts.py proves it), built by `indented_json`: `indent=` turns off
-    json's C encoder, which made this 11 % of `render --all` and a transient of about 7
-    times the output.
+    (tests/render/test_texts.py proves it), built by `_indented` one request at a time:
+    `indent=` turns off json's C encoder, which made this 11 % of `render --all`, and the
+    whole list of requests with its pieces was a transient of about 7 times the output.
     """
-    return indented_json([_request(o, secrets) for o in view.objects]) + "\n"
+    if not view.objects:
+        return "[]\n"
+    # One request at a time: its dict and its pieces are let go before the next is built.
+    texts = []
+    for obj in view.objects:
+        parts: list[str] = []
+        _indented(_request(obj, secrets), "\n  ", parts)
+        texts.append("".join(parts))
+    return "[\n  " + ",\n  ".join(texts) + "\n]\n"
 
 
 _STRING = json.encoder.encode_basestring  # the C function json uses for ensure_ascii=False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 from pathlib import Path
@@ -13,9 +14,10 @@ from hypothesis import strategies as st
 
 from compiler.load.sources import SourceFile
 from compiler.model.secrets import SecretValues
+from compiler.render import texts
 from compiler.render.pipeline import Selection, render_files, resolve_selection, view_of
 from compiler.render.texts import canonical, indented_json
-from compiler.validate.project import validate
+from compiler.validate.project import validate, validate_root
 
 DEPLOYMENTS = ("production", "staging")
 TEXT = st.text(st.sampled_from("abcXYZ09 :-_/é'\""), max_size=8)
@@ -162,3 +164,15 @@ def test_indented_json_refuses_what_json_refuses() -> None:
             json.dumps(value, indent=2)
         with pytest.raises(TypeError):
             indented_json(value)
+
+
+@pytest.mark.parametrize("kept", [None, 0, 1])
+def test_environment_objects_is_the_json_dumps_text_of_the_requests(example_repo: Path, kept: int | None) -> None:
+    """Written one request at a time, the file is still json.dumps(requests, indent=2), whole or empty."""
+    project = validate_root(example_repo)
+    resolved = resolve_selection(project, example_repo, Selection(all=True), {})
+    view = view_of(project, resolved)
+    if kept is not None:
+        view = dataclasses.replace(view, objects=view.objects[:kept])
+    requests = [texts._request(o, SecretValues()) for o in view.objects]
+    assert texts.environment_objects(view, SecretValues()) == json.dumps(requests, indent=2, ensure_ascii=False) + "\n"
