@@ -132,7 +132,7 @@ def _render(args: argparse.Namespace, s: Session) -> int:
     from compiler.render.pipeline import Selection, run_render
 
     fmt = s.diagnostics_format(args.format)
-    project = s.valid_project(fmt)
+    project = s.valid_project(fmt).without_parsed_data()
     out = args.out if args.out is not None else s.root / "build"
     selection = Selection(branch=args.branch, deployment=args.deployment, all=args.all)
     result = run_render(

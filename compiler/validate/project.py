@@ -40,6 +40,16 @@ class Project:
             raise InvalidEnvironments(self.diagnostics)
         return self
 
+    def without_parsed_data(self) -> Project:
+        """The same project, its documents' parsed data let go once the model is built (data None).
+
+        Their text stays, so diagnostics are still located (Document.tree parses it again
+        when asked). For render, which reads only the model and resolved Deployments: the
+        parsed data was about a sixth of render's peak memory at 5000x200 (issue 26).
+        """
+        released = tuple(dataclasses.replace(d, data=None) for d in self.documents)
+        return dataclasses.replace(self, documents=released)
+
 
 def validate(sources: Sequence[SourceFile]) -> Project:
     """Everything `validate` reports, and the model of the files that passed the schema."""
