@@ -176,3 +176,21 @@ def test_environment_objects_is_the_json_dumps_text_of_the_requests(example_repo
         view = dataclasses.replace(view, objects=view.objects[:kept])
     requests = [texts._request(o, SecretValues()) for o in view.objects]
     assert texts.environment_objects(view, SecretValues()) == json.dumps(requests, indent=2, ensure_ascii=False) + "\n"
+
+
+ENTRY_KEYS = st.sampled_from(["conn_id", "conn_type", "conn_extra", "pool_slot", "variable_value"])
+ENTRY_VALUES = st.recursive(
+    st.one_of(
+        st.none(), st.booleans(), st.integers(), st.text(max_size=8), st.sampled_from(["yes", "1.5", "a\nb", ""])
+    ),
+    lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=4), c, max_size=3),
+    max_leaves=10,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(ENTRY_KEYS, ENTRY_VALUES), min_size=1, max_size=6))
+def test_entry_text_is_what_the_entry_template_renders(entry: list[tuple[str, Any]]) -> None:
+    """Each airflow_settings.yaml entry is formatted in Python, in the template's layout."""
+    template = texts._templates().get_template(texts.ENTRY_TEMPLATE)
+    assert texts.entry_text(entry) == template.render(entry=entry).rstrip("\n")
