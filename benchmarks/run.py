@@ -21,6 +21,8 @@ finished child, as GNU time (/usr/bin/time) reports it. For each size it prints:
 - `plan / validate (CPU)`: a fresh plan against the local Astro API server
   (tests/support/astro_api/server.py, only the Deployments stored) against validate;
 - `diff / render --all` and `matrix --since / render --all`: wall time;
+- the same three of render, diff and matrix in CPU time (user + system), which a busy
+  machine disturbs less than wall time (CPU figures are read to 10 ms);
 - then, once, cold validate of the shipped example against one check-jsonschema run over
   the same files with a permissive schema.
 
@@ -108,8 +110,11 @@ def in_turns(a: Command, b: Command, repeat: int) -> tuple[list[Run], list[Run]]
 
 
 def ratio(a: list[Run], b: list[Run], figure: str = "wall") -> float:
-    """The median of the pairs' ratios of `figure` (wall or cpu)."""
-    return statistics.median(getattr(x, figure) / getattr(y, figure) for x, y in zip(a, b, strict=True))
+    """The median of the pairs' ratios of `figure` (wall or cpu; GNU time reads CPU to 10 ms,
+    so a CPU time read as 0 counts as 10 ms)."""
+    return statistics.median(
+        max(getattr(x, figure), 0.01) / max(getattr(y, figure), 0.01) for x, y in zip(a, b, strict=True)
+    )
 
 
 def command_row(size: str, name: str, runs: list[Run], pairs: int) -> str:
@@ -156,9 +161,12 @@ def bench_size(connections: int, deployments: int, repeat: int, work: Path) -> l
         command_row(size, "plan", plans, pairs),
         command_row(size, "floor", floors, pairs),
         ratio_row(size, "render --all / floor", ratio(renders, floors), repeat),
+        ratio_row(size, "render --all / floor (CPU)", ratio(renders, floors, "cpu"), repeat),
         ratio_row(size, "plan / validate (CPU)", ratio(plans, validates, "cpu"), repeat),
         ratio_row(size, "diff / render --all", ratio(diffs, renders_d), repeat),
+        ratio_row(size, "diff / render --all (CPU)", ratio(diffs, renders_d, "cpu"), repeat),
         ratio_row(size, "matrix --since / render --all", ratio(matrices, renders_m), repeat),
+        ratio_row(size, "matrix --since / render (CPU)", ratio(matrices, renders_m, "cpu"), repeat),
     ]
 
 

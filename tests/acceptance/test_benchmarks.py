@@ -22,7 +22,15 @@ def benchmark(script: str, *args: str) -> subprocess.CompletedProcess[str]:
 
 COMMANDS = ("validate", "render --all", "diff HEAD~1 HEAD", "matrix --since HEAD~1", "plan", "floor")
 ROW = re.compile(r"^\s*(\d+x\d+) (.+?)\s+(\d+)ms\s+(\d+)MB\s+[\d.]+ us$", re.MULTILINE)
-RATIOS = ("render --all / floor", "plan / validate (CPU)", "diff / render --all", "matrix --since / render --all")
+RATIOS = (
+    "render --all / floor",
+    "render --all / floor (CPU)",
+    "plan / validate (CPU)",
+    "diff / render --all",
+    "diff / render --all (CPU)",
+    "matrix --since / render --all",
+    "matrix --since / render (CPU)",
+)
 RATIO = re.compile(r"^\s*(\d+x\d+) (.+?)\s+(\d+\.\d\d)x  \(1 pairs\)$", re.MULTILINE)
 
 
