@@ -113,7 +113,7 @@ class _Console:
 def _validate(args: argparse.Namespace, s: Session) -> int:
     from compiler.validate.project import validate_root
 
-    project = validate_root(s.root)
+    project = validate_root(s.root, keep_resolved=False)
     s.show(VALIDATE.report(project, s.diagnostics_format(args.format), s.style))
     return ExitCode.OK if project.ok else ExitCode.INVALID
 

@@ -51,8 +51,12 @@ class Project:
         return dataclasses.replace(self, documents=released)
 
 
-def validate(sources: Sequence[SourceFile]) -> Project:
-    """Everything `validate` reports, and the model of the files that passed the schema."""
+def validate(sources: Sequence[SourceFile], *, keep_resolved: bool = True) -> Project:
+    """Everything `validate` reports, and the model of the files that passed the schema.
+
+    With `keep_resolved`, every Deployment as `render --all` resolves it too (Project.resolved);
+    without, each is let go once checked (the `validate` command, in bounded memory).
+    """
     documents, problems = load_documents(sources)
     problems.extend(_missing(sources))
     usable: list[Document] = []
@@ -66,16 +70,16 @@ def validate(sources: Sequence[SourceFile]) -> Project:
         partial.update(set(_defined_names(document)) - set(_defined_names(pruned) if pruned else ()))
     model = build_model(usable)
     problems.extend(rules.check(model, documents, partially_known=partial))
-    resolved: dict[str, ResolvedDeployment] = {}
+    resolved: dict[str, ResolvedDeployment] | None = {} if keep_resolved else None
     problems.extend(_resolution_problems(model, documents, problems, resolved))
-    return Project(tuple(documents), model, tuple(ordered(problems)), resolved)
+    return Project(tuple(documents), model, tuple(ordered(problems)), resolved or {})
 
 
 def _resolution_problems(
     model: Model,
     documents: Sequence[Document],
     known: Sequence[Diagnostic],
-    resolved: dict[str, ResolvedDeployment],
+    resolved: dict[str, ResolvedDeployment] | None,
 ) -> list[Diagnostic]:
     """What resolution (the same that `render` runs) reports, less what the rules said there."""
     by_path = {d.path: d for d in documents}
@@ -147,8 +151,8 @@ def _without(data: Any, units: set[Any]) -> Any:
     return pruned
 
 
-def validate_root(root: Path) -> Project:
-    return validate(filesystem_sources(root))
+def validate_root(root: Path, *, keep_resolved: bool = True) -> Project:
+    return validate(filesystem_sources(root), keep_resolved=keep_resolved)
 
 
 def _missing(sources: Sequence[SourceFile]) -> list[Diagnostic]:
