@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -79,6 +80,8 @@ class Session:
         from compiler.validate.project import validate_root
 
         project = validate_root(self.root)
+        # The validated project lives until exit: the collector need not scan it again.
+        gc.freeze()
         warnings = [d for d in project.diagnostics if not d.is_error]
         if project.ok and warnings:
             self.show(Output(err=DIAGNOSTICS.report(warnings, fmt, self.style).out))
@@ -114,7 +117,7 @@ class _Console:
 def _validate(args: argparse.Namespace, s: Session) -> int:
     from compiler.validate.project import validate_root
 
-    project = validate_root(s.root)
+    project = validate_root(s.root, keep_resolved=False)
     s.show(VALIDATE.report(project, s.diagnostics_format(args.format), s.style))
     return ExitCode.OK if project.ok else ExitCode.INVALID
 
@@ -133,7 +136,7 @@ def _render(args: argparse.Namespace, s: Session) -> int:
     from compiler.render.pipeline import Selection, run_render
 
     fmt = s.diagnostics_format(args.format)
-    project = s.valid_project(fmt)
+    project = s.valid_project(fmt).without_parsed_data()
     out = args.out if args.out is not None else s.root / "build"
     selection = Selection(branch=args.branch, deployment=args.deployment, all=args.all)
     result = run_render(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,7 +53,7 @@ class Which:
 
 @dataclass(frozen=True)
 class RenderResult:
-    files: dict[str, str]
+    files: tuple[str, ...]  # the path of every file rendered (relative to --out), sorted; the texts are not kept
     secrets: SecretValues
     written: list[str] = field(default_factory=list)
     drift: str = ""
@@ -207,15 +207,33 @@ def render_files(
     model: Model, resolved: list[ResolvedDeployment], values: SecretValues, view: WorkspaceView | None = None
 ) -> dict[str, str]:
     """Each Deployment's files, and environment-objects.json when a workspace view is given."""
+    return dict(rendered(model, resolved, values, view))
+
+
+def output_names(resolved: list[ResolvedDeployment], view: WorkspaceView | None) -> list[str]:
+    """The path of every file `rendered` gives, sorted."""
+    names = [f"{dep.name}/{name}" for dep in resolved for name in (texts.SETTINGS_FILE, texts.DEPLOYMENT_FILE)]
+    return sorted(names + ([out_names.OBJECTS_FILE] if view is not None else []))
+
+
+def rendered(
+    model: Model, resolved: list[ResolvedDeployment], values: SecretValues, view: WorkspaceView | None = None
+) -> Iterator[tuple[str, str]]:
+    """(path, text) of each file, in the order of `output_names`, made as they are asked for:
+    one Deployment's texts are held at a time, never all of them (issue 26)."""
     workspace = model.workspace
     assert workspace is not None
-    files: dict[str, str] = {}
     memo: dict[int, str] = {}  # list items of objects shared by several Deployments
-    for dep in resolved:
-        files.update(texts.render_deployment(dep, workspace.name, values, workspace.conn_extra, memo))
+    # A Deployment's two paths share its folder, so no other path sorts between them.
+    units: list[tuple[str, ResolvedDeployment | None]] = [(f"{d.name}/{texts.SETTINGS_FILE}", d) for d in resolved]
     if view is not None:
-        files[out_names.OBJECTS_FILE] = texts.environment_objects(view, values)
-    return files
+        units.append((out_names.OBJECTS_FILE, None))
+    for _, dep in sorted(units, key=lambda unit: unit[0]):
+        if dep is None:
+            assert view is not None
+            yield out_names.OBJECTS_FILE, texts.environment_objects(view, values)
+        else:
+            yield from sorted(texts.render_deployment(dep, workspace.name, values, workspace.conn_extra, memo).items())
 
 
 def view_of(project: Project, resolved: list[ResolvedDeployment]) -> WorkspaceView:
@@ -258,19 +276,25 @@ def run_render(
     if not check:  # a check writes no settings file (and the pre-commit check hook stays silent)
         warnings += settings_file_drops(resolved, _locator(project))
     values = secrets.load(mode, needed_secrets(resolved, view), environ)
-    files = render_files(project.model, resolved, values, view)
-    write.check_location(out, root / ENVIRONMENTS, files)
+    names = output_names(resolved, view)
+    write.check_location(out, root / ENVIRONMENTS, names)
+    files = rendered(project.model, resolved, values, view)
     if check:
         # The diff shows only the redacted rendering (output.drift says why that cannot leak).
-        redacted = files if values.redacted else render_files(project.model, resolved, SecretValues(), view)
-        return RenderResult(files, values, drift=write.drift(out, files, out.name or ".", redacted), warnings=warnings)
+        if values.redacted:
+            both = ((path, text, text) for path, text in files)
+        else:
+            shown = rendered(project.model, resolved, SecretValues(), view)
+            both = ((path, text, redacted) for (path, text), (_, redacted) in zip(files, shown, strict=True))
+        drift = write.drift_streamed(out, names, both, out.name or ".")
+        return RenderResult(tuple(names), values, drift=drift, warnings=warnings)
     if not values.redacted:
-        _refuse_tracked(root, out, files)
-    written = write.write(out, files, on_wait=on_wait).written
-    return RenderResult(files, values, written=written, warnings=warnings)
+        _refuse_tracked(root, out, names)
+    written = write.write_streamed(out, names, files, on_wait=on_wait).written
+    return RenderResult(tuple(names), values, written=written, warnings=warnings)
 
 
-def _refuse_tracked(root: Path, out: Path, files: Mapping[str, str]) -> None:
+def _refuse_tracked(root: Path, out: Path, files: Sequence[str]) -> None:
     """Resolved secrets never go into a file git tracks (it would be one commit from leaking)."""
     from compiler.load import gitrefs
 

@@ -107,8 +107,7 @@ def airflow_settings(
 
     def item(obj: ResolvedObject) -> str:
         if id(obj) not in memo:
-            entry = _ENTRIES[obj.kind](obj, secrets, conn_extra)
-            memo[id(obj)] = _templates().get_template(_ENTRY_TEMPLATE).render(entry=entry).rstrip("\n")
+            memo[id(obj)] = entry_text(_ENTRIES[obj.kind](obj, secrets, conn_extra))
         return memo[id(obj)]
 
     sections = [(section, [item(o) for o in dep.of_kind(kind)]) for section, kind in _SECTIONS]
@@ -133,7 +132,20 @@ def _note(name: str, secrets: SecretValues) -> str:
     return _NOTES[name, True] if secrets.redacted else RESOLVED_NOTE
 
 
-_ENTRY_TEMPLATE = "airflow_settings_entry.yaml.j2"
+def entry_text(entry: list[tuple[str, Any]]) -> str:
+    """One list item of airflow_settings.yaml, as the file's template joins them: each key on
+    its own line, the first after `- `, each value as `yaml_text.block` writes it.
+
+    Formatted here rather than by a Jinja render per entry (10,900 renders at 1000x50, a
+    tenth of `render --all`); tests/render/test_texts.py holds it to what
+    templates/airflow_settings_entry.yaml.j2, which documents the layout, renders.
+    """
+    return "".join(
+        f"\n    {'  ' if index else '- '}{key}:{yaml_text.block(value, 8)}" for index, (key, value) in enumerate(entry)
+    ).rstrip("\n")
+
+
+ENTRY_TEMPLATE = "airflow_settings_entry.yaml.j2"
 _SECTIONS: tuple[tuple[str, ObjectKind], ...] = (
     ("connections", "connection"),
     ("pools", "pool"),
@@ -212,8 +224,75 @@ def _env_value(value: Any, secrets: SecretValues) -> str:
 
 
 def environment_objects(view: WorkspaceView, secrets: SecretValues) -> str:
-    """The workspace view as create requests, secrets filled in as `secrets` says."""
-    return json.dumps([_request(o, secrets) for o in view.objects], indent=2, ensure_ascii=False) + "\n"
+    """The workspace view as create requests, secrets filled in as `secrets` says.
+
+    The text is `json.dumps(requests, indent=2, ensure_ascii=False) + "\\n"`, byte for byte
+    (tests/render/test_texts.py proves it), built by `_indented` one request at a time:
+    `indent=` turns off json's C encoder, which made this 11 % of `render --all`, and the
+    whole list of requests with its pieces was a transient of about 7 times the output.
+    """
+    if not view.objects:
+        return "[]\n"
+    # One request at a time: its dict and its pieces are let go before the next is built.
+    texts = []
+    for obj in view.objects:
+        parts: list[str] = []
+        _indented(_request(obj, secrets), "\n  ", parts)
+        texts.append("".join(parts))
+    return "[\n  " + ",\n  ".join(texts) + "\n]\n"
+
+
+_STRING = json.encoder.encode_basestring  # the C function json uses for ensure_ascii=False
+_COMPACT = json.JSONEncoder(ensure_ascii=False).encode  # the C encoder, for other scalars
+
+
+def indented_json(value: Any) -> str:
+    """`json.dumps(value, indent=2, ensure_ascii=False)`, the same text, strings and scalars
+    encoded by json's C functions and the layout assembled here.
+
+    Raises TypeError for what json cannot encode, as json.dumps does.
+    """
+    parts: list[str] = []
+    _indented(value, "\n", parts)
+    return "".join(parts)
+
+
+def _indented(value: Any, newline: str, parts: list[str]) -> None:
+    """Append the text of `value` to `parts`; `newline` is "\\n" and the indentation of `value`'s line."""
+    if isinstance(value, str):
+        parts.append(_STRING(value))
+    elif isinstance(value, dict):
+        if not value:
+            parts.append("{}")
+            return
+        inner = newline + "  "
+        separator = "{" + inner
+        for key, item in value.items():
+            parts.append(separator)
+            parts.append(_STRING(key) if isinstance(key, str) else _COMPACT({key: 0})[1:-4])
+            parts.append(": ")
+            _indented(item, inner, parts)
+            separator = "," + inner
+        parts.append(newline + "}")
+    elif isinstance(value, (list, tuple)):
+        if not value:
+            parts.append("[]")
+            return
+        inner = newline + "  "
+        separator = "[" + inner
+        for item in value:
+            parts.append(separator)
+            _indented(item, inner, parts)
+            separator = "," + inner
+        parts.append(newline + "]")
+    elif value is True:
+        parts.append("true")
+    elif value is False:
+        parts.append("false")
+    elif value is None:
+        parts.append("null")
+    else:
+        parts.append(_COMPACT(value))
 
 
 def _request(obj: EnvironmentObject, secrets: SecretValues) -> dict[str, Any]:

@@ -8,10 +8,13 @@ stale matters to what `--check` shows (see `drift`).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -153,18 +156,6 @@ def read_manifest(out: Path) -> Manifest:
         return Manifest()
 
 
-def changes(out: Path, files: Mapping[str, str]) -> dict[str, str | None]:
-    """The files whose content differs from what is on disk, with their current text."""
-    _check_relative(files)
-    _check_no_links(out, files)
-    result = {}
-    for relative, text in files.items():
-        current = _current(out, relative)
-        if current != text:
-            result[relative] = current
-    return result
-
-
 # --- writing -----------------------------------------------------------------------------
 
 
@@ -175,38 +166,112 @@ def write(
     lock_timeout: float = LOCK_TIMEOUT,
     on_wait: Callable[[Path], None] | None = None,
 ) -> WriteResult:
-    """Write what changed, each file through a temporary file and a rename, under the folder's lock.
+    """`write_streamed` of texts already in memory."""
+    names = sorted(files)
+    return write_streamed(out, names, ((n, files[n]) for n in names), lock_timeout=lock_timeout, on_wait=on_wait)
 
-    A failure (a full disk, an unwritable folder) is an OperationError; the files written
-    before it are whole, and the manifest already lists every file this run could touch.
+
+STAGING_PREFIX = ".astro-gitops-staging-"  # a folder in --out for one run's changed files; never a Deployment's
+
+
+def write_streamed(
+    out: Path,
+    names: Sequence[str],
+    texts: Iterable[tuple[str, str]],
+    *,
+    lock_timeout: float = LOCK_TIMEOUT,
+    on_wait: Callable[[Path], None] | None = None,
+) -> WriteResult:
+    """Write what changed, under the folder's lock, taking the texts one at a time.
+
+    `names` are every path `texts` will give ({relative path: text} pairs, each name once),
+    known before the first text is made; `texts` may render each one as it is asked for,
+    so the memory held is one text, not all of them. A changed text goes to a staging
+    folder inside `out`; only when every text is staged and none would replace a file
+    render did not write is the manifest claimed and each staged file renamed into place.
+    Nothing is replaced before that point (a refusal or a failure while rendering leaves
+    `out` as it was); a failure while renaming (a full disk) is an OperationError, and the
+    files renamed before it are whole and listed in the manifest, as the next run expects.
     """
-    _check_relative(files)
+    _check_relative(names)
+    created = not out.exists() and not out.is_symlink()
     prepare(out)
+    try:
+        return _write_locked(out, names, texts, lock_timeout, on_wait)
+    except BaseException:
+        # A folder this run made, into which nothing was renamed: leave no trace of it.
+        with contextlib.suppress(OSError):
+            if created and {p.name for p in out.iterdir()} <= {LOCK}:
+                (out / LOCK).unlink(missing_ok=True)
+                out.rmdir()
+        raise
+
+
+def _write_locked(
+    out: Path,
+    names: Sequence[str],
+    texts: Iterable[tuple[str, str]],
+    lock_timeout: float,
+    on_wait: Callable[[Path], None] | None,
+) -> WriteResult:
     for name in sorted(BOOKKEEPING):  # an older filelock would truncate a lock file's link target
         if (out / name).is_symlink():
             raise OperationError(
                 f"refusing to use {out / name}: it is a symbolic link (render writes only inside --out)"
             )
     with locked(out, lock_timeout, on_wait):
-        pending = changes(out, files)
-        manifest = read_manifest(out)
-        owned = {fold(p) for p in manifest.files}
-        foreign = sorted(p for p, current in pending.items() if current is not None and fold(p) not in owned)
-        if foreign:
-            raise OperationError(
-                "refusing to overwrite file(s) astro-gitops did not write: "
-                + ", ".join(str(out / p) for p in foreign)
-                + " (move them away or choose another --out)"
-            )
-        # The manifest claims the files before they are written: a run that fails half-way
-        # leaves files that the next run still knows as its own. It holds names only, so a
-        # claim that runs ahead of the files can never make a later run show their content.
-        claimed = Manifest(manifest.files | set(files))
-        if claimed != manifest or _current(out, MANIFEST) != claimed.text():
-            atomic_write(out / MANIFEST, claimed.text())
-        for relative in sorted(pending):
-            atomic_write(out / relative, files[relative])
-    return WriteResult(written=sorted(pending), unchanged=sorted(set(files) - set(pending)))
+        _check_no_links(out, names)
+        for stale in out.glob(STAGING_PREFIX + "*"):  # left by a killed run; the lock says none is running
+            shutil.rmtree(stale, ignore_errors=True)
+        try:
+            staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out))
+        except OSError as exc:
+            raise OperationError(f"cannot write into {out}: {reason(exc)}") from None
+        try:
+            pending = _stage(out, staging, texts)
+            _swap(out, staging, pending, names)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    written = sorted(pending)
+    return WriteResult(written=written, unchanged=sorted(set(names) - set(written)))
+
+
+def _stage(out: Path, staging: Path, texts: Iterable[tuple[str, str]]) -> dict[str, bool]:
+    """Each changed text written whole under `staging` (as its index); {path: a file is there now}."""
+    pending: dict[str, bool] = {}
+    for relative, text in texts:
+        current = _current(out, relative)
+        if current != text:
+            atomic_write(staging / str(len(pending)), text)
+            pending[relative] = current is not None
+    return pending
+
+
+def _swap(out: Path, staging: Path, pending: Mapping[str, bool], names: Sequence[str]) -> None:
+    """The manifest claimed, then each staged file renamed into place (see write_streamed)."""
+    manifest = read_manifest(out)
+    owned = {fold(p) for p in manifest.files}
+    foreign = sorted(p for p, exists in pending.items() if exists and fold(p) not in owned)
+    if foreign:
+        raise OperationError(
+            "refusing to overwrite file(s) astro-gitops did not write: "
+            + ", ".join(str(out / p) for p in foreign)
+            + " (move them away or choose another --out)"
+        )
+    # The manifest claims the files before they are written: a run that fails half-way
+    # leaves files that the next run still knows as its own. It holds names only, so a
+    # claim that runs ahead of the files can never make a later run show their content.
+    claimed = Manifest(manifest.files | set(names))
+    if claimed != manifest or _current(out, MANIFEST) != claimed.text():
+        atomic_write(out / MANIFEST, claimed.text())
+    staged = {relative: staging / str(index) for index, relative in enumerate(pending)}
+    for relative in sorted(pending):
+        target = out / relative
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staged[relative], target)
+        except OSError as exc:
+            raise OperationError(f"cannot write {target}: {reason(exc)}") from None
 
 
 @contextmanager
@@ -262,13 +327,25 @@ def drift(out: Path, files: Mapping[str, str], label: str, redacted: Mapping[str
 
     Nothing comes from bookkeeping, so nothing stale can unmask a line.
     """
+    names = sorted(files)
+    shown = files if redacted is None else redacted
+    return drift_streamed(out, names, ((n, files[n], shown[n]) for n in names), label)
+
+
+def drift_streamed(out: Path, names: Sequence[str], texts: Iterable[tuple[str, str, str]], label: str) -> str:
+    """`drift`, taking (path, real text, shown text) one at a time in the order of the diff
+    (sorted paths), so that only one file's texts are held; `names` lists every path first."""
     import difflib
 
-    shown = files if redacted is None else redacted
+    _check_relative(names)
+    _check_no_links(out, names)
     parts = []
-    for relative, current in sorted(changes(out, files).items()):
-        new, real_to_shown = drift_lines.new_side(lines(files[relative]), lines(shown[relative]))
-        old = drift_lines.old_side(lines(current or ""), new, lines(shown[relative]), real_to_shown)
+    for relative, real, shown in texts:
+        current = _current(out, relative)
+        if current == real:
+            continue
+        new, real_to_shown = drift_lines.new_side(lines(real), lines(shown))
+        old = drift_lines.old_side(lines(current or ""), new, lines(shown), real_to_shown)
         before = f"{label}/{relative}" if current is not None else "/dev/null"
         hunks = list(difflib.unified_diff(old, new, before, f"{label}/{relative}"))
         parts.extend(hunks or [f"{label}/{relative}: secret values differ (not shown)\n"])

@@ -40,7 +40,9 @@ def problems(
     preview rule (with a sample branch where the rule is a pattern), and every `extra`
     written as one secret. `validate` reports these, so `render` finds nothing new.
 
-    The Deployments that resolve go into `resolved`, so `render` need not resolve them again.
+    The Deployments that resolve go into `resolved`, so `render` need not resolve them again;
+    without it each is let go once checked (`validate` alone: its peak memory is then one
+    Deployment's, not all of them).
     """
     from compiler.model.branches import Target, slug
 
@@ -49,11 +51,12 @@ def problems(
     if workspace is None:
         return found
     shared = Shared()
-    resolved = {} if resolved is None else resolved
     for name in dict.fromkeys(model.deployment_names):
         try:
             branch = literal_branch(workspace, name)
-            resolved[name] = resolve_deployment(model, name, branch, workspace.name, locate, shared)
+            dep = resolve_deployment(model, name, branch, workspace.name, locate, shared)
+            if resolved is not None:
+                resolved[name] = dep
         except ResolveProblem as exc:
             found.extend(exc.diagnostics)
     for rule in workspace.rules:

@@ -1,10 +1,12 @@
 """Integrity of what render leaves on disk (SPEC 5): killed, failed, reordered, or facing files it did not write.
 
 A render killed with SIGKILL leaves every output file either absent or whole (byte-identical
-to a render that finished). It may leave one temporary file, `.NAME.XXXXXXXX.tmp`, beside
-the file it was writing: that is what atomic renames cost. Render never deletes a file
-(README), so it leaves such a file where it is; it never reads one either, the next render
-completes the outputs, and `--check` finds no drift. A user may delete them.
+to a render that finished). Render stages the changed texts in a folder of its own inside
+--out (`.astro-gitops-staging-XXXXXXXX`, whole files and at most one temporary file) and
+renames them into place once all are staged: a kill may leave that folder, which the next
+render removes (it is render's own, under the folder's lock); a temporary file beside an
+output (`.NAME.XXXXXXXX.tmp`, the manifest's) is left where it is. The next render completes
+the outputs, and `--check` finds no drift in either.
 
 Not repeated here (tests/render/test_write.py): a write that fails half-way (a full disk), a
 second run writing nothing, hash seeds over one folder, a foreign file at an output path,
@@ -34,6 +36,7 @@ from compiler.load import sources
 from compiler.model import out_names
 
 TEMPORARY = re.compile(r"\.(?P<target>.+)\.[A-Za-z0-9_]{8}\.tmp")
+STAGING = ".astro-gitops-staging-"  # render's staging folder in --out (compiler.render.write)
 VARIABLES = "environments/variables.yaml"
 PRODUCTION = "environments/deployments/production.yaml"
 # 200 Deployments of 10 connections: ~400 files; about a second of work before the first
@@ -104,7 +107,9 @@ def _whole_or_absent(out: Path, reference: dict[str, bytes]) -> tuple[int, list[
     for relative, content in tree(out).items():
         folder, _, name = relative.rpartition("/")
         temporary = TEMPORARY.fullmatch(name)
-        if temporary:
+        if relative.startswith(STAGING):  # a staged text, whole, or its temporary file
+            left.append(relative)
+        elif temporary:
             target = f"{folder}/{temporary['target']}".lstrip("/")
             assert target in reference, relative  # only ever beside a file render writes
             left.append(relative)
@@ -135,7 +140,7 @@ def test_a_killed_render_leaves_whole_files_and_the_next_one_finishes(tmp_path: 
         assert _kill(root, out, after=after, from_first_write=from_first_write) in (-signal.SIGKILL, 0)
         states.append(_whole_or_absent(out, reference) if out.exists() else (0, []))
     outputs = len(reference) - 1
-    assert any(0 < written < outputs for written, _ in states), f"no kill landed mid-write: {states}"
+    assert any(0 < written < outputs or left for written, left in states), f"no kill landed mid-write: {states}"
 
     def finish(out: Path) -> Run:
         return run_cli("--root", str(root), "render", "--all", "--out", str(out), cwd=tmp_path)
@@ -145,11 +150,15 @@ def test_a_killed_render_leaves_whole_files_and_the_next_one_finishes(tmp_path: 
     for out, (_, left), again in zip(outs, states, finishes, strict=True):
         assert again.code == 0, again.err
         now = tree(out)
-        assert sorted(p for p in now if TEMPORARY.fullmatch(p.rpartition("/")[2])) == sorted(left)  # left alone
-        assert {p: c for p, c in now.items() if p not in left} == reference
-    # Nor does a temporary file left behind count as drift.
-    with_leftover = next(out for out, (_, left) in zip(outs, states, strict=True) if left)
-    check = run_cli("--root", str(root), "render", "--all", "--check", "--out", str(with_leftover), cwd=tmp_path)
+        beside = sorted(p for p in left if not p.startswith(STAGING))
+        assert sorted(p for p in now if TEMPORARY.fullmatch(p.rpartition("/")[2])) == beside  # left alone
+        assert {p: c for p, c in now.items() if p not in beside} == reference  # the staging folder is gone
+    # Nor does what a killed render leaves count as drift.
+    leftover = outs[0] / f"{STAGING}killed"
+    leftover.mkdir()
+    (leftover / "0").write_bytes(next(iter(reference.values())))
+    (outs[0] / "dep0000" / ".deployment.yaml.abcd1234.tmp").write_text("half")
+    check = run_cli("--root", str(root), "render", "--all", "--check", "--out", str(outs[0]), cwd=tmp_path)
     assert check == Run(0, "", ""), check
 
 

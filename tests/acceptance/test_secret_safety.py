@@ -470,7 +470,7 @@ sys.exit(main(sys.argv[2:]))
     ("target", "args"),
     [
         ("compiler.render.texts.airflow_settings", ("render", "--all", "--secrets", "env")),
-        ("compiler.render.write.write", ("render", "--deployment", "production", "--secrets", "env")),
+        ("compiler.render.write.write_streamed", ("render", "--deployment", "production", "--secrets", "env")),
         ("compiler.report.review_plan.markdown", ("diff", "HEAD~1", "--format", "markdown")),
         ("compiler.review.explain.explain", ("explain", "production", "snowflake_default")),
     ],

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from compiler.load.sources import SourceFile
 from compiler.model.secrets import SecretValues
+from compiler.render import texts
 from compiler.render.pipeline import Selection, render_files, resolve_selection, view_of
-from compiler.render.texts import canonical
-from compiler.validate.project import validate
+from compiler.render.texts import canonical, indented_json
+from compiler.validate.project import validate, validate_root
 
 DEPLOYMENTS = ("production", "staging")
 TEXT = st.text(st.sampled_from("abcXYZ09 :-_/é'\""), max_size=8)
@@ -130,3 +133,64 @@ def test_output_depends_on_the_model_not_on_key_order(documents: dict[str, dict[
 def test_canonical_sorts_mappings_at_every_depth_and_keeps_list_order() -> None:
     value = {"b": [{"z": 1, "a": 2}, 3], "a": {"y": None, "x": ()}}
     assert json.dumps(canonical(value)) == '{"a": {"x": [], "y": null}, "b": [{"a": 2, "z": 1}, 3]}'
+
+
+JSON_SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(),
+    st.text(max_size=6),
+    st.sampled_from(["\u2028", '"\\\n', "é\x00"]),
+)
+JSON_KEYS = st.one_of(st.text(max_size=4), st.integers(-5, 5), st.booleans(), st.none(), st.floats(allow_nan=False))
+JSON_VALUES = st.recursive(
+    JSON_SCALARS,
+    lambda c: st.lists(c, max_size=4) | st.tuples(c) | st.dictionaries(JSON_KEYS, c, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(JSON_VALUES)
+def test_indented_json_is_the_text_of_json_dumps_with_indent_2(value: Any) -> None:
+    """environment-objects.json keeps its bytes now that the C encoder writes it."""
+    assert indented_json(value) == json.dumps(value, indent=2, ensure_ascii=False)
+
+
+def test_indented_json_refuses_what_json_refuses() -> None:
+    for value in ({"a": [object()]}, {(1, 2): 1}, [{1j}]):
+        with pytest.raises(TypeError):
+            json.dumps(value, indent=2)
+        with pytest.raises(TypeError):
+            indented_json(value)
+
+
+@pytest.mark.parametrize("kept", [None, 0, 1])
+def test_environment_objects_is_the_json_dumps_text_of_the_requests(example_repo: Path, kept: int | None) -> None:
+    """Written one request at a time, the file is still json.dumps(requests, indent=2), whole or empty."""
+    project = validate_root(example_repo)
+    resolved = resolve_selection(project, example_repo, Selection(all=True), {})
+    view = view_of(project, resolved)
+    if kept is not None:
+        view = dataclasses.replace(view, objects=view.objects[:kept])
+    requests = [texts._request(o, SecretValues()) for o in view.objects]
+    assert texts.environment_objects(view, SecretValues()) == json.dumps(requests, indent=2, ensure_ascii=False) + "\n"
+
+
+ENTRY_KEYS = st.sampled_from(["conn_id", "conn_type", "conn_extra", "pool_slot", "variable_value"])
+ENTRY_VALUES = st.recursive(
+    st.one_of(
+        st.none(), st.booleans(), st.integers(), st.text(max_size=8), st.sampled_from(["yes", "1.5", "a\nb", ""])
+    ),
+    lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=4), c, max_size=3),
+    max_leaves=10,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(ENTRY_KEYS, ENTRY_VALUES), min_size=1, max_size=6))
+def test_entry_text_is_what_the_entry_template_renders(entry: list[tuple[str, Any]]) -> None:
+    """Each airflow_settings.yaml entry is formatted in Python, in the template's layout."""
+    template = texts._templates().get_template(texts.ENTRY_TEMPLATE)
+    assert texts.entry_text(entry) == template.render(entry=entry).rstrip("\n")

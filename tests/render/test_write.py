@@ -531,3 +531,46 @@ def test_validate_imports_neither_filelock_nor_dotenv(example_repo: Path) -> Non
     """The hook runs on every commit: the libraries of writing and of dotenv files load only in render."""
     imported, _ = imports_of_validate(example_repo, ("filelock", "dotenv", "tempfile", "difflib"))
     assert imported == ["0", "False", "False", "False", "False"]
+
+
+# --- streamed: one text at a time, staged, then swapped (issue 26) ----------------------------
+
+
+def test_a_streamed_write_replaces_nothing_when_a_later_file_is_refused(tmp_path: Path) -> None:
+    """Texts are staged as they come; a foreign file found late stops the run before any rename."""
+    out = tmp_path / "out"
+    write.write(out, {"a/x.yaml": "old a\n"})
+    (out / "b").mkdir()
+    (out / "b" / "y.yaml").write_text("someone else's\n")
+    made: list[str] = []
+
+    def texts() -> Iterator[tuple[str, str]]:
+        for path in ("a/x.yaml", "b/y.yaml"):
+            made.append(path)
+            yield path, f"new {path}\n"
+
+    with pytest.raises(OperationError, match="did not write"):
+        write.write_streamed(out, ["a/x.yaml", "b/y.yaml"], texts())
+    assert made == ["a/x.yaml", "b/y.yaml"]
+    assert (out / "a/x.yaml").read_text() == "old a\n"
+    assert sorted(p.name for p in out.iterdir()) == sorted([*out_names.BOOKKEEPING, "a", "b"])  # no staging left
+
+
+def test_a_failure_while_rendering_leaves_no_new_output_folder(tmp_path: Path) -> None:
+    out = tmp_path / "new"
+
+    def texts() -> Iterator[tuple[str, str]]:
+        yield "a/x.yaml", "1\n"
+        raise OperationError("a render problem")
+
+    with pytest.raises(OperationError, match="a render problem"):
+        write.write_streamed(out, ["a/x.yaml", "b/y.yaml"], texts())
+    assert not out.exists()
+
+
+def test_a_staging_folder_left_by_a_killed_run_is_removed(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    (out / f"{write.STAGING_PREFIX}killed" / "0").parent.mkdir(parents=True)
+    (out / f"{write.STAGING_PREFIX}killed" / "0").write_text("half\n")
+    assert write.write(out, {"a/x.yaml": "1\n"}).written == ["a/x.yaml"]
+    assert sorted(p.name for p in out.iterdir()) == sorted([*out_names.BOOKKEEPING, "a"])
