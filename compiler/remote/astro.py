@@ -217,6 +217,7 @@ def live_deployment(raw: Mapping[str, Any]) -> LiveDeployment:
         _frozen(dict(raw)),
         str(raw.get("updatedAt") or ""),
         str(raw.get("webServerAirflowApiUrl") or ""),
+        str(raw.get("status") or ""),
     )
 
 

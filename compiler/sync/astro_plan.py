@@ -323,7 +323,8 @@ class _Planner:
         self, obj: DesiredObject, found: LiveObject, live_fps: Mapping[tuple[str, str], str]
     ) -> dict[str, Any]:
         """The live typed member for an update that must not change it: a masked field is sent
-        only when its fingerprint proves the value we hold is the stored one, else omitted."""
+        only when its fingerprint proves the value we hold is the stored one, else omitted; a
+        connection's auth type is sent as `authTypeId` (read as `connectionAuthType.id`)."""
         wanted = dict(leaves(obj.fields))
         member: dict[str, Any] = {}
         for name, value in found.fields.items():
@@ -338,6 +339,10 @@ class _Planner:
                     member[name] = kept
         if obj.kind == "connection":
             member["type"] = found.fields.get("type")
+            auth = found.fields.get("connectionAuthType")
+            # UpdateEnvironmentObjectConnectionRequest.authTypeId is the response's connectionAuthType.id
+            if isinstance(auth, Mapping) and auth.get("id"):
+                member["authTypeId"] = auth["id"]
         return member
 
     def _kept(
@@ -374,6 +379,9 @@ class _Planner:
     ) -> dict[str, Any]:
         description = obj.description if own else (user_text.strip() or None)
         member = self._member(obj, create=False) if own else self._live_member(obj, found, live_fps)
+        auth = found.fields.get("connectionAuthType")
+        if own and obj.kind == "connection" and isinstance(auth, Mapping) and auth.get("id"):
+            member.setdefault("authTypeId", auth["id"])  # not managed by git: carried over from live
         body: dict[str, Any] = {
             "description": markers.join(description, markers.Marker(self.options.owner, fingerprints=fps)),
             TYPED[obj.object_type]: member,

@@ -48,15 +48,64 @@ class LiveObject:
         return {link.deployment_id: link for link in self.links}
 
 
+# A setting of the update/create request read from the response's field of another name
+# (astro-cli astro-client-v1/api.gen.go, commit ed93cc59: `Deployment` has no `workloadIdentity`,
+# `drWorkloadIdentity` or `scheduler`; `DeploymentRemoteExecution.remoteApiUrl` is response-only).
+READ_NAMES = {"workloadIdentity": "effectiveWorkloadIdentity", "drWorkloadIdentity": "effectiveDRWorkloadIdentity"}
+REQUEST_ONLY = ("workloadIdentity", "drWorkloadIdentity", "scheduler")
+REMOTE_EXECUTION_REQUEST = ("enabled", "allowedIpAddressRanges", "taskLogBucket", "taskLogUrlPattern")
+HIBERNATION_OVERRIDE_REQUEST = ("isHibernating", "overrideUntil")
+
+
+def as_request(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """A `Deployment` response in the request types' names: `workloadIdentity` from
+    `effectiveWorkloadIdentity`, `drWorkloadIdentity` from `effectiveDRWorkloadIdentity`,
+    `scheduler {au, replicas}` from `schedulerAu`/`schedulerReplicas` (HYBRID), `remoteExecution`
+    without the response-only `remoteApiUrl`, a hibernation override without `isActive`.
+    A request-only name found in the response is ignored: the real API never sends it."""
+    out = {k: v for k, v in raw.items() if k not in REQUEST_ONLY}
+    for request_name, response_name in READ_NAMES.items():
+        if raw.get(response_name):
+            out[request_name] = raw[response_name]
+    if raw.get("type") == "HYBRID" and raw.get("schedulerAu") is not None:
+        out["scheduler"] = {"au": raw["schedulerAu"], "replicas": raw.get("schedulerReplicas", 1)}
+    remote = raw.get("remoteExecution")
+    if isinstance(remote, Mapping):
+        out["remoteExecution"] = {k: remote[k] for k in REMOTE_EXECUTION_REQUEST if remote.get(k) is not None}
+    spec = raw.get("scalingSpec")
+    hibernation = spec.get("hibernationSpec") if isinstance(spec, Mapping) else None
+    if isinstance(hibernation, Mapping):
+        request: dict[str, Any] = {}
+        if hibernation.get("schedules"):
+            request["schedules"] = [dict(s) for s in hibernation["schedules"]]
+        override = hibernation.get("override")
+        if isinstance(override, Mapping) and override.get("isHibernating") is not None:
+            request["override"] = {k: override[k] for k in HIBERNATION_OVERRIDE_REQUEST if override.get(k) is not None}
+        out["scalingSpec"] = {"hibernationSpec": request} if request else None
+    return out
+
+
 @dataclass(frozen=True)
 class LiveDeployment:
     id: str
     name: str
     description: str = ""
-    # The Deployment as read (secret environment variables without `value`): its settings.
+    # The Deployment as read (the `Deployment` response type; secret environment variables
+    # without `value`): its settings under the response's names.
     settings: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
     updated_at: str = ""
     airflow_api_url: str = ""  # webServerAirflowApiUrl: its Airflow REST API (no scheme), where its pools live
+    status: str = ""  # CREATING, DEPLOYING, HEALTHY, HIBERNATING, UNHEALTHY or UNKNOWN
+
+    @property
+    def deployment_type(self) -> str:
+        """STANDARD, DEDICATED or HYBRID (`type`; STANDARD when the response leaves it out)."""
+        return str(self.settings.get("type") or "STANDARD")
+
+    @cached_property
+    def request(self) -> Mapping[str, Any]:
+        """The settings under the request types' names (see `as_request`)."""
+        return MappingProxyType(as_request(self.settings))
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,12 @@
 queues, hibernation schedules and environment variables (astro-cli
 cloud/deployment/fromfile/fromfile.go maps the deployment file the same way).
 
+`CreateDeploymentRequest` and `UpdateDeploymentRequest` are unions on `type`; each member has
+its own fields (astronomer/astro-cli astro-client-v1/api.gen.go, commit ed93cc59e54d:
+`Create|Update{Standard,Dedicated,Hybrid}DeploymentRequest`). A body is built for the
+Deployment's type and holds only its member's fields; a field of the member that the
+repository does not manage is carried over from the live Deployment (a full replacement).
+
 Pure: no HTTP, no printing.
 """
 
@@ -26,8 +32,33 @@ API_FIELDS = {
     "resource_quota_cpu": "resourceQuotaCpu",
     "resource_quota_memory": "resourceQuotaMemory",
     "workload_identity": "workloadIdentity",
+    "task_pod_node_pool_id": "taskPodNodePoolId",
 }
-# what an update requires, and the value when neither git nor live says
+SCHEDULER = {"scheduler_au": "au", "scheduler_count": "replicas"}  # HYBRID: `scheduler {au, replicas}`
+TYPES = ("STANDARD", "DEDICATED", "HYBRID")
+_HOSTED = frozenset({
+    "contactEmails", "defaultTaskPodCpu", "defaultTaskPodMemory", "description", "drWorkloadIdentity",
+    "environmentVariables", "executor", "isCicdEnforced", "isDagDeployEnabled", "isDevelopmentMode",
+    "isHighAvailability", "name", "remoteExecution", "resourceQuotaCpu", "resourceQuotaMemory", "scalingSpec",
+    "schedulerSize", "type", "workerQueues", "workloadIdentity", "workspaceId",
+})  # fmt: skip
+_HYBRID = frozenset({
+    "contactEmails", "description", "drWorkloadIdentity", "environmentVariables", "executor", "isCicdEnforced",
+    "isDagDeployEnabled", "name", "scheduler", "taskPodNodePoolId", "type", "workerQueues", "workloadIdentity",
+    "workspaceId",
+})  # fmt: skip
+# The fields of each member of UpdateDeploymentRequest and CreateDeploymentRequest.
+UPDATE_FIELDS = {"STANDARD": _HOSTED, "DEDICATED": _HOSTED, "HYBRID": _HYBRID}
+CREATE_FIELDS = {
+    "STANDARD": _HOSTED | {"astroRuntimeVersion", "cloudProvider", "clusterId", "region"},
+    "DEDICATED": _HOSTED | {"astroRuntimeVersion", "clusterId"},
+    "HYBRID": _HYBRID | {"astroRuntimeVersion", "clusterId"},
+}
+# The executors each member takes (HYBRID has no ASTRO).
+TYPE_EXECUTORS = {"STANDARD": ("CELERY", "KUBERNETES", "ASTRO"), "DEDICATED": ("CELERY", "KUBERNETES", "ASTRO"),
+                  "HYBRID": ("CELERY", "KUBERNETES")}  # fmt: skip
+# what an update requires, and the value when neither git nor live says (HYBRID: no
+# schedulerSize or isHighAvailability; its required `scheduler` has no default: see `scheduler`)
 REQUIRED = {
     "type": "STANDARD",
     "executor": "CELERY",
@@ -36,7 +67,8 @@ REQUIRED = {
     "isDagDeployEnabled": True,
     "isHighAvailability": False,
 }
-CREATE_ONLY = {"cloud_provider": "cloudProvider", "region": "region"}
+HYBRID_SCHEDULER = {"au": 5, "replicas": 1}  # the API's minimums (api.gen.go field comments)
+CREATE_ONLY = {"cloud_provider": "cloudProvider", "region": "region", "cluster_id": "clusterId"}
 EXECUTORS = {"CELERYEXECUTOR": "CELERY", "KUBERNETESEXECUTOR": "KUBERNETES", "ASTROEXECUTOR": "ASTRO"}
 QUEUE_FIELDS = {"worker_type": "astroMachine", "min_worker_count": "minWorkerCount",
                 "max_worker_count": "maxWorkerCount", "worker_concurrency": "workerConcurrency"}  # fmt: skip
@@ -66,22 +98,78 @@ def env_text(value: Any) -> Any:
     return str(value)
 
 
-def queue_request(queue: Mapping[str, Any], before: Mapping[str, Any] | None) -> dict[str, Any]:
-    """A worker queue of the update request; a live queue of the same name lends its `id` and
-    the counts the file leaves out."""
+def queue_request(
+    queue: Mapping[str, Any], before: Mapping[str, Any] | None, deployment_type: str = "STANDARD"
+) -> dict[str, Any]:
+    """A worker queue of the request (`UpdateWorkerQueueRequest`/`WorkerQueueRequest`; for a
+    HYBRID Deployment `nodePoolId` instead of `astroMachine`, as `HybridWorkerQueueRequest`);
+    a live queue of the same name lends its `id` and what the file leaves out."""
     name = str(queue.get("name", ""))
     entry: dict[str, Any] = {"name": name, "isDefault": name == "default"}
     if before is not None and before.get("id"):
         entry["id"] = before["id"]
-    machine = queue.get("worker_type", queue.get("astroMachine")) or (before or {}).get("astroMachine")
-    entry["astroMachine"] = normal("astroMachine", machine) if machine else "A5"
+    if deployment_type == "HYBRID":
+        pool = queue.get("node_pool_id", queue.get("nodePoolId")) or (before or {}).get("nodePoolId")
+        if pool:
+            entry["nodePoolId"] = str(pool)
+    else:
+        machine = queue.get("worker_type", queue.get("astroMachine")) or (before or {}).get("astroMachine")
+        entry["astroMachine"] = normal("astroMachine", machine) if machine else "A5"
     for key, api_field in list(QUEUE_FIELDS.items())[1:]:
         value = queue.get(key, queue.get(api_field))
         entry[api_field] = value if value is not None else (before or {}).get(api_field, QUEUE_DEFAULTS[api_field])
     storage = queue.get("pod_ephemeral_storage", queue.get("podEphemeralStorage"))
+    if deployment_type == "HYBRID":
+        storage = None
+    elif not storage and before is not None:
+        storage = before.get("podEphemeralStorage")
     if storage:
         entry["podEphemeralStorage"] = str(storage)
     return entry
+
+
+def compared_queue_fields(deployment_type: str) -> dict[str, str]:
+    """The queue keys a plan compares: `node_pool_id` replaces `worker_type` on HYBRID."""
+    if deployment_type != "HYBRID":
+        return QUEUE_FIELDS
+    return {"node_pool_id": "nodePoolId", **{k: v for k, v in QUEUE_FIELDS.items() if k != "worker_type"}}
+
+
+def scheduler(astro: Mapping[str, Any], live: Mapping[str, Any]) -> dict[str, Any]:
+    """A HYBRID Deployment's required `scheduler {au, replicas}`: the file's `scheduler_au` and
+    `scheduler_count`, else live (`schedulerAu`, `schedulerReplicas`), else the API's minimums."""
+    before = live.get("scheduler") or {}
+    out = {}
+    for key, name in SCHEDULER.items():
+        value = astro.get(key, before.get(name))
+        out[name] = int(value) if value is not None else HYBRID_SCHEDULER[name]
+    return out
+
+
+def deployment_type(astro: Mapping[str, Any], live: Mapping[str, Any]) -> str:
+    """STANDARD, DEDICATED or HYBRID: the file's `deployment_type` (HOSTED_* spellings folded),
+    else live's `type`, else STANDARD."""
+    text = str(astro.get("deployment_type") or live.get("type") or "STANDARD").upper()
+    return {"HOSTED_SHARED": "STANDARD", "HOSTED_STANDARD": "STANDARD", "HOSTED_DEDICATED": "DEDICATED"}.get(text, text)
+
+
+def member_body(
+    body: Mapping[str, Any], live: Mapping[str, Any], fields: frozenset[str], *, carry: bool
+) -> dict[str, Any]:
+    """`body` with only `fields` (one union member's), and, when `carry`, every one of those
+    fields it lacks taken from `live` (in request names: `astro_state.as_request`)."""
+    out = {k: v for k, v in body.items() if k in fields}
+    if carry:
+        for name in sorted(fields - out.keys()):
+            value = live.get(name)
+            if value is not None and name != "workerQueues":
+                out[name] = thaw(value)
+    return out
+
+
+def live_queues(live: Mapping[str, Any], deployment_type: str) -> list[dict[str, Any]]:
+    """The live worker queues as request queues (carried over when the file has none)."""
+    return [queue_request({"name": q.get("name")}, q, deployment_type) for q in live.get("workerQueues") or ()]
 
 
 def hibernation_request(schedules: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:

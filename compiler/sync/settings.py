@@ -29,15 +29,22 @@ from compiler.sync.astro_state import PENDING_ID, LiveDeployment, LiveState
 from compiler.sync.changeset import SECRET_CHANGED, SECRET_UNKNOWN, Options
 from compiler.sync.deployment_body import (
     API_FIELDS,
+    CREATE_FIELDS,
     CREATE_ONLY,
-    QUEUE_FIELDS,
     REQUIRED,
+    SCHEDULER,
+    UPDATE_FIELDS,
+    compared_queue_fields,
+    deployment_type,
     env_text,
     hibernation_request,
     kept_variable,
+    live_queues,
+    member_body,
     normal,
     queue_request,
     queue_view,
+    scheduler,
     schedules_view,
 )
 from compiler.sync.values import concrete
@@ -103,7 +110,7 @@ class _Settings:
         adopted = self._ownership(wanted, mark)
         if adopted is None:
             return
-        live = found.settings
+        live = found.request  # in the request types' names (effectiveWorkloadIdentity -> workloadIdentity, ...)
         self._runtime(wanted, live)
         live_fps = dict(mark.fingerprints) if mark and not adopted else {}
         fields: list[FieldChange] = []
@@ -179,13 +186,19 @@ class _Settings:
             )
 
     def _scalars(self, wanted: DesiredSettings, live: Mapping[str, Any]) -> list[FieldChange]:
+        kind = deployment_type(wanted.astro, live)
         changes = []
         for key, api_field in API_FIELDS.items():
-            if key not in wanted.astro:
+            if key not in wanted.astro or api_field not in UPDATE_FIELDS.get(kind, UPDATE_FIELDS["STANDARD"]):
                 continue
             after, before = normal(api_field, wanted.astro[key]), live.get(api_field)
             if after != normal(api_field, before):
                 changes.append(FieldChange(key, thaw(before), after))
+        if kind == "HYBRID":
+            before_spec = live.get("scheduler") or {}
+            for key, name in SCHEDULER.items():
+                if key in wanted.astro and wanted.astro[key] != before_spec.get(name):
+                    changes.append(FieldChange(key, before_spec.get(name), wanted.astro[key]))
         return changes
 
     # --- environment variables ------------------------------------------------------------------
@@ -246,18 +259,19 @@ class _Settings:
         executor = normal("executor", wanted.astro.get("executor", live.get("executor")))
         if not wanted.sets("worker_queues") or executor == "KUBERNETES":
             return None, []
+        kind = deployment_type(wanted.astro, live)
         stored = {str(q["name"]): q for q in live.get("workerQueues") or ()}
         entries, changes = [], []
         for queue in wanted.worker_queues:
             name = str(queue["name"])
             before = stored.get(name)
-            entry = queue_request(queue, before)
+            entry = queue_request(queue, before, kind)
             entries.append(entry)
             if before is None:
                 changes.append(FieldChange(f"worker_queues.{name}", None, queue_view(entry)))
                 continue
-            for key, api_field in QUEUE_FIELDS.items():
-                if normal(api_field, before.get(api_field)) != entry[api_field]:
+            for key, api_field in compared_queue_fields(kind).items():
+                if normal(api_field, before.get(api_field)) != entry.get(api_field):
                     changes.append(FieldChange(f"worker_queues.{name}.{key}", before.get(api_field), entry[api_field]))
         wanted_names = {str(q["name"]) for q in wanted.worker_queues}
         changes += [
@@ -271,7 +285,8 @@ class _Settings:
         self, wanted: DesiredSettings, live: Mapping[str, Any]
     ) -> tuple[dict[str, Any] | None, list[FieldChange]]:
         development = wanted.astro.get("is_development_mode", live.get("isDevelopmentMode"))
-        if not wanted.sets("hibernation_schedules") or not development:
+        hybrid = deployment_type(wanted.astro, live) == "HYBRID"  # no scalingSpec in its request
+        if not wanted.sets("hibernation_schedules") or not development or hybrid:
             return None, []
         schedules = hibernation_request(wanted.hibernation_schedules)
         spec = live.get("scalingSpec") or {}
@@ -292,20 +307,28 @@ class _Settings:
         queues: list[dict[str, Any]] | None,
         scaling: dict[str, Any] | None,
     ) -> dict[str, Any]:
-        body: dict[str, Any] = {"name": wanted.name, "workspaceId": self.live.workspace_id}
+        """The `Update<Type>DeploymentRequest` of the Deployment's type: git's settings, every
+        other field of that member carried over from live (`live` in request names)."""
+        kind = deployment_type(wanted.astro, live)
+        fields = UPDATE_FIELDS.get(kind, UPDATE_FIELDS["STANDARD"])
+        body: dict[str, Any] = {"name": wanted.name, "workspaceId": self.live.workspace_id, "type": kind}
         for key, api_field in API_FIELDS.items():
             value = wanted.astro[key] if key in wanted.astro else live.get(api_field)
-            if value is not None:
+            if value is not None and api_field != "type":
                 body[api_field] = normal(api_field, thaw(value))
         for api_field, default in REQUIRED.items():
             body.setdefault(api_field, default)
+        if kind == "HYBRID":
+            body["scheduler"] = scheduler(wanted.astro, live)
         emails = wanted.alert_emails if wanted.sets("alert_emails") else live.get("contactEmails") or ()
         body.update(description=description, contactEmails=list(emails), environmentVariables=variables)
+        if queues is None and normal("executor", body["executor"]) != "KUBERNETES" and live.get("workerQueues"):
+            queues = live_queues(live, kind)  # a full replacement: the live queues, not none
         if queues is not None:
             body["workerQueues"] = queues
         if scaling is not None:
             body["scalingSpec"] = scaling
-        return body
+        return member_body(body, live, fields, carry=True)
 
     def _marker(self, wanted: DesiredSettings, fps: Mapping[tuple[str, str], str]) -> markers.Marker:
         return markers.Marker(self.options.owner, wanted.branch if wanted.is_preview else None, fps)
@@ -317,31 +340,35 @@ class _Settings:
         update it with the rest: the Astro CLI does the same, as a create may not take
         environment variables or alert emails."""
         base = next((d for d in self.live.deployments if d.name == wanted.base), None)
-        template = dict(thaw(base.settings)) if base is not None else {}
-        body: dict[str, Any] = {"name": wanted.name, "workspaceId": self.live.workspace_id}
+        template = dict(thaw(base.request)) if base is not None else {}
+        kind = deployment_type(wanted.astro, template)
+        body: dict[str, Any] = {"name": wanted.name, "workspaceId": self.live.workspace_id, "type": kind}
         for key, api_field in {**API_FIELDS, **CREATE_ONLY}.items():
             value = wanted.astro[key] if key in wanted.astro else template.get(api_field)
-            if value is not None:
+            if value is not None and api_field != "type":
                 body[api_field] = normal(api_field, value)
         runtime = wanted.astro.get("runtime_version") or template.get("runtimeVersion")
         if runtime:
             body["astroRuntimeVersion"] = str(runtime)
-        if template.get("clusterId") and body.get("type") == "DEDICATED":
-            body["clusterId"] = template["clusterId"]
         for api_field, default in REQUIRED.items():
             body.setdefault(api_field, default)
-        queues = self._queues(wanted, {})[0]
+        if kind == "HYBRID":
+            body["scheduler"] = scheduler(wanted.astro, template)
+        queues = self._queues(wanted, {"type": kind})[0]
         if queues is None and body["executor"] != "KUBERNETES":
-            queues = [queue_request(q, None) for q in template.get("workerQueues") or ()]
+            queues = [queue_request(q, None, kind) for q in template.get("workerQueues") or ()]
         if queues:
-            body["workerQueues"] = queues
+            body["workerQueues"] = [{k: v for k, v in q.items() if k != "id"} for q in queues]
         body["description"] = markers.join(wanted.description, self._marker(wanted, {}))
+        # Placement: a STANDARD Deployment by cloudProvider and region, a DEDICATED or HYBRID one
+        # by clusterId only (Create<Type>DeploymentRequest); every other field of another member is left out.
+        body = member_body(body, template, CREATE_FIELDS.get(kind, CREATE_FIELDS["STANDARD"]), carry=False)
         variables, _, fps = self._variables(wanted, {}, {})
         if not wanted.sets("environment_variables"):
             variables = []
         scaling = self._hibernation(wanted, {"isDevelopmentMode": body.get("isDevelopmentMode")})[0]
         update = self._body(wanted, body, markers.join(wanted.description, self._marker(wanted, fps)),
-                            variables, None, scaling)  # fmt: skip
+                            variables, queues, scaling)  # fmt: skip
         target = ObjectKey(wanted.name, "DEPLOYMENT", "WORKSPACE", self.live.workspace_id)
         self.result.changes.append(
             ObjectChange(

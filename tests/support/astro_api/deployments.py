@@ -42,7 +42,11 @@ OPTIONAL = (
     "resourceQuotaMemory",
     "isDevelopmentMode",
     "workloadIdentity",
+    "drWorkloadIdentity",
     "remoteExecution",
+    "clusterId",
+    "scheduler",
+    "taskPodNodePoolId",
 )
 
 
@@ -104,8 +108,23 @@ def new_deployment(store: Store, fields: dict[str, Any]) -> dict[str, Any]:
     return deployment
 
 
+RESPONSE_NAMES = {"workloadIdentity": "effectiveWorkloadIdentity", "drWorkloadIdentity": "effectiveDRWorkloadIdentity"}
+
+
 def public(deployment: dict[str, Any]) -> dict[str, Any]:
+    """The stored Deployment as the `Deployment` response type: request-only names become the
+    response's (`effectiveWorkloadIdentity`, `schedulerAu`/`schedulerReplicas`, ...)."""
     out = copy.deepcopy(deployment)
+    for request_name, response_name in RESPONSE_NAMES.items():
+        if out.get(request_name) is not None:
+            out[response_name] = out[request_name]
+        out.pop(request_name, None)
+    scheduler = out.pop("scheduler", None)
+    if scheduler:
+        out["schedulerAu"], out["schedulerReplicas"] = scheduler["au"], scheduler["replicas"]
+    if isinstance(out.get("remoteExecution"), dict):
+        out["remoteExecution"].setdefault("allowedIpAddressRanges", [])
+        out["remoteExecution"]["remoteApiUrl"] = f"https://{deployment['id']}.remote.example.invalid"
     for variable in out["environmentVariables"]:
         if variable["isSecret"]:
             variable.pop("value", None)

@@ -130,6 +130,11 @@ def public(obj: dict[str, Any], *, show_secrets: bool = False) -> dict[str, Any]
     out = {k: copy.deepcopy(v) for k, v in obj.items() if k not in (typed, "links")}
     out[typed] = copy.deepcopy(member) if show_secrets else _masked_member(obj, member, link=False)
     out[typed].pop("authTypeId", None)
+    auth = member.get("authTypeId")
+    if auth:  # write-only authTypeId reads as the ConnectionAuthType it names
+        out[typed]["connectionAuthType"] = {"id": auth, "name": auth, "airflowType": member.get("type", ""),
+                                            "authMethodName": "default", "description": "", "parameters": [],
+                                            "providerPackageName": "apache-airflow"}  # fmt: skip
     out["setFields"] = _set_fields(obj, member)
     out["links"] = []
     for link in obj.get("links", []):
