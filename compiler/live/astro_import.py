@@ -78,9 +78,12 @@ def is_preview(dep: LiveDeployment) -> bool:
 
 
 def found_deployment(dep: LiveDeployment) -> FoundDeployment:
-    """The Deployment's name and description (its marker taken off)."""
+    """The Deployment's name, description (its marker taken off) and settings (sync/settings_view.py)."""
+    from compiler.sync.settings_view import settings_sections
+
     text, _ = markers.split(dep.description)
-    return FoundDeployment(dep.name, text.strip())
+    settings, secret_env = settings_sections(dep)
+    return FoundDeployment(dep.name, text.strip(), settings, secret_env)
 
 
 def _object(obj: LiveObject, state: LiveState, names: Mapping[str, str]) -> FoundObject:

@@ -70,8 +70,20 @@ def objects() -> list[dict[str, Any]]:
 def seed_handmade(astro: FakeAstro) -> None:
     """The organization, as a team left it after months in the UI."""
     deployments = [
-        {"name": "production", "workspace": WORKSPACE, "description": "Production"},
-        {"name": "development", "workspace": WORKSPACE, "description": ""},
+        {"name": "production", "workspace": WORKSPACE, "description": "Production", "schedulerSize": "MEDIUM",
+         "isHighAvailability": True, "contactEmails": ["data-oncall@example.com"],
+         "workerQueues": [
+             {"name": "default", "isDefault": True, "astroMachine": "A10", "minWorkerCount": 1,
+              "maxWorkerCount": 10, "workerConcurrency": 10},
+             {"name": "heavy", "isDefault": False, "astroMachine": "A20", "minWorkerCount": 0,
+              "maxWorkerCount": 4, "workerConcurrency": 2, "podEphemeralStorage": "20Gi"}],
+         "environmentVariables": [{"key": "LOG_LEVEL", "isSecret": False, "value": "INFO"},
+                                  {"key": "PARTNER_API_TOKEN", "isSecret": True, "value": "env-S3cret"}]},
+        {"name": "development", "workspace": WORKSPACE, "description": "", "isDevelopmentMode": True,
+         "executor": "ASTRO", "defaultTaskPodCpu": "0.5", "defaultTaskPodMemory": "1Gi",
+         "scalingSpec": {"hibernationSpec": {"schedules": [
+             {"hibernateAtCron": "0 20 * * 1-5", "wakeAtCron": "0 7 * * 1-5", "isEnabled": True,
+              "description": "nights"}]}}},
         {"name": "sandbox", "workspace": WORKSPACE, "description": "Try things"},
         {"name": "dev-feature-x", "workspace": WORKSPACE,
          "description": "[astro-gitops owner=data-platform branch=feature/x]"},
