@@ -2,7 +2,7 @@
 -> D's Deployment-scoped connections, variables and pools in D's file (onboarding/adoption.py).
 
 Read through remote/airflow.py with the credentials of `plan --airflow` (SPEC 7.7). A value
-Airflow masks (`***`) becomes a `{secret: NAME}` whose value the user provides; a value in a
+Airflow masks (`***`, whole or inside a JSON value) becomes a `{secret: NAME}` whose value the user provides; a value in a
 secret place (a password, a secret-looking extra key or variable key) that Airflow returned in
 clear becomes a `{secret: NAME}` too, and its value goes only to the `--dotenv PATH` file the
 user asked for (git-ignored, mode 0600; onboarding/dotenvfile.py), never into environments/.
@@ -13,6 +13,7 @@ its other sections (settings, overrides); its comments are not kept.
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -76,17 +77,38 @@ def _object(obj: LiveObject, deployment: str) -> FoundObject:
     masked: set[str] = set()
     for name, value in obj.fields.items():
         if name == "extra" and isinstance(value, Mapping):
-            fields["extra"] = {k: "" if v == MASKED else v for k, v in value.items()}
-            masked |= {f"extra.{k}" for k, v in value.items() if v == MASKED}
-        elif value == MASKED:
+            fields["extra"] = {k: "" if _masked(v) else v for k, v in value.items()}
+            masked |= {f"extra.{k}" for k, v in value.items() if _masked(v)}
+        elif _masked(value):
             fields[name] = ""
             masked.add(name)
         else:
             fields[name] = value
-    if obj.kind == "variable" and looks_secret(obj.key):
-        masked.add("value")  # a secret-looking variable: a reference, its value (if shown) for --dotenv
+    if obj.kind == "variable" and (looks_secret(obj.key) or _holds_secret(fields.get("value"))):
+        masked.add("value")  # a reference; its value (if shown in clear) only for --dotenv
     kind: Literal["connection", "variable"] = "connection" if obj.kind == "connection" else "variable"
     return FoundObject(kind, obj.key, text.strip(), fields, frozenset(masked), deployment)
+
+
+def _holds_secret(text: Any) -> bool:
+    """A JSON text with a secret-looking key at any depth (Airflow 2 returns those in clear)."""
+    try:
+        value = json.loads(text) if isinstance(text, str) else None
+    except ValueError:
+        return False
+    return _secret_key(value)
+
+
+def _secret_key(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any((looks_secret(str(k)) and v not in (None, "")) or _secret_key(v) for k, v in value.items())
+    return isinstance(value, list) and any(_secret_key(v) for v in value)
+
+
+def _masked(value: Any) -> bool:
+    """Masked whole (`***`) or in part: Airflow masks secret keys inside a JSON value too, so
+    what it returned is not the value (it must not be written back, or into a dotenv file)."""
+    return isinstance(value, str) and MASKED in value
 
 
 def _pool(obj: LiveObject) -> dict[str, Any]:

@@ -189,14 +189,18 @@ def _fields(
     return out
 
 
-def _extra(extra: Mapping[str, Any], masked: frozenset[str], secret: Any) -> dict[str, Any]:
-    """Extra keys as read, and masked keys the read left out; a masked or secret-looking key a reference."""
-    hidden = [p.removeprefix("extra.") for p in sorted(masked) if p.startswith("extra.")]
+def _extra(extra: Mapping[str, Any], masked: frozenset[str], secret: Any, path: str = "extra") -> dict[str, Any]:
+    """Extra keys as read, and masked keys the read left out; a masked or secret-looking key (at
+    any depth: validate's plaintext rule) a reference."""
+    hidden = [p.removeprefix(f"{path}.") for p in sorted(masked) if p.startswith(f"{path}.")]
+    hidden = [h for h in hidden if "." not in h]
     out: dict[str, Any] = {}
     for key in [*extra, *(k for k in hidden if k not in extra)]:
         value = extra.get(key)
-        if key in hidden or (looks_secret(key) and value not in (None, "")):
-            out[key] = secret(f"extra.{key}", value)
+        if key in hidden or (looks_secret(key) and value not in (None, "") and not isinstance(value, Mapping)):
+            out[key] = secret(f"{path}.{key}", value)
+        elif isinstance(value, Mapping):
+            out[key] = _extra(value, masked, secret, f"{path}.{key}")
         else:
             out[key] = _literals(value)
     return out
