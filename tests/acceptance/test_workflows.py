@@ -124,7 +124,7 @@ def test_permissions_are_read_only(path: Path) -> None:
     workflow = load(path)
     assert workflow["permissions"] == {"contents": "read"}
     # The one write: the reusable workflow's plan job edits its own pull-request comment.
-    allowed = {("astro-gitops.yml", "plan"): {"pull-requests"}}
+    allowed = {("astro-gitops.yml", "plan"): {"pull-requests"}, ("astro-gitops.yml", "drift"): {"issues"}}
     for job_id, job in workflow["jobs"].items():
         granted = job.get("permissions", {})
         assert isinstance(granted, dict), f"{job_id}: permissions must be a mapping, not {granted!r}"
