@@ -26,6 +26,7 @@ from compiler.onboarding.adoption import SETTINGS_ORDER, Adopted, write_adopted
 from compiler.onboarding.found import FoundDeployment, FoundObject, FoundWorkspace
 from compiler.sync import marker as markers
 from compiler.sync.airflow_state import MASKED, LiveAirflow, LiveObject
+from compiler.sync.ledger import PREFIX as LEDGER_PREFIX
 
 _KEPT = (*SETTINGS_ORDER, "overrides")
 
@@ -63,7 +64,12 @@ def import_airflow(
 
 def found_airflow(live: LiveAirflow, deployment: str, existing: Mapping[str, Any], workspace: str) -> FoundWorkspace:
     """The Airflow's objects as D's Deployment-scoped objects and pools; D's file's other sections kept."""
-    objects = tuple(_object(o, deployment) for kind in ("connection", "variable") for o in live.of_kind(kind))
+    objects = tuple(
+        _object(o, deployment)
+        for kind in ("connection", "variable")
+        for o in live.of_kind(kind)
+        if not (kind == "variable" and o.key.startswith(LEDGER_PREFIX))  # astro-gitops's own
+    )
     pools = {o.key: _pool(o) for o in live.of_kind("pool")}
     description = existing.get("description")
     kept = {k: existing[k] for k in _KEPT if k in existing}
