@@ -171,6 +171,8 @@ CODES: dict[str, frozenset[Severity]] = {
     "invalid-sync-owner": ERROR,
     "missing-sync-owner": ERROR,
     "unmanaged-object": ERROR,
+    "reserved-key": ERROR,
+    "ledger-rewritten": WARNING,
     "not-yet-applied": WARNING,
     "pools-not-applied": WARNING,
     "airflow-unsupported": ERROR,
