@@ -10,6 +10,7 @@ are set) becomes a masked path: the writer makes it a `{secret: NAME}`.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -31,13 +32,33 @@ def import_astro(
     """Read the workspace (by `workspace`, else workspace.yaml's name) and write its files."""
     from compiler.remote.astro import connect
 
+    named = _named_in_file(root)
+    if workspace is not None and named is not None and named != workspace:
+        raise OperationError(
+            f"workspace.yaml names the workspace '{named}', not '{workspace}': import that one, or change the file"
+        )
     name = workspace or found_workspace_name(root)
     api = connect(environ)
     try:
         found = found_workspace(api, name)
     finally:
         api.close()
-    return write_adopted(root, found, source=f'Astro workspace "{name}"', force=force, owner=owner)
+    adopted = write_adopted(root, found, source=f'Astro workspace "{name}"', force=force, owner=owner)
+    if not adopted.values:
+        return adopted
+    # A value Astro showed under a secret-looking name: a reference, its value written nowhere.
+    note = (
+        f"{len(adopted.values)} value(s) under secret-looking names were readable in Astro: they were not "
+        "written anywhere; put them in your secret store under the names above (and make them secret in Astro)"
+    )
+    return dataclasses.replace(adopted, notes=(*adopted.notes, note))
+
+
+def _named_in_file(root: Path) -> str | None:
+    try:
+        return found_workspace_name(root)
+    except OperationError:
+        return None
 
 
 def found_workspace_name(root: Path) -> str:

@@ -156,3 +156,9 @@ def test_options_that_do_not_go_together_are_usage_errors(repo: Path, args: tupl
 def test_without_a_workspace_name_it_says_how_to_give_one(handmade: FakeAstro, repo: Path) -> None:
     done = run_cli("import", "--from-astro", cwd=repo, env=handmade.env())
     assert done.code == 1 and "--workspace NAME" in done.err and "Traceback" not in done.err
+
+
+def test_a_workspace_other_than_workspace_yaml_names_is_refused(handmade: FakeAstro, repo: Path) -> None:
+    imported(repo, handmade)
+    done = run_cli("import", "--from-astro", "--workspace", "Other", "--force", cwd=repo, env=handmade.env())
+    assert done.code == 1 and "names the workspace 'Data Platform', not 'Other'" in done.err
