@@ -79,7 +79,8 @@ def _astro(live: Mapping[str, Any], kind: str) -> dict[str, Any]:
 
 
 def _queue(queue: Mapping[str, Any], kind: str) -> dict[str, Any]:
-    machine = queue.get("nodePoolId") if kind == "HYBRID" else queue.get("astroMachine")
+    # A HYBRID queue runs on a node pool (`nodePoolId`); `worker_type` names it (the schema's words).
+    machine = (queue.get("nodePoolId") or queue.get("astroMachine")) if kind == "HYBRID" else queue.get("astroMachine")
     entry: dict[str, Any] = {"name": str(queue.get("name", "")), "worker_type": str(machine or "")}
     entry.update({key: thaw(queue[name]) for key, name in _QUEUE.items() if queue.get(name) is not None})
     return entry
