@@ -142,6 +142,7 @@ CODES: dict[str, frozenset[Severity]] = {
     "missing-executor": ERROR,
     "missing-default-queue": ERROR,
     "queue-missing-field": ERROR,
+    "setting-not-for-deployment-type": ERROR,
     "invalid-email": ERROR,
     "invalid-env-key": ERROR,
     "template-syntax": ERROR,

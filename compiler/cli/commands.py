@@ -103,6 +103,9 @@ class _Console:
     def step(self, step: Step, planned: Any) -> None:
         self.s.show(APPLY.report((step, planned), "step", self.s.style))
 
+    def progress(self, text: str) -> None:
+        self.s.show(Output(err=f"{text}\n"))
+
 
 # --- the commands: options -> one core call -> a reporter -------------------------------
 

@@ -19,7 +19,7 @@ from compiler.resolve.deployment import ResolvedDeployment
 from compiler.sync import airflow_plan
 from compiler.sync.airflow_plan import AirflowDesired
 from compiler.sync.airflow_state import Kind, LiveAirflow, LiveObject
-from compiler.sync.astro_state import LiveDeployment, LiveState
+from compiler.sync.astro_state import PENDING_ID, LiveDeployment, LiveState
 from compiler.sync.changeset import Options, Plan
 from compiler.validate.project import Project
 
@@ -47,11 +47,18 @@ def with_astro_pools(
         found = next((d for d in live.deployments if d.name == dep.name), None)
         if found is None:
             continue  # the Astro plan reports a missing Deployment
+        if found.id == PENDING_ID:
+            continue  # a preview this apply creates: its pools follow once it is ready (live/preview_ready.py)
         wanted = airflow_plan.desired(project.model, dep, ("pool",))
         if found.airflow_api_url:
             reachable.append((dep, found, wanted))
         else:
-            reason = "reports no Airflow API URL (webServerAirflowApiUrl)"
+            creating = found.status not in ("", "HEALTHY")  # a preview still starting: not an Astro fault
+            reason = (
+                f"is {found.status} and has no Airflow yet"
+                if creating
+                else "reports no Airflow API URL (webServerAirflowApiUrl)"
+            )
             diagnostics += _not_applied(wanted, options, f"Deployment '{dep.name}' {reason}")
     with ThreadPoolExecutor(max_workers=AIRFLOW_READS, thread_name_prefix="airflow-read") as pool:
         reads = [pool.submit(_live_pools, found.airflow_api_url, environ) for _, found, _ in reachable]

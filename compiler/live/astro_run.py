@@ -6,7 +6,7 @@ It reaches remote/ lazily, as do airflowrun, astropools and previewrun; planning
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +46,8 @@ class Planned:
     inputs: str  # hash of what the plan was made from (repository files, scope, secrets)
     live: LiveState
     adopt: bool = False
+    # What a later plan of the same run needs (a new preview's pools): the project and the options.
+    context: tuple[Project, Options] | None = field(default=None, compare=False, repr=False)
 
 
 def sync(
@@ -77,10 +79,15 @@ def sync(
         check_fresh(saved, planned)
     if not present(planned, request, saved, console, lambda: plan_file(planned), apply=apply):
         return Outcome(planned)
+    from compiler.live.preview_ready import apply_pools_when_ready, wait_settings
+
+    wait_settings(environ)  # a bad value is refused before the first write
     api = connect(environ)
     target = WithPools(AstroTarget(api), planned.live, environ)  # pools go to each Deployment's Airflow
     try:
         applied = run_apply(planned, target, console)
+        if applied.ok:  # a preview created now: wait for it, then apply its pools
+            applied = apply_pools_when_ready(planned, target, api, environ, console, applied)
     finally:
         target.close()
         api.close()
@@ -207,7 +214,7 @@ def make_plan(
     )
     made = with_astro_pools(made, project, chosen.resolved, live, options, environ)
     inputs = saved_plans.inputs(project, chosen.label, values, key)
-    return Planned(made, workspace.name, chosen, values, inputs, live, adopt)
+    return Planned(made, workspace.name, chosen, values, inputs, live, adopt, (project, options))
 
 
 def locator(project: Project) -> Callable[[str, Any], Location]:

@@ -37,6 +37,9 @@ class Console(Protocol):
     def step(self, step: Step, planned: Any) -> None:
         """Show one step of an apply as it completes."""
 
+    def progress(self, text: str) -> None:
+        """Say what a wait is waiting for (one line on stderr)."""
+
 
 @dataclass(frozen=True)
 class Request:

@@ -195,6 +195,12 @@ class AstroApi:
             return dict(found[0].settings)
         raise OperationError(f"POST {path}: the create of Deployment '{body.get('name')}' had an unknown outcome")
 
+    def deployment(self, deployment_id: str) -> LiveDeployment:
+        """One Deployment read again (GET /deployments/{id}): a new preview's status."""
+        return live_deployment(
+            self.http.request("GET", f"{self._org}/deployments/{deployment_id}") or {"id": deployment_id}
+        )
+
     def update_deployment(self, deployment_id: str, body: Mapping[str, Any]) -> None:
         self.http.request("POST", f"{self._org}/deployments/{deployment_id}", json=body, retry="write")
 

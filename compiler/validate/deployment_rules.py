@@ -19,6 +19,17 @@ EMAIL = re.compile(
     r"[^@\s<>(),;:\"\[\]]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+"
 )
 QUEUE_EXECUTORS = {"CELERY", "CELERYEXECUTOR", "ASTRO", "ASTROEXECUTOR"}
+TYPE_NAMES = {"HOSTED_SHARED": "STANDARD", "HOSTED_STANDARD": "STANDARD", "HOSTED_DEDICATED": "DEDICATED"}
+# Settings a Deployment type's request cannot carry (astro-cli astro-client-v1/api.gen.go,
+# commit ed93cc59e54d: Create|Update{Standard,Dedicated,Hybrid}DeploymentRequest).
+_HOSTED_ONLY = ("scheduler_size", "is_high_availability", "is_development_mode", "default_task_pod_cpu",
+                "default_task_pod_memory", "resource_quota_cpu", "resource_quota_memory", "remote_execution")  # fmt: skip
+NOT_FOR_TYPE = {
+    "STANDARD": ("scheduler_au", "scheduler_count", "task_pod_node_pool_id"),
+    "DEDICATED": ("scheduler_au", "scheduler_count", "task_pod_node_pool_id", "cloud_provider", "region"),
+    "HYBRID": (*_HOSTED_ONLY, "cloud_provider", "region"),
+}
+PLACED_BY = {"STANDARD": "cloud_provider and region", "DEDICATED": "cluster_id", "HYBRID": "cluster_id"}
 
 
 def check_deployments(c: Checker) -> None:
@@ -71,10 +82,12 @@ def _check_deployment_file(c: Checker, d: DeploymentSpec) -> None:
             key=True,
         )
     needs_default = str(executor or "").upper() in QUEUE_EXECUTORS
+    kind = deployment_type(d)
     for i, queue in enumerate(d.worker_queues):
-        for field in ("name", "worker_type"):
+        for field in ("name", "worker_type" if kind != "HYBRID" else "node_pool_id"):
             if not queue.get(field):
                 c.error(d.path, ("worker_queues", i), "queue-missing-field", f"worker queue {i + 1} needs '{field}'")
+    _check_type_settings(c, d, kind)
     if needs_default and not any(q.get("name") == "default" for q in d.worker_queues):
         where = ("worker_queues",) if d.worker_queues else ("astro", "executor")
         c.error(
@@ -102,3 +115,37 @@ def _check_deployment_file(c: Checker, d: DeploymentSpec) -> None:
                 key=True,
             )
         check_secret_names(c, d.path, ("environment_variables", key), value)
+
+
+def deployment_type(d: DeploymentSpec) -> str:
+    """STANDARD, DEDICATED or HYBRID (`astro.deployment_type`, HOSTED_* spellings folded;
+    STANDARD when unset)."""
+    text = str(d.astro.get("deployment_type") or "STANDARD").upper()
+    return TYPE_NAMES.get(text, text)
+
+
+def _check_type_settings(c: Checker, d: DeploymentSpec, kind: str) -> None:
+    """A setting the Deployment type's request has no field for is refused where it is written."""
+    if kind not in NOT_FOR_TYPE:
+        return
+    for key in NOT_FOR_TYPE[kind]:
+        if key in d.astro:
+            _not_for_type(c, d, ("astro", key), f"'astro.{key}'", kind)
+    if kind == "HYBRID" and str(d.astro.get("executor") or "").upper() in ("ASTRO", "ASTROEXECUTOR"):
+        message = "a HYBRID Deployment has no ASTRO executor (UpdateHybridDeploymentRequest: CELERY or KUBERNETES)"
+        c.error(d.path, ("astro", "executor"), "setting-not-for-deployment-type", message)
+    if kind == "HYBRID" and d.hibernation_schedules:
+        _not_for_type(c, d, ("hibernation_schedules",), "'hibernation_schedules'", kind)
+    for i, queue in enumerate(d.worker_queues):
+        wrong = ("pod_ephemeral_storage",) if kind == "HYBRID" else ("node_pool_id",)
+        for key in wrong:
+            if key in queue:
+                _not_for_type(c, d, ("worker_queues", i, key), f"worker queue {i + 1}'s '{key}'", kind)
+
+
+def _not_for_type(c: Checker, d: DeploymentSpec, where: tuple[str | int, ...], what: str, kind: str) -> None:
+    message = (
+        f"{what} is not a setting of a {kind} Deployment (its API request has no such field; "
+        f"a {kind} Deployment is placed by {PLACED_BY[kind]}): remove it or change 'astro.deployment_type'"
+    )
+    c.error(d.path, where, "setting-not-for-deployment-type", message, key=True)

@@ -23,7 +23,8 @@ def workspace(fake: FakeAstro, name: str = "WS") -> str:
 
 
 def created(fake: FakeAstro, name: str, **fields: Any) -> dict[str, Any]:
-    status, body, _ = call(fake, "POST", DEPLOYMENTS, {"name": name, "workspaceId": workspace(fake), **fields})
+    body = {"name": name, "workspaceId": workspace(fake), "type": "STANDARD", **fields}
+    status, body, _ = call(fake, "POST", DEPLOYMENTS, body)
     assert status == 200, body
     return body  # type: ignore[no-any-return]
 
@@ -49,14 +50,14 @@ def test_create_returns_the_deployment_with_defaults(fake: FakeAstro) -> None:
 
 
 def test_create_needs_a_name_and_a_known_workspace(fake: FakeAstro) -> None:
-    assert call(fake, "POST", DEPLOYMENTS, {"workspaceId": workspace(fake)})[0] == 400
-    assert call(fake, "POST", DEPLOYMENTS, {"name": "x", "workspaceId": "nope"})[0] == 404
+    assert call(fake, "POST", DEPLOYMENTS, {"workspaceId": workspace(fake), "type": "STANDARD"})[0] == 400
+    assert call(fake, "POST", DEPLOYMENTS, {"name": "x", "workspaceId": "nope", "type": "STANDARD"})[0] == 404
 
 
 def test_list_filters_by_workspace_and_names_and_pages(fake: FakeAstro) -> None:
     for name in ("a", "b", "c"):
         created(fake, name)
-    call(fake, "POST", DEPLOYMENTS, {"name": "a", "workspaceId": workspace(fake, "Other")})
+    call(fake, "POST", DEPLOYMENTS, {"name": "a", "workspaceId": workspace(fake, "Other"), "type": "STANDARD"})
     status, page, _ = call(fake, "GET", f"{DEPLOYMENTS}?workspaceIds={workspace(fake)}&limit=1000")
     assert status == 200 and page["limit"] == 2 and page["totalCount"] == 3
     assert [d["name"] for d in page["deployments"]] == ["a", "b"]
@@ -69,9 +70,12 @@ def test_list_filters_by_workspace_and_names_and_pages(fake: FakeAstro) -> None:
 def test_update_is_a_full_replacement_with_required_fields(fake: FakeAstro) -> None:
     dep = created(fake, "prod")
     path = f"{DEPLOYMENTS}/{dep['id']}"
-    partial = {"name": "prod", "workspaceId": dep["workspaceId"], "schedulerSize": "LARGE"}
+    partial = {"name": "prod", "workspaceId": dep["workspaceId"], "type": "STANDARD", "schedulerSize": "LARGE"}
     status, error, _ = call(fake, "POST", path, partial)
-    assert status == 400 and "environmentVariables" in error["message"] and error["requestId"]
+    assert status == 400 and error["requestId"] and error["statusCode"] == 400
+    assert {"code": "required", "field": "environmentVariables", "message": "required field is missing"} in error[
+        "fieldErrors"
+    ]
     status, _, _ = call(fake, "POST", path, full_update(dep, astroRuntimeVersion="3.2-1"))
     assert status == 400  # no runtime version in an update
     status, body, _ = call(fake, "POST", path, full_update(dep, schedulerSize="LARGE"))

@@ -42,6 +42,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import contract  # tests/support/astro_api/contract.py: the generated types each route takes and returns
 import deployments as deployment_routes  # tests/support/astro_api/deployments.py (the script's folder)
 
 SECRET_EXTRA = re.compile(r"password|secret|token|private_key|api_key|key_content|keyfile_dict|credentials", re.I)
@@ -343,7 +344,11 @@ class Handler(BaseHTTPRequestHandler):
     def _handle(self, method: str) -> None:
         store = self.server.store
         parts = urlsplit(self.path)
-        query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        given = parse_qs(parts.query, keep_blank_values=True)
+        operation = contract.route_of(method, parts.path)
+        arrays = contract.array_names(operation) if operation else frozenset()
+        # A name of an array parameter keeps every repetition; any other name its last value.
+        query: dict[str, Any] = {k: (v if k in arrays else v[-1]) for k, v in given.items()}
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
         try:
@@ -353,7 +358,8 @@ class Handler(BaseHTTPRequestHandler):
         if parts.path.startswith("/_admin/"):
             return self._admin(method, parts.path, body)
         with store.lock:
-            entry = {"method": method, "path": parts.path, "query": query, "body": body,
+            logged = {k: (v[0] if len(v) == 1 else v) for k, v in given.items()}
+            entry = {"method": method, "path": parts.path, "query": logged, "body": body,
                      "authorized": self.headers.get("Authorization") == f"Bearer {store.token}"}  # fmt: skip
             store.log.append(entry)
             fault = self._fault(method, parts.path)
@@ -362,15 +368,26 @@ class Handler(BaseHTTPRequestHandler):
         if fault and fault.get("status"):
             headers = {"Retry-After": str(fault["retry_after"])} if "retry_after" in fault else {}
             entry["status"] = fault["status"]
-            return self._reply(fault["status"], {"message": "injected fault", "requestId": "req-fault"}, headers)
+            fault_body = {"message": "injected fault", "requestId": "req-fault", "statusCode": fault["status"]}
+            return self._reply(fault["status"], fault_body, headers)
         with store.lock:
             if not entry["authorized"]:
                 entry["status"] = 401
-                return self._reply(401, {"message": "Unauthorized", "requestId": "req-401"})
+                return self._reply(401, {"message": "Unauthorized", "requestId": "req-401", "statusCode": 401})
+            errors = contract.request_errors(operation, given, body, raw) if operation else []
+            if errors:
+                entry["status"], entry["fieldErrors"] = 400, errors
+                return self._reply(400, contract.bad_request(errors, f"req-{len(store.log)}"))
             try:
                 status, payload = route(store, method, parts.path, query, body)
             except (Problem, deployment_routes.Problem) as problem:
-                status, payload = problem.status, {"message": problem.message, "requestId": f"req-{len(store.log)}"}
+                status, payload = problem.status, {"message": problem.message, "requestId": f"req-{len(store.log)}",
+                                                   "statusCode": problem.status}  # fmt: skip
+            wrong = contract.response_errors(operation, status, payload) if operation else []
+            if wrong:  # this server's bug, never the client's: a 500 the tests see
+                entry["server_bug"] = wrong
+                status, payload = 500, {"message": f"server bug: the response does not fit its type: {wrong}",
+                                        "requestId": f"req-{len(store.log)}", "statusCode": 500}  # fmt: skip
             entry["status"] = status
         if fault and fault.get("drop"):
             self.close_connection = True
@@ -449,25 +466,48 @@ def _page(store: Store, items: list[dict[str, Any]], query: dict[str, str], name
     return {name: items[offset : offset + limit], "limit": limit, "offset": offset, "totalCount": len(items)}
 
 
-def _filter_names(items: list[dict[str, Any]], query: dict[str, str], key: str) -> list[dict[str, Any]]:
+def _filter_names(items: list[dict[str, Any]], query: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    """Items whose name is one of the repeated `key` parameter's values (form, explode)."""
     if key in query:
-        wanted = set(query[key].split(","))
+        wanted = set(query[key])
         items = [i for i in items if i["name"] in wanted]
     return items
 
 
 ORG = re.compile(r"^/v1/organizations/([^/]+)(/.*)?$")
+SEEDED_AT = "2026-01-01T00:00:00Z"
+SUBJECT = {"id": "usr00000000000000000000001", "subjectType": "USER", "username": "admin@example.com"}
+
+
+def _organization(store: Store, org: dict[str, Any]) -> dict[str, Any]:
+    """An `Organization` response: the seeded fields and the type's required ones."""
+    now = SEEDED_AT
+    return {"allowEnhancedSupportAccess": False, "createdAt": now, "createdBy": SUBJECT,
+            "hasAllowedIpAddressRanges": False, "isBlockedEnableAiFeatures": False, "isScimEnabled": False,
+            "productPlans": [], "shouldEnforceDedicatedClusters": False, "updatedAt": now, "updatedBy": SUBJECT,
+            **org}  # fmt: skip
+
+
+def _workspace(store: Store, workspace: dict[str, Any], organization: str) -> dict[str, Any]:
+    """A `Workspace` response: the seeded fields and the type's required ones."""
+    now = SEEDED_AT
+    return {"cicdEnforcedDefault": False, "createdAt": now, "updatedAt": now, "organizationId": organization,
+            **workspace}  # fmt: skip
 
 
 def route(store: Store, method: str, path: str, query: dict[str, str], body: Any) -> tuple[int, Any]:
     if method == "GET" and path == "/v1/organizations":
-        return 200, _page(store, store.organizations, query, "organizations")
+        listed = _page(store, store.organizations, query, "organizations")
+        listed["organizations"] = [_organization(store, o) for o in listed["organizations"]]
+        return 200, listed
     matched = ORG.match(path)
     if not matched or matched.group(1) not in {o["id"] for o in store.organizations}:
         raise Problem(404, "not found")
     rest = matched.group(2) or ""
     if method == "GET" and rest == "/workspaces":
-        return 200, _page(store, _filter_names(store.workspaces, query, "names"), query, "workspaces")
+        listed = _page(store, _filter_names(store.workspaces, query, "names"), query, "workspaces")
+        listed["workspaces"] = [_workspace(store, w, matched.group(1)) for w in listed["workspaces"]]
+        return 200, listed
     answered = deployment_routes.route(store, method, rest, query, body, lambda *a: _page(store, *a))
     if answered is not None:
         return answered
