@@ -7,10 +7,12 @@ compares it with (deployment_body.py's names, the request view of astro_state.as
     astro                   runtime_version (runtimeVersion), deployment_type (type), executor,
                             scheduler_size, ci_cd_enforcement, dag_deploy_enabled,
                             is_high_availability, is_development_mode, task pod and quota sizes,
-                            workload_identity, cloud_provider/region (STANDARD),
+                            workload_identity, task_pod_node_pool_id (HYBRID), cloud_provider and
+                            region (STANDARD) or cluster_id (DEDICATED, HYBRID),
                             scheduler_au/scheduler_count (HYBRID `scheduler`)
-    worker_queues           [{name, worker_type, min_worker_count, max_worker_count,
-                            worker_concurrency, pod_ephemeral_storage}] (none for KUBERNETES)
+    worker_queues           [{name, worker_type (HYBRID: node_pool_id), min_worker_count,
+                            max_worker_count, worker_concurrency, pod_ephemeral_storage}]
+                            (none for KUBERNETES)
     environment_variables   {KEY: value}; a secret one's key is in `secret_env` (no value is read)
     alert_emails            contactEmails
     hibernation_schedules   scalingSpec.hibernationSpec.schedules (development mode only)
@@ -30,7 +32,10 @@ from compiler.sync.deployment_body import API_FIELDS, SCHEDULER, UPDATE_FIELDS, 
 
 _QUEUE = {"min_worker_count": "minWorkerCount", "max_worker_count": "maxWorkerCount",
           "worker_concurrency": "workerConcurrency", "pod_ephemeral_storage": "podEphemeralStorage"}  # fmt: skip
-_PLACEMENT = {"cloud_provider": "cloudProvider", "region": "region"}  # STANDARD only (the schema has no cluster id)
+# Where a Deployment is placed (create-only, written as the file holds it): STANDARD by cloud and
+# region, DEDICATED and HYBRID by cluster (deployment_rules.PLACED_BY).
+_PLACEMENT = {"STANDARD": {"cloud_provider": "cloudProvider", "region": "region"},
+              "DEDICATED": {"cluster_id": "clusterId"}, "HYBRID": {"cluster_id": "clusterId"}}  # fmt: skip
 
 
 def settings_sections(dep: LiveDeployment) -> tuple[dict[str, Any], tuple[str, ...]]:
@@ -73,14 +78,17 @@ def _astro(live: Mapping[str, Any], kind: str) -> dict[str, Any]:
     if kind == "HYBRID":
         spec = live.get("scheduler") or {}
         astro.update({key: spec[name] for key, name in SCHEDULER.items() if spec.get(name) is not None})
-    if kind == "STANDARD":
-        astro.update({key: live[name] for key, name in _PLACEMENT.items() if live.get(name)})
+    astro.update({key: live[name] for key, name in _PLACEMENT.get(kind, {}).items() if live.get(name)})
     return astro
 
 
 def _queue(queue: Mapping[str, Any], kind: str) -> dict[str, Any]:
-    # A HYBRID queue runs on a node pool (`nodePoolId`); `worker_type` names it (the schema's words).
-    machine = (queue.get("nodePoolId") or queue.get("astroMachine")) if kind == "HYBRID" else queue.get("astroMachine")
-    entry: dict[str, Any] = {"name": str(queue.get("name", "")), "worker_type": str(machine or "")}
-    entry.update({key: thaw(queue[name]) for key, name in _QUEUE.items() if queue.get(name) is not None})
+    # A HYBRID queue runs on a node pool (`node_pool_id`) and has no ephemeral storage setting.
+    entry: dict[str, Any] = {"name": str(queue.get("name", ""))}
+    if kind == "HYBRID":
+        entry["node_pool_id"] = str(queue.get("nodePoolId") or "")
+    else:
+        entry["worker_type"] = str(queue.get("astroMachine") or "")
+    fields = {k: v for k, v in _QUEUE.items() if not (kind == "HYBRID" and k == "pod_ephemeral_storage")}
+    entry.update({key: thaw(queue[name]) for key, name in fields.items() if queue.get(name) is not None})
     return entry

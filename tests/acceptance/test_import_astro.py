@@ -162,3 +162,31 @@ def test_a_workspace_other_than_workspace_yaml_names_is_refused(handmade: FakeAs
     imported(repo, handmade)
     done = run_cli("import", "--from-astro", "--workspace", "Other", "--force", cwd=repo, env=handmade.env())
     assert done.code == 1 and "names the workspace 'Data Platform', not 'Other'" in done.err
+
+
+def test_every_deployment_type_round_trips(astro_server: FakeAstro, repo: Path) -> None:
+    """STANDARD, DEDICATED and HYBRID (placed by cluster, a node-pool queue): the settings each
+    type's request takes, nothing another type's; plan --adopt only adopts; then no change."""
+    deployments = [
+        {"name": "shared", "workspace": "W", "schedulerSize": "LARGE"},
+        {"name": "dedicated", "workspace": "W", "type": "DEDICATED", "clusterId": "clu-1",
+         "workloadIdentity": "arn:aws:iam::1:role/x"},
+        {"name": "hq", "workspace": "W", "type": "HYBRID", "clusterId": "clu-h", "executor": "CELERY",
+         "scheduler": {"au": 5, "replicas": 1},
+         "workerQueues": [{"name": "default", "isDefault": True, "nodePoolId": "np-2", "minWorkerCount": 1,
+                           "maxWorkerCount": 3, "workerConcurrency": 4}]},
+    ]  # fmt: skip
+    astro_server.reset().admin("seed", {"workspaces": [{"name": "W"}], "deployments": deployments})
+    assert run_cli("import", "--from-astro", "--workspace", "W", cwd=repo, env=astro_server.env()).code == 0
+    hq = load(repo, "deployments/hq.yaml")
+    assert hq["astro"]["cluster_id"] == "clu-h" and "scheduler_size" not in hq["astro"]
+    assert hq["worker_queues"][0]["node_pool_id"] == "np-2" and "worker_type" not in hq["worker_queues"][0]
+    assert load(repo, "deployments/dedicated.yaml")["astro"]["workload_identity"] == "arn:aws:iam::1:role/x"
+    plan = run_cli(
+        "plan", "--all", "--adopt", "--secrets", "redact", "--format", "json", cwd=repo, env=astro_server.env()
+    )
+    assert plan.code == 0, plan.err
+    assert {f["path"] for c in json.loads(plan.out)["changes"] for f in c["fields"]} == {"marker"}
+    env = astro_server.env(ASTRO_GITOPS_FINGERPRINT_KEY="k")
+    assert run_cli("apply", "--all", "--adopt", "--auto-approve", cwd=repo, env=env).code == 0
+    assert run_cli("plan", "--all", "--exit-code", cwd=repo, env=env).code == 0
