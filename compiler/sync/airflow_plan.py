@@ -31,7 +31,7 @@ from compiler.sync import marker as markers
 from compiler.sync.airflow_state import DEFAULT_POOL, KINDS, MASKED, Kind, LiveAirflow, LiveObject
 from compiler.sync.changeset import SECRET_CHANGED, SECRET_UNKNOWN, Options, Plan
 from compiler.sync.desired import CONNECTION_FIELDS, has_secret, variable_value
-from compiler.sync.ledger import LedgerPlan
+from compiler.sync.ledger import RESTORED, LedgerPlan
 from compiler.sync.values import concrete, leaves, same, shown
 
 # Names Airflow masks on read (its secrets masker's defaults, matched as substrings of a key).
@@ -53,7 +53,6 @@ AIRFLOW_SENSITIVE = (
     "keyfile_dict",
     "service_account",
 )
-RESTORED = "restored: its description was edited by hand; the ledger knows it as managed"
 SCOPE = "AIRFLOW"  # the ObjectKey scope of a write to an Airflow
 TARGET = "airflow"  # what such a write is to (changeset.Write.target)
 

@@ -31,6 +31,7 @@ from typing import Any, Literal
 from compiler.sync import marker as markers
 
 PREFIX = "astro_gitops_ledger"
+RESTORED = "restored: its description was edited by hand; the ledger knows it as managed"
 DESCRIPTION = "astro-gitops: the objects this repository manages in this Airflow (do not edit)"
 Entries = Mapping[str, Mapping[str, str]]  # "kind/key" -> {field path: fingerprint}
 

@@ -44,7 +44,7 @@ def test_a_listed_object_without_its_marker_is_planned_as_a_change() -> None:
     made = airflow_plan.plan(desired, live, Options(OWNER), "dev")
     (change,) = made.changes
     assert change.key == "a"
-    assert (change.fields[0].path, change.fields[0].note) == ("marker", airflow_plan.RESTORED)
+    assert (change.fields[0].path, change.fields[0].note) == ("marker", ledger.RESTORED)
     assert ("value", "edited", "ours") in [(f.path, f.before, f.after) for f in change.fields]
     assert [d.code for d in made.diagnostics] == ["unmanaged-object"]  # b: never managed
 
