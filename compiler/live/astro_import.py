@@ -44,14 +44,32 @@ def import_astro(
     finally:
         api.close()
     adopted = write_adopted(root, found, source=f'Astro workspace "{name}"', force=force, owner=owner)
-    if not adopted.values:
-        return adopted
-    # A value Astro showed under a secret-looking name: a reference, its value written nowhere.
-    note = (
-        f"{len(adopted.values)} value(s) under secret-looking names were readable in Astro: they were not "
-        "written anywhere; put them in your secret store under the names above (and make them secret in Astro)"
-    )
-    return dataclasses.replace(adopted, notes=(*adopted.notes, note))
+    notes = [*adopted.notes, *_not_live(root, found)]
+    if adopted.values:
+        # A value Astro showed under a secret-looking name: a reference, its value written nowhere.
+        notes.append(
+            f"{len(adopted.values)} value(s) under secret-looking names were readable in Astro: they were not "
+            "written anywhere; put them in your secret store under the names above (and make them secret in Astro)"
+        )
+    return dataclasses.replace(adopted, notes=tuple(notes))
+
+
+def _not_live(root: Path, found: FoundWorkspace) -> list[str]:
+    """Deployment files that name a Deployment the workspace does not have (init's placeholders?)."""
+    from compiler.load import documents
+    from compiler.load.sources import filesystem_sources
+
+    live = {d.name for d in found.deployments}
+    loaded, _ = documents.load_documents(filesystem_sources(root))
+    return [
+        f"{doc.path} names Deployment '{doc.data['name']}', which workspace '{found.name}' does not have: "
+        "plan will stop on it (remove the file if it is init's placeholder)"
+        for doc in loaded
+        if doc.kind == "deployment"
+        and isinstance(doc.data, dict)
+        and isinstance(doc.data.get("name"), str)
+        and doc.data["name"] not in live
+    ]
 
 
 def _named_in_file(root: Path) -> str | None:

@@ -190,3 +190,12 @@ def test_every_deployment_type_round_trips(astro_server: FakeAstro, repo: Path) 
     env = astro_server.env(ASTRO_GITOPS_FINGERPRINT_KEY="k")
     assert run_cli("apply", "--all", "--adopt", "--auto-approve", cwd=repo, env=env).code == 0
     assert run_cli("plan", "--all", "--exit-code", cwd=repo, env=env).code == 0
+
+
+def test_a_deployment_file_the_workspace_lacks_is_named(handmade: FakeAstro, repo: Path) -> None:
+    placeholder = repo / "environments/deployments/staging.yaml"
+    placeholder.parent.mkdir(parents=True)
+    placeholder.write_text("name: staging\nastro:\n  executor: CELERY\n")
+    done = imported(repo, handmade)
+    assert "environments/deployments/staging.yaml names Deployment 'staging'" in done.err
+    assert placeholder.read_text().startswith("name: staging")  # never deleted
