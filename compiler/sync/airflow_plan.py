@@ -281,7 +281,7 @@ class _Planner:
             if self.options.values is None:
                 return None  # --secrets redact: only fields that are not secret are compared
             self.saw_secret = True
-            if self.options.key is None:
+            if self.options.key is None or not live_fps:  # no fingerprint recorded (an adoption): unknown
                 return FieldChange(path, note=SECRET_UNKNOWN)
             if live_fps.get((markers.OWN, path)) != self._fp(wanted, path, value):
                 return FieldChange(path, note=SECRET_CHANGED)
