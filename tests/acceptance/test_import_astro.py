@@ -106,12 +106,14 @@ def test_right_after_the_import_plan_adopt_changes_no_field(handmade: FakeAstro,
     assert {(c["kind"], c["key"]) for c in changes} >= {("deployment", "production"), ("connection", "orders_db")}
     assert {c["action"] for c in changes} == {"update"}
     assert {f["path"] for c in changes for f in c["fields"]} == {"marker"}  # adoptions only
-    # With the values but no fingerprint key: the secrets it cannot compare, said as such.
-    blind = run_cli("plan", "--all", "--adopt", cwd=repo, env=handmade.env(**VALUES))
-    assert blind.code == 0, blind.err
-    lines = [line.strip() for line in blind.out.splitlines() if line.startswith("      ")]
-    assert lines and all(line == "~ marker: (adopt)" or "(secret: cannot compare" in line for line in lines)
-    assert "environment_variables.PARTNER_API_TOKEN: (secret: cannot compare, will be sent)" in blind.out
+    # With the values, with or without the fingerprint key: the secrets it cannot compare, said as
+    # such (nothing adopted has a fingerprint yet), never "(secret changed)".
+    for key in ({}, {"ASTRO_GITOPS_FINGERPRINT_KEY": "k3y"}):
+        blind = run_cli("plan", "--all", "--adopt", cwd=repo, env=handmade.env(**VALUES, **key))
+        assert blind.code == 0, blind.err
+        lines = [line.strip() for line in blind.out.splitlines() if line.startswith("      ")]
+        assert lines and all(line == "~ marker: (adopt)" or "(secret: cannot compare" in line for line in lines)
+        assert "environment_variables.PARTNER_API_TOKEN: (secret: cannot compare, will be sent)" in blind.out
 
 
 def test_after_apply_adopt_plan_exit_code_is_0(handmade: FakeAstro, repo: Path) -> None:
