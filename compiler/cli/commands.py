@@ -192,6 +192,9 @@ def _import(args: argparse.Namespace, s: Session) -> int:
 
 def _import_or_adopt(args: argparse.Namespace, s: Session) -> int:
     """import FILE, or import --from-astro / --from-airflow URL --deployment D (SPEC 4)."""
+    from compiler.live.adopt_command import adopt
+    from compiler.report.registry import ADOPTED
+
     live = args.from_astro or args.from_airflow is not None
     if live == (args.file is not None):
         raise UsageError("import needs FILE, or --from-astro, or --from-airflow URL --deployment D (one of them)")
@@ -199,13 +202,6 @@ def _import_or_adopt(args: argparse.Namespace, s: Session) -> int:
         if args.workspace is not None or args.deployment is not None:
             raise UsageError("--workspace and --deployment go with --from-astro and --from-airflow, not FILE")
         return _import(args, s)
-    return _adopt(args, s)
-
-
-def _adopt(args: argparse.Namespace, s: Session) -> int:
-    from compiler.live.adopt_command import adopt
-    from compiler.report.registry import ADOPTED
-
     adopted = adopt(
         s.root,
         s.environ,
