@@ -172,6 +172,8 @@ CODES: dict[str, frozenset[Severity]] = {
     "invalid-sync-owner": ERROR,
     "missing-sync-owner": ERROR,
     "unmanaged-object": ERROR,
+    "reserved-key": ERROR,
+    "ledger-rewritten": WARNING,
     "not-yet-applied": WARNING,
     "applied-by-sync-branch": WARNING,
     "pools-not-applied": WARNING,

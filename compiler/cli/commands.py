@@ -226,6 +226,31 @@ def _import(args: argparse.Namespace, s: Session) -> int:
     return ExitCode.OK
 
 
+def _import_or_adopt(args: argparse.Namespace, s: Session) -> int:
+    """import FILE, or import --from-astro / --from-airflow URL --deployment D (SPEC 4)."""
+    from compiler.live.adopt_command import adopt
+    from compiler.report.registry import ADOPTED
+
+    live = args.from_astro or args.from_airflow is not None
+    if live == (args.file is not None):
+        raise UsageError("import needs FILE, or --from-astro, or --from-airflow URL --deployment D (one of them)")
+    if not live:
+        if args.workspace is not None or args.deployment is not None:
+            raise UsageError("--workspace and --deployment go with --from-astro and --from-airflow, not FILE")
+        return _import(args, s)
+    adopted = adopt(
+        s.root,
+        s.environ,
+        from_airflow=args.from_airflow,
+        workspace=args.workspace,
+        deployment=args.deployment,
+        dotenv=args.dotenv,
+        force=args.force,
+    )
+    s.show(ADOPTED.report(adopted, None, s.style))
+    return ExitCode.OK
+
+
 def _schema(args: argparse.Namespace, s: Session) -> int:
     from compiler.report.documents import schema_document
 
@@ -332,7 +357,7 @@ COMMANDS: dict[str, Command] = {
     ),
     "init": Command(_init, "scaffold environments/, a pre-commit entry and a workflow", "astro-gitops init"),
     "import": Command(
-        _import,
+        _import_or_adopt,
         "convert an Astro airflow_settings.yaml into environments/ files",
         "astro-gitops import airflow_settings.yaml --link development --dotenv .env",
     ),

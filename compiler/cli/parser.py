@@ -139,7 +139,9 @@ def _options(sub: Mapping[str, argparse.ArgumentParser]) -> None:
     sub["init"].add_argument("--deploy", action="store_true", help="a workflow that also applies to Astro")
 
     importer = sub["import"]
-    importer.add_argument("file", metavar="FILE", type=Path, help="the Astro CLI airflow_settings.yaml to read")
+    importer.add_argument(
+        "file", nargs="?", metavar="FILE", type=Path, help="the Astro CLI airflow_settings.yaml to read"
+    )
     importer.add_argument("--link", metavar="all|D1,D2", help="link imported objects to all or D1,D2 (default: none)")
     importer.add_argument("--force", action="store_true", help="replace files that exist")
     importer.add_argument(
@@ -151,6 +153,7 @@ def _options(sub: Mapping[str, argparse.ArgumentParser]) -> None:
 
     _sync_options(sub)
     _preview_options(sub["preview"])
+    _live_import_options(sub["import"])
 
     sub["schema"].add_argument(
         "name",
@@ -159,6 +162,15 @@ def _options(sub: Mapping[str, argparse.ArgumentParser]) -> None:
         metavar="NAME",
         help="workspace, objects, deployment (default: all three), or validate|which|matrix|diff-report",
     )
+
+
+def _live_import_options(importer: argparse.ArgumentParser) -> None:
+    """import --from-astro / --from-airflow URL: environments/ from a live workspace (SPEC 4)."""
+    source = importer.add_mutually_exclusive_group()
+    source.add_argument("--from-astro", action="store_true", help="read the live Astro workspace instead of FILE")
+    source.add_argument("--from-airflow", metavar="URL", help="read this Airflow's objects as Deployment D's")
+    importer.add_argument("--workspace", metavar="NAME", help="--from-astro: the workspace (default: workspace.yaml's)")
+    importer.add_argument("--deployment", metavar="D", help="--from-airflow: the Deployment the objects belong to")
 
 
 def _preview_options(preview: argparse.ArgumentParser) -> None:

@@ -178,3 +178,13 @@ def verify(path: str, text: str, expected: Any) -> None:
     if document is None or problems or document.data != expected or schema_check.check_document(document):
         # A bug: the message names the file only, never a value.
         raise RuntimeError(f"import produced text that does not read back as intended: {path}")
+
+
+def literal(text: str) -> str:
+    """A string kept as it is, for Jinja (`{{ ds }}` survives rendering): the public name of `_literal`."""
+    return _literal(text)
+
+
+def mapping_text(data: Mapping[str, Any]) -> str:
+    """`data` as top-level block YAML, secret references in flow style, ending in a newline."""
+    return "".join(f"{yaml_text.scalar(key)}:{_yaml(value, 2)}\n" for key, value in data.items())

@@ -330,3 +330,26 @@ REPORTERS: dict[str, Reporters[Any]] = {
     "apply": SYNC_PLAN,
     "preview": SYNC_PLAN,
 }
+
+
+# --- import --from-astro / --from-airflow -------------------------------------------------
+
+
+def _adopted_text(adopted: Any, style: Style) -> Output:
+    """Each file written, what was imported, every secret name to provide and where it is set live."""
+    counts = adopted.counts
+    out = "".join(f"wrote {one_line(path)}\n" for path in adopted.written)
+    out += (
+        f"imported from {one_line(adopted.source)}: {counts.get('deployments', 0)} Deployment(s), "
+        f"{counts.get('connections', 0)} connection(s), {counts.get('variables', 0)} variable(s), "
+        f"{counts.get('pools', 0)} pool(s)\n"
+    )
+    if adopted.secrets:
+        out += f"secrets to provide ({len(adopted.secrets)}): the values were not read; set each in your secret store\n"
+        width = max(len(s.name) for s in adopted.secrets)
+        out += "".join(f"  {one_line(s.name):<{width}}  {one_line(s.where)}\n" for s in adopted.secrets)
+    err = "".join(f"note: {one_line(note)}\n" for note in adopted.notes)
+    return Output(out, err)
+
+
+ADOPTED: Reporters[Any] = Reporters({"text": _adopted_text})

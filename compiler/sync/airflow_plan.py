@@ -14,6 +14,7 @@ always exists, cannot be deleted, and Airflow lets only its slots and include_de
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from compiler.sync import marker as markers
 from compiler.sync.airflow_state import DEFAULT_POOL, KINDS, MASKED, Kind, LiveAirflow, LiveObject
 from compiler.sync.changeset import SECRET_CHANGED, SECRET_UNKNOWN, Options, Plan
 from compiler.sync.desired import CONNECTION_FIELDS, has_secret, variable_value
+from compiler.sync.ledger import RESTORED, LedgerPlan
 from compiler.sync.values import concrete, leaves, same, shown
 
 SCOPE = "AIRFLOW"  # the ObjectKey scope of a write to an Airflow
@@ -119,6 +121,11 @@ def plan(desired: AirflowDesired, live: LiveAirflow, options: Options, scope: st
     changes += planner.deletes()
     order = {"create": 0, "update": 1, "replace": 2, "delete": 3}
     changes.sort(key=lambda c: (order[c.operation], c.kind, c.key))
+    # The ledger is written with the last change, after what it records (a plan with nothing else
+    # to change writes nothing: a clean Airflow stays clean, and its ledger waits for the next write).
+    ledger = planner.ledger.writes(planner.diagnostics) if changes else ()
+    if ledger:
+        changes[-1] = dataclasses.replace(changes[-1], writes=(*changes[-1].writes, *ledger))
     blind = options.key is None and options.values is not None and planner.saw_secret
     return Plan(scope, tuple(changes), tuple(planner.diagnostics), blind, target=f"Airflow {live.url}")
 
@@ -128,16 +135,22 @@ class _Planner:
         self.desired, self.live, self.options = desired, live, options
         self.diagnostics: list[Diagnostic] = []
         self.saw_secret = False
+        self.ledger = LedgerPlan(live, options, desired.deployment, desired.kinds)
 
     def object(self, wanted: Wanted) -> ObjectChange | None:
-        if not self._supported(wanted):
+        if not self._supported(wanted) or self.ledger.reserved(wanted, self._error):
             return None
         found = self.live.find(wanted.kind, wanted.key)
         if found is None:
+            self.ledger.record(wanted, self._fingerprints(wanted))
             return self._create(wanted)
         special = wanted.kind == "pool" and wanted.key == DEFAULT_POOL
         _, mark = markers.split(found.description)
         ours = mark is not None and mark.owner == self.options.owner
+        listed = self.ledger.fingerprints(wanted.kind, wanted.key) if mark is None and not special else None
+        if listed is not None:
+            # Ours by the ledger: edited by hand (the description rewritten), an edit to plan.
+            return self._update(wanted, found, None, adopted=False, restored=listed)
         if not ours and not special and not self.options.adopt:
             whose = f"owner '{mark.owner}'" if mark else "no astro-gitops marker"
             self._error(
@@ -201,12 +214,22 @@ class _Planner:
     # --- update ------------------------------------------------------------------------------
 
     def _update(
-        self, wanted: Wanted, found: LiveObject, mark: markers.Marker | None, *, adopted: bool
+        self,
+        wanted: Wanted,
+        found: LiveObject,
+        mark: markers.Marker | None,
+        *,
+        adopted: bool,
+        restored: Mapping[tuple[str, str], str] | None = None,
     ) -> ObjectChange | None:
-        live_fps = dict(mark.fingerprints) if mark else {}
+        live_fps = dict(mark.fingerprints) if mark else dict(restored or {})
         changes: list[FieldChange] = (
             [FieldChange("marker", None, f"owner={self.options.owner}", note="adopt")] if adopted else []
         )
+        if restored is not None:
+            changes.append(FieldChange("marker", None, f"owner={self.options.owner}", note=RESTORED))
+        if not (wanted.kind == "pool" and wanted.key == DEFAULT_POOL):
+            self.ledger.record(wanted, self._fingerprints(wanted) if self.options.values is not None else live_fps)
         mask: set[str] = set()
         for change in self._field_changes(wanted, found, live_fps):
             changes.append(change)
@@ -262,7 +285,7 @@ class _Planner:
             if self.options.values is None:
                 return None  # --secrets redact: only fields that are not secret are compared
             self.saw_secret = True
-            if self.options.key is None:
+            if self.options.key is None or not live_fps:  # no fingerprint recorded (an adoption): unknown
                 return FieldChange(path, note=SECRET_UNKNOWN)
             if live_fps.get((markers.OWN, path)) != self._fp(wanted, path, value):
                 return FieldChange(path, note=SECRET_CHANGED)
@@ -280,8 +303,11 @@ class _Planner:
             for found in self.live.of_kind(kind):
                 if (kind, found.key) in wanted or (kind == "pool" and found.key == DEFAULT_POOL):
                     continue
+                if kind == "variable" and found.key == self.ledger.key:
+                    continue  # the ledger itself (rewritten by `ledger.change`)
                 _, mark = markers.split(found.description)
-                if mark is None or mark.owner != self.options.owner:
+                listed = mark is None and self.ledger.fingerprints(kind, found.key) is not None
+                if not listed and (mark is None or mark.owner != self.options.owner):
                     continue  # never delete what is not ours
                 write = Write("delete", self._object_key(kind, found.key), target=TARGET)
                 changes.append(

@@ -233,7 +233,7 @@ class _Planner:
                 return None  # --secrets redact: only non-secret fields are compared
             self.saw_secret = True
             after = shown(value) if has_secret(value) else "<hidden>"
-            if self.options.key is None:
+            if self.options.key is None or not live_fps:  # no fingerprint recorded (an adoption): unknown
                 return FieldChange(path, None, after, note=SECRET_UNKNOWN, deployment=deployment)
             if live_fps.get((part, path)) != self.fingerprints.fp(obj, part, path, value):
                 return FieldChange(path, None, after, note=SECRET_CHANGED, deployment=deployment)

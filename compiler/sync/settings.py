@@ -265,7 +265,7 @@ class _Settings:
             if before is None:
                 changes.append(FieldChange(path, None, str(value)))
             else:
-                note = SECRET_UNKNOWN if self.options.key is None else SECRET_CHANGED
+                note = SECRET_UNKNOWN if self.options.key is None or not live_fps else SECRET_CHANGED
                 changes.append(FieldChange(path, None, str(value), note=note))
         for key, before in sorted(stored.items()):
             if key not in wanted.environment_variables:
