@@ -108,7 +108,7 @@ def test_right_after_the_import_plan_adopt_changes_no_field(handmade: FakeAstro,
     assert {f["path"] for c in changes for f in c["fields"]} == {"marker"}  # adoptions only
     # With the values, with or without the fingerprint key: the secrets it cannot compare, said as
     # such (nothing adopted has a fingerprint yet), never "(secret changed)".
-    for key in ({}, {"ASTRO_GITOPS_FINGERPRINT_KEY": "k3y"}):
+    for key in ({}, {"ASTRO_GITOPS_FINGERPRINT_KEY": "k3y-for-the-round-trip"}):
         blind = run_cli("plan", "--all", "--adopt", cwd=repo, env=handmade.env(**VALUES, **key))
         assert blind.code == 0, blind.err
         lines = [line.strip() for line in blind.out.splitlines() if line.startswith("      ")]
@@ -118,7 +118,7 @@ def test_right_after_the_import_plan_adopt_changes_no_field(handmade: FakeAstro,
 
 def test_after_apply_adopt_plan_exit_code_is_0(handmade: FakeAstro, repo: Path) -> None:
     imported(repo, handmade)
-    env = handmade.env(**VALUES, ASTRO_GITOPS_FINGERPRINT_KEY="k3y-for-tests")
+    env = handmade.env(**VALUES, ASTRO_GITOPS_FINGERPRINT_KEY="k3y-for-tests-of-import")
     done = run_cli("apply", "--all", "--adopt", "--auto-approve", cwd=repo, env=env)
     assert done.code == 0, done.err
     after = run_cli("plan", "--all", "--exit-code", cwd=repo, env=env)
@@ -189,7 +189,7 @@ def test_every_deployment_type_round_trips(astro_server: FakeAstro, repo: Path) 
     )
     assert plan.code == 0, plan.err
     assert {f["path"] for c in json.loads(plan.out)["changes"] for f in c["fields"]} == {"marker"}
-    env = astro_server.env(ASTRO_GITOPS_FINGERPRINT_KEY="k")
+    env = astro_server.env(ASTRO_GITOPS_FINGERPRINT_KEY="key-of-the-adoption")
     assert run_cli("apply", "--all", "--adopt", "--auto-approve", cwd=repo, env=env).code == 0
     assert run_cli("plan", "--all", "--exit-code", cwd=repo, env=env).code == 0
 

@@ -57,7 +57,7 @@ def repo(tmp_path: Path) -> Path:
 
 
 def cli(repo: Path, airflow: AirflowServer, command: str, *more: str) -> Any:
-    env = {**airflow.credentials, "ASTRO_GITOPS_FINGERPRINT_KEY": "ledger-key"}
+    env = {**airflow.credentials, "ASTRO_GITOPS_FINGERPRINT_KEY": "ledger-fingerprint-key"}
     return run_cli(command, "--deployment", "development", "--airflow", airflow.url, *more, cwd=repo, env=env)
 
 
