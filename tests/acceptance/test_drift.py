@@ -24,7 +24,7 @@ from support.handmade import WORKSPACE, seed_handmade
 
 from acceptance.test_workflows import output_file, run_step
 
-KEY = "k3y-for-drift"
+KEY = "k3y-for-the-drift-tests"
 VALUES = {
     "SNOWFLAKE_DEFAULT_PASSWORD": "dev-Pa55word!",
     "SNOWFLAKE_DEFAULT_EXTRA_PRIVATE_KEY": "PRIVATEKEY-dev",
