@@ -234,13 +234,14 @@ def make_plan(
     wanted |= deployment_stage.secret_names(chosen.resolved)
     values = _secret_values(mode, wanted, optional, environ)
     names = [d.name for d in chosen.resolved]
-    settled, duplicates = previews.settle_duplicates(_live_state(project, read), sync_owner, names)
+    key = saved_plans.fingerprint_key(environ)
+    signing = key.encode() if key else None
+    settled, duplicates = previews.settle_duplicates(_live_state(project, read), sync_owner, signing, names)
     live = deployment_stage.with_pending_previews(settled, chosen.resolved)
     missing = _missing_deployments(project, chosen, live)
     if missing:
         raise InvalidEnvironments(missing)
-    key = saved_plans.fingerprint_key(environ)
-    options = Options(sync_owner, adopt, key.encode() if key else None, values, locator(project), workspace.sync_branch)
+    options = Options(sync_owner, adopt, signing, values, locator(project), workspace.sync_branch)
     made = deployment_stage.combine(
         deployment_stage.plan_for(project, chosen.resolved, live, options, full=chosen.full),
         plan(state, live, options, chosen.label),

@@ -28,12 +28,14 @@ def preview(
     root: Path, environ: Mapping[str, str], console: Console, *, branch: str | None, remote: str, auto_approve: bool
 ) -> Outcome:
     """Delete the managed previews of `branch` (destroy), or of every branch `remote` lost (prune)."""
+    from compiler.live.saved_plans import fingerprint_key
     from compiler.remote.astro import AstroTarget, connect
 
     project = console.project()
+    key = fingerprint_key(environ)  # refused (or registered for masking) before any request
     api = connect(environ)
     try:
-        planned = preview_plan(project, root, branch=branch, remote=remote, api=api)
+        planned = preview_plan(project, root, branch=branch, remote=remote, api=api, key=key)
         console.plan(planned)
         if not planned.plan.has_changes:
             return Outcome(planned)
@@ -45,9 +47,12 @@ def preview(
     return Outcome(planned, applied)
 
 
-def preview_plan(project: Project, root: Path, *, branch: str | None, remote: str, api: Any) -> PreviewPlan:
+def preview_plan(
+    project: Project, root: Path, *, branch: str | None, remote: str, api: Any, key: str | None
+) -> PreviewPlan:
     """The plan that deletes the managed previews of `branch` (destroy), or of every branch the
-    remote no longer has (prune, asked with `git ls-remote --heads`)."""
+    remote no longer has (prune, asked with `git ls-remote --heads`). With `key`
+    (ASTRO_GITOPS_FINGERPRINT_KEY) only previews whose marker signature verifies are ours."""
     from compiler.sync import previews
 
     sync_owner = owner(project)
@@ -66,6 +71,8 @@ def preview_plan(project: Project, root: Path, *, branch: str | None, remote: st
         scope = f"preview prune (remote {remote})"
     keep = set(project.model.deployment_names)
     listed = api.read(workspace.name, [])
-    names = [dep.name for dep, b in previews.previews(listed, sync_owner) if wanted(b) and dep.name not in keep]
+    signing = key.encode() if key else None
+    found = previews.previews(listed, sync_owner, signing)
+    names = [dep.name for dep, b in found if wanted(b) and dep.name not in keep]
     live = api.read(workspace.name, names) if names else listed
-    return PreviewPlan(previews.destroy_plan(live, sync_owner, wanted, scope, keep), workspace.name)
+    return PreviewPlan(previews.destroy_plan(live, sync_owner, signing, wanted, scope, keep), workspace.name)

@@ -146,18 +146,19 @@ class _Planner:
             return self._create(wanted)
         special = wanted.kind == "pool" and wanted.key == DEFAULT_POOL
         _, mark = markers.split(found.description)
-        ours = mark is not None and mark.owner == self.options.owner
+        identity = _identity(wanted.kind, wanted.key)
+        ours = markers.standing(mark, self.options.owner, self.options.key, identity) is markers.Standing.OURS
         listed = self.ledger.fingerprints(wanted.kind, wanted.key) if mark is None and not special else None
         if listed is not None:
             # Ours by the ledger: edited by hand (the description rewritten), an edit to plan.
             return self._update(wanted, found, None, adopted=False, restored=listed)
         if not ours and not special and not self.options.adopt:
-            whose = f"owner '{mark.owner}'" if mark else "no astro-gitops marker"
+            whose = markers.told(mark, self.options.owner, self.options.key, identity)
             self._error(
                 wanted,
                 "unmanaged-object",
-                f"{wanted.kind} '{wanted.key}' exists in Airflow at {self.live.url} with {whose}, "
-                f"not '{self.options.owner}': pass --adopt to manage it",
+                f"{wanted.kind} '{wanted.key}' exists in Airflow at {self.live.url} with {whose}: "
+                "pass --adopt to manage it",
             )
             return None
         return self._update(wanted, found, mark if ours else None, adopted=not ours and not special)
@@ -181,7 +182,7 @@ class _Planner:
 
     def _create(self, wanted: Wanted) -> ObjectChange:
         fields = self._sendable(wanted)
-        description = markers.join(wanted.description, self._marker(self._fingerprints(wanted)))
+        description = markers.join(wanted.description, self._marker(wanted, self._fingerprints(wanted)))
         body = {"key": wanted.key, "fields": dict(fields), "description": description}
         self.saw_secret |= has_secret(wanted.fields)
         write = Write("create", self._object_key(wanted.kind, wanted.key), body=body, target=TARGET)
@@ -248,7 +249,7 @@ class _Planner:
             changes.append(FieldChange("marker", None, "fingerprints", note="secret fingerprints recorded"))
         if not changes:
             return None
-        description = markers.join(wanted.description, self._marker(fps))
+        description = markers.join(wanted.description, self._marker(wanted, fps, found.description))
         if not special and description != found.description:
             mask.add("description")
         fields = dict(self._sendable(wanted))
@@ -307,7 +308,8 @@ class _Planner:
                     continue  # the ledger itself (rewritten by `ledger.change`)
                 _, mark = markers.split(found.description)
                 listed = mark is None and self.ledger.fingerprints(kind, found.key) is not None
-                if not listed and (mark is None or mark.owner != self.options.owner):
+                identity = _identity(kind, found.key)
+                if not listed and not markers.ours(found.description, self.options.owner, self.options.key, identity):
                     continue  # never delete what is not ours
                 write = Write("delete", self._object_key(kind, found.key), target=TARGET)
                 changes.append(
@@ -317,8 +319,9 @@ class _Planner:
 
     # --- markers, fingerprints, diagnostics ----------------------------------------------------
 
-    def _marker(self, fps: Mapping[tuple[str, str], str]) -> markers.Marker:
-        return markers.Marker(self.options.owner, fingerprints=MappingProxyType(dict(fps)))
+    def _marker(self, wanted: Wanted, fps: Mapping[tuple[str, str], str], live: str | None = None) -> markers.Marker:
+        identity = _identity(wanted.kind, wanted.key)
+        return markers.signed(self.options.owner, identity, self.options.key, fingerprints=fps, live=live)
 
     def _fingerprints(self, wanted: Wanted) -> dict[tuple[str, str], str]:
         found: dict[tuple[str, str], str] = {}
@@ -339,3 +342,11 @@ class _Planner:
 
     def _error(self, wanted: Wanted, code: str, message: str) -> None:
         self.diagnostics.append(error(self.options.locate(wanted.path, wanted.ypath), code, message))
+
+
+def _identity(kind: Kind, key: str) -> ObjectKey:
+    """What the marker signature of an Airflow object binds (SPEC 7.3): its kind and key. Not
+    the Airflow or the Deployment it stands for: one Airflow is reached by several URLs, and a
+    local Airflow may stand in for each Deployment in turn (a marker copied to an object under
+    the same key in another Airflow is one the repository defines there too)."""
+    return ObjectKey(key, kind, SCOPE, "")

@@ -86,16 +86,19 @@ class _Planner:
     def _ownership(self, obj: DesiredObject, found: LiveObject, own: bool) -> bool | None:
         """True when ours, False when adopted now, None (with an error) when not to be touched."""
         _, mark = markers.split(found.description)
-        if mark is not None and mark.owner == self.options.owner:
+        if (
+            markers.standing(mark, self.options.owner, self.options.key, self.live.marker_identity(found.key))
+            is markers.Standing.OURS
+        ):
             return True
         if self.options.adopt and own:
             return False
-        whose = f"owner '{mark.owner}'" if mark else "no astro-gitops marker"
+        whose = markers.told(mark, self.options.owner, self.options.key, self.live.marker_identity(found.key))
         how = "pass --adopt to manage it" if own else "adopt it with an apply of the sync branch (--adopt)"
         self._error(
             obj,
             "unmanaged-object",
-            f"{obj.kind} '{obj.key}' exists in Astro with {whose}, not '{self.options.owner}': {how}",
+            f"{obj.kind} '{obj.key}' exists in Astro with {whose}: {how}",
         )
         return None
 
@@ -111,7 +114,7 @@ class _Planner:
             "objectType": obj.object_type,
             "scope": obj.scope,
             "scopeEntityId": key.scope_entity_id,
-            "description": markers.join(obj.description, markers.Marker(self.options.owner, fingerprints=fps)),
+            "description": markers.join(obj.description, self._marker(key, fps)),
             TYPED[obj.object_type]: self._member(obj, create=True),
         }
         if obj.scope == "WORKSPACE":
@@ -355,13 +358,17 @@ class _Planner:
         if own and obj.kind == "connection" and isinstance(auth, Mapping) and auth.get("id"):
             member.setdefault("authTypeId", auth["id"])  # not managed by git: carried over from live
         body: dict[str, Any] = {
-            "description": markers.join(description, markers.Marker(self.options.owner, fingerprints=fps)),
+            "description": markers.join(description, self._marker(found.key, fps, found.description)),
             TYPED[obj.object_type]: member,
         }
         links, excludes = self._entries(obj, auto, found) if obj.scope == "WORKSPACE" else ([], [])
         # Sent on every update, empty for a Deployment-scoped object: the API may clear what is omitted.
         body.update(autoLinkDeployments=auto and obj.scope == "WORKSPACE", links=links, excludeLinks=excludes)
         return body
+
+    def _marker(self, key: ObjectKey, fps: Mapping[tuple[str, str], str], live: str | None = None) -> markers.Marker:
+        identity = self.live.marker_identity(key)
+        return markers.signed(self.options.owner, identity, self.options.key, fingerprints=fps, live=live)
 
     def _note_secrets(self, obj: DesiredObject) -> None:
         if has_secret(obj.fields) or any(has_secret(p.overrides) for p in obj.parts.values()):
@@ -375,8 +382,9 @@ class _Planner:
         for found in self.live.objects:
             if found.id in self.matched or found.key.object_type not in KIND:
                 continue
-            _, mark = markers.split(found.description)
-            if mark is None or mark.owner != self.options.owner:
+            if not markers.ours(
+                found.description, self.options.owner, self.options.key, self.live.marker_identity(found.key)
+            ):
                 continue  # never delete what is not ours
             if found.key.scope == "WORKSPACE" and not self.desired.full:
                 self._defer_delete(found)

@@ -124,6 +124,15 @@ class LiveState:
     def deployment_name(self, deployment_id: str) -> str:
         return next((d.name for d in self.deployments if d.id == deployment_id), deployment_id)
 
+    def marker_identity(self, key: ObjectKey) -> ObjectKey:
+        """What the marker signature of the object `key` binds (SPEC 7.3): its type, key and
+        scope; a Deployment-scoped object's by this workspace and its Deployment's name, as a
+        preview's objects are planned (and their markers signed) before the preview has an ID."""
+        if key.scope != "DEPLOYMENT":
+            return key
+        where = f"{self.workspace_id}/{self.deployment_name(key.scope_entity_id)}"
+        return ObjectKey(key.object_key, key.object_type, key.scope, where)
+
     def find(self, key: ObjectKey) -> LiveObject | None:
         return self._by_key.get(key)
 

@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from compiler.model.objects import Secret, thaw
+from compiler.review.changes import FieldChange
 
 # configuration key of the deployment file -> field of the update request
 API_FIELDS = {
@@ -203,3 +204,19 @@ def kept_variable(variable: Mapping[str, Any]) -> dict[str, Any]:
     if variable.get("isSecret"):
         return {"key": variable["key"], "isSecret": True}
     return {"key": variable["key"], "isSecret": False, "value": variable.get("value", "")}
+
+
+def created_fields(body: Mapping[str, Any], env_fields: Sequence[FieldChange]) -> tuple[FieldChange, ...]:
+    """What a preview's create sets, as a reviewer reads it: its settings (the API's names), its
+    worker queues by name, its environment variables (a secret by its name only)."""
+    skip = {"name", "workspaceId", "description", "workerQueues"}
+    fields = [
+        FieldChange(k, None, v) for k, v in sorted(body.items()) if k not in skip and not isinstance(v, dict | list)
+    ]
+    queues = [str(q.get("name")) for q in body.get("workerQueues") or ()]
+    if queues:
+        fields.append(FieldChange("worker_queues", None, queues))
+    for f in env_fields:
+        secret = isinstance(f.after, str) and f.after.startswith("<secret:")
+        fields.append(FieldChange(f.path, None, f.after, secret, f"secret {f.after[8:-1]}" if secret else None))
+    return tuple(fields)

@@ -1,22 +1,34 @@
-"""The ownership marker at the end of a description, and the secret fingerprints it carries.
+"""The ownership marker at the end of a description, its signature, and the secret fingerprints it carries.
 
-`[astro-gitops owner=OWNER fp=PART:PATH=HEX;...]` (SPEC 7.3, 7.4). PART is `-` for the
+`[astro-gitops owner=OWNER branch=BRANCH fp=PART:PATH=HEX;... sig=HEX]` (SPEC 7.3, 7.4). PART is `-` for the
 object's own fields or a Deployment ID for that Deployment's link; PATH is a field path
 (`password`, `extra.token`, `value`), percent-encoded. One line, no newline: whether the API
 keeps newlines in a description is not established. A fingerprint is HMAC-SHA256 of the
 object's identity, the part, the path and the value, keyed by ASTRO_GITOPS_FINGERPRINT_KEY,
 truncated to 16 hex digits: it tells "same value" from "changed" and reveals nothing else.
+
+The signature (`sig=`, with the key set) is HMAC-SHA256 over the owner, the object's identity
+(its type, key, scope and scope entity: an `ObjectKey`) and a preview's branch, truncated to
+32 hex digits (128 bits). It binds the marker to the one object it was written on: a
+hand-typed marker, or one copied from another object, does not verify (SPEC 7.3). The
+fingerprints are not signed: each is itself keyed, and an edited one only makes plan send the
+secret again.
 """
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import hmac
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote
+
+if TYPE_CHECKING:
+    from compiler.review.changes import ObjectKey
 
 OWN = "-"
 _MARKER = re.compile(r"\s*\[astro-gitops((?: [a-z]+=[^\s\]]*)*)\]\s*$")
@@ -30,6 +42,7 @@ class Marker:
     owner: str
     branch: str | None = None
     fingerprints: Fingerprints = field(default_factory=lambda: MappingProxyType({}))
+    signature: str | None = None
 
     def text(self) -> str:
         parts = [f"owner={self.owner}"]
@@ -38,11 +51,50 @@ class Marker:
         if self.fingerprints:
             entries = sorted(f"{p}:{quote(path, safe='.')}={h}" for (p, path), h in self.fingerprints.items())
             parts.append("fp=" + ";".join(entries))
+        if self.signature is not None:
+            parts.append(f"sig={self.signature}")
         return "[astro-gitops " + " ".join(parts) + "]"
 
 
+def signed(
+    owner: str,
+    identity: ObjectKey,
+    key: bytes | None,
+    *,
+    branch: str | None = None,
+    fingerprints: Fingerprints | None = None,
+    live: str | None = None,
+) -> Marker:
+    """The marker `apply` writes on the object `identity` (whose description is `live`, None
+    for a create): signed when the key is set. Without the key, the signature of the live
+    marker of this owner and branch is kept (it still binds the same owner, object and branch),
+    so a run without the key (a pull request's plan, a laptop) never strips a signature."""
+    if key is not None:
+        sig: str | None = signature(key, owner, identity, branch)
+    else:
+        _, found = split(live)
+        sig = found.signature if found is not None and (found.owner, found.branch) == (owner, branch) else None
+    return Marker(owner, branch, MappingProxyType(dict(fingerprints or {})), sig)
+
+
+def signature(key: bytes, owner: str, identity: ObjectKey, branch: str | None) -> str:
+    """HMAC-SHA256 (keyed by ASTRO_GITOPS_FINGERPRINT_KEY) over the owner, the object's type,
+    key, scope and scope entity, and a preview's branch: 32 hex digits."""
+    fields = (
+        "astro-gitops marker 1",
+        owner,
+        identity.object_type,
+        identity.object_key,
+        identity.scope,
+        identity.scope_entity_id,
+        branch or "",
+    )
+    return hmac.new(key, "\0".join(fields).encode(), hashlib.sha256).hexdigest()[:32]
+
+
 MALFORMED = "(a malformed marker)"  # the owner of a marker that breaks the rules: never a real owner
-_FIELDS = frozenset({"owner", "branch", "fp"})
+_FIELDS = frozenset({"owner", "branch", "fp", "sig"})
+_SIGNATURE = re.compile(r"[0-9a-f]{32}")
 
 
 def split(description: str | None) -> tuple[str, Marker | None]:
@@ -58,7 +110,13 @@ def split(description: str | None) -> tuple[str, Marker | None]:
     items = [item.split("=", 1) for item in found.group(1).split()]
     values = dict(items)
     owner = values.get("owner", "")
-    if len(values) != len(items) or not set(values) <= _FIELDS or not OWNER.fullmatch(owner):
+    sig = values.get("sig")
+    if (
+        len(values) != len(items)
+        or not set(values) <= _FIELDS
+        or not OWNER.fullmatch(owner)
+        or (sig is not None and not _SIGNATURE.fullmatch(sig))
+    ):
         return text[: found.start()], Marker(MALFORMED)
     fingerprints: dict[tuple[str, str], str] = {}
     for entry in filter(None, values.get("fp", "").split(";")):
@@ -67,7 +125,51 @@ def split(description: str | None) -> tuple[str, Marker | None]:
         if part and path and digest:
             fingerprints[(part, unquote(path))] = digest
     branch = unquote(values["branch"]) if "branch" in values else None
-    return text[: found.start()], Marker(owner, branch, MappingProxyType(fingerprints))
+    return text[: found.start()], Marker(owner, branch, MappingProxyType(fingerprints), sig)
+
+
+class Standing(enum.Enum):
+    """How a live object's marker stands to this repository (SPEC 7.3)."""
+
+    OURS = "ours"  # our owner, and with the key set a signature that verifies
+    UNSIGNED = "unsigned"  # our owner without a signature, while the key is set: adopt once to sign
+    FORGED = "forged"  # our owner, a signature that does not verify: typed, copied or another key
+    OTHER = "other"  # another owner, or a malformed marker
+    NONE = "none"  # no marker
+
+
+def standing(mark: Marker | None, owner: str, key: bytes | None, identity: ObjectKey) -> Standing:
+    """Whether the marker `mark`, found on the live object `identity`, makes it ours. Without
+    the key a marker of our owner is ours (nothing can be verified); with it only a signature
+    over this owner, this object and the marker's branch is."""
+    if mark is None:
+        return Standing.NONE
+    if mark.owner != owner or mark.owner == MALFORMED:
+        return Standing.OTHER
+    if key is None:
+        return Standing.OURS
+    if mark.signature is None:
+        return Standing.UNSIGNED
+    expected = signature(key, owner, identity, mark.branch)
+    return Standing.OURS if hmac.compare_digest(expected, mark.signature) else Standing.FORGED
+
+
+def ours(description: str | None, owner: str, key: bytes | None, identity: ObjectKey) -> bool:
+    """Whether the live object `identity` with this description is ours to update or delete."""
+    return standing(split(description)[1], owner, key, identity) is Standing.OURS
+
+
+def told(mark: Marker | None, owner: str, key: bytes | None, identity: ObjectKey) -> str:
+    """How a marker that does not make the object ours is told in a message: what was found."""
+    found = standing(mark, owner, key, identity)
+    if found is Standing.UNSIGNED:
+        return f"an unsigned marker of owner '{owner}' (written without ASTRO_GITOPS_FINGERPRINT_KEY)"
+    if found is Standing.FORGED:
+        return (
+            f"a marker of owner '{owner}' whose signature does not verify (typed by hand, copied from "
+            "another object, or signed with another ASTRO_GITOPS_FINGERPRINT_KEY)"
+        )
+    return f"{_whose(mark)}, not '{owner}'"
 
 
 def join(description: str | None, marker: Marker) -> str:
@@ -88,19 +190,24 @@ def claims(sent: str | None, found: str | None) -> bool:
     """Whether the description `found` on a server carries the marker of the description we
     `sent`: the same owner and the same preview branch (the ownership rule of an ambiguous or
     conflicting create, SPEC 7.3)."""
-    _, ours = split(sent)
+    _, mine = split(sent)
     _, theirs = split(found)
     return (
-        ours is not None
+        mine is not None
         and theirs is not None
-        and ours.owner != MALFORMED
-        and (theirs.owner, theirs.branch) == (ours.owner, ours.branch)
+        and mine.owner != MALFORMED
+        and (theirs.owner, theirs.branch) == (mine.owner, mine.branch)
+        # A signed marker is bound to the object it was sent for: the same signature, or not ours.
+        and (mine.signature is None or hmac.compare_digest(mine.signature, theirs.signature or ""))
     )
 
 
 def whose(description: str | None) -> str:
     """How the owner of a description is told in a message."""
-    _, mark = split(description)
+    return _whose(split(description)[1])
+
+
+def _whose(mark: Marker | None) -> str:
     if mark is None:
         return "no astro-gitops marker"
     return (

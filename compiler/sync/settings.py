@@ -36,6 +36,7 @@ from compiler.sync.deployment_body import (
     SCHEDULER,
     UPDATE_FIELDS,
     compared_queue_fields,
+    created_fields,
     deployment_type,
     env_text,
     hibernation_request,
@@ -108,7 +109,7 @@ class _Settings:
 
     def update(self, wanted: DesiredSettings, found: LiveDeployment) -> None:
         user_text, mark = markers.split(found.description)
-        adopted = self._ownership(wanted, mark)
+        adopted = self._ownership(wanted, mark, self._identity(found.name))
         if adopted is None:
             return
         live = found.request  # in the request types' names (effectiveWorkloadIdentity -> workloadIdentity, ...)
@@ -139,7 +140,7 @@ class _Settings:
             fields.append(FieldChange("marker", None, "fingerprints", note="secret fingerprints recorded"))
         if not fields:
             return
-        description = markers.join(wanted.description, self._marker(wanted, fps))
+        description = markers.join(wanted.description, self._marker(wanted, fps, found.description))
         body = self._body(wanted, live, description, variables, queues, scaling)
         key = ObjectKey(wanted.name, "DEPLOYMENT", "WORKSPACE", self.live.workspace_id)
         self.result.changes.append(
@@ -153,10 +154,15 @@ class _Settings:
             )
         )
 
-    def _ownership(self, wanted: DesiredSettings, mark: markers.Marker | None) -> bool | None:
+    def _identity(self, name: str) -> ObjectKey:
+        """What a Deployment's marker signature binds: its name in this workspace."""
+        return ObjectKey(name, "DEPLOYMENT", "WORKSPACE", self.live.workspace_id)
+
+    def _ownership(self, wanted: DesiredSettings, mark: markers.Marker | None, identity: ObjectKey) -> bool | None:
         """False when ours, True when adopted now, None (with an error) when not to be touched."""
         what = "preview Deployment" if wanted.is_preview else "Deployment"
-        if mark is not None and mark.owner == self.options.owner:
+        standing = markers.standing(mark, self.options.owner, self.options.key, identity)
+        if mark is not None and standing is markers.Standing.OURS:
             if wanted.is_preview and mark.branch != wanted.branch:
                 self._error(
                     wanted,
@@ -168,11 +174,11 @@ class _Settings:
             return False
         if self.options.adopt:
             return True
-        whose = f"owner '{mark.owner}'" if mark else "no astro-gitops marker"
+        whose = markers.told(mark, self.options.owner, self.options.key, identity)
         self._error(
             wanted,
             "unmanaged-object",
-            f"{what} '{wanted.name}' exists in Astro with {whose}, not '{self.options.owner}': pass --adopt to manage it",
+            f"{what} '{wanted.name}' exists in Astro with {whose}: pass --adopt to manage it",
         )
         return None
 
@@ -360,8 +366,14 @@ class _Settings:
             body["scalingSpec"] = scaling
         return member_body(body, live, fields, carry=True)
 
-    def _marker(self, wanted: DesiredSettings, fps: Mapping[tuple[str, str], str]) -> markers.Marker:
-        return markers.Marker(self.options.owner, wanted.branch if wanted.is_preview else None, fps)
+    def _marker(
+        self, wanted: DesiredSettings, fps: Mapping[tuple[str, str], str], live: str | None = None
+    ) -> markers.Marker:
+        branch = wanted.branch if wanted.is_preview else None
+        identity = self._identity(wanted.name)
+        return markers.signed(
+            self.options.owner, identity, self.options.key, branch=branch, fingerprints=fps, live=live
+        )
 
     # --- a preview to create ------------------------------------------------------------------------
 
@@ -405,7 +417,7 @@ class _Settings:
                 "preview",
                 wanted.name,
                 "create",
-                _created_fields(body, env_fields),
+                created_fields(body, env_fields),
                 note=f"(from {wanted.base}, branch {wanted.branch})",
                 writes=(
                     Write("create", target, PENDING_ID, body, target="deployment"),
@@ -419,7 +431,10 @@ class _Settings:
     def left_git(self, names: set[str], workspace_path: str) -> None:
         for found in self.live.deployments:
             _, mark = markers.split(found.description)
-            if found.name in names or mark is None or mark.owner != self.options.owner or mark.branch is not None:
+            identity = self._identity(found.name)
+            if found.name in names or mark is None or mark.branch is not None:
+                continue
+            if markers.standing(mark, self.options.owner, self.options.key, identity) is not markers.Standing.OURS:
                 continue
             self.result.diagnostics.append(
                 warning(
@@ -432,19 +447,3 @@ class _Settings:
 
     def _error(self, wanted: DesiredSettings, code: str, message: str) -> None:
         self.result.diagnostics.append(error(self.options.locate(*wanted.where), code, message))
-
-
-def _created_fields(body: Mapping[str, Any], env_fields: Sequence[FieldChange]) -> tuple[FieldChange, ...]:
-    """What a preview's create sets, as a reviewer reads it: its settings (the API's names), its
-    worker queues by name, its environment variables (a secret by its name only)."""
-    skip = {"name", "workspaceId", "description", "workerQueues"}
-    fields = [
-        FieldChange(k, None, v) for k, v in sorted(body.items()) if k not in skip and not isinstance(v, dict | list)
-    ]
-    queues = [str(q.get("name")) for q in body.get("workerQueues") or ()]
-    if queues:
-        fields.append(FieldChange("worker_queues", None, queues))
-    for f in env_fields:
-        secret = isinstance(f.after, str) and f.after.startswith("<secret:")
-        fields.append(FieldChange(f.path, None, f.after, secret, f"secret {f.after[8:-1]}" if secret else None))
-    return tuple(fields)

@@ -15,6 +15,7 @@ import pytest
 from conftest import edit_file, run_cli
 from support.astro_fake import DEPLOYMENTS, FakeAstro
 from support.realairflow import RESULT_MARKER, AirflowServer
+from support.signed_markers import SEED_KEY
 
 # The Astro token reaches a Deployment's Airflow as a bearer token: a local Airflow 3 takes its
 # own JWT as one; a local Airflow 2 here takes basic auth only.
@@ -44,7 +45,7 @@ def astro(airflow: AirflowServer) -> Iterator[FakeAstro]:
 
 
 def apply_all(repo: Path, astro: FakeAstro, secrets: dict[str, str]) -> Any:
-    env = astro.env(ASTRO_GITOPS_FINGERPRINT_KEY="k-0123456789abcdef", **secrets)
+    env = astro.env(ASTRO_GITOPS_FINGERPRINT_KEY=SEED_KEY, **secrets)
     return run_cli("apply", "--all", "--auto-approve", cwd=repo, env=env)
 
 
@@ -68,7 +69,7 @@ def test_apply_sets_the_pools_of_each_deployment_through_its_airflow(
     }
     assert pools["partner_api_pool"]["include_deferred"] is True
     for name in ("backfill_pool", "partner_api_pool", "snowflake_pool"):
-        assert f"[astro-gitops owner={OWNER}]" in pools[name]["description"]
+        assert f"[astro-gitops owner={OWNER} " in pools[name]["description"]  # signed: " sig=..." follows
     assert pools["by_hand"]["description"] == "mine"
 
     astro.admin("clear-log")
@@ -84,7 +85,7 @@ def test_a_pool_that_left_git_is_deleted_and_a_changed_one_updated(
     assert apply_all(repo, astro, example_secrets).code == 0
     edit_file(repo, "environments/deployments/production.yaml", "      slots: 4 ", "      slots: 6 ")
     edit_file(repo, "environments/pools.yaml", "  snowflake_pool:\n    slots: 8", "  snowflake_pool_v2:\n    slots: 8")
-    env = astro.env(ASTRO_GITOPS_FINGERPRINT_KEY="k-0123456789abcdef", **example_secrets)
+    env = astro.env(ASTRO_GITOPS_FINGERPRINT_KEY=SEED_KEY, **example_secrets)
     planned = run_cli("plan", "--all", "--exit-code", cwd=repo, env=env)
     assert planned.code == 3, planned.out + planned.err
     assert "- pool snowflake_pool  (deployment production)" in planned.out

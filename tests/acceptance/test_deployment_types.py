@@ -13,20 +13,27 @@ import pytest
 from conftest import commit_files, edit_file, git, run_cli
 from support.astro_fake import FakeAstro
 from support.realairflow import AirflowServer
+from support.signed_markers import deployment_marker, workspace_id
 
 from acceptance.test_sync_apply import applied, cli
 
-MARKER = "[astro-gitops owner=data-platform]"
 FILES = "environments/deployments/{}.yaml"
 
 
 def seed(server: FakeAstro, **by_name: dict[str, Any]) -> None:
     """The example's workspace with production, development and sandbox; `by_name` adds fields."""
     names = ("production", "development", "sandbox")
+    ws_id = workspace_id("Data Platform")
     deployments = [
-        {"name": n, "workspace": "Data Platform", "description": MARKER, **by_name.get(n, {})} for n in names
+        {
+            "name": n,
+            "workspace": "Data Platform",
+            "description": deployment_marker("data-platform", n, ws_id),
+            **by_name.get(n, {}),
+        }
+        for n in names
     ]
-    server.admin("seed", {"workspaces": [{"name": "Data Platform"}], "deployments": deployments})
+    server.admin("seed", {"workspaces": [{"name": "Data Platform", "id": ws_id}], "deployments": deployments})
 
 
 def deployment_updates(server: FakeAstro) -> list[dict[str, Any]]:

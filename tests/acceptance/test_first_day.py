@@ -62,7 +62,11 @@ def test_the_first_day_runs_from_init_to_apply_against_astro(astro: FakeAstro, t
             continue
         if command.text.startswith("export "):
             names = re.findall(r"([A-Z_]+)=", command.text)
-            env |= {k: v for k, v in astro.env(ASTRO_GITOPS_FINGERPRINT_KEY="first-day-fingerprint-key").items() if k in names}
+            env |= {
+                k: v
+                for k, v in astro.env(ASTRO_GITOPS_FINGERPRINT_KEY="first-day-fingerprint-key").items()
+                if k in names
+            }
             env |= {k: v for k, v in astro.env().items() if k.startswith("ASTRO_")}  # the server's URL
             continue
         argv = shlex.split(command.text)

@@ -15,6 +15,7 @@ from typing import Any
 
 from conftest import commit_files, edit_file, git, installed_command, run_cli
 from support.astro_fake import DEPLOYMENTS, FakeAstro
+from support.signed_markers import marker, workspace_id
 
 from acceptance.test_previews import deployment
 from acceptance.test_sync_apply import KEY, applied, cli
@@ -272,7 +273,10 @@ def test_our_marker_on_an_object_the_read_did_not_list_is_reported_not_overwritt
 ) -> None:
     # Another apply at the same time created it: ours, but this run did not write it.
     change = first_create(seeded, repo, example_secrets)
-    marked = {**foreign(change), "description": "[astro-gitops owner=data-platform]"}
+    made = foreign(change)
+    # as the other apply signed it (the same key)
+    mark = marker("data-platform", made["objectType"], change["key"], "WORKSPACE", workspace_id("Data Platform"))
+    marked = {**made, "description": mark}
     seeded.admin("fault", {"method": "POST", "path": "environment-objects$", "seed": [marked]})
     result = cli(seeded, repo, example_secrets, "apply", "--auto-approve")
     assert result.code == 1 and "although the plan's read did not list it" in result.out

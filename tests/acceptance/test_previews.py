@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from conftest import commit_files, edit_file, git, push_branch, push_to_a_remote
 from support.astro_fake import DEPLOYMENTS, FakeAstro, resolve_em
+from support.signed_markers import deployment_marker, workspace_id
 
 from acceptance.test_sync_apply import applied, cli
 
@@ -19,6 +20,11 @@ def live(seeded: FakeAstro, repo: Path, example_secrets: dict[str, str]) -> Fake
     """The workspace after the sync branch's apply: Deployments set up, objects created."""
     applied(seeded, repo, example_secrets)
     return seeded
+
+
+def signed(name: str, branch: str) -> str:
+    """Our marker on the preview `name` of `branch` in the example's workspace (signed as apply signs it)."""
+    return deployment_marker("data-platform", name, workspace_id("Data Platform"), branch=branch)
 
 
 def deployment(server: FakeAstro, name: str) -> dict[str, Any] | None:
@@ -105,10 +111,9 @@ def test_a_preview_is_created_updated_and_destroyed(
     assert writes[0] == ("POST", "deployments") and writes[1][0] == "POST"  # create, then update, then objects
     preview = deployment(live, "dev-feature-x")
     assert preview is not None, created.out
-    assert (
-        preview["description"].endswith("[astro-gitops owner=data-platform branch=feature/x]")
-        or "branch=feature/x" in preview["description"]
-    )
+    mark = signed("dev-feature-x", "feature/x")  # the documented signature, as SPEC 7.3 describes it
+    assert mark.rsplit(" ", 1)[0] + " fp=" in preview["description"]
+    assert preview["description"].endswith(" " + mark.rsplit(" ", 1)[1])
     assert preview["schedulerSize"] == "SMALL" and preview["isDevelopmentMode"] is True
     env = {v["key"]: v for v in preview["environmentVariables"]}
     # The from Deployment's secret environment variable, with its value from --secrets (not lost).
@@ -149,13 +154,13 @@ def test_destroy_touches_only_the_branch_marked_on_the_preview(
     live.admin("seed", {"deployments": [
         {"name": "dev-feature-y", "workspace": "Data Platform", "description": "[astro-gitops owner=someone-else branch=feature/y]"},
         {"name": "dev-feature-z", "workspace": "Data Platform", "description": "hand made"},
-        {"name": "dev-feature-w", "workspace": "Data Platform", "description": "[astro-gitops owner=data-platform branch=main]"},
+        {"name": "dev-feature-w", "workspace": "Data Platform", "description": signed("dev-feature-w", "main")},
     ]})  # fmt: skip
     # production carries a preview's marker by hand: a Deployment of deployments/ is never deleted.
     prod = deployment(live, "production")
     assert prod is not None
     live.admin("seed", {"deployments": [{"name": "production", "workspace": "Data Platform", "id": "dpprodcopy",
-                                         "description": "[astro-gitops owner=data-platform branch=feature/z]"}]})  # fmt: skip
+                                         "description": signed("production", "feature/z")}]})  # fmt: skip
     for branch in ("feature/y", "feature/z"):
         result = cli(live, repo, example_secrets, "preview", "destroy", "--branch", branch, "--auto-approve")
         assert result.code == 0 and "Plan: 0 to add, 0 to change, 0 to replace, 0 to destroy." in result.out

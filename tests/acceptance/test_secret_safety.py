@@ -688,7 +688,7 @@ def test_plan_and_apply_show_no_secret_value_and_no_token(
 
     set_sync_owner(example_repo, "leak-check")
     with FakeAstro() as server:
-        server.seed("Data Platform", DEPLOYMENTS, owner="leak-check")
+        server.seed("Data Platform", DEPLOYMENTS, owner="leak-check", key="k-Zq77kv7w-fingerprint")
         keyed = {**server.env(**SECRETS), "ASTRO_GITOPS_FINGERPRINT_KEY": "k-Zq77kv7w-fingerprint"}
         rotated = {**server.env(**ROTATED), "ASTRO_GITOPS_FINGERPRINT_KEY": "k-Zq77kv7w-fingerprint"}
         plan_file = tmp_path / "plan.json"
@@ -728,7 +728,7 @@ def test_a_preview_lifecycle_shows_no_secret_value_and_no_token(example_repo: Pa
     set_sync_owner(example_repo, "leak-check")
     git(example_repo, "checkout", "-q", "-b", "feature/leak")
     with FakeAstro() as server:
-        server.seed("Data Platform", DEPLOYMENTS, owner="leak-check")
+        server.seed("Data Platform", DEPLOYMENTS, owner="leak-check", key="k-Zq77kv7w-fingerprint")
         keyed = {**server.env(**SECRETS), "ASTRO_GITOPS_FINGERPRINT_KEY": "k-Zq77kv7w-fingerprint"}
         rotated = {**server.env(**ROTATED), "ASTRO_GITOPS_FINGERPRINT_KEY": "k-Zq77kv7w-fingerprint"}
         steps = [
@@ -808,7 +808,7 @@ def test_sensitive_keys_are_errors_as_literals_and_never_shown(example_repo: Pat
     _with_env_var(example_repo, SENSITIVE_LITERALS["passphrase"])
     commit_files(example_repo, {"environments/connections/api.yaml": _http_api(SENSITIVE_LITERALS, allow=True)})
     with FakeAstro() as server:
-        server.seed("Data Platform", DEPLOYMENTS)
+        server.seed("Data Platform", DEPLOYMENTS, key="k-sensitive-keys-test")
         env = {**server.env(**example_secrets_env()), "ASTRO_GITOPS_FINGERPRINT_KEY": "k-sensitive-keys-test"}
         created = run_cli("plan", cwd=example_repo, env=env)
         assert created.code == 0 and "      + extra.Authorization: (sensitive value)\n" in created.out
@@ -946,7 +946,7 @@ def test_an_echoed_value_or_credential_is_masked_in_every_encoding_after_the_cut
     # The first value starts just before the 500th character: cutting before masking would leave its prefix.
     echo = "x" * 490 + " ".join(encode(v) for v in every)
     with FakeAstro() as server:
-        server.seed("Data Platform", DEPLOYMENTS, owner="leak-check")
+        server.seed("Data Platform", DEPLOYMENTS, owner="leak-check", key=CREDENTIALS["ASTRO_GITOPS_FINGERPRINT_KEY"])
         env = {**server.env(**SECRETS), "ASTRO_GITOPS_FINGERPRINT_KEY": CREDENTIALS["ASTRO_GITOPS_FINGERPRINT_KEY"]}
         server.admin("fault", {"method": "POST", "path": "environment-objects$", "echo": echo})
         failed = run_cli("apply", "--auto-approve", cwd=example_repo, env=env)

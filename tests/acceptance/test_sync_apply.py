@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from conftest import Run, commit_files, edit_file, git, run_cli
 from support.astro_fake import DEPLOYMENTS, FakeAstro, resolve_em, settings_view
+from support.signed_markers import deployment_marker, marker, workspace_id
 
 KEY = "fingerprint-key-for-tests"
 UPDATE = re.compile(r"/environment-objects/[^/]+$")
@@ -154,7 +155,8 @@ def test_an_unmarked_object_is_never_touched_until_adopted(
     assert adopted.code == 0, adopted.err
     assert "~ variable data_bucket" in adopted.out and "~ marker: (adopt)" in adopted.out
     objects = {o["objectKey"]: o for o in seeded.state()["objects"]}
-    assert objects["data_bucket"]["description"].endswith("[astro-gitops owner=data-platform]")
+    mark = marker("data-platform", "AIRFLOW_VARIABLE", "data_bucket", "WORKSPACE", workspace_id("Data Platform"))
+    assert objects["data_bucket"]["description"].endswith(" " + mark)  # adopted: signed as SPEC 7.3 says
     assert objects["hand_made"]["description"] == "made by hand"  # never touched, never deleted
     assert_matches_git(seeded, repo, tmp_path, example_secrets)
     assert not any(entry["path"].endswith(objects["hand_made"]["id"]) for entry in seeded.writes())
@@ -235,8 +237,10 @@ def test_a_preview_branch_changes_only_the_preview_part(
     seeded: FakeAstro, repo: Path, example_secrets: dict[str, str]
 ) -> None:
     applied(seeded, repo, example_secrets)
-    seeded.admin("seed", {"deployments": [{"name": "dev-feature-x", "workspace": "Data Platform",
-                                           "description": "[astro-gitops owner=data-platform branch=feature/x]"}]})  # fmt: skip
+    mark = deployment_marker("data-platform", "dev-feature-x", workspace_id("Data Platform"), branch="feature/x")
+    seeded.admin(
+        "seed", {"deployments": [{"name": "dev-feature-x", "workspace": "Data Platform", "description": mark}]}
+    )
     before = seeded.state()
     git(repo, "checkout", "-q", "-b", "feature/x")
     result = applied(seeded, repo, example_secrets)

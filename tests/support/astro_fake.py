@@ -17,6 +17,8 @@ from typing import Any
 
 import pytest
 
+from support.signed_markers import SEED_KEY, deployment_marker, workspace_id
+
 SERVER = Path(__file__).resolve().parent / "astro_api" / "server.py"
 TOKEN = "tok-Zt0k3nV4lu3-never-shown"
 ORG = "org00000000000000000000001"
@@ -85,19 +87,22 @@ class FakeAstro:
         objects: list[dict[str, Any]] | None = None,
         owner: str | None = "data-platform",
         airflow_urls: Mapping[str, str] | None = None,
+        key: str | None = SEED_KEY,
     ) -> None:
-        """The workspace and its Deployments (carrying `owner`'s marker, as after an adoption)."""
-        marker = f"[astro-gitops owner={owner}]" if owner else ""
+        """The workspace (its ID `signed_markers.workspace_id(workspace)`) and its Deployments,
+        carrying `owner`'s marker signed with `key` (as after an adoption with that
+        ASTRO_GITOPS_FINGERPRINT_KEY; None: an unsigned marker, as written without a key)."""
+        ws_id = workspace_id(workspace)
         urls = airflow_urls or {}
         self.admin(
             "seed",
             {
-                "workspaces": [{"name": workspace}],
+                "workspaces": [{"name": workspace, "id": ws_id}],
                 "deployments": [
                     {
                         "name": d,
                         "workspace": workspace,
-                        "description": marker,
+                        "description": deployment_marker(owner, d, ws_id, key=key) if owner else "",
                         "webServerAirflowApiUrl": urls.get(d, ""),
                     }
                     for d in deployments

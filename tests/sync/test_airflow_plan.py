@@ -11,6 +11,7 @@ from typing import Any
 
 from compiler.model.objects import Secret
 from compiler.model.secrets import SecretValues
+from compiler.review.changes import ObjectKey
 from compiler.sync import marker as markers
 from compiler.sync.airflow_plan import AirflowDesired, Wanted, plan
 from compiler.sync.airflow_state import KINDS, MASKED, AirflowVersion, Kind, LiveAirflow, LiveObject
@@ -43,9 +44,11 @@ def desired(*objects: Wanted) -> AirflowDesired:
     return AirflowDesired("production", KINDS, objects)
 
 
-def marked(description: str, **fps: str) -> str:
+def marked(description: str, kind: Kind = "connection", key: str = "c", **fps: str) -> str:
+    """A description with our marker, signed for the Airflow object `kind`/`key`."""
     prints = MappingProxyType({(markers.OWN, path): fp for path, fp in fps.items()})
-    return markers.join(description, markers.Marker(OWNER, fingerprints=prints))
+    identity = ObjectKey(key, kind, "AIRFLOW", "")
+    return markers.join(description, markers.signed(OWNER, identity, KEY, fingerprints=prints))
 
 
 def test_include_deferred_on_an_airflow_older_than_2_7_is_an_error() -> None:
