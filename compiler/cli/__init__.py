@@ -9,11 +9,10 @@ import sys
 from collections.abc import Sequence
 
 from compiler.cli.commands import COMMANDS, Session, diagnostics_format, root_of
-from compiler.cli.parser import build_parser
+from compiler.cli.parser import build_parser, named_command
 from compiler.cli.streams import Unwritable, prepare, unwritable_exit, write
 from compiler.errors import AstroGitopsError, ExitCode, InvalidEnvironments
 from compiler.escaping import one_line
-from compiler.redaction import redact
 from compiler.report.registry import DIAGNOSTICS, Style
 
 REPORT_URL = "https://github.com/astro-gitops/astro-gitops/issues"
@@ -38,7 +37,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _main(argv: Sequence[str] | None) -> int:
     environ = dict(os.environ)
     try:
-        args = build_parser().parse_args(argv)
+        args = build_parser(named_command(sys.argv[1:] if argv is None else argv)).parse_args(argv)
     except SystemExit as exc:  # argparse: --help, --version (0) or bad usage (2)
         return int(exc.code or 0)
     if sys.stdout is None:  # closed before we started (`>&-`): our output has nowhere to go
@@ -54,6 +53,8 @@ def _main(argv: Sequence[str] | None) -> int:
         return ExitCode.INVALID
     except AstroGitopsError as exc:
         # An error can quote a server, which can quote a token or a secret: masked (compiler/redaction.py).
+        from compiler.redaction import redact
+
         details = "".join(f"{one_line(redact(line))}\n" for line in exc.details)
         write("stderr", f"astro-gitops: {one_line(redact(exc.headline))}\n{details}")
         return exc.exit_code

@@ -6,9 +6,8 @@ import argparse
 import gc
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from compiler.cli.streams import write
 from compiler.errors import ExitCode, OperationError, UsageError
@@ -62,8 +61,9 @@ def root_of(flag: Path | None) -> Path:
 # --- one session: where the output goes -------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Session:
+class Session(NamedTuple):
+    """Where a command runs and where its output goes (a NamedTuple: cheap to define at a cold start)."""
+
     root: Path
     environ: Mapping[str, str]
     style: Style
@@ -88,8 +88,7 @@ class Session:
         return project.require_valid()
 
 
-@dataclass(frozen=True)
-class _Console:
+class _Console(NamedTuple):
     """What plan, apply and preview show and ask as they go (sync.session.Console)."""
 
     s: Session
@@ -321,8 +320,7 @@ def _preview(args: argparse.Namespace, s: Session) -> int:
     return ExitCode.INVALID if done.applied is not None and not done.applied.ok else ExitCode.OK
 
 
-@dataclass(frozen=True)
-class Command:
+class Command(NamedTuple):
     """A subcommand: its handler, one line of help, an example, and the exit codes it uses."""
 
     run: Callable[[argparse.Namespace, Session], int]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -64,8 +64,13 @@ class _Version(argparse.Action):
         parser.exit()
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The whole command line: global options and one subparser per command of the registry."""
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line: global options and one subparser per command of the registry.
+
+    With `command` (a name of COMMANDS, see `named_command`), only that command's subparser:
+    the others are never used by a parse that runs `command`, and building all thirteen with
+    their options and translated help strings cost every cold start ~5 ms (issue 26).
+    """
     found = _Parser(
         prog="astro-gitops",
         description="GitOps configuration compiler for Astronomer Astro.",
@@ -77,25 +82,46 @@ def build_parser() -> argparse.ArgumentParser:
         "--root", type=Path, metavar="DIR", help="the folder holding environments/ (default: git top level, else .)"
     )
     commands = found.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    sub = {
-        name: commands.add_parser(
-            name, help=c.help, description=c.help, formatter_class=_Help, epilog=_epilog(c.codes, c.example)
-        )
-        for name, c in COMMANDS.items()
-    }
-    _options(sub)
+    for name, c in COMMANDS.items():
+        if command is None or name == command:
+            sub = commands.add_parser(
+                name, help=c.help, description=c.help, formatter_class=_Help, epilog=_epilog(c.codes, c.example)
+            )
+            _OPTIONS[name](sub)
     return found
 
 
-def _options(sub: Mapping[str, argparse.ArgumentParser]) -> None:
-    default = "(default: github under GITHUB_ACTIONS=true, else text)"
-    sub["validate"].add_argument("--format", choices=DIAGNOSTICS.choices, help=f"output format {default}")
+def named_command(argv: Sequence[str]) -> str | None:
+    """The command `argv` runs, when it is plain which: else None (build the whole parser).
 
-    which = sub["which"]
+    Plain: only `--root DIR` (or `--root=DIR`, or an abbreviation argparse accepts) and
+    `--version` before a name of COMMANDS. Anything else (-h, an unknown option, `--`, an
+    unknown command) may make argparse print the list of commands, so it gets all of them.
+    """
+    rest = iter(argv)
+    for arg in rest:
+        option = arg.split("=", 1)[0]
+        if len(option) > 2 and "--root".startswith(option):
+            if "=" not in arg:
+                next(rest, None)
+        elif not (len(option) > 2 and "--version".startswith(option)):
+            return arg if arg in COMMANDS else None
+    return None
+
+
+def _validate_options(validate: argparse.ArgumentParser) -> None:
+    validate.add_argument("--format", choices=DIAGNOSTICS.choices, help=f"output format {_DEFAULT_FORMAT}")
+
+
+_DEFAULT_FORMAT = "(default: github under GITHUB_ACTIONS=true, else text)"
+
+
+def _which_options(which: argparse.ArgumentParser) -> None:
     which.add_argument("--branch", metavar="B", help="the branch (default: from CI variables or git)")
     which.add_argument("--format", choices=WHICH.choices, default="text", help="output format (default: text)")
 
-    render = sub["render"]
+
+def _render_options(render: argparse.ArgumentParser) -> None:
     chosen = render.add_mutually_exclusive_group()
     chosen.add_argument("--branch", metavar="B", help="render the Deployment this branch maps to (default)")
     chosen.add_argument("--deployment", metavar="D", help="render the Deployment named D")
@@ -103,16 +129,18 @@ def _options(sub: Mapping[str, argparse.ArgumentParser]) -> None:
     render.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: build/ under --root)")
     render.add_argument("--secrets", default="redact", metavar="MODE", help="redact (default), env, or dotenv:PATH")
     render.add_argument("--check", action="store_true", help="write nothing; show a diff and exit 3 on drift")
-    render.add_argument("--format", choices=DIAGNOSTICS.choices, help=f"diagnostics format {default}")
+    render.add_argument("--format", choices=DIAGNOSTICS.choices, help=f"diagnostics format {_DEFAULT_FORMAT}")
 
-    diff = sub["diff"]
+
+def _diff_options(diff: argparse.ArgumentParser) -> None:
     diff.add_argument("base", metavar="BASE", help="the git ref to compare from")
     diff.add_argument("head", metavar="HEAD", nargs="?", help="the git ref to compare to (default: working tree)")
     diff.add_argument("--format", choices=DIFF.choices, default="text", help="output format (default: text)")
     diff.add_argument("--exit-code", action="store_true", help="exit 3 when there are changes")
     diff.add_argument("--deployment", metavar="D", help="only the Deployment named D")
 
-    explain = sub["explain"]
+
+def _explain_options(explain: argparse.ArgumentParser) -> None:
     explain.add_argument(
         "deployment",
         metavar="DEPLOYMENT",
@@ -125,20 +153,24 @@ def _options(sub: Mapping[str, argparse.ArgumentParser]) -> None:
     )
     explain.add_argument("--branch", metavar="B", help="explain in what branch B maps to (a Deployment or preview)")
 
-    sub["matrix"].add_argument(
-        "--since", metavar="REF", help="only Deployments whose rendered output changed since REF"
-    )
-    sub["init"].add_argument("--force", action="store_true", help="replace files that exist")
-    sub["init"].add_argument(
+
+def _matrix_options(matrix: argparse.ArgumentParser) -> None:
+    matrix.add_argument("--since", metavar="REF", help="only Deployments whose rendered output changed since REF")
+
+
+def _init_options(init: argparse.ArgumentParser) -> None:
+    init.add_argument("--force", action="store_true", help="replace files that exist")
+    init.add_argument(
         "--workspace", metavar="NAME", help="the Astro workspace name (default: a placeholder to fill in)"
     )
-    sub["init"].add_argument("--owner", metavar="OWNER", help="sync.owner (default: the repository folder's name)")
-    sub["init"].add_argument(
+    init.add_argument("--owner", metavar="OWNER", help="sync.owner (default: the repository folder's name)")
+    init.add_argument(
         "--install", metavar="SPEC", help="what CI and the hook pip-install (default: astro-gitops==<this version>)"
     )
-    sub["init"].add_argument("--deploy", action="store_true", help="a workflow that also applies to Astro")
+    init.add_argument("--deploy", action="store_true", help="a workflow that also applies to Astro")
 
-    importer = sub["import"]
+
+def _import_options(importer: argparse.ArgumentParser) -> None:
     importer.add_argument(
         "file", nargs="?", metavar="FILE", type=Path, help="the Astro CLI airflow_settings.yaml to read"
     )
@@ -150,12 +182,11 @@ def _options(sub: Mapping[str, argparse.ArgumentParser]) -> None:
         type=Path,
         help="write the secret values to FILE (git-ignored, mode 0600) instead of printing them",
     )
+    _live_import_options(importer)
 
-    _sync_options(sub)
-    _preview_options(sub["preview"])
-    _live_import_options(sub["import"])
 
-    sub["schema"].add_argument(
+def _schema_options(schema: argparse.ArgumentParser) -> None:
+    schema.add_argument(
         "name",
         nargs="?",
         choices=_SCHEMAS,
@@ -187,24 +218,40 @@ def _preview_options(preview: argparse.ArgumentParser) -> None:
     preview.add_argument("--auto-approve", action="store_true", help="delete without asking (needed off a terminal)")
 
 
-def _sync_options(sub: Mapping[str, argparse.ArgumentParser]) -> None:
-    for name in ("plan", "apply"):
-        parser = sub[name]
-        if name == "apply":
-            parser.add_argument("plan_file", nargs="?", type=Path, metavar="PLAN", help="a plan saved by plan --out")
-        chosen = parser.add_mutually_exclusive_group()
-        chosen.add_argument("--branch", metavar="B", help="the branch whose scope to sync (default: from CI or git)")
-        chosen.add_argument("--deployment", metavar="D", help="only Deployment D's part and objects")
-        chosen.add_argument("--all", action="store_true", help="everything the repository manages")
-        parser.add_argument("--airflow", metavar="URL", help="sync one Deployment to this Airflow instead of Astro")
-        parser.add_argument(
-            "--secrets", default="env", metavar="MODE", help="env (default), dotenv:PATH, redact (plan)"
-        )
-        parser.add_argument("--adopt", action="store_true", help="take over unmarked live objects git defines")
-    plan = sub["plan"]
+def _sync_scope_options(parser: argparse.ArgumentParser) -> None:
+    chosen = parser.add_mutually_exclusive_group()
+    chosen.add_argument("--branch", metavar="B", help="the branch whose scope to sync (default: from CI or git)")
+    chosen.add_argument("--deployment", metavar="D", help="only Deployment D's part and objects")
+    chosen.add_argument("--all", action="store_true", help="everything the repository manages")
+    parser.add_argument("--airflow", metavar="URL", help="sync one Deployment to this Airflow instead of Astro")
+    parser.add_argument("--secrets", default="env", metavar="MODE", help="env (default), dotenv:PATH, redact (plan)")
+    parser.add_argument("--adopt", action="store_true", help="take over unmarked live objects git defines")
+
+
+def _plan_options(plan: argparse.ArgumentParser) -> None:
+    _sync_scope_options(plan)
     plan.add_argument("--format", choices=SYNC_PLAN.choices, default="text", help="output format (default: text)")
     plan.add_argument("--out", type=Path, metavar="PLAN", help="save the plan for apply PLAN")
     plan.add_argument("--exit-code", action="store_true", help="exit 3 when there are changes")
-    sub["apply"].add_argument(
-        "--auto-approve", action="store_true", help="apply without asking (needed off a terminal)"
-    )
+
+
+def _apply_options(apply: argparse.ArgumentParser) -> None:
+    apply.add_argument("plan_file", nargs="?", type=Path, metavar="PLAN", help="a plan saved by plan --out")
+    _sync_scope_options(apply)
+    apply.add_argument("--auto-approve", action="store_true", help="apply without asking (needed off a terminal)")
+
+
+_OPTIONS: dict[str, Callable[[argparse.ArgumentParser], None]] = {
+    "validate": _validate_options,
+    "which": _which_options,
+    "render": _render_options,
+    "diff": _diff_options,
+    "explain": _explain_options,
+    "matrix": _matrix_options,
+    "init": _init_options,
+    "import": _import_options,
+    "schema": _schema_options,
+    "plan": _plan_options,
+    "apply": _apply_options,
+    "preview": _preview_options,
+}

@@ -4,16 +4,16 @@ The CLI parses options, calls one core function, and hands its result to the com
 entry here. A new command (or format) is one `Reporters` value and one line in `REPORTERS`;
 its `--format` choices are read from that entry. Every user string goes through
 `escaping` on its way out. Heavy modules (pydantic, the plan reporters) load inside the
-reporters that need them, so `validate` stays cheap.
+reporters that need them, so `validate` stays cheap; the values here are NamedTuples, which
+a cold start defines ~5x faster than frozen dataclasses (issue 26).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 
 from compiler.diagnostics import Diagnostic, counted, plural, report_github, report_text
 from compiler.escaping import one_line
@@ -32,8 +32,7 @@ if TYPE_CHECKING:
 R = TypeVar("R")
 
 
-@dataclass(frozen=True)
-class Style:
+class Style(NamedTuple):
     """What a reporter may know of where its output goes."""
 
     terminal: bool = False  # stdout is a terminal (a person reads it)
@@ -41,16 +40,14 @@ class Style:
     github_actions: bool = False  # GITHUB_ACTIONS=true
 
 
-@dataclass(frozen=True)
-class Output:
+class Output(NamedTuple):
     """The text of a command for stdout and for stderr."""
 
     out: str = ""
     err: str = ""
 
 
-@dataclass(frozen=True)
-class Reporters(Generic[R]):
+class Reporters(NamedTuple, Generic[R]):
     """The formats a command's result can be printed in; the first is the default."""
 
     formats: Mapping[str, Callable[[R, Style], Output]]
@@ -128,8 +125,7 @@ WHICH: Reporters[Which] = Reporters({"text": _which_text, "json": _which_json})
 # --- render ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Rendered:
+class Rendered(NamedTuple):
     """What `render` did: the result, the output folder, and whether it only checked."""
 
     result: RenderResult
@@ -222,8 +218,7 @@ def _init_text(result: InitResult, style: Style) -> Output:
 INIT: Reporters[InitResult] = Reporters({"text": _init_text})
 
 
-@dataclass(frozen=True)
-class Imported:
+class Imported(NamedTuple):
     """What `import` did, and the file it read."""
 
     result: ImportResult

@@ -116,7 +116,7 @@ class _Compiler:
 
     def _k_additionalProperties(self, extra: Any, schema: Mapping[str, Any]) -> Check:
         known = frozenset(schema.get("properties", {}))
-        patterns = [re.compile(p).search for p in schema.get("patternProperties", {})]
+        patterns = [_searcher(p) for p in schema.get("patternProperties", {})]
 
         def additional(key: Any) -> bool:
             return key not in known and not (type(key) is str and any(p(key) for p in patterns))
@@ -127,7 +127,7 @@ class _Compiler:
         return lambda v: type(v) is not dict or all(check(x) for k, x in v.items() if additional(k))
 
     def _k_patternProperties(self, properties: Mapping[str, Any], _: Mapping[str, Any]) -> Check:
-        checks = [(re.compile(p).search, self.compile(sub)) for p, sub in properties.items()]
+        checks = [(_searcher(p), self.compile(sub)) for p, sub in properties.items()]
         checks = [(p, c) for p, c in checks if c is not _always]
         return lambda v: (
             type(v) is not dict or all(c(x) for k, x in v.items() for p, c in checks if type(k) is str and p(k))
@@ -154,8 +154,8 @@ class _Compiler:
         return lambda v: type(v) is not str or len(v) >= least
 
     def _k_pattern(self, pattern: str, _: Mapping[str, Any]) -> Check:
-        search = re.compile(pattern).search
-        return lambda v: type(v) is not str or search(v) is not None
+        search = _searcher(pattern)
+        return lambda v: type(v) is not str or search(v)
 
     def _k_minimum(self, bound: float, _: Mapping[str, Any]) -> Check:
         return lambda v: not _TYPES["number"](v) or not v < bound
@@ -186,6 +186,23 @@ class _Compiler:
         then = self.compile(schema.get("then", True))
         otherwise = self.compile(schema.get("else", True))
         return lambda v: then(v) if test(v) else otherwise(v)
+
+
+def _searcher(pattern: str) -> Check:
+    """Whether a string contains a match of `pattern`, compiled on the first string it is asked about.
+
+    A small repository touches a few of the schemas' patterns; compiling all of them cost
+    every cold start milliseconds (issue 26).
+    """
+    compiled: re.Pattern[str] | None = None
+
+    def search(text: str) -> bool:
+        nonlocal compiled
+        if compiled is None:
+            compiled = re.compile(pattern)
+        return compiled.search(text) is not None
+
+    return search
 
 
 def _always(_: Any) -> bool:

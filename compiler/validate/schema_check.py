@@ -87,7 +87,9 @@ def _quick_check(name: str) -> Callable[[Any], bool]:
     """The yes/no check that lets a valid document skip jsonschema (see quickschema)."""
     from compiler.validate.quick_schema import compile_schema
 
-    return compile_schema(inlined_schema(name)) or (lambda _: False)
+    # The schema as written: its `$ref`s are compiled once each, where the inlined copy
+    # (for jsonschema) repeats every definition at each use.
+    return compile_schema(schema(name)) or (lambda _: False)
 
 
 _ANNOTATIONS = {"title", "description"}

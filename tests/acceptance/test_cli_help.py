@@ -137,3 +137,41 @@ def test_machine_formats_have_no_summary_on_a_terminal(example_repo: Path, fmt: 
 
 def test_validate_into_a_pipe_stays_silent_on_success(example_repo: Path) -> None:
     assert run_cli("validate", cwd=example_repo).out == ""
+
+
+# --- only the command being run gets its subparser (issue 26: cold start) ----------------
+
+
+@pytest.mark.parametrize(
+    ("argv", "named"),
+    [
+        (["validate"], "validate"),
+        (["--root", "validate", "render", "--all"], "render"),
+        (["--root=x", "plan"], "plan"),
+        (["--ro", "x", "apply"], "apply"),
+        (["--version", "validate"], "validate"),
+        (["-h"], None),
+        (["--he", "validate"], None),
+        (["--bogus", "validate"], None),
+        (["--", "validate"], None),
+        (["nope"], None),
+        (["--root"], None),
+        ([], None),
+    ],
+)
+def test_the_command_is_named_only_when_plain(argv: list[str], named: str | None) -> None:
+    assert cli_parser.named_command(argv) == named
+
+
+@pytest.mark.parametrize("args", [("--ro", "{root}", "validate"), ("--root={root}", "validate", "--format", "json")])
+def test_global_options_before_the_command_still_work(
+    example_repo: Path, tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    result = run_cli(*(a.format(root=example_repo) for a in args), cwd=tmp_path)
+    assert (result.code, result.err) == (0, "")
+
+
+def test_an_unknown_command_still_lists_every_command(tmp_path: Path) -> None:
+    result = run_cli("nope", cwd=tmp_path)
+    assert result.code == 2
+    assert all(f"'{name}'" in result.err for name in SUBCOMMANDS)
