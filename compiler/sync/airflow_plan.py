@@ -14,7 +14,6 @@ always exists, cannot be deleted, and Airflow lets only its slots and include_de
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -123,9 +122,10 @@ def plan(desired: AirflowDesired, live: LiveAirflow, options: Options, scope: st
     changes.sort(key=lambda c: (order[c.operation], c.kind, c.key))
     # The ledger is written with the last change, after what it records (a plan with nothing else
     # to change writes nothing: a clean Airflow stays clean, and its ledger waits for the next write).
+    # Shown as a change of its own (the plan shows every write a merge makes), applied last.
     ledger = planner.ledger.writes(planner.diagnostics) if changes else ()
-    if ledger:
-        changes[-1] = dataclasses.replace(changes[-1], writes=(*changes[-1].writes, *ledger))
+    for write in ledger:
+        changes.append(planner.ledger.change(write, desired.deployment))
     blind = options.key is None and options.values is not None and planner.saw_secret
     return Plan(scope, tuple(changes), tuple(planner.diagnostics), blind, target=f"Airflow {live.url}")
 

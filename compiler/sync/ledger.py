@@ -119,6 +119,16 @@ class LedgerPlan:
             return True
         return False
 
+    def change(self, write: Any, deployment: str) -> Any:
+        """The ledger's write as the plan shows it: `+|~ variable astro_gitops_ledger_OWNER`, its
+        value told by what it lists (never the JSON itself: it holds fingerprints)."""
+        from compiler.review.changes import FieldChange, ObjectChange
+
+        listed = _told(len(self.managed))
+        before = None if write.op == "create" else _told(len(self.entries or {}))
+        field = FieldChange("value", before, listed)
+        return ObjectChange("variable", self.key, write.op, (field,), deployment, writes=(write,))
+
     def writes(self, diagnostics: list[Any]) -> tuple[Any, ...]:
         """The ledger's create or update when what it says changes (none when nothing is managed)."""
         from compiler.diagnostics import Location, error, warning
@@ -145,3 +155,7 @@ class LedgerPlan:
         }
         op: Literal["create", "update"] = "create" if self.found is None else "update"
         return (Write(op, ObjectKey(self.key, "variable", "AIRFLOW", self.deployment), body=body, target="airflow"),)
+
+
+def _told(count: int) -> str:
+    return f"(ownership ledger: {count} managed object{'' if count == 1 else 's'})"

@@ -64,6 +64,9 @@ def cli(repo: Path, airflow: AirflowServer, command: str, *more: str) -> Any:
 def test_a_managed_variable_edited_by_hand_is_still_managed(airflow: AirflowServer, repo: Path) -> None:
     applied = cli(repo, airflow, "apply", "--auto-approve")
     assert applied.code == 0, applied.err
+    # The plan shows the ledger's write too (every write a merge makes), never its JSON.
+    assert f"+ variable astro_gitops_ledger_{OWNER}" in applied.out
+    assert "(ownership ledger: " in applied.out and '"fp"' not in applied.out
     ledger = next(v for v in airflow.list("variables") if v["key"] == f"astro_gitops_ledger_{OWNER}")
     assert f"owner={OWNER}" in ledger["description"]
     airflow.run_python(SET_BY_HAND, {"data_bucket": "s3://edited-by-hand"})

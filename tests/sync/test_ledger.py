@@ -49,11 +49,14 @@ def test_a_listed_object_without_its_marker_is_planned_as_a_change() -> None:
     assert [d.code for d in made.diagnostics] == ["unmanaged-object"]  # b: never managed
 
 
-def test_the_ledger_is_written_with_the_last_change_and_never_alone() -> None:
+def test_the_ledger_is_written_after_the_last_change_shown_and_never_alone() -> None:
     desired = airflow_plan.AirflowDesired("dev", ("variable",), (_wanted("a", "ours"),))
     first = airflow_plan.plan(desired, _live(), Options(OWNER), "dev")
-    (change,) = first.changes
-    assert [w.key.object_key for w in change.writes] == ["a", ledger.variable_key(OWNER)]
+    change, written = first.changes  # the ledger last, a change of its own that the plan shows
+    assert [w.key.object_key for w in change.writes] == ["a"]
+    assert (written.kind, written.key, written.operation) == ("variable", ledger.variable_key(OWNER), "create")
+    assert [w.key.object_key for w in written.writes] == [ledger.variable_key(OWNER)]
+    assert [(f.path, f.after) for f in written.fields] == [("value", "(ownership ledger: 1 managed object)")]
     marked = LiveObject("variable", "a", MARK, {"value": "ours"})
     assert airflow_plan.plan(desired, _live(marked), Options(OWNER), "dev").changes == ()
 
