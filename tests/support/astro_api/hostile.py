@@ -7,6 +7,8 @@ Before the request is routed (`before`):
 - `"nest": N`: 200 with `[` N times then `]` N times;
 - `"huge": N`: 200 with a JSON string of N bytes, sent in 1 MiB writes;
 - `"drip": S`: 200 with a small JSON body sent one byte every S seconds;
+- `"drip_headers": S`: the status line and headers (a long one among them) sent one byte every
+  S seconds, then a small JSON body;
 - `"echo": TEXT`: 400 whose message is TEXT (a test puts a secret there in any encoding);
 - `"seed": [object, ...]`: these environment objects created first (an object appears between plan and
   create), then the request is routed as usual.
@@ -51,6 +53,9 @@ def before(handler: Any, fault: dict[str, Any] | None, create: Any) -> bool:
         return True
     if fault.get("drip"):
         _drip(handler, float(fault["drip"]))
+        return True
+    if fault.get("drip_headers"):
+        _drip_headers(handler, float(fault["drip_headers"]))
         return True
     return False
 
@@ -111,3 +116,20 @@ def _drip(handler: Any, seconds: float) -> None:
             time.sleep(seconds)
     except OSError:  # the client gave up: that is the point
         handler.close_connection = True
+
+
+def _drip_headers(handler: Any, seconds: float) -> None:
+    data = json.dumps({"workspaces": [], "totalCount": 0}).encode()
+    head = (
+        f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Padding: {'.' * 200}\r\n"
+        f"Content-Length: {len(data)}\r\n\r\n"
+    ).encode()
+    handler.close_connection = True
+    try:
+        for byte in head:
+            handler.wfile.write(bytes([byte]))
+            handler.wfile.flush()
+            time.sleep(seconds)
+        handler.wfile.write(data)
+    except OSError:  # the client gave up: that is the point
+        pass
