@@ -59,9 +59,12 @@ class ApiError(OperationError):
         message: str,
         request_id: str | None = None,
         retry_after: float | None = None,
+        sent: Any = None,
     ) -> None:
+        """`sent`: the request's body, never shown: masked where the message quotes it."""
         self.method, self.path, self.status = method, path, status
         self.api_message, self.request_id, self.retry_after = message, request_id, retry_after
+        self._sent = sent
         super().__init__(message)
 
     def __str__(self) -> str:
@@ -69,8 +72,9 @@ class ApiError(OperationError):
         from compiler.redaction import cut
 
         shown = f"HTTP {self.status}" if self.status is not None else "no response"
-        rid = f" (requestId {cut(self.request_id, 100)})" if self.request_id else ""
-        return f"{self.method} {cut(self.path, 300)}: {shown}: {cut(self.api_message, MESSAGE_LIMIT)}{rid}"
+        rid = f" (requestId {cut(self.request_id, 100, self._sent)})" if self.request_id else ""
+        message = cut(self.api_message, MESSAGE_LIMIT, self._sent)
+        return f"{self.method} {cut(self.path, 300)}: {shown}: {message}{rid}"
 
 
 class AmbiguousWrite(ApiError):
@@ -284,7 +288,7 @@ class HttpClient:
             return _decode(method, path, status, content)
         message, request_id = error_message(_decode_quietly(content))
         error_type = AmbiguousWrite if retry == "create" and status >= 500 else ApiError
-        raise error_type(method, path, status, message, request_id, retry_after(headers))
+        raise error_type(method, path, status, message, request_id, retry_after(headers), sent=body)
 
     def _exchange(
         self, method: str, path: str, params: Mapping[str, Any] | None, body: Any

@@ -11,7 +11,10 @@ DELETE other than a login), which meets one fault:
 - `409`: answered 409, not passed on (a conflict for an object the server does not hold);
 - `one-day-retry-after`: answered 429 with `Retry-After: 86400`, not passed on;
 - `slow`: passed on and done, then answered only after `slow_seconds` (set it past the client's
-  ASTRO_GITOPS_HTTP_TIMEOUT: the client has given up by then).
+  ASTRO_GITOPS_HTTP_TIMEOUT: the client has given up by then);
+- `echo-body` (not one of the sweep's FAULTS): answered 400, not passed on, with a `detail` that
+  quotes the request's body as received, as Python's repr of it parsed, and each text and
+  number in it (as tests/support/astro_api/hostile.py's `echo_body`).
 
 The proxy runs in a thread of the test process; `writes` lists each write seen as (method, path)
 with the fault it met (or None), so a test can tell where an apply stopped.
@@ -68,6 +71,9 @@ class _Handler(BaseHTTPRequestHandler):
             status = {"500": 500, "409": 409, "one-day-retry-after": 429}[fault]
             headers = {"Retry-After": "86400"} if status == 429 else {}
             self._send(status, json.dumps({"detail": f"injected fault ({fault})"}).encode(), headers)
+            return
+        if fault == "echo-body":
+            self._send(400, json.dumps({"detail": echo_of(body)}).encode(), {})
             return
         if fault == "dropped-before":
             self.close_connection = True  # nothing was passed on, nothing is answered
@@ -153,7 +159,7 @@ class FaultProxy:
 
     def arm(self, fault: str, at: int) -> None:
         """The `at`-th write from now (0: the next) meets `fault`; the log of writes starts afresh."""
-        assert fault in FAULTS, fault
+        assert fault in (*FAULTS, "echo-body"), fault
         with self._server.state.lock:
             self._server.state.armed = (fault, at)
             self._server.state.writes.clear()
@@ -168,3 +174,22 @@ class FaultProxy:
     def writes(self) -> list[Write]:
         with self._server.state.lock:
             return list(self._server.state.writes)
+
+
+def echo_of(raw: bytes) -> str:
+    """A server's message quoting a request body three ways."""
+    parsed = json.loads(raw) if raw else None
+    leaves: list[str] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+        elif isinstance(value, str) or (isinstance(value, (int, float)) and not isinstance(value, bool)):
+            leaves.append(value if isinstance(value, str) else json.dumps(value))
+
+    walk(parsed)
+    return f"cannot accept {raw.decode('utf-8', 'replace')}; parsed as {parsed!r}; values: {' '.join(leaves)}"
