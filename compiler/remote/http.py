@@ -15,8 +15,9 @@ Waits grow exponentially with jitter; a `Retry-After` header (seconds or an HTTP
 wait instead.
 
 Bounds (a hostile or broken server gets no unbounded resource): each request's whole duration is
-at most `ASTRO_GITOPS_HTTP_TIMEOUT` seconds (default 30; a deadline over the whole answer, not
-per read: a body dripped a byte a second ends at it), and a response body at most
+at most `ASTRO_GITOPS_HTTP_TIMEOUT` seconds (default 30; one deadline over connecting, sending,
+the status line, the headers and the body, not per read: headers or a body dripped a byte a
+second end at it; remote/deadline.py), and a response body at most
 `ASTRO_GITOPS_HTTP_MAX_BYTES` (default 64 MiB), read as a stream and stopped there. A body nested
 too deeply to decode is an error, as is one that is not JSON. No request body and no header value ever reaches a
 message: an error names the method, the path, the status, and the server's own message and
@@ -58,9 +59,12 @@ class ApiError(OperationError):
         message: str,
         request_id: str | None = None,
         retry_after: float | None = None,
+        sent: Any = None,
     ) -> None:
+        """`sent`: the request's body, never shown: masked where the message quotes it."""
         self.method, self.path, self.status = method, path, status
         self.api_message, self.request_id, self.retry_after = message, request_id, retry_after
+        self._sent = sent
         super().__init__(message)
 
     def __str__(self) -> str:
@@ -68,8 +72,9 @@ class ApiError(OperationError):
         from compiler.redaction import cut
 
         shown = f"HTTP {self.status}" if self.status is not None else "no response"
-        rid = f" (requestId {cut(self.request_id, 100)})" if self.request_id else ""
-        return f"{self.method} {cut(self.path, 300)}: {shown}: {cut(self.api_message, MESSAGE_LIMIT)}{rid}"
+        rid = f" (requestId {cut(self.request_id, 100, self._sent)})" if self.request_id else ""
+        message = cut(self.api_message, MESSAGE_LIMIT, self._sent)
+        return f"{self.method} {cut(self.path, 300)}: {shown}: {message}{rid}"
 
 
 class AmbiguousWrite(ApiError):
@@ -213,6 +218,10 @@ class HttpClient:
             follow_redirects=False,
             auth=auth,
         )
+        from compiler.remote.deadline import Deadline, bound
+
+        self._deadline = Deadline()
+        bound(self._client, self._deadline)  # every socket operation of a request ends by its deadline
         self.timeout, self.max_body = timeout, max_body
         self.base_url = base_url.rstrip("/")  # for messages: the whole URL a request went to
         self.policy = policy or RetryPolicy()
@@ -279,17 +288,17 @@ class HttpClient:
             return _decode(method, path, status, content)
         message, request_id = error_message(_decode_quietly(content))
         error_type = AmbiguousWrite if retry == "create" and status >= 500 else ApiError
-        raise error_type(method, path, status, message, request_id, retry_after(headers))
+        raise error_type(method, path, status, message, request_id, retry_after(headers), sent=body)
 
     def _exchange(
         self, method: str, path: str, params: Mapping[str, Any] | None, body: Any
     ) -> tuple[int, Mapping[str, str], bytes]:
         """(status, headers, body) of one request, within the deadline and the body limit.
-        Raises httpx.ReadTimeout past the deadline, ApiError for a body over the limit."""
-        import httpx
-
-        deadline = time.monotonic() + self.timeout
-        with self._client.stream(method, path, params=_params(params), json=body) as response:
+        Raises httpx's timeouts past the deadline (remote/deadline.py), ApiError for a body over the limit."""
+        with (
+            self._deadline.until(time.monotonic() + self.timeout),
+            self._client.stream(method, path, params=_params(params), json=body) as response,
+        ):
             chunks: list[bytes] = []
             size = 0
             for chunk in response.iter_bytes():
@@ -300,8 +309,6 @@ class HttpClient:
                         f"the response is larger than {self.max_body} bytes (ASTRO_GITOPS_HTTP_MAX_BYTES)",
                     )  # fmt: skip
                 chunks.append(chunk)
-                if time.monotonic() > deadline:
-                    raise httpx.ReadTimeout(f"no whole answer within {self.timeout:g} s")
             return response.status_code, response.headers, b"".join(chunks)
 
 

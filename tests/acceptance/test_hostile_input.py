@@ -124,6 +124,18 @@ def test_a_dripped_answer_ends_at_the_timeout_and_the_read_is_retried(
     assert [e["path"] for e in seeded.log()].count(seeded.log()[0]["path"]) == 2
 
 
+def test_headers_dripped_a_byte_at_a_time_end_at_the_timeout_and_the_read_is_retried(
+    seeded: FakeAstro, repo: Path, example_secrets: dict[str, str]
+) -> None:
+    # A status line and headers of about 290 bytes at 0.5 s a byte: over two minutes when only
+    # each read has a timeout (every byte arrives well within one), so run_cli's own limit fails it.
+    seeded.admin("fault", {"method": "GET", "path": WORKSPACES, "drip_headers": 0.5})
+    env = {**seeded.env(**example_secrets), "ASTRO_GITOPS_HTTP_TIMEOUT": "2"}
+    result = run_cli("plan", cwd=repo, env=env)
+    no_crash(result, 0)
+    assert [e["path"] for e in seeded.log()].count(seeded.log()[0]["path"]) == 2
+
+
 def _as_airflow(server: FakeAstro, connections: dict[str, Any] | None = None) -> None:
     """The local server answering as an Airflow 3 REST API (version, then `connections`)."""
     server.admin("fault", {"method": "GET", "path": "^/api/v2/version$", "count": ALL,

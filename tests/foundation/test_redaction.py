@@ -9,7 +9,7 @@ from urllib.parse import quote, quote_plus
 from hypothesis import given
 from hypothesis import strategies as st
 
-from compiler.redaction import MASK, Redactor, cut, register
+from compiler.redaction import MASK, Redactor, cut, register, without_sent
 
 ENCODINGS = (
     lambda v: v,
@@ -38,3 +38,50 @@ def test_the_cut_comes_after_the_mask() -> None:
     register(secret)
     shown = cut("x" * 495 + secret, 500)
     assert "cut-Z" not in shown and shown.endswith(MASK)
+
+
+@given(st.text(alphabet="abcXYZ019&é", min_size=1, max_size=2))
+def test_a_short_value_is_masked_where_it_stands_alone_and_left_inside_a_word(value: str) -> None:
+    redactor = Redactor()
+    redactor.register([value])
+    for form in (value, json.dumps(value)[1:-1], quote(value, safe="")):
+        for around in ('"{}"', "'{}'", "={};", " {}.", "{}", "({})"):
+            assert redactor.redact(around.format(form)) == around.format(MASK), (form, around)
+    assert redactor.redact(f"w{value}w w{value} {value}_") == f"w{value}w w{value} {value}_"  # inside a word
+
+
+def test_a_value_made_of_the_mask_character_leaves_the_mask_alone() -> None:
+    redactor = Redactor()
+    redactor.register(["*", "long-Zq43kv7w-secret"])
+    assert redactor.redact("long-Zq43kv7w-secret and *") == f"{MASK} and *"
+
+
+JSON_LEAVES = st.recursive(
+    st.text(st.characters(blacklist_characters="§"), min_size=1, max_size=12)
+    | st.integers(min_value=0, max_value=10**6),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=8,
+)
+
+
+def _leaves(value: object) -> list[str]:
+    if isinstance(value, dict):
+        return [leaf for item in value.values() for leaf in _leaves(item)]
+    if isinstance(value, list):
+        return [leaf for item in value for leaf in _leaves(item)]
+    return [value if isinstance(value, str) else json.dumps(value)]
+
+
+@given(st.dictionaries(st.text(max_size=5), JSON_LEAVES, min_size=1, max_size=4))
+def test_a_sent_body_quoted_whole_is_masked_whole(body: dict[str, object]) -> None:
+    for text in (json.dumps(body), json.dumps(body, separators=(",", ":"), ensure_ascii=False), repr(body)):
+        assert without_sent(f"§{text}§", body) == f"§{MASK}§"  # § is in no value
+
+
+@given(st.lists(st.from_regex(r"[a-z0-9.-]{1,12}", fullmatch=True), min_size=1, max_size=5))
+def test_each_part_of_a_sent_body_quoted_alone_is_masked(parts: list[str]) -> None:
+    body = {f"field{i}": part for i, part in enumerate(parts)}
+    shown = without_sent("values: " + " ".join(parts), body)
+    assert shown == "values: " + " ".join([MASK] * len(parts)) or not [
+        p for p in parts if p in shown.removeprefix("values: ").replace(MASK, " ").split()
+    ]

@@ -7,7 +7,11 @@ Before the request is routed (`before`):
 - `"nest": N`: 200 with `[` N times then `]` N times;
 - `"huge": N`: 200 with a JSON string of N bytes, sent in 1 MiB writes;
 - `"drip": S`: 200 with a small JSON body sent one byte every S seconds;
+- `"drip_headers": S`: the status line and headers (a long one among them) sent one byte every
+  S seconds, then a small JSON body;
 - `"echo": TEXT`: 400 whose message is TEXT (a test puts a secret there in any encoding);
+- `"echo_body": true`: 400 whose message quotes the request's body: as received, as Python's
+  repr of it parsed, and each text and number in it (`echo_of`);
 - `"seed": [object, ...]`: these environment objects created first (an object appears between plan and
   create), then the request is routed as usual.
 After it is routed (`after`):
@@ -36,6 +40,9 @@ def before(handler: Any, fault: dict[str, Any] | None, create: Any) -> bool:
         quoted = handler.headers.get("Authorization", "")
         handler._reply(401, {"message": f"token rejected: {quoted}", "requestId": "req-echo"})
         return True
+    if fault.get("echo_body"):
+        handler._reply(400, {"message": echo_of(handler.raw_body), "requestId": "req-echo"})
+        return True
     if "echo" in fault:
         handler._reply(400, {"message": fault["echo"], "requestId": "req-echo"})
         return True
@@ -51,6 +58,9 @@ def before(handler: Any, fault: dict[str, Any] | None, create: Any) -> bool:
         return True
     if fault.get("drip"):
         _drip(handler, float(fault["drip"]))
+        return True
+    if fault.get("drip_headers"):
+        _drip_headers(handler, float(fault["drip_headers"]))
         return True
     return False
 
@@ -111,3 +121,39 @@ def _drip(handler: Any, seconds: float) -> None:
             time.sleep(seconds)
     except OSError:  # the client gave up: that is the point
         handler.close_connection = True
+
+
+def _drip_headers(handler: Any, seconds: float) -> None:
+    data = json.dumps({"workspaces": [], "totalCount": 0}).encode()
+    head = (
+        f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Padding: {'.' * 200}\r\n"
+        f"Content-Length: {len(data)}\r\n\r\n"
+    ).encode()
+    handler.close_connection = True
+    try:
+        for byte in head:
+            handler.wfile.write(bytes([byte]))
+            handler.wfile.flush()
+            time.sleep(seconds)
+        handler.wfile.write(data)
+    except OSError:  # the client gave up: that is the point
+        pass
+
+
+def echo_of(raw: bytes) -> str:
+    """A server's message quoting a request body three ways (tests/support/fault_proxy.py says the same)."""
+    parsed = json.loads(raw) if raw else None
+    leaves: list[str] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+        elif isinstance(value, str) or (isinstance(value, (int, float)) and not isinstance(value, bool)):
+            leaves.append(value if isinstance(value, str) else json.dumps(value))
+
+    walk(parsed)
+    return f"cannot accept {raw.decode('utf-8', 'replace')}; parsed as {parsed!r}; values: {' '.join(leaves)}"

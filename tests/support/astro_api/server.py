@@ -366,6 +366,7 @@ class Handler(BaseHTTPRequestHandler):
             fault = self._fault(method, parts.path)
         if fault and fault.get("delay"):
             time.sleep(float(fault["delay"]))
+        self.raw_body = raw  # for hostile.py's echo_body
         if hostile.before(self, fault, create):  # issue 21's hostile answers: hostile.py
             return None
         if fault and fault.get("status"):
