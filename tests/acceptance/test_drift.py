@@ -1,4 +1,4 @@
-"""Drift a team can see: the reusable workflow's opt-in `drift` job, its two scripts run for real.
+"""Drift a team can see: the `drift` job of astro-gitops-drift.yml, its two scripts run for real.
 
 A workspace imported and applied (support/handmade.py), then edited by hand through the API as
 the UI would: a managed field changed, a managed object deleted, an object made under a managed
@@ -22,7 +22,7 @@ from conftest import git, run_cli
 from support.astro_fake import ORG, FakeAstro
 from support.handmade import WORKSPACE, seed_handmade
 
-from acceptance.test_workflows import output_file, run_step
+from acceptance.test_workflows import DRIFT, output_file, run_step
 
 KEY = "k3y-for-the-drift-tests"
 VALUES = {
@@ -89,7 +89,8 @@ def ui_edit(astro: FakeAstro, key: str, **fields: Any) -> None:
 
 
 def plan_step(astro: FakeAstro, root: Path) -> tuple[Any, dict[str, str], str]:
-    proc, runner = run_step(*PLAN_STEP, root, astro.env(), {"${{ secrets.ASTRO_API_TOKEN }}": astro.token})
+    secrets = {"${{ secrets.ASTRO_API_TOKEN }}": astro.token, "${{ secrets.ASTRO_GITOPS_FINGERPRINT_KEY }}": KEY}
+    proc, runner = run_step(*PLAN_STEP, root, astro.env(), secrets, DRIFT)
     return proc, output_file(runner / "output"), (runner / "summary").read_text(encoding="utf-8")
 
 
@@ -200,7 +201,7 @@ def issue_step(root: Path, url: str, drifted: str) -> Any:
         "${{ inputs.drift-label }}": "astro-gitops-drift",
         "${{ github.server_url }}/${{ github.repository }}/actions/runs/${{ github.run_id }}": "https://gh/run/1",
     }
-    proc, _ = run_step(*ISSUE_STEP, root, {"GITHUB_API_URL": url}, expressions)
+    proc, _ = run_step(*ISSUE_STEP, root, {"GITHUB_API_URL": url}, expressions, DRIFT)
     return proc
 
 

@@ -26,6 +26,7 @@ from ruamel.yaml import YAML
 WORKFLOWS = REPO / ".github" / "workflows"
 WORKFLOW_FILES = sorted(WORKFLOWS.glob("*.y*ml"))
 REUSABLE = WORKFLOWS / "astro-gitops.yml"
+DRIFT = WORKFLOWS / "astro-gitops-drift.yml"  # drift a team can see: the one caller granting issues: write
 CI = WORKFLOWS / "ci.yml"
 PINNED = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+(/[^@\s]+)?@[0-9a-f]{40}$")
 BIN = Path(sys.executable).parent
@@ -119,7 +120,7 @@ def test_every_action_is_pinned_to_a_commit(path: Path) -> None:
             assert re.search(r"@[0-9a-f]{40} # v\d+(\.\d+)*$", line), line
 
 
-DRIFT_WRITES = {("astro-gitops.yml", "drift"): {"issues"}}  # the drift job keeps its one issue
+DRIFT_WRITES = {("astro-gitops-drift.yml", "drift"): {"issues"}}  # the drift job keeps its one issue
 
 
 @pytest.mark.parametrize("path", WORKFLOW_FILES, ids=lambda p: p.name)
@@ -237,10 +238,15 @@ def output_file(path: Path) -> dict[str, str]:
 
 
 def run_step(
-    job_id: str, name: str, cwd: Path, env: Mapping[str, str], expressions: Mapping[str, str]
+    job_id: str,
+    name: str,
+    cwd: Path,
+    env: Mapping[str, str],
+    expressions: Mapping[str, str],
+    workflow: Path = REUSABLE,
 ) -> tuple[subprocess.CompletedProcess[str], Path]:
-    """Run one step's script as the runner would (bash -e -o pipefail), with its env resolved."""
-    s = step(load(REUSABLE), job_id, name)
+    """Run one step's script of `workflow` as the runner would (bash -e -o pipefail), with its env resolved."""
+    s = step(load(workflow), job_id, name)
     runner = cwd.parent / "runner"
     runner.mkdir(exist_ok=True)
     for file in ("output", "summary"):
