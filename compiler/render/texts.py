@@ -94,21 +94,31 @@ def canonical(value: Any) -> Any:
 # --- airflow_settings.yaml -----------------------------------------------------------
 
 
+Memo = dict[int, tuple[ResolvedObject, str]]  # id of a shared resolved object -> (the object, its list item)
+
+
 def airflow_settings(
-    dep: ResolvedDeployment, secrets: SecretValues, conn_extra: str = "json", memo: dict[int, str] | None = None
+    dep: ResolvedDeployment, secrets: SecretValues, conn_extra: str = "json", memo: Memo | None = None
 ) -> str:
     """The Astro CLI settings file of one Deployment.
 
-    `memo` carries rendered list items between the Deployments of one render: an object
-    that resolves the same everywhere is one shared ResolvedObject, so its item is
-    rendered once (which keeps `render --all` linear in practice).
+    `memo` carries rendered list items between the Deployments of one render (with one
+    `secrets`): an object that resolves the same everywhere is one shared ResolvedObject, so
+    its item is rendered once (which keeps `render --all` linear in practice). Only shared
+    objects are kept, each with its item: a Deployment's own objects are let go with it
+    (`render --all` holds one Deployment at a time), and an id is only trusted while the
+    object it was taken from is held.
     """
     memo = {} if memo is None else memo
 
     def item(obj: ResolvedObject) -> str:
-        if id(obj) not in memo:
-            memo[id(obj)] = entry_text(_ENTRIES[obj.kind](obj, secrets, conn_extra))
-        return memo[id(obj)]
+        kept = memo.get(id(obj))
+        if kept is not None and kept[0] is obj:
+            return kept[1]
+        text = entry_text(_ENTRIES[obj.kind](obj, secrets, conn_extra))
+        if obj.shared:
+            memo[id(obj)] = (obj, text)
+        return text
 
     sections = [(section, [item(o) for o in dep.of_kind(kind)]) for section, kind in _SECTIONS]
     return _template(
@@ -339,7 +349,7 @@ def _payload(kind: str, fields: Mapping[str, Any], secrets: SecretValues) -> dic
 
 
 def render_deployment(
-    dep: ResolvedDeployment, workspace: str, secrets: SecretValues, conn_extra: str, memo: dict[int, str] | None = None
+    dep: ResolvedDeployment, workspace: str, secrets: SecretValues, conn_extra: str, memo: Memo | None = None
 ) -> dict[str, str]:
     return {
         f"{dep.name}/{SETTINGS_FILE}": airflow_settings(dep, secrets, conn_extra, memo),

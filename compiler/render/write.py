@@ -333,13 +333,13 @@ def drift(out: Path, files: Mapping[str, str], label: str, redacted: Mapping[str
 
 
 def drift_streamed(out: Path, names: Sequence[str], texts: Iterable[tuple[str, str, str]], label: str) -> str:
-    """`drift`, taking (path, real text, shown text) one at a time in the order of the diff
-    (sorted paths), so that only one file's texts are held; `names` lists every path first."""
+    """`drift`, taking (path, real text, shown text) one at a time, in any order, so that only
+    one file's texts are held; `names` lists every path first. The diff is in path order."""
     import difflib
 
     _check_relative(names)
     _check_no_links(out, names)
-    parts = []
+    parts: dict[str, list[str]] = {}  # what differs, by path
     for relative, real, shown in texts:
         current = _current(out, relative)
         if current == real:
@@ -348,5 +348,5 @@ def drift_streamed(out: Path, names: Sequence[str], texts: Iterable[tuple[str, s
         old = drift_lines.old_side(lines(current or ""), new, lines(shown), real_to_shown)
         before = f"{label}/{relative}" if current is not None else "/dev/null"
         hunks = list(difflib.unified_diff(old, new, before, f"{label}/{relative}"))
-        parts.extend(hunks or [f"{label}/{relative}: secret values differ (not shown)\n"])
-    return "".join(p if p.endswith("\n") else p + "\n" for p in parts)
+        parts[relative] = hunks or [f"{label}/{relative}: secret values differ (not shown)\n"]
+    return "".join(p if p.endswith("\n") else p + "\n" for relative in sorted(parts) for p in parts[relative])

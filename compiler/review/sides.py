@@ -34,7 +34,7 @@ def compared_side(root: Path, ref: str | None) -> project.Project | None:
 
 
 def _validated(sources: list[SourceFile], ref: str | None) -> project.Project:
-    found = project.validate(sources)
+    found = project.validate(sources, keep_resolved=False)  # resolved one Deployment at a time, when compared
     if not found.ok:
         label = ref or "the working tree"
         raise InvalidEnvironments([_labelled(d, label) for d in found.diagnostics])
