@@ -27,12 +27,13 @@ from compiler.model.objects import Model
 from compiler.model.secrets import SecretValues
 from compiler.render import texts
 from compiler.render.dropped import settings_file_drops
+from compiler.render.write import Text
 from compiler.resolve.deployment import Locator, ResolvedDeployment, ResolveProblem, Shared, resolve_deployment
 from compiler.resolve.workspace_view import ViewBuilder, WorkspaceView
 from compiler.validate.resolution_rules import literal_branch
 
-# (path, the text of each SecretValues asked for, in that order)
-Texts = Iterator[tuple[str, tuple[str, ...]]]
+# (path, the text of each SecretValues asked for, in that order; a text may come in pieces)
+Texts = Iterator[tuple[str, tuple[Text, ...]]]
 
 
 @dataclass
@@ -111,7 +112,8 @@ def rendered(
     if building is not None:
         found.view = _view(building)
     assert found.view is not None
-    yield out_names.OBJECTS_FILE, tuple(texts.environment_objects(found.view, v) for v in values)
+    # In pieces: the writer takes them one at a time; --check joins them (pairs).
+    yield out_names.OBJECTS_FILE, tuple(texts.environment_objects_pieces(found.view, v) for v in values)
 
 
 def _view(building: ViewBuilder) -> WorkspaceView:
@@ -133,12 +135,18 @@ def _secret_names(dep: ResolvedDeployment, seen: set[int]) -> set[str]:
     return names
 
 
-def first_of(texts_made: Texts, index: int = 0) -> Iterator[tuple[str, str]]:
+def first_of(texts_made: Texts, index: int = 0) -> Iterator[tuple[str, Text]]:
     """(path, text) of the `index`-th SecretValues of each file."""
     return ((path, made[index]) for path, made in texts_made)
 
 
 def pairs(texts_made: Texts, redacted: bool) -> Iterator[tuple[str, str, str]]:
-    """(path, real text, shown text) for `--check`: one text shown as is when the values are
-    redacted, else the second (the redacted rendering)."""
-    return ((path, made[0], made[0] if redacted else made[1]) for path, made in texts_made)
+    """(path, real text, shown text) for `--check`, whole: one text shown as is when the values
+    are redacted, else the second (the redacted rendering)."""
+    for path, made in texts_made:
+        real = _whole(made[0])
+        yield path, real, real if redacted else _whole(made[1])
+
+
+def _whole(text: Text) -> str:
+    return text if isinstance(text, str) else "".join(text)
