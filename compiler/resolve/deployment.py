@@ -168,8 +168,8 @@ def deployment_problems(
     Only two things make a problem: an override's null of a required field (read from the
     override alone) and a template that fails (rendered after the merge, so it is resolved
     here in full). An object with no template in it or its overrides is not merged: the
-    merge of plain values cannot fail (issue 26: `validate` paid for every merge twice over,
-    once to check and once more in `render`).
+    merge of plain values cannot fail (issue 26: `validate` built every Deployment only to
+    check it, and `render --all` held them all from there to its last file).
     """
     from compiler.model.branches import slug
 
@@ -178,15 +178,29 @@ def deployment_problems(
     ctx = Context(branch, slug(branch), workspace, locate, Shared() if shared is None else shared)
     problems: list[Diagnostic] = []
     layers_of = _layers_of(base, ())
-    linked: list[tuple[ObjectSpec, Layer]] = [(o, "object") for o in model.objects if o.linked_to(base.name)]
-    for obj, layer in [*linked, *((o, "deployment") for o in base.objects)]:
-        overrides = layers_of.get((obj.kind, obj.key), []) if layer == "object" else []
-        if _templated_object(obj, ctx.shared) or any(_has_template(o.fields) for o, _ in overrides):
-            _object(obj, layer, overrides, ctx, name, problems)
-        else:
-            problems.extend(p for override, _ in overrides for p in _required_removed(obj, override, ctx))
+    for obj in model.objects:
+        if obj.linked_to(base.name):
+            _check_object(obj, "object", layers_of.get((obj.kind, obj.key)), ctx, name, problems)
+    for obj in base.objects:
+        _check_object(obj, "deployment", None, ctx, name, problems)
     _render_spec(base, name, ctx, problems)
     return problems
+
+
+def _check_object(
+    obj: ObjectSpec,
+    layer: Layer,
+    overrides: list[tuple[OverrideSpec, str]] | None,
+    ctx: Context,
+    name: str,
+    problems: list[Diagnostic],
+) -> None:
+    """`_object`'s problems: resolved in full only where a template is rendered."""
+    if _templated_object(obj, ctx.shared) or (overrides and any(_has_template(o.fields) for o, _ in overrides)):
+        _object(obj, layer, overrides or [], ctx, name, problems)
+    elif overrides:
+        for override, _ in overrides:
+            problems.extend(_required_removed(obj, override, ctx))
 
 
 def _templated_object(obj: ObjectSpec, shared: Shared) -> bool:
@@ -213,9 +227,13 @@ def _resolve(
     problems: list[Diagnostic] = []
     objects: list[ResolvedObject] = []
     layers_of = _layers_of(base, preview)
+    ready = ctx.shared.resolved
     for obj in model.objects:
         if obj.linked_to(base.name):
-            objects.append(_object(obj, "object", layers_of.get((obj.kind, obj.key), []), ctx, name, problems))
+            layers = layers_of.get((obj.kind, obj.key))
+            # Most objects are one shared value for every Deployment: taken without a call.
+            found = ready.get(id(obj)) if layers is None else None
+            objects.append(found or _object(obj, "object", layers or [], ctx, name, problems))
     objects.extend(_object(obj, "deployment", [], ctx, name, problems) for obj in base.objects)
     spec = _render_spec(base, name, ctx, problems)
     if is_preview:  # its own description, not a copy of its base's: what it is, and whose branch

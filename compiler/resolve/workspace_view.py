@@ -153,40 +153,50 @@ class ViewBuilder:
         self.objects = [o for o in model.objects if o.kind != "pool"]
         self.own = [_own_fields(o, self.workspace, locate, self.problems) for o in self.objects]
         self.base = [_payload(o.kind, own) for o, own in zip(self.objects, self.own, strict=True)]
+        self.index = {(o.kind, o.key): i for i, o in enumerate(self.objects)}
+        self.listed = [_listed(o) for o in self.objects]
         self.base_of: dict[str, str] = {}  # each Deployment added: the Deployment it is (a preview's `from`)
         self.parts: list[dict[str, Link | _Copy]] = [{} for _ in self.objects]  # by object: the Deployments' parts
         self.shared: list[dict[int, tuple[ResolvedObject, _Comparison]]] = [{} for _ in self.objects]
         self.scoped: list[EnvironmentObject] = []
 
     def add(self, dep: ResolvedDeployment) -> None:
-        """One resolved Deployment's part of every object: links, scoped copies, its own objects."""
+        """One resolved Deployment's part of every object: links, scoped copies, its own objects.
+
+        A Deployment's workspace objects are those linked to it (resolution takes each object
+        linked to its base), so they are read from it, not looked up.
+        """
         self.base_of[dep.name] = dep.base
-        for index, obj in enumerate(self.objects):
-            if not obj.linked_to(dep.base):
+        for found in dep.objects:
+            if found.scope == "deployment":
+                if found.kind != "pool":
+                    self.scoped.append(_scoped(found, dep.name))
                 continue
-            found = dep.find(obj.kind, obj.key)
+            index = self.index.get((found.kind, found.key))
+            if index is None:  # a pool: not an Environment Manager object
+                continue
             lost, overrides, overridden = self._compare(index, found)
-            if found is not None and lost is not None:
-                warning = _scoped_warning(obj, dep.name, lost, found, self.locate)
+            if lost is not None:
+                warning = _scoped_warning(self.objects[index], dep.name, lost, found, self.locate)
                 self.parts[index][dep.name] = _Copy(_scoped(found, dep.name), warning)
-            elif found is None or dep.base in _listed(obj) or overrides is not None or overridden:
+            elif overrides is not None or overridden or dep.base in self.listed[index]:
                 self.parts[index][dep.name] = Link(dep.name, overrides)
             else:
                 self.parts[index].pop(dep.name, None)
-        self.scoped.extend(_scoped(o, dep.name) for o in dep.objects if o.scope == "deployment" and o.kind != "pool")
 
-    def _compare(self, index: int, found: ResolvedObject | None) -> _Comparison:
+    def _compare(self, index: int, found: ResolvedObject) -> _Comparison:
         """A Deployment's resolved object against the object's own fields. The Deployments that
         do not override an object share one resolved object: it is compared once (kept with
         the object, so that its id stays its own)."""
-        if found is None:
-            return None, None, False
         kept = self.shared[index].get(id(found))
         if kept is not None and kept[0] is found:
             return kept[1]
         fields = _payload(found.kind, found.fields())
         base = self.base[index]
-        compared = (_lost_field(base, fields), _overrides(found.kind, base, fields, found), found.overridden)
+        # Only an override's null takes a field or an `extra` key away (a merge adds and
+        # replaces; a template renders a value): without one, nothing is lost.
+        lost = _lost_field(base, fields) if found.removed else None
+        compared = (lost, _overrides(found.kind, base, fields, found), found.overridden)
         if found.shared:
             self.shared[index][id(found)] = (found, compared)
         return compared
@@ -197,8 +207,9 @@ class ViewBuilder:
             raise ResolveProblem(self.problems)
         objects: list[EnvironmentObject] = []
         warnings: list[Diagnostic] = []
-        for obj, own, base, parts in zip(self.objects, self.own, self.base, self.parts, strict=True):
-            objects.extend(self._workspace_object(obj, own, base, parts, warnings))
+        every = zip(self.objects, self.own, self.base, self.parts, self.listed, strict=True)
+        for obj, own, base, parts, listed in every:
+            objects.extend(self._workspace_object(obj, own, base, parts, listed, warnings))
         objects.extend(self.scoped)
         objects.sort(key=lambda o: (o.scope, o.scope_entity, o.object_type, o.object_key))
         return WorkspaceView(self.workspace, tuple(objects), tuple(warnings))
@@ -209,10 +220,10 @@ class ViewBuilder:
         own: Mapping[str, Any],
         base: Mapping[str, Any],
         parts: Mapping[str, Link | _Copy],
+        listed: set[str],
         warnings: list[Diagnostic],
     ) -> list[EnvironmentObject]:
         """The workspace object, and a Deployment-scoped copy for each Deployment it cannot link."""
-        listed = _listed(obj)
         base_of = self.base_of
         excluded: set[str] = set()
         if obj.links == "all":
