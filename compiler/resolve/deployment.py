@@ -263,7 +263,9 @@ def _object(
         leaves, gone = merge(leaves, override.fields, origin)
         removed.update(gone)
         problems.extend(_required_removed(obj, override, ctx))
-    templated = any(_has_template(s.value) for s in leaves.values())
+    # Plain values merged with plain values hold no template: only then are the leaves read.
+    may_hold = _templated_object(obj, ctx.shared) or any(_has_template(o.fields) for o, _ in overrides)
+    templated = may_hold and any(_has_template(s.value) for s in leaves.values())
     rendered = (
         {path: _render_setting(s, ctx, name, path, problems) for path, s in leaves.items()} if templated else leaves
     )
