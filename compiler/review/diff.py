@@ -12,7 +12,7 @@ from compiler.model.objects import thaw
 from compiler.resolve.deployment import ResolvedDeployment
 from compiler.review.changes import Action as Operation
 from compiler.review.changes import Comparer, DiffAction, FieldChange, ObjectChange, compare, leaves
-from compiler.review.sides import compared_side, names_of, resolver
+from compiler.review.sides import compared_side, names_of, resolver, same_files
 
 Action = DiffAction  # what happened to a Deployment, and (as `ObjectChange.action`) to each object
 
@@ -82,7 +82,7 @@ def diff(root: Path, base: str, head: str | None, deployment: str | None = None)
             raise OperationError(f"no Deployment named '{deployment}' at either side{did_you_mean(deployment, names)}")
         names = [deployment]
     comparer = Comparer()
-    old, new = resolver(before), resolver(after)
+    old, new, unchanged = resolver(before), resolver(after), same_files(before, after)
     # One pair of Deployments at a time: each is let go once compared (issue 26).
-    plans = [compare_deployment(n, old(n), new(n), comparer) for n in names]
+    plans = [None if unchanged(n) else compare_deployment(n, old(n), new(n), comparer) for n in names]
     return DiffPlan(base, head or "working tree", tuple(p for p in plans if p is not None))

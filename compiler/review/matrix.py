@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 from compiler.errors import InvalidEnvironments, OperationError
 from compiler.model.secrets import SecretValues
 from compiler.render import pipeline, texts
 from compiler.resolve.deployment import ResolvedDeployment
-from compiler.review.sides import compared_side, names_of, resolver, side
+from compiler.review.sides import compared_side, names_of, resolver, same_files, side
 from compiler.validate import project
 
 
@@ -37,24 +37,38 @@ def matrix(root: Path, since: str | None, environ: Mapping[str, str]) -> tuple[R
     current = side(root, None)
     preview = _current_preview(current, root, environ)
     resolved = resolver(current)
-    every = (d for d in [*(resolved(n) for n in names_of(current)), preview] if d is not None)
     if since is None:
-        return tuple(sorted((_listed(d) for d in every), key=lambda d: d.name))
+        return tuple(sorted((_listed(d) for d in _each(resolved, names_of(current), preview)), key=lambda d: d.name))
     before_project = compared_side(root, since)
     before = resolver(before_project)
     before_preview: dict[str, ResolvedDeployment] = {}
     if preview is not None and before_project is not None:
         before_preview = _preview_at(before_project, root, preview.branch)
+    # A Deployment made of the same files at both sides is not resolved, rendered or listed.
+    unchanged = same_files(before_project, current)
+    names = [n for n in names_of(current) if n in before_preview or not unchanged(n)]
     memo_new: texts.Memo = {}
     memo_old: texts.Memo = {}
     changed = []
-    for dep in every:
+    for dep in _each(resolved, names, preview):
         if before_project is not None:
             old = before_preview.get(dep.name) or before(dep.name)
             if old is not None and _files(before_project, old, memo_old) == _files(current, dep, memo_new):
                 continue
         changed.append(_listed(dep))
     return tuple(sorted(changed, key=lambda d: d.name))
+
+
+def _each(
+    resolved: Callable[[str], ResolvedDeployment | None], names: list[str], preview: ResolvedDeployment | None
+) -> Iterator[ResolvedDeployment]:
+    """Each named Deployment, resolved as it is asked for, then the preview (if any)."""
+    for name in names:
+        dep = resolved(name)
+        if dep is not None:
+            yield dep
+    if preview is not None:
+        yield preview
 
 
 def _current_preview(found: project.Project, root: Path, environ: Mapping[str, str]) -> ResolvedDeployment | None:

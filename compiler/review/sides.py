@@ -74,6 +74,32 @@ def resolver(found: project.Project | None) -> Callable[[str], ResolvedDeploymen
     return resolved
 
 
+def same_files(before: project.Project | None, after: project.Project | None) -> Callable[[str], bool]:
+    """Whether a Deployment is made of the same files at both sides, so resolves and renders the same.
+
+    The model is built from the documents alone, a Deployment from its own file, the
+    workspace file and the objects files: when those are the same text at the same paths
+    (both sides valid, so nothing was pruned), the Deployment is the same at both sides,
+    and `diff` and `matrix` need neither resolve nor render it (a change to a few files no
+    longer costs a resolution and a render of every Deployment twice, issue 26). Texts,
+    not parsed values, are compared: `1` and `true` are equal values in Python, not in a file.
+    """
+    if before is None or after is None or _common_files(before) != _common_files(after):
+        return lambda name: False
+    return lambda name: _own_file(before, name) == _own_file(after, name) is not None
+
+
+def _common_files(found: project.Project) -> list[tuple[str, str]]:
+    """(path, text) of every file that is not a Deployment's: the workspace and the objects."""
+    return sorted((d.path, d.text) for d in found.documents if d.kind != "deployment")
+
+
+def _own_file(found: project.Project, name: str) -> tuple[str, str] | None:
+    spec = found.model.deployment(name)
+    document = found.document(spec.path) if spec is not None else None
+    return (document.path, document.text) if document is not None else None
+
+
 def names_of(found: project.Project | None) -> list[str]:
     """The names of a side's Deployments, sorted (none for a side without environments/)."""
     return sorted(set(found.model.deployment_names)) if found is not None else []
