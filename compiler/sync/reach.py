@@ -35,9 +35,12 @@ def create_fields(obj: DesiredObject, parts: Sequence[Part]) -> tuple[FieldChang
     own = dict(leaves(obj.fields))
     # The paths any linked Deployment overrides, read once per object, not once per field and
     # Deployment (that was a third of the planning of a 1000x50 plan, issue 26).
-    overridden = {path for p in parts if p.linked for path in _override_paths(p.overrides)}
+    paths = {p.deployment: _override_paths(p.overrides) for p in parts if p.linked and p.overrides}
+    overridden = set().union(*paths.values())
     fields = [field(path, value, secret_variable=obj.sensitive) for path, value in own.items()]
-    fields = [dataclasses.replace(f, reach=field_reach(f.path, parts)) if f.path in overridden else f for f in fields]
+    fields = [
+        dataclasses.replace(f, reach=field_reach(f.path, parts, paths)) if f.path in overridden else f for f in fields
+    ]
     for part in parts:
         if not part.linked:
             continue
@@ -48,10 +51,14 @@ def create_fields(obj: DesiredObject, parts: Sequence[Part]) -> tuple[FieldChang
     return tuple(fields)
 
 
-def field_reach(path: str, parts: Iterable[Part]) -> str:
-    """The Deployments a change of the object's own `path` reaches, and those that override it."""
+def field_reach(path: str, parts: Iterable[Part], paths: Mapping[str, set[str]] | None = None) -> str:
+    """The Deployments a change of the object's own `path` reaches, and those that override it
+    (`paths`: each linked part's override paths by Deployment, when the caller has them)."""
     linked = [p for p in parts if p.linked]
-    overriding = sorted(p.deployment for p in linked if _overrides(p.overrides, path))
+    if paths is None:
+        overriding = sorted(p.deployment for p in linked if _overrides(p.overrides, path))
+    else:
+        overriding = sorted(p.deployment for p in linked if path in paths.get(p.deployment, ()))
     reaching = sorted(p.deployment for p in linked if p.deployment not in overriding)
     text = f"reaches: {', '.join(reaching)}" if reaching else "reaches no Deployment"
     if overriding:
