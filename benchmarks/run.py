@@ -2,10 +2,10 @@
 
     python benchmarks/run.py                               # 1000x50
     python benchmarks/run.py --sizes 10x2,100x5 --repeat 5
-    python benchmarks/run.py --sizes 5000x200 --repeat 1   # slow, needs about 2 GB
+    python benchmarks/run.py --sizes 5000x200 --repeat 1   # slow, needs about 1 GB (plan)
 
 Each size is CONNECTIONSxDEPLOYMENTS: a synthetic repository (made by generate.py) with
-that many connections linked to all Deployments, a fifth of them overridden in each
+that many connections linked to all Deployments, every seventh of them overridden in each
 Deployment, plus a second commit that changes a few overrides (for diff and matrix).
 
 Every ratio compares two whole cold processes run in turns (A B A B ...), `--repeat`

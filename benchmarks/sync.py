@@ -4,7 +4,7 @@
     python benchmarks/sync.py --sizes 10x2 --page-size 20
 
 For each size: a synthetic repository (generate.py: every connection linked to all
-Deployments with a secret password, a fifth of them overridden in each Deployment), a
+Deployments with a secret password, every seventh of them overridden in each Deployment), a
 fresh server holding only the workspace and its Deployments, then four cold runs of the
 installed command: plan (fresh), apply (creates everything), plan (no change), apply (no
 change). Prints the wall time and the requests by method of each run, read from the

@@ -13,8 +13,9 @@ def reason(exc: OSError) -> str:
     return exc.strerror or type(exc).__name__
 
 
-def atomic_write(path: Path, text: str) -> None:
-    """Write `text` to `path` through a temporary file beside it and a rename; OperationError on failure."""
+def atomic_write(path: Path, text: str | Iterable[str]) -> None:
+    """Write `text` (or its pieces, in turn) to `path` through a temporary file beside it and a
+    rename; OperationError on failure."""
     import tempfile
 
     try:
@@ -25,7 +26,8 @@ def atomic_write(path: Path, text: str) -> None:
     try:
         os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes 0600; a rendered file is an ordinary file
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+            for piece in [text] if isinstance(text, str) else text:
+                handle.write(piece)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, path)

@@ -79,7 +79,9 @@ class Session(NamedTuple):
         """The validated project; its warnings on stderr, its errors raised."""
         from compiler.validate.project import validate_root
 
-        project = validate_root(self.root)
+        # Checked, not kept: each command resolves the Deployments it needs, render --all one at
+        # a time (holding all of them was most of its peak memory, issue 26).
+        project = validate_root(self.root, keep_resolved=False)
         # The validated project lives until exit: the collector need not scan it again.
         gc.freeze()
         warnings = [d for d in project.diagnostics if not d.is_error]

@@ -19,6 +19,7 @@ more): tabs, NEL/LS/PS/BOM characters, and the flow-collection forms in _DIFFERS
 from __future__ import annotations
 
 import re
+import sys
 from functools import lru_cache
 from typing import Any
 
@@ -50,6 +51,7 @@ _DIFFERS = re.compile(
     re.MULTILINE,
 )
 _MEMO_TEXT = 64  # scalars up to this length have their resolved tag remembered
+_SHARED_TEXT = 64  # string scalars up to this length are one object per text (sys.intern)
 _TAGS: dict[str, Any] = {}  # plain scalar text -> tag, for the process
 
 
@@ -127,6 +129,10 @@ class _Builder:
         if make is None:
             raise _Unusual("tag")  # timestamps, binary, custom tags
         value = make(node.value)
+        if type(value) is str and len(value) <= _SHARED_TEXT:
+            # One object for each short text however often it is written (keys, `reader`,
+            # `user3` in 700 overrides): the model keeps them all (issue 26, validate's memory).
+            return sys.intern(value)
         if type(value) is float and (value != value or value in (float("inf"), float("-inf"))):
             raise _Unusual("NaN or infinity")
         return value
@@ -136,7 +142,7 @@ class _Builder:
         for key_node, value_node in node.value:
             if type(key_node) is not ScalarNode or key_node.tag != core_schema.STR or key_node.value in result:
                 raise _Unusual("key")  # not a string, or a duplicate
-            result[key_node.value] = self.value(value_node, depth + 1)
+            result[sys.intern(key_node.value)] = self.value(value_node, depth + 1)
         return result
 
 

@@ -14,7 +14,7 @@ from compiler.load.sources import ENVIRONMENTS
 from compiler.model import branches, out_names, secrets
 from compiler.model.objects import Model, WorkspaceSpec
 from compiler.model.secrets import SecretValues
-from compiler.render import texts, write
+from compiler.render import all_deployments, texts, write
 from compiler.render.dropped import settings_file_drops
 from compiler.resolve.deployment import (
     Locator,
@@ -223,7 +223,7 @@ def rendered(
     one Deployment's texts are held at a time, never all of them (issue 26)."""
     workspace = model.workspace
     assert workspace is not None
-    memo: dict[int, str] = {}  # list items of objects shared by several Deployments
+    memo: texts.Memo = {}  # list items of objects shared by several Deployments
     # A Deployment's two paths share its folder, so no other path sorts between them.
     units: list[tuple[str, ResolvedDeployment | None]] = [(f"{d.name}/{texts.SETTINGS_FILE}", d) for d in resolved]
     if view is not None:
@@ -268,23 +268,23 @@ def run_render(
     """Render the selection; write it (or, with check, report drift and write nothing)."""
     secrets.parse_mode(mode)
     write.check_location(out, root / ENVIRONMENTS)
+    if selection.all:
+        return _render_all(project, root, out, mode, check=check, environ=environ, on_wait=on_wait)
     notes: list[Diagnostic] = []  # about the branch's preview name (see _check_preview_name)
     resolved = resolve_selection(project, root, selection, environ, notes)
-    view = view_of(project, resolved) if selection.all else None
-    # validate reports the view's warnings too (project.diagnostics): each is said once.
-    warnings = notes + [w for w in (view.warnings if view else ()) if w not in project.diagnostics]
+    warnings = list(notes)
     if not check:  # a check writes no settings file (and the pre-commit check hook stays silent)
         warnings += settings_file_drops(resolved, _locator(project))
-    values = secrets.load(mode, needed_secrets(resolved, view), environ)
-    names = output_names(resolved, view)
+    values = secrets.load(mode, needed_secrets(resolved, None), environ)
+    names = output_names(resolved, None)
     write.check_location(out, root / ENVIRONMENTS, names)
-    files = rendered(project.model, resolved, values, view)
+    files = rendered(project.model, resolved, values)
     if check:
         # The diff shows only the redacted rendering (output.drift says why that cannot leak).
         if values.redacted:
             both = ((path, text, text) for path, text in files)
         else:
-            shown = rendered(project.model, resolved, SecretValues(), view)
+            shown = rendered(project.model, resolved, SecretValues())
             both = ((path, text, redacted) for (path, text), (_, redacted) in zip(files, shown, strict=True))
         drift = write.drift_streamed(out, names, both, out.name or ".")
         return RenderResult(tuple(names), values, drift=drift, warnings=warnings)
@@ -292,6 +292,46 @@ def run_render(
         _refuse_tracked(root, out, names)
     written = write.write_streamed(out, names, files, on_wait=on_wait).written
     return RenderResult(tuple(names), values, written=written, warnings=warnings)
+
+
+def _render_all(
+    project: Project,
+    root: Path,
+    out: Path,
+    mode: str,
+    *,
+    check: bool,
+    environ: Mapping[str, str],
+    on_wait: Callable[[Path], None] | None,
+) -> RenderResult:
+    """`run_render` of every Deployment, one at a time (compiler/render/all_deployments.py),
+    with the same checks, in the same order, as a selection held whole."""
+    model, locate = project.model, _locator(project)
+    found = all_deployments.Collected()
+    if secrets.parse_mode(mode)[0] != "redact":  # values are read before the first text
+        found = all_deployments.collect(model, locate)
+    values = secrets.load(mode, found.secret_names, environ)
+    names = all_deployments.output_names(model)
+    write.check_location(out, root / ENVIRONMENTS, names)
+    if check:
+        # The diff shows only the redacted rendering (output.drift says why that cannot leak).
+        shown = (values,) if values.redacted else (values, SecretValues())
+        both = all_deployments.pairs(
+            all_deployments.rendered(model, locate, shown, found, drops=False), values.redacted
+        )
+        drift = write.drift_streamed(out, names, both, out.name or ".")
+        return RenderResult(tuple(names), values, drift=drift, warnings=_all_warnings(project, found))
+    if not values.redacted:
+        _refuse_tracked(root, out, names)
+    files = all_deployments.first_of(all_deployments.rendered(model, locate, (values,), found, drops=True))
+    written = write.write_streamed(out, names, files, on_wait=on_wait).written
+    return RenderResult(tuple(names), values, written=written, warnings=_all_warnings(project, found))
+
+
+def _all_warnings(project: Project, found: all_deployments.Collected) -> list[Diagnostic]:
+    """The view's warnings validate did not show (each is said once), then the settings file's drops."""
+    assert found.view is not None, "every text was taken"
+    return [w for w in found.view.warnings if w not in project.diagnostics] + list(found.drops.values())
 
 
 def _refuse_tracked(root: Path, out: Path, files: Sequence[str]) -> None:

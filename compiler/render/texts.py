@@ -14,7 +14,7 @@ Formats followed at their source:
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -94,21 +94,31 @@ def canonical(value: Any) -> Any:
 # --- airflow_settings.yaml -----------------------------------------------------------
 
 
+Memo = dict[int, tuple[ResolvedObject, str]]  # id of a shared resolved object -> (the object, its list item)
+
+
 def airflow_settings(
-    dep: ResolvedDeployment, secrets: SecretValues, conn_extra: str = "json", memo: dict[int, str] | None = None
+    dep: ResolvedDeployment, secrets: SecretValues, conn_extra: str = "json", memo: Memo | None = None
 ) -> str:
     """The Astro CLI settings file of one Deployment.
 
-    `memo` carries rendered list items between the Deployments of one render: an object
-    that resolves the same everywhere is one shared ResolvedObject, so its item is
-    rendered once (which keeps `render --all` linear in practice).
+    `memo` carries rendered list items between the Deployments of one render (with one
+    `secrets`): an object that resolves the same everywhere is one shared ResolvedObject, so
+    its item is rendered once (which keeps `render --all` linear in practice). Only shared
+    objects are kept, each with its item: a Deployment's own objects are let go with it
+    (`render --all` holds one Deployment at a time), and an id is only trusted while the
+    object it was taken from is held.
     """
     memo = {} if memo is None else memo
 
     def item(obj: ResolvedObject) -> str:
-        if id(obj) not in memo:
-            memo[id(obj)] = entry_text(_ENTRIES[obj.kind](obj, secrets, conn_extra))
-        return memo[id(obj)]
+        kept = memo.get(id(obj))
+        if kept is not None and kept[0] is obj:
+            return kept[1]
+        text = entry_text(_ENTRIES[obj.kind](obj, secrets, conn_extra))
+        if obj.shared:
+            memo[id(obj)] = (obj, text)
+        return text
 
     sections = [(section, [item(o) for o in dep.of_kind(kind)]) for section, kind in _SECTIONS]
     return _template(
@@ -231,15 +241,22 @@ def environment_objects(view: WorkspaceView, secrets: SecretValues) -> str:
     `indent=` turns off json's C encoder, which made this 11 % of `render --all`, and the
     whole list of requests with its pieces was a transient of about 7 times the output.
     """
+    return "".join(environment_objects_pieces(view, secrets))
+
+
+def environment_objects_pieces(view: WorkspaceView, secrets: SecretValues) -> Iterator[str]:
+    """`environment_objects`, one request's text at a time (joined, the same text): the writer
+    takes them as they come, so the file (50 MB at 5000x200) is never held whole."""
     if not view.objects:
-        return "[]\n"
-    # One request at a time: its dict and its pieces are let go before the next is built.
-    texts = []
+        yield "[]\n"
+        return
+    separator = "[\n  "
     for obj in view.objects:
-        parts: list[str] = []
+        parts: list[str] = [separator]
         _indented(_request(obj, secrets), "\n  ", parts)
-        texts.append("".join(parts))
-    return "[\n  " + ",\n  ".join(texts) + "\n]\n"
+        yield "".join(parts)
+        separator = ",\n  "
+    yield "\n]\n"
 
 
 _STRING = json.encoder.encode_basestring  # the C function json uses for ensure_ascii=False
@@ -339,7 +356,7 @@ def _payload(kind: str, fields: Mapping[str, Any], secrets: SecretValues) -> dic
 
 
 def render_deployment(
-    dep: ResolvedDeployment, workspace: str, secrets: SecretValues, conn_extra: str, memo: dict[int, str] | None = None
+    dep: ResolvedDeployment, workspace: str, secrets: SecretValues, conn_extra: str, memo: Memo | None = None
 ) -> dict[str, str]:
     return {
         f"{dep.name}/{SETTINGS_FILE}": airflow_settings(dep, secrets, conn_extra, memo),

@@ -174,10 +174,13 @@ def write(
 STAGING_PREFIX = ".astro-gitops-staging-"  # a folder in --out for one run's changed files; never a Deployment's
 
 
+Text = str | Iterable[str]  # a file's text, whole or in pieces (joined, they are the text)
+
+
 def write_streamed(
     out: Path,
     names: Sequence[str],
-    texts: Iterable[tuple[str, str]],
+    texts: Iterable[tuple[str, Text]],
     *,
     lock_timeout: float = LOCK_TIMEOUT,
     on_wait: Callable[[Path], None] | None = None,
@@ -186,7 +189,7 @@ def write_streamed(
 
     `names` are every path `texts` will give ({relative path: text} pairs, each name once),
     known before the first text is made; `texts` may render each one as it is asked for,
-    so the memory held is one text, not all of them. A changed text goes to a staging
+    so the memory held is one text, not all of them (a text given in pieces, one piece). A changed text goes to a staging
     folder inside `out`; only when every text is staged and none would replace a file
     render did not write is the manifest claimed and each staged file renamed into place.
     Nothing is replaced before that point (a refusal or a failure while rendering leaves
@@ -210,7 +213,7 @@ def write_streamed(
 def _write_locked(
     out: Path,
     names: Sequence[str],
-    texts: Iterable[tuple[str, str]],
+    texts: Iterable[tuple[str, Text]],
     lock_timeout: float,
     on_wait: Callable[[Path], None] | None,
 ) -> WriteResult:
@@ -236,15 +239,51 @@ def _write_locked(
     return WriteResult(written=written, unchanged=sorted(set(names) - set(written)))
 
 
-def _stage(out: Path, staging: Path, texts: Iterable[tuple[str, str]]) -> dict[str, bool]:
+def _stage(out: Path, staging: Path, texts: Iterable[tuple[str, Text]]) -> dict[str, bool]:
     """Each changed text written whole under `staging` (as its index); {path: a file is there now}."""
     pending: dict[str, bool] = {}
     for relative, text in texts:
+        if not isinstance(text, str):
+            _stage_pieces(out, relative, staging / str(len(pending)), text, pending)
+            continue
         current = _current(out, relative)
         if current != text:
             atomic_write(staging / str(len(pending)), text)
             pending[relative] = current is not None
     return pending
+
+
+def _stage_pieces(out: Path, relative: str, staged: Path, pieces: Iterable[str], pending: dict[str, bool]) -> None:
+    """`_stage` of a text given in pieces (environment-objects.json, 50 MB at 5000x200): each piece
+    is written and compared with the file there as it comes, so no whole text is held. The file
+    there is read as `_current` reads it (UTF-8, universal newlines, read to its end, with the
+    same errors); the staged copy is dropped when the two are the same text."""
+    path = out / relative
+    if path.is_symlink() or not path.exists():
+        atomic_write(staged, pieces)
+        pending[relative] = path.is_symlink()
+        return
+    try:
+        with path.open(encoding="utf-8") as current:
+            same = [True]
+
+            def compared() -> Iterator[str]:
+                for piece in pieces:
+                    same[0] = same[0] and current.read(len(piece)) == piece
+                    yield piece
+
+            atomic_write(staged, compared())
+            same[0] = current.read(1) == "" and same[0]
+            while current.read(1 << 20):  # the rest, read as _current reads it (a bad byte is an error)
+                pass
+    except UnicodeDecodeError:
+        raise OperationError(f"cannot read {path}: it is not UTF-8 text") from None
+    except OSError as exc:
+        raise OperationError(f"cannot read {path}: it {os_problem(exc, path)}") from None
+    if same[0]:
+        staged.unlink()
+    else:
+        pending[relative] = True
 
 
 def _swap(out: Path, staging: Path, pending: Mapping[str, bool], names: Sequence[str]) -> None:
@@ -333,13 +372,13 @@ def drift(out: Path, files: Mapping[str, str], label: str, redacted: Mapping[str
 
 
 def drift_streamed(out: Path, names: Sequence[str], texts: Iterable[tuple[str, str, str]], label: str) -> str:
-    """`drift`, taking (path, real text, shown text) one at a time in the order of the diff
-    (sorted paths), so that only one file's texts are held; `names` lists every path first."""
+    """`drift`, taking (path, real text, shown text) one at a time, in any order, so that only
+    one file's texts are held; `names` lists every path first. The diff is in path order."""
     import difflib
 
     _check_relative(names)
     _check_no_links(out, names)
-    parts = []
+    parts: dict[str, list[str]] = {}  # what differs, by path
     for relative, real, shown in texts:
         current = _current(out, relative)
         if current == real:
@@ -348,5 +387,5 @@ def drift_streamed(out: Path, names: Sequence[str], texts: Iterable[tuple[str, s
         old = drift_lines.old_side(lines(current or ""), new, lines(shown), real_to_shown)
         before = f"{label}/{relative}" if current is not None else "/dev/null"
         hunks = list(difflib.unified_diff(old, new, before, f"{label}/{relative}"))
-        parts.extend(hunks or [f"{label}/{relative}: secret values differ (not shown)\n"])
-    return "".join(p if p.endswith("\n") else p + "\n" for p in parts)
+        parts[relative] = hunks or [f"{label}/{relative}: secret values differ (not shown)\n"]
+    return "".join(p if p.endswith("\n") else p + "\n" for relative in sorted(parts) for p in parts[relative])

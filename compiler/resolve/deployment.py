@@ -35,6 +35,13 @@ class ResolvedObject:
     scope: Literal["workspace", "deployment"]
     leaves: Mapping[FieldPath, Setting]
     removed: Mapping[FieldPath, Origin] = field(default_factory=lambda: MappingProxyType({}))
+    # The override difference, computed once where the overrides are applied (issue 26) and
+    # read by the workspace view (render --all, plan): the top-level fields a leaf of which
+    # the Deployment's override or preview layer wrote. Empty when no override applies.
+    touched: frozenset[str] = field(default=frozenset(), compare=False)
+    # One value for every Deployment that resolves it (kept in `Shared` for the whole run):
+    # what is rendered from it can be kept by its id and reused.
+    shared: bool = field(default=False, compare=False)
 
     def fields(self) -> dict[str, Any]:
         """The nested, plain value of every field (secrets stay `Secret`). Read it; never change it:
@@ -44,6 +51,12 @@ class ResolvedObject:
     @cached_property
     def _fields(self) -> dict[str, Any]:
         return unflatten({path: s.value for path, s in self.leaves.items()})
+
+    @property
+    def overridden(self) -> bool:
+        """Whether the Deployment's own override layer (or a preview's) touched the object at all:
+        wrote a leaf, or removed one (only an override's null removes)."""
+        return bool(self.touched or self.removed)
 
 
 @dataclass(frozen=True)
@@ -105,6 +118,7 @@ class Shared:
 
     resolved: dict[int, ResolvedObject] = field(default_factory=dict)
     leaves: dict[int, dict[FieldPath, Setting]] = field(default_factory=dict)
+    templated: dict[int, bool] = field(default_factory=dict)  # whether an object's fields hold a template
 
 
 def resolve(model: Model, target: Target, workspace: str, locate: Locator = no_position) -> ResolvedDeployment:
@@ -145,19 +159,81 @@ def resolve_deployment(
     return _resolve(model, base, name, ctx, (), is_preview=False)
 
 
+def deployment_problems(
+    model: Model, name: str, branch: str, workspace: str, locate: Locator = no_position, shared: Shared | None = None
+) -> list[Diagnostic]:
+    """What `resolve_deployment` would raise (ResolveProblem's diagnostics, in its order), [] when it
+    would succeed, without building the Deployment: for `validate`, which only checks.
+
+    Only two things make a problem: an override's null of a required field (read from the
+    override alone) and a template that fails (rendered after the merge, so it is resolved
+    here in full). An object with no template in it or its overrides is not merged: the
+    merge of plain values cannot fail (issue 26: `validate` built every Deployment only to
+    check it, and `render --all` held them all from there to its last file).
+    """
+    from compiler.model.branches import slug
+
+    base = model.deployment(name)
+    assert base is not None
+    ctx = Context(branch, slug(branch), workspace, locate, Shared() if shared is None else shared)
+    problems: list[Diagnostic] = []
+    layers_of = _layers_of(base, ())
+    for obj in model.objects:
+        if obj.linked_to(base.name):
+            _check_object(obj, "object", layers_of.get((obj.kind, obj.key)), ctx, name, problems)
+    for obj in base.objects:
+        _check_object(obj, "deployment", None, ctx, name, problems)
+    _render_spec(base, name, ctx, problems)
+    return problems
+
+
+def _check_object(
+    obj: ObjectSpec,
+    layer: Layer,
+    overrides: list[tuple[OverrideSpec, str]] | None,
+    ctx: Context,
+    name: str,
+    problems: list[Diagnostic],
+) -> None:
+    """`_object`'s problems: resolved in full only where a template is rendered."""
+    if _templated_object(obj, ctx.shared) or (overrides and any(_has_template(o.fields) for o, _ in overrides)):
+        _object(obj, layer, overrides or [], ctx, name, problems)
+    elif overrides:
+        for override, _ in overrides:
+            problems.extend(_required_removed(obj, override, ctx))
+
+
+def _templated_object(obj: ObjectSpec, shared: Shared) -> bool:
+    if id(obj) not in shared.templated:
+        shared.templated[id(obj)] = _has_template(obj.fields)
+    return shared.templated[id(obj)]
+
+
+def _layers_of(
+    base: DeploymentSpec, preview: tuple[OverrideSpec, ...]
+) -> dict[tuple[str, str], list[tuple[OverrideSpec, str]]]:
+    """Each object's override layers, in order: indexed once per Deployment, so resolution is
+    linear in objects x Deployments."""
+    layers_of: dict[tuple[str, str], list[tuple[OverrideSpec, str]]] = {}
+    for layer, overrides in (("override", base.overrides), ("preview", preview)):
+        for override in overrides:
+            layers_of.setdefault((override.kind, override.key), []).append((override, layer))
+    return layers_of
+
+
 def _resolve(
     model: Model, base: DeploymentSpec, name: str, ctx: Context, preview: tuple[OverrideSpec, ...], *, is_preview: bool
 ) -> ResolvedDeployment:
     problems: list[Diagnostic] = []
     objects: list[ResolvedObject] = []
-    # Overrides indexed once per Deployment, so resolution is linear in objects x Deployments.
-    layers_of: dict[tuple[str, str], list[tuple[OverrideSpec, str]]] = {}
-    for layer, overrides in (("override", base.overrides), ("preview", preview)):
-        for override in overrides:
-            layers_of.setdefault((override.kind, override.key), []).append((override, layer))
+    layers_of = _layers_of(base, preview)
+    ready = ctx.shared.resolved
     for obj in model.objects:
         if obj.linked_to(base.name):
-            objects.append(_object(obj, "object", layers_of.get((obj.kind, obj.key), []), ctx, name, problems))
+            layers = layers_of.get((obj.kind, obj.key))
+            # Most objects are one shared value for every Deployment: taken without a call.
+            found = ready.get(id(obj)) if layers is None else None
+            objects.append(found or _object(obj, "object", layers or [], ctx, name, problems))
     objects.extend(_object(obj, "deployment", [], ctx, name, problems) for obj in base.objects)
     spec = _render_spec(base, name, ctx, problems)
     if is_preview:  # its own description, not a copy of its base's: what it is, and whose branch
@@ -187,15 +263,26 @@ def _object(
         leaves, gone = merge(leaves, override.fields, origin)
         removed.update(gone)
         problems.extend(_required_removed(obj, override, ctx))
-    templated = any(_has_template(s.value) for s in leaves.values())
+    # Plain values merged with plain values hold no template: only then are the leaves read.
+    may_hold = _templated_object(obj, ctx.shared) or any(_has_template(o.fields) for o, _ in overrides)
+    templated = may_hold and any(_has_template(s.value) for s in leaves.values())
     rendered = (
         {path: _render_setting(s, ctx, name, path, problems) for path, s in leaves.items()} if templated else leaves
     )
     scope: Literal["workspace", "deployment"] = "deployment" if obj.deployment else "workspace"
-    resolved = ResolvedObject(obj.kind, obj.key, scope, MappingProxyType(rendered), MappingProxyType(removed))
-    if not overrides and not templated:
+    touched: frozenset[str] = frozenset()
+    if overrides:
+        touched = frozenset(p[0] for p, s in leaves.items() if any(o.layer in _OWN_LAYERS for o in s.origins))
+    shared = not overrides and not templated
+    resolved = ResolvedObject(
+        obj.kind, obj.key, scope, MappingProxyType(rendered), MappingProxyType(removed), touched, shared
+    )
+    if shared:
         ctx.shared.resolved[id(obj)] = resolved
     return resolved
+
+
+_OWN_LAYERS = ("override", "preview")  # a Deployment's own layers of a workspace object
 
 
 def _has_template(value: Any) -> bool:

@@ -124,99 +124,148 @@ def workspace_view(
     previews, which take their `from` Deployment's links; a Deployment left out keeps
     only a listed link. Raises ResolveProblem for a broken template in an object.
     """
-    assert model.workspace is not None, "a valid model has a workspace"
-    workspace = model.workspace.name
-    by_name = {d.name: d for d in resolved}
-    objects: list[EnvironmentObject] = []
-    warnings: list[Diagnostic] = []
-    problems: list[Diagnostic] = []
-    for obj in model.objects:
-        if obj.kind == "pool":
-            continue
-        own = _own_fields(obj, workspace, locate, problems)
-        objects.extend(_workspace_object(obj, own, workspace, by_name, locate, warnings))
+    building = ViewBuilder(model, locate)
     for dep in resolved:
-        objects.extend(_scoped(o, dep.name) for o in dep.objects if o.scope == "deployment" and o.kind != "pool")
-    if problems:
-        raise ResolveProblem(problems)
-    objects.sort(key=lambda o: (o.scope, o.scope_entity, o.object_type, o.object_key))
-    return WorkspaceView(workspace, tuple(objects), tuple(warnings))
+        building.add(dep)
+    return building.view()
 
 
-def _workspace_object(
-    obj: ObjectSpec,
-    own: Mapping[str, Any],
-    workspace: str,
-    resolved: Mapping[str, ResolvedDeployment],
-    locate: Locator,
-    warnings: list[Diagnostic],
-) -> list[EnvironmentObject]:
-    """The workspace object, and a Deployment-scoped copy for each Deployment it cannot link."""
-    listed = set(obj.links) if isinstance(obj.links, tuple) else set()
-    # A preview takes its `from` Deployment's links and exclusions (by its own name here).
-    base_of = {name: dep.base for name, dep in resolved.items()}
-    excluded: set[str] = set()
-    if obj.links == "all":
-        excluded = {n for n in [*obj.exclude, *base_of] if base_of.get(n, n) in obj.exclude}
-    base = _payload(obj.kind, own)
-    links: list[Link] = []
-    copies: list[EnvironmentObject] = []
-    compare = _Compared(obj.kind, base)
-    for name in sorted({n for n in listed if n not in resolved} | {n for n, b in base_of.items() if obj.linked_to(b)}):
-        found = resolved[name].find(obj.kind, obj.key) if name in resolved else None
-        lost, overrides, overridden = compare(found)
-        if found is not None and lost is not None:
-            warnings.append(_scoped_warning(obj, name, lost, found, locate))
-            copies.append(_scoped(found, name))
-            if obj.links == "all":
-                excluded.add(name)
-        elif found is None or base_of.get(name, name) in listed or overrides is not None or overridden:
-            links.append(Link(name, overrides))
-    description = own.get("description")
-    main = EnvironmentObject(
-        object_key=obj.key,
-        object_type=OBJECT_TYPE[obj.kind],
-        scope="WORKSPACE",
-        scope_entity=workspace,
-        fields=MappingProxyType({k: freeze(v) for k, v in base.items()}),
-        description=description if isinstance(description, str) else None,
-        auto_link_deployments=obj.links == "all",
-        links=tuple(links),
-        exclude_links=tuple(sorted(excluded)),
-    )
-    return [main, *copies]
+@dataclass(frozen=True)
+class _Copy:
+    """A Deployment that gets a Deployment-scoped copy of a workspace object, and why."""
+
+    scoped: EnvironmentObject
+    warning: Diagnostic
+
+
+class ViewBuilder:
+    """`workspace_view`, fed one resolved Deployment at a time (`add`), so that a caller can let
+    each go once added: `render --all` holds one Deployment, not all of them (issue 26).
+
+    What it keeps of a Deployment is what the view holds of it: its base's name, a Link where
+    it overrides an object or an object lists it, a scoped copy, its own scoped objects.
+    """
+
+    def __init__(self, model: Model, locate: Locator = no_position) -> None:
+        assert model.workspace is not None, "a valid model has a workspace"
+        self.workspace, self.locate = model.workspace.name, locate
+        self.problems: list[Diagnostic] = []
+        self.objects = [o for o in model.objects if o.kind != "pool"]
+        self.own = [_own_fields(o, self.workspace, locate, self.problems) for o in self.objects]
+        self.base = [_payload(o.kind, own) for o, own in zip(self.objects, self.own, strict=True)]
+        self.index = {(o.kind, o.key): i for i, o in enumerate(self.objects)}
+        self.listed = [_listed(o) for o in self.objects]
+        self.base_of: dict[str, str] = {}  # each Deployment added: the Deployment it is (a preview's `from`)
+        self.parts: list[dict[str, Link | _Copy]] = [{} for _ in self.objects]  # by object: the Deployments' parts
+        self.shared: list[dict[int, tuple[ResolvedObject, _Comparison]]] = [{} for _ in self.objects]
+        self.scoped: list[EnvironmentObject] = []
+
+    def add(self, dep: ResolvedDeployment) -> None:
+        """One resolved Deployment's part of every object: links, scoped copies, its own objects.
+
+        A Deployment's workspace objects are those linked to it (resolution takes each object
+        linked to its base), so they are read from it, not looked up.
+        """
+        self.base_of[dep.name] = dep.base
+        for found in dep.objects:
+            if found.scope == "deployment":
+                if found.kind != "pool":
+                    self.scoped.append(_scoped(found, dep.name))
+                continue
+            index = self.index.get((found.kind, found.key))
+            if index is None:  # a pool: not an Environment Manager object
+                continue
+            lost, overrides, overridden = self._compare(index, found)
+            if lost is not None:
+                warning = _scoped_warning(self.objects[index], dep.name, lost, found, self.locate)
+                self.parts[index][dep.name] = _Copy(_scoped(found, dep.name), warning)
+            elif overrides is not None or overridden or dep.base in self.listed[index]:
+                self.parts[index][dep.name] = Link(dep.name, overrides)
+            else:
+                self.parts[index].pop(dep.name, None)
+
+    def _compare(self, index: int, found: ResolvedObject) -> _Comparison:
+        """A Deployment's resolved object against the object's own fields. The Deployments that
+        do not override an object share one resolved object: it is compared once (kept with
+        the object, so that its id stays its own)."""
+        kept = self.shared[index].get(id(found))
+        if kept is not None and kept[0] is found:
+            return kept[1]
+        fields = _payload(found.kind, found.fields())
+        base = self.base[index]
+        # Only an override's null takes a field or an `extra` key away (a merge adds and
+        # replaces; a template renders a value): without one, nothing is lost.
+        lost = _lost_field(base, fields) if found.removed else None
+        compared = (lost, _overrides(found.kind, base, fields, found), found.overridden)
+        if found.shared:
+            self.shared[index][id(found)] = (found, compared)
+        return compared
+
+    def view(self) -> WorkspaceView:
+        """The view of everything added. Raises ResolveProblem for a broken template in an object."""
+        if self.problems:
+            raise ResolveProblem(self.problems)
+        objects: list[EnvironmentObject] = []
+        warnings: list[Diagnostic] = []
+        every = zip(self.objects, self.own, self.base, self.parts, self.listed, strict=True)
+        for obj, own, base, parts, listed in every:
+            objects.extend(self._workspace_object(obj, own, base, parts, listed, warnings))
+        objects.extend(self.scoped)
+        objects.sort(key=lambda o: (o.scope, o.scope_entity, o.object_type, o.object_key))
+        return WorkspaceView(self.workspace, tuple(objects), tuple(warnings))
+
+    def _workspace_object(
+        self,
+        obj: ObjectSpec,
+        own: Mapping[str, Any],
+        base: Mapping[str, Any],
+        parts: Mapping[str, Link | _Copy],
+        listed: set[str],
+        warnings: list[Diagnostic],
+    ) -> list[EnvironmentObject]:
+        """The workspace object, and a Deployment-scoped copy for each Deployment it cannot link."""
+        base_of = self.base_of
+        excluded: set[str] = set()
+        if obj.links == "all":
+            excluded = {n for n in [*obj.exclude, *base_of] if base_of.get(n, n) in obj.exclude}
+        # A listed Deployment that was not added keeps its link (with nothing to override).
+        every = {**{n: Link(n) for n in listed if n not in base_of}, **parts}
+        links: list[Link] = []
+        copies: list[EnvironmentObject] = []
+        for name in sorted(every):
+            part = every[name]
+            if isinstance(part, _Copy):
+                warnings.append(part.warning)
+                copies.append(part.scoped)
+                if obj.links == "all":
+                    excluded.add(name)
+            else:
+                links.append(part)
+        description = own.get("description")
+        main = EnvironmentObject(
+            object_key=obj.key,
+            object_type=OBJECT_TYPE[obj.kind],
+            scope="WORKSPACE",
+            scope_entity=self.workspace,
+            fields=MappingProxyType({k: freeze(v) for k, v in base.items()}),
+            description=description if isinstance(description, str) else None,
+            auto_link_deployments=obj.links == "all",
+            links=tuple(links),
+            exclude_links=tuple(sorted(excluded)),
+        )
+        return [main, *copies]
+
+
+def _listed(obj: ObjectSpec) -> set[str]:
+    """The Deployments an object's `links:` names (none for `links: all`)."""
+    return set(obj.links) if isinstance(obj.links, tuple) else set()
 
 
 _Comparison = tuple[tuple[str, ...] | None, Mapping[str, Any] | None, bool]  # lost field, overrides, overridden
 
 
-class _Compared:
-    """A Deployment's resolved object against the object's own fields, by resolved object:
-    the Deployments that do not override an object share one, so it is compared once."""
-
-    def __init__(self, kind: ObjectKind, base: Mapping[str, Any]) -> None:
-        self.kind, self.base = kind, base
-        self.done: dict[int, _Comparison] = {}
-
-    def __call__(self, found: ResolvedObject | None) -> _Comparison:
-        if found is None:
-            return None, None, False
-        if id(found) not in self.done:
-            fields = _payload(self.kind, found.fields())
-            lost = _lost_field(self.base, fields)
-            self.done[id(found)] = (lost, _overrides(self.kind, self.base, fields, found), _overridden(found))
-        return self.done[id(found)]
-
-
 def _payload(kind: ObjectKind, fields: Mapping[str, Any]) -> dict[str, Any]:
     return {k: fields[k] for k in PAYLOAD_FIELDS[kind] if k in fields}
-
-
-def _overridden(found: ResolvedObject) -> bool:
-    """Whether a Deployment's own override layer touched the object at all."""
-    layers = {o.layer for s in found.leaves.values() for o in s.origins}
-    layers |= {o.layer for o in found.removed.values()}
-    return bool(layers & {"override", "preview"})
 
 
 def _overrides(
@@ -226,9 +275,7 @@ def _overrides(
 
     A variable's override is its whole value; a connection's `extra` is carried complete.
     """
-    touched = {
-        path[0] for path, s in found.leaves.items() if any(o.layer in ("override", "preview") for o in s.origins)
-    }
+    touched = found.touched  # computed once, where resolution applied the overrides
     carried = [k for k in PAYLOAD_FIELDS[kind] if k in fields and (k in touched or not same(fields[k], base.get(k)))]
     if not carried:
         return None

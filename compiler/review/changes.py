@@ -211,8 +211,9 @@ class Comparer:
 
     Why: an object that no Deployment overrides is one shared ResolvedObject on each side,
     so without this a diff of N objects x M Deployments would flatten and compare it M
-    times, which was most of the cost of a big diff. Objects are kept with their ids so
-    the ids stay theirs.
+    times, which was most of the cost of a big diff. Only shared objects are kept (with
+    their ids, so the ids stay theirs): a Deployment's own objects, compared once anyway,
+    are let go with it (`diff` holds one pair of Deployments at a time).
     """
 
     def __init__(self) -> None:
@@ -221,14 +222,22 @@ class Comparer:
 
     def changes(self, old: ResolvedObject | None, new: ResolvedObject | None) -> tuple[FieldChange, ...]:
         key = (id(old), id(new))
-        if key not in self.pairs:
-            sensitive = any(o is not None and sensitive_object(o.kind, o.key) for o in (old, new))
-            self.pairs[key] = (old, new, compare(self._leaves(old), self._leaves(new), sensitive=sensitive))
-        return self.pairs[key][2]
+        kept = self.pairs.get(key)
+        if kept is not None and kept[0] is old and kept[1] is new:
+            return kept[2]
+        sensitive = any(o is not None and sensitive_object(o.kind, o.key) for o in (old, new))
+        found = compare(self._leaves(old), self._leaves(new), sensitive=sensitive)
+        if all(o is None or o.shared for o in (old, new)):
+            self.pairs[key] = (old, new, found)
+        return found
 
     def _leaves(self, obj: ResolvedObject | None) -> Leaves:
         if obj is None:
             return {}
-        if id(obj) not in self.leaves:
-            self.leaves[id(obj)] = (obj, leaves(obj.fields()))
-        return self.leaves[id(obj)][1]
+        kept = self.leaves.get(id(obj))
+        if kept is not None and kept[0] is obj:
+            return kept[1]
+        found = leaves(obj.fields())
+        if obj.shared:
+            self.leaves[id(obj)] = (obj, found)
+        return found

@@ -12,7 +12,7 @@ from compiler.model.objects import thaw
 from compiler.resolve.deployment import ResolvedDeployment
 from compiler.review.changes import Action as Operation
 from compiler.review.changes import Comparer, DiffAction, FieldChange, ObjectChange, compare, leaves
-from compiler.review.sides import compared_side, resolved_all
+from compiler.review.sides import compared_side, names_of, resolver, same_files
 
 Action = DiffAction  # what happened to a Deployment, and (as `ObjectChange.action`) to each object
 
@@ -75,12 +75,14 @@ def compare_deployment(
 
 def diff(root: Path, base: str, head: str | None, deployment: str | None = None) -> DiffPlan:
     """The per-Deployment plan of changes from `base` to `head` (the working tree when None)."""
-    old, new = resolved_all(compared_side(root, base)), resolved_all(compared_side(root, head))
-    names = sorted(set(old) | set(new))
+    before, after = compared_side(root, base), compared_side(root, head)
+    names = sorted(set(names_of(before)) | set(names_of(after)))
     if deployment is not None:
         if deployment not in names:
             raise OperationError(f"no Deployment named '{deployment}' at either side{did_you_mean(deployment, names)}")
         names = [deployment]
     comparer = Comparer()
-    plans = [compare_deployment(n, old.get(n), new.get(n), comparer) for n in names]
+    old, new, unchanged = resolver(before), resolver(after), same_files(before, after)
+    # One pair of Deployments at a time: each is let go once compared (issue 26).
+    plans = [None if unchanged(n) else compare_deployment(n, old(n), new(n), comparer) for n in names]
     return DiffPlan(base, head or "working tree", tuple(p for p in plans if p is not None))

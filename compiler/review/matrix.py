@@ -2,41 +2,73 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import dataclasses
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 from compiler.errors import InvalidEnvironments, OperationError
 from compiler.model.secrets import SecretValues
-from compiler.render import pipeline
+from compiler.render import pipeline, texts
 from compiler.resolve.deployment import ResolvedDeployment
-from compiler.review.sides import compared_side, resolved_all, side
+from compiler.review.sides import compared_side, names_of, resolver, same_files, side
 from compiler.validate import project
 
 
-def _rendered(found: project.Project, deps: Mapping[str, ResolvedDeployment]) -> dict[str, dict[str, str]]:
-    """Each Deployment's rendered files (secrets redacted), rendered in one call so that an
-    object shared by many Deployments is rendered once."""
-    files = pipeline.render_files(found.model, list(deps.values()), SecretValues())
-    return {name: {p: text for p, text in files.items() if p.startswith(f"{name}/")} for name in deps}
+def _files(found: project.Project, dep: ResolvedDeployment, memo: texts.Memo) -> dict[str, str]:
+    """A Deployment's rendered files (secrets redacted); `memo` carries a side's shared objects'
+    items from one Deployment to the next, so each is rendered once."""
+    workspace = found.model.workspace
+    assert workspace is not None
+    return texts.render_deployment(dep, workspace.name, SecretValues(), workspace.conn_extra, memo)
+
+
+def _listed(dep: ResolvedDeployment) -> ResolvedDeployment:
+    """What the matrix shows of a Deployment (name, preview, base, branch): its objects let go."""
+    return dataclasses.replace(dep, objects=())
 
 
 def matrix(root: Path, since: str | None, environ: Mapping[str, str]) -> tuple[ResolvedDeployment, ...]:
     """The Deployments of a GitHub Actions matrix, by name: every one, or those changed since a ref
-    (report/documents.py makes them `{"include": [...]}`)."""
+    (report/documents.py makes them `{"include": [...]}`).
+
+    One Deployment (with its counterpart at `since`) is resolved, rendered and compared at a
+    time, and only its name and branch are kept (issue 26: all of both sides were held).
+    """
     current = side(root, None)
-    deps = resolved_all(current)
     preview = _current_preview(current, root, environ)
+    resolved = resolver(current)
+    if since is None:
+        return tuple(sorted((_listed(d) for d in _each(resolved, names_of(current), preview)), key=lambda d: d.name))
+    before_project = compared_side(root, since)
+    before = resolver(before_project)
+    before_preview: dict[str, ResolvedDeployment] = {}
+    if preview is not None and before_project is not None:
+        before_preview = _preview_at(before_project, root, preview.branch)
+    # A Deployment made of the same files at both sides is not resolved, rendered or listed.
+    unchanged = same_files(before_project, current)
+    names = [n for n in names_of(current) if n in before_preview or not unchanged(n)]
+    memo_new: texts.Memo = {}
+    memo_old: texts.Memo = {}
+    changed = []
+    for dep in _each(resolved, names, preview):
+        if before_project is not None:
+            old = before_preview.get(dep.name) or before(dep.name)
+            if old is not None and _files(before_project, old, memo_old) == _files(current, dep, memo_new):
+                continue
+        changed.append(_listed(dep))
+    return tuple(sorted(changed, key=lambda d: d.name))
+
+
+def _each(
+    resolved: Callable[[str], ResolvedDeployment | None], names: list[str], preview: ResolvedDeployment | None
+) -> Iterator[ResolvedDeployment]:
+    """Each named Deployment, resolved as it is asked for, then the preview (if any)."""
+    for name in names:
+        dep = resolved(name)
+        if dep is not None:
+            yield dep
     if preview is not None:
-        deps[preview.name] = preview
-    if since is not None:
-        before_project = compared_side(root, since)
-        before = resolved_all(before_project)
-        if preview is not None and before_project is not None:
-            before.update(_preview_at(before_project, root, preview.branch))
-        old = _rendered(before_project, before) if before_project is not None else {}
-        new = _rendered(current, deps)
-        deps = {n: d for n, d in deps.items() if old.get(n) != new[n]}
-    return tuple(sorted(deps.values(), key=lambda d: d.name))
+        yield preview
 
 
 def _current_preview(found: project.Project, root: Path, environ: Mapping[str, str]) -> ResolvedDeployment | None:

@@ -29,7 +29,9 @@ class Fingerprinter:
         return self._of(obj, markers.OWN, obj.fields)
 
     def part(self, obj: DesiredObject, part: Part) -> dict[tuple[str, str], str]:
-        return self._of(obj, self.in_scope[part.deployment], part.overrides) if part.linked else {}
+        if not part.linked or not part.overrides:  # most parts: linked, overriding nothing
+            return {}
+        return self._of(obj, self.in_scope[part.deployment], part.overrides)
 
     def _of(self, obj: DesiredObject, part: str, fields: Mapping[str, Any]) -> dict[tuple[str, str], str]:
         found = {}

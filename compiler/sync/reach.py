@@ -33,7 +33,14 @@ def create_fields(obj: DesiredObject, parts: Sequence[Part]) -> tuple[FieldChang
     """Every field a create sets: the object's own, then each linked Deployment's overrides
     (an override leaf equal to the object's own value is not repeated)."""
     own = dict(leaves(obj.fields))
-    fields = [_reaching(field(path, value, secret_variable=obj.sensitive), parts) for path, value in own.items()]
+    # The paths any linked Deployment overrides, read once per object, not once per field and
+    # Deployment (that was a third of the planning of a 1000x50 plan, issue 26).
+    paths = {p.deployment: _override_paths(p.overrides) for p in parts if p.linked and p.overrides}
+    overridden = set().union(*paths.values())
+    fields = [field(path, value, secret_variable=obj.sensitive) for path, value in own.items()]
+    fields = [
+        dataclasses.replace(f, reach=field_reach(f.path, parts, paths)) if f.path in overridden else f for f in fields
+    ]
     for part in parts:
         if not part.linked:
             continue
@@ -44,17 +51,14 @@ def create_fields(obj: DesiredObject, parts: Sequence[Part]) -> tuple[FieldChang
     return tuple(fields)
 
 
-def _reaching(change: FieldChange, parts: Sequence[Part]) -> FieldChange:
-    """A create's own field, with who it reaches when a Deployment overrides it."""
-    if any(p.linked and _overrides(p.overrides, change.path) for p in parts):
-        return dataclasses.replace(change, reach=field_reach(change.path, parts))
-    return change
-
-
-def field_reach(path: str, parts: Iterable[Part]) -> str:
-    """The Deployments a change of the object's own `path` reaches, and those that override it."""
+def field_reach(path: str, parts: Iterable[Part], paths: Mapping[str, set[str]] | None = None) -> str:
+    """The Deployments a change of the object's own `path` reaches, and those that override it
+    (`paths`: each linked part's override paths by Deployment, when the caller has them)."""
     linked = [p for p in parts if p.linked]
-    overriding = sorted(p.deployment for p in linked if _overrides(p.overrides, path))
+    if paths is None:
+        overriding = sorted(p.deployment for p in linked if _overrides(p.overrides, path))
+    else:
+        overriding = sorted(p.deployment for p in linked if path in paths.get(p.deployment, ()))
     reaching = sorted(p.deployment for p in linked if p.deployment not in overriding)
     text = f"reaches: {', '.join(reaching)}" if reaching else "reaches no Deployment"
     if overriding:
@@ -63,7 +67,12 @@ def field_reach(path: str, parts: Iterable[Part]) -> str:
 
 
 def _overrides(overrides: Mapping[str, Any], path: str) -> bool:
-    return path in dict(leaves(overrides)) or path in overrides
+    return path in _override_paths(overrides)
+
+
+def _override_paths(overrides: Mapping[str, Any]) -> set[str]:
+    """The paths a link's overrides set: each leaf (`extra.KEY`) and each field (`extra`)."""
+    return {path for path, _ in leaves(overrides)} | set(overrides)
 
 
 def link_reach(kind: str, deployment: str, linked: bool) -> str:

@@ -17,6 +17,7 @@ from compiler.resolve.deployment import (
     ResolvedDeployment,
     ResolveProblem,
     Shared,
+    deployment_problems,
     no_position,
     resolve,
     resolve_deployment,
@@ -40,9 +41,9 @@ def problems(
     preview rule (with a sample branch where the rule is a pattern), and every `extra`
     written as one secret. `validate` reports these, so `render` finds nothing new.
 
-    The Deployments that resolve go into `resolved`, so `render` need not resolve them again;
-    without it each is let go once checked (`validate` alone: its peak memory is then one
-    Deployment's, not all of them).
+    The Deployments that resolve go into `resolved`; without it each is only checked, never
+    built (`resolve.deployment.deployment_problems`): `render`, `diff` and `plan` resolve
+    what they need one Deployment at a time, so nothing holds all of them (issue 26).
     """
     from compiler.model.branches import Target, slug
 
@@ -52,11 +53,12 @@ def problems(
         return found
     shared = Shared()
     for name in dict.fromkeys(model.deployment_names):
+        branch = literal_branch(workspace, name)
+        if resolved is None:  # checked, never built (deployment_problems says why)
+            found.extend(deployment_problems(model, name, branch, workspace.name, locate, shared))
+            continue
         try:
-            branch = literal_branch(workspace, name)
-            dep = resolve_deployment(model, name, branch, workspace.name, locate, shared)
-            if resolved is not None:
-                resolved[name] = dep
+            resolved[name] = resolve_deployment(model, name, branch, workspace.name, locate, shared)
         except ResolveProblem as exc:
             found.extend(exc.diagnostics)
     for rule in workspace.rules:

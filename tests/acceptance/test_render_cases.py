@@ -141,3 +141,21 @@ def test_redacted_environment_objects_hold_no_placeholder(
     # Escaped as JSON, every value used by the env render is in its file.
     for name in ("WAREHOUSE_PASSWORD", "WAREHOUSE_TOKEN", "WAREHOUSE_PRIVATE_KEY", "API_KEY"):
         assert json.dumps(env[name], ensure_ascii=False)[1:-1] in resolved_text, name
+
+
+def test_check_of_all_lists_drift_in_path_order(make_repo: Callable[[Mapping[str, str | bytes]], Path]) -> None:
+    """`render --all` makes environment-objects.json after the last Deployment's files; the diff of
+    `--check` is still in path order (alpha/..., environment-objects.json, zeta/...)."""
+    case = CASES / "all-one-deployment-at-a-time"
+    root = make_repo(_inputs(case))
+    out = root.parent / "out"
+    assert run_cli("render", "--all", "--out", str(out), cwd=root).code == 0
+    for name in ("alpha", "zeta"):
+        settings = out / name / "airflow_settings.yaml"
+        settings.write_text(settings.read_text(encoding="utf-8").replace("reader", "someone"), encoding="utf-8")
+    objects = out / "environment-objects.json"
+    objects.write_text(objects.read_text(encoding="utf-8").replace('"reader"', '"someone"'), encoding="utf-8")
+    result = run_cli("render", "--all", "--check", "--out", str(out), cwd=root)
+    assert result.code == 3, result.err
+    changed = [line.split("/", 1)[1] for line in result.out.splitlines() if line.startswith("+++ ")]
+    assert changed == ["alpha/airflow_settings.yaml", "environment-objects.json", "zeta/airflow_settings.yaml"]

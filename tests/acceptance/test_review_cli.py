@@ -344,3 +344,25 @@ def test_matrix_on_a_preview_branch(example_repo: Path) -> None:
         every.out
     )["include"]
     assert matrix_of(since) == ["dev-feature-x", "development", "production", "sandbox"]
+
+
+def test_matrix_and_diff_read_each_deployment_file_they_compare(example_repo: Path) -> None:
+    """A Deployment's file that changed is compared (a comment alone changes nothing); one whose
+    files are the same at both sides is not even resolved, and is never listed."""
+    production = (example_repo / PRODUCTION).read_text(encoding="utf-8")
+    commit_files(example_repo, {PRODUCTION: "# reviewed\n" + production})
+    edit_file(example_repo, "environments/deployments/sandbox.yaml", "port: 5432", "port: 5433")
+    commit_files(example_repo, {})
+    comment, port, diff_comment, diff_port = run_many(
+        example_repo,
+        [
+            ("matrix", "--since", "HEAD~2"),
+            ("matrix", "--since", "HEAD~1"),
+            ("diff", "HEAD~2", "HEAD~1", "--format", "json"),
+            ("diff", "HEAD~1", "HEAD", "--format", "json"),
+        ],
+    )
+    assert matrix_of(comment) == ["sandbox"]  # since HEAD~2: the comment and the port
+    assert matrix_of(port) == ["sandbox"]
+    assert json.loads(diff_comment.out)["deployments"] == []
+    assert [d["name"] for d in json.loads(diff_port.out)["deployments"]] == ["sandbox"]

@@ -145,6 +145,33 @@ def test_write_reports_written_and_unchanged(tmp_path: Path) -> None:
     assert (result.written, result.unchanged) == (["b"], ["a"])
 
 
+def test_a_text_in_pieces_is_written_and_compared_as_its_whole(tmp_path: Path) -> None:
+    """environment-objects.json comes in pieces (one request each): the file holds them joined,
+    and the file there is compared as render reads it (UTF-8, universal newlines)."""
+    out = tmp_path / "out"
+    first = write.write_streamed(out, ["a", "b"], [("a", iter(["[\n", "  1", "\n]\n"])), ("b", "2\n")])
+    assert first.written == ["a", "b"]
+    assert (out / "a").read_bytes() == b"[\n  1\n]\n"
+    same = write.write_streamed(out, ["a"], [("a", iter(["[\n  1\n", "]\n"]))])
+    assert (same.written, same.unchanged) == ([], ["a"])
+    (out / "a").write_bytes(b"[\r\n  1\r\n]\r\n")  # the same text, as read
+    assert write.write_streamed(out, ["a"], [("a", iter(["[\n  1\n]\n"]))]).unchanged == ["a"]
+    for changed in (["[\n  2\n]\n"], ["[\n  1\n]\n", "x"], ["[\n  1\n"]):
+        assert write.write_streamed(out, ["a"], [("a", iter(changed))]).written == ["a"]
+        assert (out / "a").read_text(encoding="utf-8") == "".join(changed)
+    assert not list(out.glob(write.STAGING_PREFIX + "*"))
+
+
+def test_a_text_in_pieces_over_a_file_that_is_not_utf8_is_refused(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    write.write_streamed(out, ["a"], [("a", iter(["one\n", "two\n"]))])
+    (out / "a").write_bytes(b"one\ntwo\n\xff")
+    with pytest.raises(OperationError, match="it is not UTF-8 text"):
+        write.write_streamed(out, ["a"], [("a", iter(["one\n", "two\n"]))])
+    assert (out / "a").read_bytes() == b"one\ntwo\n\xff"
+    assert not list(out.glob(write.STAGING_PREFIX + "*"))
+
+
 # --- --check ---------------------------------------------------------------------------
 
 
