@@ -150,7 +150,7 @@ def bench_size(connections: int, deployments: int, repeat: int, work: Path) -> l
     diffs, renders_d = in_turns(diff, render, repeat)
     matrices, renders_m = in_turns(matrix, render, repeat)
     with FakeAstro(100, token="bench-token", admin_timeout=60) as server:
-        server.seed("Bench", [f"dep{d:04d}" for d in range(deployments)], owner="bench")
+        server.seed("Bench", [f"dep{d:04d}" for d in range(deployments)], owner="bench", key="bench-fingerprint-key")
         env = {**os.environ, **server.env(ASTRO_GITOPS_FINGERPRINT_KEY="bench-fingerprint-key")}
         env.update({f"CONN{c:05d}_PASSWORD": f"pw-{c}" for c in range(connections)})
         plans, validates = in_turns(Command([COMMAND, "plan"], root, env), validate, repeat)

@@ -59,7 +59,7 @@ def bench(
     """Each run's row as it completes (an apply that creates 1,000 objects takes minutes)."""
     root = repository(work, connections, deployments, "sync: {owner: bench}\n")
     with FakeAstro(page_size, token="bench-token", admin_timeout=60) as server:
-        server.seed("Bench", [f"dep{d:04d}" for d in range(deployments)], owner="bench")
+        server.seed("Bench", [f"dep{d:04d}" for d in range(deployments)], owner="bench", key="bench-fingerprint-key")
         env = {**os.environ, **server.env(ASTRO_GITOPS_FINGERPRINT_KEY="bench-fingerprint-key")}
         env.update({f"CONN{c:05d}_PASSWORD": f"pw-{c}" for c in range(connections)})
         last: Counter[str] = Counter()

@@ -58,7 +58,8 @@ def forms(value: str) -> set[str]:
     escaped |= {text.translate(_GO_HTML) for text in escaped}
     nested = {_json_inner(text, flag) for text in escaped for flag in (True, False)}
     found = {value, *escaped, *nested, repr(value)[1:-1], ascii(value)[1:-1]}
-    found |= {quote(value, safe=""), quote(value), quote_plus(value)}
+    lone = "surrogatepass"  # a lone surrogate (never sent, but masked without a crash)
+    found |= {quote(value, safe="", errors=lone), quote(value, errors=lone), quote_plus(value, errors=lone)}
     if len(value) >= MIN_LENGTH:
         encoded = value.encode("utf-8", "surrogatepass")
         found |= {

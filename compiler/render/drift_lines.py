@@ -39,22 +39,53 @@ def new_side(real: list[str], redacted: list[str]) -> tuple[list[str], dict[str,
     """The new side as shown (secret lines masked), and each real line's shown form."""
     if real == redacted:
         return redacted, {}
-    import difflib
-
     header = _header(real)
     real_body, redacted_body = real[len(header) :], redacted[len(_header(redacted)) :]
     shown = list(redacted_body)
     mapping = {line: line for line in header}
-    matcher = difflib.SequenceMatcher(None, real_body, redacted_body, autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag == "equal":
-            continue
+    for i1, i2, j1, j2 in _differing(real_body, redacted_body):
         for j in range(j1, j2):
             shown[j] = _mask_line(redacted_body[j], {_head(redacted_body[j])})
         if i2 - i1 == j2 - j1:
             for i, j in zip(range(i1, i2), range(j1, j2), strict=True):
                 mapping.setdefault(real_body[i], shown[j])
     return header + shown, mapping
+
+
+def _differing(real: list[str], redacted: list[str], window: int = 64) -> list[tuple[int, int, int, int]]:
+    """The blocks `(i1, i2, j1, j2)` where the real and the redacted lines differ, in linear time.
+
+    Renders of one layout differ in values and in lines a value adds (a secret field that the
+    redacted render leaves out, a value spanning lines): a differing pair is skipped up to the
+    nearest line where the two agree again, looked for `window` lines ahead on either side.
+    Any alignment is safe (every shown line is a redacted one, masked where it differs); a
+    worse one only masks more. difflib's SequenceMatcher took minutes on a 120,000-line file."""
+    if len(real) == len(redacted):
+        return [(i, i + 1, i, i + 1) for i, (a, b) in enumerate(zip(real, redacted, strict=True)) if a != b]
+    blocks: list[tuple[int, int, int, int]] = []
+    i = j = 0
+    while i < len(real) and j < len(redacted):
+        if real[i] == redacted[j]:
+            i, j = i + 1, j + 1
+            continue
+        i2, j2 = _resync(real, redacted, i, j, window)
+        blocks.append((i, i2, j, j2))
+        i, j = i2, j2
+    if i < len(real) or j < len(redacted):
+        blocks.append((i, len(real), j, len(redacted)))
+    return blocks
+
+
+def _resync(real: list[str], redacted: list[str], i: int, j: int, window: int) -> tuple[int, int]:
+    """The nearest `(i2, j2)` past `(i, j)` where the lines agree again (else one line each)."""
+    for k in range(1, window + 1):
+        if i + k < len(real) and real[i + k] == redacted[j]:
+            return i + k, j
+        if j + k < len(redacted) and real[i] == redacted[j + k]:
+            return i, j + k
+        if i + k < len(real) and j + k < len(redacted) and real[i + k] == redacted[j + k]:
+            return i + k, j + k
+    return i + 1, j + 1
 
 
 def _old_line(line: str, real_to_shown: Mapping[str, str], known: set[str], heads: set[str | None]) -> str:

@@ -100,7 +100,9 @@ def test_an_airflow_becomes_the_deployments_objects(airflow: AirflowServer, repo
     )  # fmt: skip
     assert plan.code == 0, plan.err
     fields = [line.strip() for line in plan.out.splitlines() if line.startswith("      ")]
-    assert fields and set(fields) == {"~ marker: (adopt)"}, plan.out
+    # Only adoptions (the value is what was imported), then the ownership ledger the apply writes.
+    ledger = '+ value: "(ownership ledger: 6 managed objects)"'
+    assert fields and set(fields) == {"~ marker: (adopt)", ledger} and fields[-1] == ledger, plan.out
 
 
 def test_secret_values_go_only_to_the_dotenv_file_asked_for(airflow: AirflowServer, repo: Path) -> None:
