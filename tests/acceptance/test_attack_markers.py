@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from support.astro_fake import FakeAstro
+from support.astro_fake import DEPLOYMENTS, FakeAstro
 
 from acceptance.test_signed_markers import objects, seed_variable
 from acceptance.test_sync_apply import applied, cli
@@ -26,3 +26,31 @@ def test_a_huge_description_of_marker_openings_neither_hangs_nor_is_ours(
     assert "left_alone" not in plan.out and "odd_end" not in plan.out and "unicode_owner" not in plan.out
     applied(seeded, repo, example_secrets)
     assert objects(seeded)["left_alone"]["description"] == huge
+
+
+ODD = (
+    "[astro-gitops owner=data-platform fp=%ZZ:%ZZ=x;-:=;:a=b;%F0%9F=zz sig=" + "0" * 32 + "]",
+    "[astro-gitops owner=data-platform branch=%FF%FE%00 sig=" + "f" * 32 + "]",
+    "[astro-gitops owner=data-platform branch= fp= sig=]",
+    "[astro-gitops owner=data-platform sig=" + "a" * 33 + "]",
+    "[astro-gitops owner=data-platform\u00a0sig=" + "a" * 32 + "]",
+    "x\n[astro-gitops owner=data-platform]\n\n",
+    "[astro-gitops]",
+    "[astro-gitops owner=data-platform owner=data-platform]",
+    "\udcff [astro-gitops owner=data-platform]",
+)
+
+
+def test_odd_markers_on_keys_git_defines_are_refused_without_a_traceback(
+    seeded: FakeAstro, repo: Path, example_secrets: dict[str, str]
+) -> None:
+    for description in ODD:
+        seeded.reset()
+        seeded.seed("Data Platform", DEPLOYMENTS)
+        seed_variable(seeded, "data_bucket", description.replace("\udcff", "\u00ff"))
+        seeded.admin("clear-log", {})
+        plan = cli(seeded, repo, example_secrets, "plan")
+        assert plan.code == 1 and "Traceback" not in plan.err, (description, plan.err)
+        assert "error[unmanaged-object]: variable 'data_bucket'" in plan.err, (description, plan.err)
+        refused = cli(seeded, repo, example_secrets, "apply", "--auto-approve")
+        assert refused.code == 1 and not seeded.writes(), (description, refused.err)
