@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from conftest import git
 from support.astro_fake import DEPLOYMENTS, FakeAstro
 
 from acceptance.test_signed_markers import objects, seed_variable
@@ -54,3 +55,24 @@ def test_odd_markers_on_keys_git_defines_are_refused_without_a_traceback(
         assert "error[unmanaged-object]: variable 'data_bucket'" in plan.err, (description, plan.err)
         refused = cli(seeded, repo, example_secrets, "apply", "--auto-approve")
         assert refused.code == 1 and not seeded.writes(), (description, refused.err)
+
+
+def test_a_preview_create_answered_with_another_workspaces_deployment_never_touches_it(
+    seeded: FakeAstro, repo: Path, example_secrets: dict[str, str]
+) -> None:
+    # SPEC 7.3: the ID a create returns is ours only if it carries our marker for this branch.
+    # The answer's name is checked, its workspace and marker are not: a Deployment of the same
+    # name in another workspace (an ID the plan never read, so not "known") is taken as the
+    # new preview, and the preview's settings and objects are written to it.
+    applied(seeded, repo, example_secrets)
+    seeded.admin("seed", {"workspaces": [{"name": "Other Team"}], "deployments": [
+        {"name": "dev-feature-shape", "workspace": "Other Team", "description": "the other team's"}]})  # fmt: skip
+    before = next(d for d in seeded.state()["deployments"] if d["name"] == "dev-feature-shape")
+    git(repo, "checkout", "-q", "-b", "feature/shape")
+    seeded.admin("fault", {"method": "POST", "path": "/deployments$", "answer_as": "dev-feature-shape"})
+    result = cli(seeded, repo, example_secrets, "apply", "--auto-approve")
+    assert result.code == 1, result.out + result.err
+    state = seeded.state()
+    assert next(d for d in state["deployments"] if d["id"] == before["id"]) == before
+    assert not [o for o in state["objects"] if o["scopeEntityId"] == before["id"]]
+    assert "answered with another Deployment" in result.out + result.err
