@@ -76,3 +76,13 @@ def test_a_preview_create_answered_with_another_workspaces_deployment_never_touc
     assert next(d for d in state["deployments"] if d["id"] == before["id"]) == before
     assert not [o for o in state["objects"] if o["scopeEntityId"] == before["id"]]
     assert "answered with another Deployment" in result.out + result.err
+
+
+def test_a_branch_in_a_live_marker_never_puts_control_characters_on_the_terminal(
+    seeded: FakeAstro, repo: Path, example_secrets: dict[str, str]
+) -> None:
+    # The branch of a marker is percent-decoded (marker.split) and told in unmanaged-object.
+    seed_variable(seeded, "data_bucket", "x [astro-gitops owner=someone-else branch=a%1B%5D0%3Bpwned%07%1B%5B2J%0Dz]")
+    plan = cli(seeded, repo, example_secrets, "plan")
+    assert plan.code == 1 and "unmanaged-object" in plan.err, plan.err
+    assert not [c for c in plan.out + plan.err if ord(c) < 32 and c not in "\n"], repr(plan.err)
