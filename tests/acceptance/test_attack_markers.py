@@ -34,6 +34,8 @@ ODD = (
     "[astro-gitops owner=data-platform branch=%FF%FE%00 sig=" + "f" * 32 + "]",
     "[astro-gitops owner=data-platform branch= fp= sig=]",
     "[astro-gitops owner=data-platform sig=" + "a" * 33 + "]",
+    "[astro-gitops owner=data-platform sig=" + "ABCDEF0123456789" * 2 + "]",
+    "[astro-gitops owner=data-platform fp=" + ";".join(f"-:p{i}=0123456789abcdef" for i in range(10_000)) + "]",
     "[astro-gitops owner=data-platform\u00a0sig=" + "a" * 32 + "]",
     "x\n[astro-gitops owner=data-platform]\n\n",
     "[astro-gitops]",
