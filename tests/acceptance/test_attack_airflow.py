@@ -98,3 +98,21 @@ def test_a_ledger_copied_from_another_deployments_airflow_claims_nothing(airflow
     assert "- variable only_in_development" not in plan.out, plan.out + plan.err
     cli(repo, airflow, "staging", "apply", "--auto-approve")
     assert variable(airflow, "only_in_development")["value"] == "the team's"
+
+
+@pytest.mark.airflow3_only
+@pytest.mark.xfail(
+    strict=True,
+    reason="ledger.is_ours checks only the owner of the ledger variable's marker (its marker is written "
+    "unsigned): with the key set, a hand-made variable under the ledger's key with a hand-typed marker is "
+    "overwritten with a `ledger-rewritten` warning, without --adopt",
+)
+def test_a_hand_made_variable_under_the_ledgers_key_is_not_overwritten_without_adopt(
+    airflow: AirflowServer, repo: Path
+) -> None:
+    key = f"astro_gitops_ledger_{OWNER}"
+    body = {"key": key, "value": "the team's notes", "description": f"notes [astro-gitops owner={OWNER}]"}
+    airflow.request("POST", f"{airflow.api}/variables", body)
+    applied = cli(repo, airflow, "development", "apply", "--auto-approve")
+    assert variable(airflow, key)["value"] == "the team's notes", applied.out + applied.err
+    assert applied.code == 1 and "unmanaged-object" in applied.err
