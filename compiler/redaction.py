@@ -58,10 +58,10 @@ def forms(value: str) -> set[str]:
     escaped |= {text.translate(_GO_HTML) for text in escaped}
     nested = {_json_inner(text, flag) for text in escaped for flag in (True, False)}
     found = {value, *escaped, *nested, repr(value)[1:-1], ascii(value)[1:-1]}
-    lone = "surrogatepass"  # a lone surrogate (never sent, but masked without a crash)
-    found |= {quote(value, safe="", errors=lone), quote(value, errors=lone), quote_plus(value, errors=lone)}
+    # A lone surrogate (an environment's bytes that are not UTF-8) is encoded as is: never a crash.
+    encoded = value.encode("utf-8", "surrogatepass")
+    found |= {quote(encoded, safe=""), quote(encoded), quote_plus(encoded)}
     if len(value) >= MIN_LENGTH:
-        encoded = value.encode("utf-8", "surrogatepass")
         found |= {
             base64.b64encode(encoded).decode().rstrip("="),
             base64.urlsafe_b64encode(encoded).decode().rstrip("="),
@@ -105,11 +105,34 @@ class Redactor:
 
     def redact(self, text: str) -> str:
         """`text` with every form of every registered value replaced by `***` (a SHORT value's
-        only where it stands alone)."""
+        only where it stands alone). Every occurrence is found in `text` as given and the union
+        of them masked: two values that overlap in it (`alpha-1234` and `1234-omega` as
+        `alpha-1234-omega`) are masked whole, where replacing one first left the other's rest."""
+        spans: list[tuple[int, int]] = []
         for form in self._forms:
-            if form in text:
-                text = text.replace(form, MASK)
+            at = text.find(form)
+            while at != -1:
+                spans.append((at, at + len(form)))
+                at = text.find(form, at + 1)
+        if spans:
+            text = _masked(text, spans)
         return text if self._alone is None else self._alone.sub(MASK, text)
+
+
+def _masked(text: str, spans: list[tuple[int, int]]) -> str:
+    """`text` with each run of overlapping spans ((start, end) character offsets) made one `***`."""
+    spans.sort()
+    pieces: list[str] = []
+    kept = 0  # the offset up to which `text` is accounted for
+    start, end = spans[0]
+    for begin, stop in spans[1:]:
+        if begin < end:
+            end = max(end, stop)
+            continue
+        pieces += [text[kept:start], MASK]
+        kept, start, end = end, begin, stop
+    pieces += [text[kept:start], MASK, text[end:]]
+    return "".join(pieces)
 
 
 REDACTOR = Redactor()

@@ -156,10 +156,22 @@ def load(mode: str, names: Iterable[str], environ: Mapping[str, str] | None = No
         source = "the environment" if path is None else f"{path} or the environment"
         raise OperationError(f"missing secret(s) in {source}: {', '.join(missing)}")
     found = {name: available[name] for name in wanted}
+    unreadable = [name for name, value in found.items() if not _is_text(value)]
+    if unreadable:  # an environment variable's bytes that are not UTF-8: no value to send or write
+        raise OperationError(f"secret(s) that are not UTF-8 text: {', '.join(unreadable)} (the values are not shown)")
     from compiler.redaction import register
 
     register(*found.values())  # masked wherever outside text is printed from now on
     return SecretValues(redacted=False, values=found)
+
+
+def _is_text(value: str) -> bool:
+    """Whether `value` is Unicode text (Python reads an environment's non-UTF-8 bytes as lone surrogates)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def read_dotenv(path: Path) -> dict[str, str]:

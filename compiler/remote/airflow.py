@@ -56,7 +56,9 @@ class Credentials:
             )
         from compiler.redaction import register
 
-        register(token, password)  # masked wherever outside text is printed
+        # Masked wherever outside text is printed; `USER:PASSWORD` too, so that its base64 (the
+        # Basic Authorization header, which a server may echo) is masked whole.
+        register(token, password, f"{username}:{password}" if password else "")
         if token:
             header_value(token, "AIRFLOW_API_TOKEN")
         return cls(token=token, username=username, password=password)

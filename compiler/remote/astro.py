@@ -250,7 +250,7 @@ class AstroApi:
             pass
         else:
             answered = answers.text(created, "id", where)
-            if created.get("name") != name:
+            if not _is_sent(created, body):
                 raise CreateConflict(f"{where}: the create of Deployment '{name}' answered with another Deployment")
             _fresh(answered, known, name, where)
             return dict(created)
@@ -296,6 +296,19 @@ def _fresh(answered: str, known: Set[str], what: str, where: str) -> str:
             f"({answered}): stopped, nothing else was changed"
         )
     return answered
+
+
+def _is_sent(created: Mapping[str, Any], body: Mapping[str, Any]) -> bool:
+    """Whether a Deployment create's answer is the Deployment `body` asked for (SPEC 7.3): its
+    name, its workspace, and the marker we sent (the same owner, branch and signature); a
+    Deployment of the same name in another workspace is an ID the plan never read."""
+    from compiler.sync import marker as markers
+
+    return (
+        created.get("name") == body.get("name")
+        and created.get("workspaceId") == body.get("workspaceId")
+        and markers.claims(str(body.get("description") or ""), str(created.get("description") or ""))
+    )
 
 
 def _resolved(

@@ -71,14 +71,15 @@ def test_destroy_step_deletes_the_branch_preview_and_prune_step_sweeps_gone_bran
 
     hostile = "feature/a"  # the delete event's ref
     destroy = {"${{ github.event_name == 'delete' && github.event.ref || github.head_ref }}": hostile,
-               "${{ secrets.ASTRO_API_TOKEN }}": seeded.env()["ASTRO_API_TOKEN"]}  # fmt: skip
+               "${{ secrets.ASTRO_API_TOKEN }}": seeded.env()["ASTRO_API_TOKEN"],
+               "${{ secrets.ASTRO_GITOPS_FINGERPRINT_KEY }}": KEY}  # fmt: skip
     proc, _ = run_step("preview-destroy", "Destroy the branch's preview", repo, server_env(seeded), destroy)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "dev-feature-a" not in names() and "dev-feature-b" in names()
 
     git(repo, "push", "-q", "origin", "--delete", "feature/b")
     prune = {"${{ inputs.remote }}": "origin", "${{ secrets.ASTRO_API_TOKEN }}": seeded.env()["ASTRO_API_TOKEN"],
-             "${{ github.token }}": "ghs-test", "${{ github.server_url }}": "https://github.com"}  # fmt: skip
+             "${{ secrets.ASTRO_GITOPS_FINGERPRINT_KEY }}": KEY, "${{ github.token }}": "ghs-test", "${{ github.server_url }}": "https://github.com"}  # fmt: skip
     proc, _ = run_step("preview-prune", "Prune previews whose branch is gone", repo, server_env(seeded), prune)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "dev-feature-b" not in names() and "dev-feature-c" in names()
