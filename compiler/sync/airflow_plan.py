@@ -146,7 +146,7 @@ class _Planner:
             return self._create(wanted)
         special = wanted.kind == "pool" and wanted.key == DEFAULT_POOL
         _, mark = markers.split(found.description)
-        identity = _identity(wanted.kind, wanted.key)
+        identity = _identity(wanted.kind, wanted.key, self.desired.deployment)
         ours = markers.standing(mark, self.options.owner, self.options.key, identity) is markers.Standing.OURS
         listed = self.ledger.fingerprints(wanted.kind, wanted.key) if mark is None and not special else None
         if listed is not None:
@@ -308,7 +308,7 @@ class _Planner:
                     continue  # the ledger itself (rewritten by `ledger.change`)
                 _, mark = markers.split(found.description)
                 listed = mark is None and self.ledger.fingerprints(kind, found.key) is not None
-                identity = _identity(kind, found.key)
+                identity = _identity(kind, found.key, self.desired.deployment)
                 if not listed and not markers.ours(found.description, self.options.owner, self.options.key, identity):
                     continue  # never delete what is not ours
                 write = Write("delete", self._object_key(kind, found.key), target=TARGET)
@@ -320,7 +320,7 @@ class _Planner:
     # --- markers, fingerprints, diagnostics ----------------------------------------------------
 
     def _marker(self, wanted: Wanted, fps: Mapping[tuple[str, str], str], live: str | None = None) -> markers.Marker:
-        identity = _identity(wanted.kind, wanted.key)
+        identity = _identity(wanted.kind, wanted.key, self.desired.deployment)
         return markers.signed(self.options.owner, identity, self.options.key, fingerprints=fps, live=live)
 
     def _fingerprints(self, wanted: Wanted) -> dict[tuple[str, str], str]:
@@ -344,9 +344,9 @@ class _Planner:
         self.diagnostics.append(error(self.options.locate(wanted.path, wanted.ypath), code, message))
 
 
-def _identity(kind: Kind, key: str) -> ObjectKey:
-    """What the marker signature of an Airflow object binds (SPEC 7.3): its kind and key. Not
-    the Airflow or the Deployment it stands for: one Airflow is reached by several URLs, and a
-    local Airflow may stand in for each Deployment in turn (a marker copied to an object under
-    the same key in another Airflow is one the repository defines there too)."""
-    return ObjectKey(key, kind, SCOPE, "")
+def _identity(kind: Kind, key: str, deployment: str) -> ObjectKey:
+    """What the marker signature of an Airflow object binds (SPEC 7.3): its kind, its key and
+    the Deployment whose Airflow holds it (`--deployment`): a marker copied into another
+    Deployment's Airflow does not make an object there ours. One local Airflow that stands in
+    for several Deployments in turn needs `--adopt` when it changes Deployment."""
+    return ObjectKey(key, kind, SCOPE, deployment)

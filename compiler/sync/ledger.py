@@ -51,7 +51,9 @@ def is_ours(description: str, owner: str) -> bool:
     return mark is not None and mark.owner == owner
 
 
-def read(description: str, value: Any, owner: str, key: bytes | None) -> dict[str, dict[str, str]] | None:
+def read(
+    description: str, value: Any, owner: str, key: bytes | None, deployment: str
+) -> dict[str, dict[str, str]] | None:
     """The ledger's entries when they count: its marker ours, its owner ours, and with `key` its
     signature verified (an unsigned ledger read with the key set counts for nothing). Else None."""
     if not is_ours(description, owner) or not isinstance(value, str):
@@ -65,12 +67,14 @@ def read(description: str, value: Any, owner: str, key: bytes | None) -> dict[st
     managed = {
         str(k): {str(p): str(h) for p, h in v.items()} for k, v in data["managed"].items() if isinstance(v, dict)
     }
-    if key is not None and not hmac.compare_digest(str(data.get("sig", "")), _signature(key, owner, managed)):
+    if key is not None and not hmac.compare_digest(
+        str(data.get("sig", "")), _signature(key, owner, managed, deployment)
+    ):
         return None
     return managed
 
 
-def text(owner: str, managed: Entries, key: bytes | None) -> str:
+def text(owner: str, managed: Entries, key: bytes | None, deployment: str) -> str:
     """The ledger's value: sorted, one line, signed when `key` is given."""
     data: dict[str, Any] = {
         "version": 1,
@@ -78,12 +82,16 @@ def text(owner: str, managed: Entries, key: bytes | None) -> str:
         "managed": {k: dict(sorted(v.items())) for k, v in sorted(managed.items())},
     }
     if key is not None:
-        data["sig"] = _signature(key, owner, managed)
+        data["sig"] = _signature(key, owner, managed, deployment)
     return json.dumps(data, sort_keys=True, separators=(",", ":"))
 
 
-def _signature(key: bytes, owner: str, managed: Entries) -> str:
-    payload = json.dumps({"owner": owner, "managed": managed}, sort_keys=True, separators=(",", ":"))
+def _signature(key: bytes, owner: str, managed: Entries, deployment: str) -> str:
+    """HMAC-SHA256 over the owner, the Deployment whose Airflow holds the ledger, and its entries:
+    a ledger copied into another Deployment's Airflow claims nothing there."""
+    payload = json.dumps(
+        {"owner": owner, "deployment": deployment, "managed": managed}, sort_keys=True, separators=(",", ":")
+    )
     return hmac.new(key, ("ledger\0" + payload).encode(), hashlib.sha256).hexdigest()
 
 
@@ -100,7 +108,9 @@ class LedgerPlan:
         self.active = "variable" in kinds
         self.found = live.find("variable", self.key) if self.active else None
         value = self.found.fields.get("value") if self.found else None
-        self.entries = read(self.found.description, value, self.owner, self.signing_key) if self.found else None
+        self.entries = (
+            read(self.found.description, value, self.owner, self.signing_key, deployment) if self.found else None
+        )
         self.managed: dict[str, dict[str, str]] = {}
 
     def fingerprints(self, kind: str, key: str) -> dict[tuple[str, str], str] | None:
@@ -136,20 +146,23 @@ class LedgerPlan:
 
         if not self.active or (self.found is None and not self.managed) or self.entries == self.managed:
             return ()
-        if self.found is not None and not is_ours(self.found.description, self.owner) and not self.adopt:
-            message = (
-                f"variable '{self.key}' exists without our marker: the ownership ledger is not written (pass --adopt)"
-            )
+        ours = self.found is not None and is_ours(self.found.description, self.owner)
+        # With the key, a ledger is ours only when its signature verifies (SPEC 7.3): one typed by
+        # hand, copied from another Deployment's Airflow, or signed with another key is not.
+        verified = ours and (self.signing_key is None or self.entries is not None)
+        if self.found is not None and not verified and not self.adopt:
+            why = "without our marker" if not ours else "with a signature that does not verify"
+            message = f"variable '{self.key}' exists {why}: the ownership ledger is not written (pass --adopt)"
             diagnostics.append(error(Location(""), "unmanaged-object", message))
             return ()
-        if self.found is not None and self.entries is None and is_ours(self.found.description, self.owner):
+        if self.found is not None and self.entries is None and ours:
             message = (
                 f"the ownership ledger '{self.key}' does not verify (edited, or signed with another key): rewritten"
             )
             diagnostics.append(warning(Location(""), "ledger-rewritten", message))
         body = {
             "key": self.key,
-            "fields": {"value": text(self.owner, self.managed, self.signing_key)},
+            "fields": {"value": text(self.owner, self.managed, self.signing_key, self.deployment)},
             "description": markers.join(DESCRIPTION, markers.Marker(self.owner)),
             "mask": ["description", "value"],
         }

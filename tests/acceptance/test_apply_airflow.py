@@ -112,6 +112,7 @@ def test_apply_makes_airflow_hold_each_deployment_and_a_second_apply_writes_noth
 ) -> None:
     env = env_for(airflow, example_secrets)
     for deployment in ("production", "development", "sandbox"):
+        airflow.reset()  # each Deployment has an Airflow of its own (its markers are bound to it)
         first = apply(repo, airflow, env, deployment)
         assert first.code == 0, first.out + first.err
         assert "Apply complete" in first.out
@@ -157,7 +158,11 @@ def test_objects_made_by_hand_are_never_touched(
     before = {kind: airflow.list(kind) for kind in ("connections", "variables", "pools")}
     env = env_for(airflow, example_secrets)
     assert apply(repo, airflow, env, "production").code == 0
-    assert apply(repo, airflow, env, "sandbox").code == 0  # deletes what production had; not these
+    # The same Airflow as sandbox's: production's markers are bound to production, so sandbox
+    # refuses them until adopted, and never deletes what only production defined.
+    refused = apply(repo, airflow, env, "sandbox")
+    assert refused.code == 1 and "whose signature does not verify" in refused.err, refused.err
+    assert apply(repo, airflow, env, "sandbox", "--adopt").code == 0
     after = {kind: airflow.list(kind) for kind in ("connections", "variables", "pools")}
     for kind, key in (("connections", "connection_id"), ("variables", "key"), ("pools", "name")):
         was = next(i for i in before[kind] if i[key] == "by_hand")

@@ -53,12 +53,6 @@ def variable(airflow: AirflowServer, key: str) -> dict[str, Any]:
 
 
 @pytest.mark.airflow3_only
-@pytest.mark.xfail(
-    strict=True,
-    reason="an Airflow object's marker signature binds only its kind and key (airflow_plan._identity), and the "
-    "ledger's signature only the owner and its entries: a marker or ledger copied from development's Airflow "
-    "makes a hand-made object of staging's Airflow ours, and staging's apply deletes it",
-)
 def test_a_marker_copied_from_another_deployments_airflow_never_makes_an_object_ours(
     airflow: AirflowServer, repo: Path
 ) -> None:
@@ -79,12 +73,6 @@ def test_a_marker_copied_from_another_deployments_airflow_never_makes_an_object_
 
 
 @pytest.mark.airflow3_only
-@pytest.mark.xfail(
-    strict=True,
-    reason="the ledger's signature covers only the owner and its entries (ledger._signature), not the Airflow "
-    "or Deployment it was written for: a ledger copied from development's Airflow makes a hand-made, unmarked "
-    "object of staging's Airflow ours, and staging's apply deletes it",
-)
 def test_a_ledger_copied_from_another_deployments_airflow_claims_nothing(airflow: AirflowServer, repo: Path) -> None:
     assert cli(repo, airflow, "development", "apply", "--auto-approve").code == 0
     ledger = variable(airflow, f"astro_gitops_ledger_{OWNER}")
@@ -101,12 +89,6 @@ def test_a_ledger_copied_from_another_deployments_airflow_claims_nothing(airflow
 
 
 @pytest.mark.airflow3_only
-@pytest.mark.xfail(
-    strict=True,
-    reason="ledger.is_ours checks only the owner of the ledger variable's marker (its marker is written "
-    "unsigned): with the key set, a hand-made variable under the ledger's key with a hand-typed marker is "
-    "overwritten with a `ledger-rewritten` warning, without --adopt",
-)
 def test_a_hand_made_variable_under_the_ledgers_key_is_not_overwritten_without_adopt(
     airflow: AirflowServer, repo: Path
 ) -> None:

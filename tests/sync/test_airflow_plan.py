@@ -55,9 +55,9 @@ def desired(*objects: Wanted) -> AirflowDesired:
 
 
 def marked(description: str, kind: Kind = "connection", key: str = "c", **fps: str) -> str:
-    """A description with our marker, signed for the Airflow object `kind`/`key`."""
+    """A description with our marker, signed for the object `kind`/`key` of Deployment production's Airflow."""
     prints = MappingProxyType({(markers.OWN, path): fp for path, fp in fps.items()})
-    identity = ObjectKey(key, kind, "AIRFLOW", "")
+    identity = ObjectKey(key, kind, "AIRFLOW", "production")
     return markers.join(description, markers.signed(OWNER, identity, KEY, fingerprints=prints))
 
 

@@ -17,12 +17,13 @@ KEY = b"k3y"
 
 def test_a_signed_ledger_reads_back_and_a_changed_one_does_not() -> None:
     managed = {"variable/a": {}, "connection/c": {"password": "0123456789abcdef"}}
-    text = ledger.text(OWNER, managed, KEY)
-    assert ledger.read(MARK, text, OWNER, KEY) == managed
-    assert ledger.read(MARK, text.replace("variable/a", "variable/b"), OWNER, KEY) is None  # signature
-    assert ledger.read("[astro-gitops owner=someone]", text, OWNER, KEY) is None  # not our marker
-    assert ledger.read(MARK, ledger.text(OWNER, managed, None), OWNER, KEY) is None  # unsigned, key set
-    assert ledger.read(MARK, ledger.text(OWNER, managed, None), OWNER, None) == managed
+    text = ledger.text(OWNER, managed, KEY, "dev")
+    assert ledger.read(MARK, text, OWNER, KEY, "dev") == managed
+    assert ledger.read(MARK, text.replace("variable/a", "variable/b"), OWNER, KEY, "dev") is None  # signature
+    assert ledger.read("[astro-gitops owner=someone]", text, OWNER, KEY, "dev") is None  # not our marker
+    assert ledger.read(MARK, ledger.text(OWNER, managed, None, "dev"), OWNER, KEY, "dev") is None  # unsigned, key set
+    assert ledger.read(MARK, ledger.text(OWNER, managed, None, "dev"), OWNER, None, "dev") == managed
+    assert ledger.read(MARK, text, OWNER, KEY, "prod") is None  # copied into another Deployment's Airflow
 
 
 def _live(*objects: LiveObject) -> LiveAirflow:
@@ -34,7 +35,7 @@ def _wanted(key: str, value: str) -> airflow_plan.Wanted:
 
 
 def test_a_listed_object_without_its_marker_is_planned_as_a_change() -> None:
-    book = ledger.text(OWNER, {"variable/a": {}}, None)
+    book = ledger.text(OWNER, {"variable/a": {}}, None, "dev")
     live = _live(
         LiveObject("variable", ledger.variable_key(OWNER), f"{ledger.DESCRIPTION} {MARK}", {"value": book}),
         LiveObject("variable", "a", "typed by hand", {"value": "edited"}),
