@@ -201,7 +201,7 @@ def told(mark: Marker | None, owner: str, key: bytes | None, identity: ObjectKey
     """How a marker that does not make the object ours is told in a message: what was found."""
     found = standing(mark, owner, key, identity)
     if found is Standing.UNSIGNED:
-        return f"an unsigned marker of owner '{owner}' (written without ASTRO_GITOPS_FINGERPRINT_KEY)"
+        return f"an unsigned marker of owner '{owner}' (typed by hand, or written without ASTRO_GITOPS_FINGERPRINT_KEY)"
     if found is Standing.FORGED:
         return (
             f"a marker of owner '{owner}' whose signature does not verify (typed by hand, copied from "
