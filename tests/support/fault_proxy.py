@@ -31,6 +31,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
+from support.astro_api.echo import echo_of
+
 FAULTS = ("500", "dropped-before", "dropped-after", "409", "one-day-retry-after", "slow")
 WRITE_METHODS = frozenset({"POST", "PATCH", "PUT", "DELETE"})
 LOGIN_PATHS = frozenset({"/auth/token"})
@@ -174,22 +176,3 @@ class FaultProxy:
     def writes(self) -> list[Write]:
         with self._server.state.lock:
             return list(self._server.state.writes)
-
-
-def echo_of(raw: bytes) -> str:
-    """A server's message quoting a request body three ways."""
-    parsed = json.loads(raw) if raw else None
-    leaves: list[str] = []
-
-    def walk(value: Any) -> None:
-        if isinstance(value, dict):
-            for item in value.values():
-                walk(item)
-        elif isinstance(value, list):
-            for item in value:
-                walk(item)
-        elif isinstance(value, str) or (isinstance(value, (int, float)) and not isinstance(value, bool)):
-            leaves.append(value if isinstance(value, str) else json.dumps(value))
-
-    walk(parsed)
-    return f"cannot accept {raw.decode('utf-8', 'replace')}; parsed as {parsed!r}; values: {' '.join(leaves)}"

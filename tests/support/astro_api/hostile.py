@@ -27,6 +27,7 @@ import time
 from typing import Any
 
 import deployments as deployment_routes  # tests/support/astro_api/deployments.py
+from echo import echo_of  # tests/support/astro_api/echo.py
 
 
 def before(handler: Any, fault: dict[str, Any] | None, create: Any) -> bool:
@@ -138,22 +139,3 @@ def _drip_headers(handler: Any, seconds: float) -> None:
         handler.wfile.write(data)
     except OSError:  # the client gave up: that is the point
         pass
-
-
-def echo_of(raw: bytes) -> str:
-    """A server's message quoting a request body three ways (tests/support/fault_proxy.py says the same)."""
-    parsed = json.loads(raw) if raw else None
-    leaves: list[str] = []
-
-    def walk(value: Any) -> None:
-        if isinstance(value, dict):
-            for item in value.values():
-                walk(item)
-        elif isinstance(value, list):
-            for item in value:
-                walk(item)
-        elif isinstance(value, str) or (isinstance(value, (int, float)) and not isinstance(value, bool)):
-            leaves.append(value if isinstance(value, str) else json.dumps(value))
-
-    walk(parsed)
-    return f"cannot accept {raw.decode('utf-8', 'replace')}; parsed as {parsed!r}; values: {' '.join(leaves)}"
