@@ -150,9 +150,13 @@ def entry_text(entry: list[tuple[str, Any]]) -> str:
     tenth of `render --all`); tests/render/test_texts.py holds it to what
     templates/airflow_settings_entry.yaml.j2, which documents the layout, renders.
     """
-    return "".join(
-        f"\n    {'  ' if index else '- '}{key}:{yaml_text.block(value, 8)}" for index, (key, value) in enumerate(entry)
-    ).rstrip("\n")
+    block = yaml_text.block
+    lead = "\n    - "
+    parts: list[str] = []
+    for key, value in entry:
+        parts += (lead, key, ":", block(value, 8))
+        lead = "\n      "
+    return "".join(parts).rstrip("\n")
 
 
 ENTRY_TEMPLATE = "airflow_settings_entry.yaml.j2"
@@ -164,12 +168,13 @@ _SECTIONS: tuple[tuple[str, ObjectKind], ...] = (
 
 
 def _connection_entry(obj: ResolvedObject, secrets: SecretValues, conn_extra: str) -> list[tuple[str, Any]]:
-    fields = secrets.reveal(obj.fields())
+    fields = obj.fields()
+    reveal = secrets.reveal
     entry: list[tuple[str, Any]] = [("conn_id", obj.key)]
     for name in CONNECTION_FIELDS:
         if name not in fields:
             continue
-        value = fields[name]
+        value = reveal(fields[name])
         if name == "extra":
             value = canonical(value) if conn_extra == "mapping" else json_text(value)
         entry.append((f"conn_{name}", value))

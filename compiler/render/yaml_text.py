@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 from typing import Any
 
 from compiler.model.objects import MAPPINGS
@@ -24,13 +25,21 @@ _AMBIGUOUS = re.compile(
 
 
 def scalar(value: Any) -> str:
+    if type(value) is str:
+        return _string(value)
     if value is None:
         return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (int, float)):
         return json.dumps(value)
-    text = str(value)
+    return _string(str(value))
+
+
+# The same strings recur in every Deployment's file (hosts, logins, types): each is quoted
+# once per run. Bounded, so a workspace of distinct values costs what it did uncached.
+@lru_cache(maxsize=1 << 16)
+def _string(text: str) -> str:
     if text and _PLAIN.fullmatch(text) and not _AMBIGUOUS.fullmatch(text):
         return text
     if text.isprintable() and "\n" not in text:
@@ -40,6 +49,8 @@ def scalar(value: Any) -> str:
 
 def block(value: Any, indent: int = 0) -> str:
     """A value as YAML after `key:` (a scalar on the same line, collections below it)."""
+    if type(value) is str:
+        return " " + _string(value)
     pad = " " * indent
     if isinstance(value, MAPPINGS) and value:
         return "".join(f"\n{pad}{scalar(k)}:{_after(v, indent + 2)}" for k, v in value.items())
