@@ -59,11 +59,24 @@ def _check_workspace(c: Checker) -> None:
             c.unknown_deployment(rule.preview.from_, rule.path, (*rule.ypath, "preview", "from"), "preview rule")
 
 
+def _may_hold_template(document: Document) -> bool:
+    """Whether a string of the document can hold a template marker (`{{`, `{%`, `{#`).
+
+    A parsed string holds a marker only where its file's text does, or where an escape
+    (`\\x7b`, `\\u007b`, a joined line) made it: a file without either is not walked, which
+    spares validate a pass over every leaf of a large workspace (issue 26).
+    """
+    text = document.text
+    return not text or "\\" in text or template_values.has_template(text)
+
+
 def _check_templates(c: Checker) -> None:
     """Render every templated string once with a sample branch, to locate broken templates now."""
     workspace_name = c.model.workspace.name if c.model.workspace else "workspace"
     sample = template_values.context(SAMPLE_BRANCH, slug(SAMPLE_BRANCH), "example", workspace_name)
     for path, document in c.docs.items():
+        if not _may_hold_template(document):
+            continue
         for ypath, text in iter_strings(document.data):
             if template_values.has_template(text):
                 try:
