@@ -120,7 +120,12 @@ def airflow_settings(
             memo[id(obj)] = (obj, text)
         return text
 
-    sections = [(section, [item(o) for o in dep.of_kind(kind)]) for section, kind in _SECTIONS]
+    # Each section's entries joined here (each starts on a new line): one string for the
+    # template to place, not a thousand values for its loop.
+    entries: dict[str, list[str]] = {kind: [] for _, kind in _SECTIONS}
+    for obj in dep.objects:
+        entries[obj.kind].append(item(obj))
+    sections = [(section, "".join(entries[kind])) for section, kind in _SECTIONS]
     return _template(
         "airflow_settings.yaml.j2", deployment=dep.name, sections=sections, note=_note(SETTINGS_FILE, secrets)
     )

@@ -11,6 +11,7 @@ import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from operator import attrgetter
 from types import MappingProxyType
 from typing import Any, Literal
 
@@ -240,8 +241,11 @@ def _resolve(
         spec = dataclasses.replace(spec, description=f"Preview of {base.name} for branch {ctx.branch}")
     if problems:
         raise ResolveProblem(problems)
-    objects.sort(key=lambda o: (o.kind, o.key))
+    objects.sort(key=_KIND_AND_KEY)
     return ResolvedDeployment(name, base.name, is_preview, ctx.branch, spec, tuple(objects))
+
+
+_KIND_AND_KEY = attrgetter("kind", "key")  # a resolved Deployment's order (C-level: runs objects x Deployments times)
 
 
 def _object(
