@@ -14,7 +14,7 @@ Formats followed at their source:
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -263,7 +263,7 @@ def environment_objects_pieces(view: WorkspaceView, secrets: SecretValues) -> It
     separator = "[\n  "
     for obj in view.objects:
         parts: list[str] = [separator]
-        _indented(_request(obj, secrets), "\n  ", parts)
+        _indented(_request(obj, secrets, encoded=True), "\n  ", parts)
         yield "".join(parts)
         separator = ",\n  "
     yield "\n]\n"
@@ -287,7 +287,7 @@ def indented_json(value: Any) -> str:
 def _indented(value: Any, newline: str, parts: list[str]) -> None:
     """Append the text of `value` to `parts`; `newline` is "\\n" and the indentation of `value`'s line."""
     if isinstance(value, str):
-        parts.append(_STRING(value))
+        parts.append(value if type(value) is _Encoded else _STRING(value))
     elif isinstance(value, dict):
         if not value:
             parts.append("{}")
@@ -322,7 +322,10 @@ def _indented(value: Any, newline: str, parts: list[str]) -> None:
         parts.append(_COMPACT(value))
 
 
-def _request(obj: EnvironmentObject, secrets: SecretValues) -> dict[str, Any]:
+def _request(obj: EnvironmentObject, secrets: SecretValues, *, encoded: bool = False) -> dict[str, Any]:
+    """The create request of one object, as data; `encoded`: its plain links (and excluded
+    Deployments) already JSON text for `_indented`, which writes the same bytes."""
+    entry = _deployment_entry if encoded else _deployment_data
     request: dict[str, Any] = {
         "objectKey": obj.object_key,
         "objectType": obj.object_type,
@@ -331,21 +334,41 @@ def _request(obj: EnvironmentObject, secrets: SecretValues) -> dict[str, Any]:
     }
     if obj.scope == "WORKSPACE":
         request["autoLinkDeployments"] = obj.auto_link_deployments
-        request["links"] = [_link(obj, link, secrets) for link in obj.links]
-        request["excludeLinks"] = [{"scope": "DEPLOYMENT", "scopeEntityId": name} for name in obj.exclude_links]
+        request["links"] = [_link(obj, link, secrets, entry) for link in obj.links]
+        request["excludeLinks"] = [entry(name) for name in obj.exclude_links]
     if obj.description is not None:
         request["description"] = obj.description
     request.update(_payload(obj.kind, obj.fields, secrets))
     return request
 
 
-def _link(obj: EnvironmentObject, link: Link, secrets: SecretValues) -> dict[str, Any]:
-    entry: dict[str, Any] = {"scope": "DEPLOYMENT", "scopeEntityId": link.deployment}
-    if link.overrides is not None:
-        overrides = _payload(obj.kind, link.overrides, secrets)
-        if any(overrides.values()):  # an override of secrets only has nothing left under redact
-            entry["overrides"] = overrides
-    return entry
+class _Encoded(str):
+    """Text `_indented` places as it is: already the JSON of a value at its place in the file."""
+
+
+@lru_cache(maxsize=1 << 12)
+def _deployment_entry(name: str) -> _Encoded:
+    """The text of `{"scope": "DEPLOYMENT", "scopeEntityId": name}` as an item of a request's
+    `links` or `excludeLinks`: the same for every object linked to the Deployment, so it is
+    encoded once per run instead of once per object and Deployment (issue 26)."""
+    parts: list[str] = []
+    _indented(_deployment_data(name), "\n      ", parts)
+    return _Encoded("".join(parts))
+
+
+def _deployment_data(name: str) -> dict[str, Any]:
+    return {"scope": "DEPLOYMENT", "scopeEntityId": name}
+
+
+def _link(
+    obj: EnvironmentObject, link: Link, secrets: SecretValues, entry: Callable[[str], dict[str, Any] | _Encoded]
+) -> dict[str, Any] | _Encoded:
+    if link.overrides is None:
+        return entry(link.deployment)
+    overrides = _payload(obj.kind, link.overrides, secrets)
+    if not any(overrides.values()):  # an override of secrets only has nothing left under redact
+        return entry(link.deployment)
+    return {"scope": "DEPLOYMENT", "scopeEntityId": link.deployment, "overrides": overrides}
 
 
 def _payload(kind: str, fields: Mapping[str, Any], secrets: SecretValues) -> dict[str, Any]:
