@@ -276,7 +276,9 @@ def _object(
     scope: Literal["workspace", "deployment"] = "deployment" if obj.deployment else "workspace"
     touched: frozenset[str] = frozenset()
     if overrides:
-        touched = frozenset(p[0] for p, s in leaves.items() if any(o.layer in _OWN_LAYERS for o in s.origins))
+        # Layers apply in order (the object's, then the Deployment's own): a leaf an own layer
+        # wrote has that layer last.
+        touched = frozenset([p[0] for p, s in leaves.items() if s.origins[-1].layer in _OWN_LAYERS])
     shared = not overrides and not templated
     resolved = ResolvedObject(
         obj.kind, obj.key, scope, MappingProxyType(rendered), MappingProxyType(removed), touched, shared
