@@ -43,6 +43,9 @@ class ResolvedObject:
     # One value for every Deployment that resolves it (kept in `Shared` for the whole run):
     # what is rendered from it can be kept by its id and reused.
     shared: bool = field(default=False, compare=False)
+    # No template was rendered into it: a field that neither `touched` nor `removed` names is
+    # the object's own field as written (the workspace view compares only the others).
+    as_written: bool = field(default=False, compare=False)
 
     def fields(self) -> dict[str, Any]:
         """The nested, plain value of every field (secrets stay `Secret`). Read it; never change it:
@@ -281,7 +284,7 @@ def _object(
         touched = frozenset([p[0] for p, s in leaves.items() if s.origins[-1].layer in _OWN_LAYERS])
     shared = not overrides and not templated
     resolved = ResolvedObject(
-        obj.kind, obj.key, scope, MappingProxyType(rendered), MappingProxyType(removed), touched, shared
+        obj.kind, obj.key, scope, MappingProxyType(rendered), MappingProxyType(removed), touched, shared, not templated
     )
     if shared:
         ctx.shared.resolved[id(obj)] = resolved

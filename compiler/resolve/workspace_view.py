@@ -276,7 +276,13 @@ def _overrides(
     A variable's override is its whole value; a connection's `extra` is carried complete.
     """
     touched = found.touched  # computed once, where resolution applied the overrides
-    carried = [k for k in PAYLOAD_FIELDS[kind] if k in fields and (k in touched or not same(fields[k], base.get(k)))]
+    # Without a template, only what the Deployment's layers wrote or removed can differ.
+    compared = touched | {path[0] for path in found.removed} if found.as_written else PAYLOAD_FIELDS[kind]
+    carried = [
+        k
+        for k in PAYLOAD_FIELDS[kind]
+        if k in fields and (k in touched or (k in compared and not same(fields[k], base.get(k))))
+    ]
     if not carried:
         return None
     return MappingProxyType({k: freeze(fields[k]) for k in carried})
