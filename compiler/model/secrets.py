@@ -22,6 +22,7 @@ from typing import Any
 from compiler.errors import OperationError, UsageError
 
 _MAPPINGS = (dict, MappingProxyType)
+_PLAIN = frozenset((str, int, float, bool, type(None)))
 SECRET_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
 # A key whose name holds one of these words holds a secret (any case, anywhere in the name).
 # Airflow's secrets masker masks a key whose lower-cased name contains one of its
@@ -120,6 +121,8 @@ class SecretValues:
 
     def reveal(self, value: Any) -> Any:
         """The value with every `Secret` inside replaced by its value or placeholder."""
+        if type(value) in _PLAIN:  # most values: answered without a walk
+            return value
         if isinstance(value, Secret):
             return self.value(value)
         if isinstance(value, _MAPPINGS):

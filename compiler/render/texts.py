@@ -73,8 +73,15 @@ def _template(name: str, **values: Any) -> str:
 
 
 def json_text(value: Any) -> str:
-    """The canonical JSON of a value: sorted keys, for byte-identical output."""
-    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+    """The canonical JSON of a value: sorted keys, for byte-identical output.
+
+    `json.dumps(value, sort_keys=True, ensure_ascii=False)`, through one encoder made once
+    (json.dumps builds a new one for every call with options).
+    """
+    return _CANONICAL_JSON(value)
+
+
+_CANONICAL_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False).encode
 
 
 def variable_text(value: Any) -> str:

@@ -31,6 +31,8 @@ def scalar(value: Any) -> str:
         return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
+    if type(value) is int:
+        return int.__repr__(value)  # json.dumps' text of an int, without an encoder
     if isinstance(value, (int, float)):
         return json.dumps(value)
     return _string(str(value))
