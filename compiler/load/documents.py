@@ -172,13 +172,20 @@ def locate(document: Document, ypath: YPath, *, at: Literal["key", "value"] = "v
 def iter_leaves(value: Any, ypath: YPath = ()) -> Iterator[tuple[YPath, Any]]:
     """Every leaf (anything but a mapping or a list) of nested data, with its path."""
     if isinstance(value, Mapping):
-        for key, child in value.items():
-            yield from iter_leaves(child, (*ypath, key))
+        children: Iterable[tuple[str | int, Any]] = value.items()
     elif isinstance(value, (list, tuple)):
-        for i, child in enumerate(value):
-            yield from iter_leaves(child, (*ypath, i))
+        children = enumerate(value)
     else:
         yield ypath, value
+        return
+    for step, child in children:
+        if type(child) in _LEAVES:  # most children: yielded here, not by a nested generator
+            yield (*ypath, step), child
+        else:
+            yield from iter_leaves(child, (*ypath, step))
+
+
+_LEAVES = frozenset((str, int, float, bool, type(None)))
 
 
 def iter_strings(value: Any, ypath: YPath = ()) -> Iterator[tuple[YPath, str]]:
