@@ -39,6 +39,25 @@ def atomic_write(path: Path, text: str | Iterable[str]) -> None:
         raise
 
 
+def write_staged(path: Path, text: str | Iterable[str]) -> None:
+    """Write `text` (or its pieces, in turn) to a new file in a private staging folder, which
+    is later renamed into place whole or removed (render/write.py): no temporary file of its
+    own, and no fsync. What is staged is build output, rendered again from git after a power
+    loss; a killed run leaves the folder's files as they were, since a rename is atomic
+    whether or not it was synced. OperationError on failure."""
+    try:
+        handle = open(path, "x", encoding="utf-8", newline="\n")  # noqa: SIM115 (closed below)
+    except OSError as exc:
+        raise OperationError(f"cannot write {path}: {reason(exc)}") from None
+    try:
+        with handle:
+            for piece in [text] if isinstance(text, str) else text:
+                handle.write(piece)
+    except OSError as exc:
+        path.unlink(missing_ok=True)
+        raise OperationError(f"cannot write {path}: {reason(exc)}") from None
+
+
 def write_new(root: Path, texts: Mapping[str, str], *, force: bool = False) -> list[str]:
     """Write each file atomically; without `force`, first refuse (writing nothing) if any of them exists."""
     refuse_existing(root, texts, force=force)

@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from compiler.atomic import atomic_write, reason
+from compiler.atomic import atomic_write, reason, write_staged
 from compiler.errors import OperationError, UsageError
 from compiler.limits import os_problem
 from compiler.model.out_names import BOOKKEEPING, LOCK, MANIFEST, TOP_LEVEL_FILES, collisions, fold, segment_problem
@@ -248,7 +248,7 @@ def _stage(out: Path, staging: Path, texts: Iterable[tuple[str, Text]]) -> dict[
             continue
         current = _current(out, relative)
         if current != text:
-            atomic_write(staging / str(len(pending)), text)
+            write_staged(staging / str(len(pending)), text)
             pending[relative] = current is not None
     return pending
 
@@ -260,7 +260,7 @@ def _stage_pieces(out: Path, relative: str, staged: Path, pieces: Iterable[str],
     same errors); the staged copy is dropped when the two are the same text."""
     path = out / relative
     if path.is_symlink() or not path.exists():
-        atomic_write(staged, pieces)
+        write_staged(staged, pieces)
         pending[relative] = path.is_symlink()
         return
     try:
@@ -272,7 +272,7 @@ def _stage_pieces(out: Path, relative: str, staged: Path, pieces: Iterable[str],
                     same[0] = same[0] and current.read(len(piece)) == piece
                     yield piece
 
-            atomic_write(staged, compared())
+            write_staged(staged, compared())
             same[0] = current.read(1) == "" and same[0]
             while current.read(1 << 20):  # the rest, read as _current reads it (a bad byte is an error)
                 pass
