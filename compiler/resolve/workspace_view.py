@@ -157,7 +157,6 @@ class ViewBuilder:
         self.listed = [_listed(o) for o in self.objects]
         self.base_of: dict[str, str] = {}  # each Deployment added: the Deployment it is (a preview's `from`)
         self.parts: list[dict[str, Link | _Copy]] = [{} for _ in self.objects]  # by object: the Deployments' parts
-        self.shared: list[dict[int, tuple[ResolvedObject, _Comparison]]] = [{} for _ in self.objects]
         self.scoped: list[EnvironmentObject] = []
 
     def add(self, dep: ResolvedDeployment) -> None:
@@ -175,7 +174,10 @@ class ViewBuilder:
             index = self.index.get((found.kind, found.key))
             if index is None:  # a pool: not an Environment Manager object
                 continue
-            lost, overrides, overridden = self._compare(index, found)
+            if found.shared:  # one value for every Deployment, as written: the object's own fields
+                lost, overrides, overridden = None, None, False
+            else:
+                lost, overrides, overridden = self._compare(index, found)
             if lost is not None:
                 warning = _scoped_warning(self.objects[index], dep.name, lost, found, self.locate)
                 self.parts[index][dep.name] = _Copy(_scoped(found, dep.name), warning)
@@ -185,21 +187,13 @@ class ViewBuilder:
                 self.parts[index].pop(dep.name, None)
 
     def _compare(self, index: int, found: ResolvedObject) -> _Comparison:
-        """A Deployment's resolved object against the object's own fields. The Deployments that
-        do not override an object share one resolved object: it is compared once (kept with
-        the object, so that its id stays its own)."""
-        kept = self.shared[index].get(id(found))
-        if kept is not None and kept[0] is found:
-            return kept[1]
+        """A Deployment's own resolved object (overridden, or templated) against the object's own fields."""
         fields = _payload(found.kind, found.fields())
         base = self.base[index]
         # Only an override's null takes a field or an `extra` key away (a merge adds and
         # replaces; a template renders a value): without one, nothing is lost.
         lost = _lost_field(base, fields) if found.removed else None
-        compared = (lost, _overrides(found.kind, base, fields, found), found.overridden)
-        if found.shared:
-            self.shared[index][id(found)] = (found, compared)
-        return compared
+        return (lost, _overrides(found.kind, base, fields, found), found.overridden)
 
     def view(self) -> WorkspaceView:
         """The view of everything added. Raises ResolveProblem for a broken template in an object."""
