@@ -1,0 +1,197 @@
+"""A unified diff whose cost grows about linearly with the files' lines (for `render --check`).
+
+difflib's SequenceMatcher is quadratic on the rendered files: one changed line in the
+121,000-line `environment-objects.json` of a 1000x50 workspace took over eight minutes, nearly
+all of it in `find_longest_match` (py-spy). Here:
+
+- inputs of at most SMALL line pairs (`len(a) * len(b)`) are aligned by difflib itself, so a
+  small file's diff is byte for byte what `difflib.unified_diff` prints;
+- larger ones: the common head and tail are trimmed, the middle is aligned on the lines that
+  occur exactly once on each side (patience diff: the longest increasing run of such pairs),
+  and each gap between two anchors is aligned the same way, DEPTH levels deep; a gap of at
+  most SMALL pairs goes to difflib, a larger one at the last level is one replaced block.
+
+Time: O(n log n) per level in the lines n, plus difflib on gaps of at most SMALL pairs.
+The text is `difflib.unified_diff`'s (three lines of context, no dates), cut after SHOWN lines
+per file; what was cut is counted in one last line (`unified`).
+"""
+
+from __future__ import annotations
+
+import bisect
+import difflib
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+
+Opcode = tuple[str, int, int, int, int]  # difflib's (tag, i1, i2, j1, j2)
+Block = tuple[int, int, int]  # a run of equal lines: (i, j, size)
+
+SMALL = 250_000  # line pairs difflib aligns (about 0.1 s at its worst)
+DEPTH = 4  # levels of anchoring on unique lines
+SHOWN = 2_000  # lines of diff text shown per file, headers included
+CONTEXT = 3  # difflib.unified_diff's default
+
+
+def opcodes(a: Sequence[str], b: Sequence[str]) -> list[Opcode]:
+    """How to turn `a` into `b`, as difflib.SequenceMatcher.get_opcodes gives it."""
+    if len(a) * len(b) <= SMALL:
+        return list(difflib.SequenceMatcher(None, a, b).get_opcodes())
+    blocks: list[Block] = []
+    _align(a, b, (0, len(a), 0, len(b)), DEPTH, blocks)
+    return _codes(blocks, len(a), len(b))
+
+
+def _align(a: Sequence[str], b: Sequence[str], span: tuple[int, int, int, int], depth: int, out: list[Block]) -> None:
+    """Append the equal runs of `a[alo:ahi]` and `b[blo:bhi]` to `out`, in order."""
+    alo, ahi, blo, bhi = span
+    head = 0
+    while alo + head < ahi and blo + head < bhi and a[alo + head] == b[blo + head]:
+        head += 1
+    tail = 0
+    while ahi - tail > alo + head and bhi - tail > blo + head and a[ahi - tail - 1] == b[bhi - tail - 1]:
+        tail += 1
+    if head:
+        out.append((alo, blo, head))
+    alo, ahi, blo, bhi = alo + head, ahi - tail, blo + head, bhi - tail
+    if alo < ahi and blo < bhi:
+        if (ahi - alo) * (bhi - blo) <= SMALL:
+            matcher = difflib.SequenceMatcher(None, a[alo:ahi], b[blo:bhi], autojunk=False)
+            out.extend((alo + i, blo + j, n) for i, j, n in matcher.get_matching_blocks() if n)
+        elif depth > 0:
+            _anchored(a, b, (alo, ahi, blo, bhi), depth, out)
+    if tail:
+        out.append((ahi, bhi, tail))
+
+
+def _anchored(
+    a: Sequence[str], b: Sequence[str], span: tuple[int, int, int, int], depth: int, out: list[Block]
+) -> None:
+    """Patience alignment of the span: its anchors, the gaps between them one level deeper."""
+    alo, ahi, blo, bhi = span
+    i, j = alo, blo
+    for ai, bj in _anchors(a, b, span):
+        _align(a, b, (i, ai, j, bj), depth - 1, out)
+        out.append((ai, bj, 1))
+        i, j = ai + 1, bj + 1
+    _align(a, b, (i, ahi, j, bhi), depth - 1, out)
+
+
+def _anchors(a: Sequence[str], b: Sequence[str], span: tuple[int, int, int, int]) -> list[tuple[int, int]]:
+    """The longest run of lines unique on both sides of the span whose positions rise on both."""
+    alo, ahi, blo, bhi = span
+    in_a = Counter(a[alo:ahi])
+    in_b = Counter(b[blo:bhi])
+    where_b = {b[j]: j for j in range(blo, bhi) if in_b[b[j]] == 1 and in_a[b[j]] == 1}
+    pairs = [(i, where_b[a[i]]) for i in range(alo, ahi) if a[i] in where_b]
+    # Longest increasing subsequence of the b positions (patience sorting), O(k log k).
+    tops: list[int] = []  # the smallest b position ending a run of each length
+    ends: list[int] = []  # the index in pairs of that run's last pair
+    before: list[int] = []  # each pair's predecessor in its run (-1: none)
+    for k, (_, j) in enumerate(pairs):
+        length = bisect.bisect_left(tops, j)
+        if length == len(tops):
+            tops.append(j)
+            ends.append(k)
+        else:
+            tops[length], ends[length] = j, k
+        before.append(ends[length - 1] if length else -1)
+    run: list[tuple[int, int]] = []
+    k = ends[-1] if ends else -1
+    while k >= 0:
+        run.append(pairs[k])
+        k = before[k]
+    return run[::-1]
+
+
+def _codes(blocks: list[Block], la: int, lb: int) -> list[Opcode]:
+    """difflib's opcodes from the equal runs (adjacent runs merged)."""
+    merged: list[Block] = []
+    for i, j, n in blocks:
+        if merged and merged[-1][0] + merged[-1][2] == i and merged[-1][1] + merged[-1][2] == j:
+            merged[-1] = (merged[-1][0], merged[-1][1], merged[-1][2] + n)
+        else:
+            merged.append((i, j, n))
+    codes: list[Opcode] = []
+    i = j = 0
+    for ai, bj, n in [*merged, (la, lb, 0)]:
+        tag = "replace" if i < ai and j < bj else "delete" if i < ai else "insert" if j < bj else ""
+        if tag:
+            codes.append((tag, i, ai, j, bj))
+        i, j = ai + n, bj + n
+        if n:
+            codes.append(("equal", ai, i, bj, j))
+    return codes
+
+
+def _groups(codes: list[Opcode], n: int = CONTEXT) -> Iterator[list[Opcode]]:
+    """difflib.SequenceMatcher.get_grouped_opcodes, over given opcodes."""
+    codes = list(codes) or [("equal", 0, 1, 0, 1)]
+    if codes[0][0] == "equal":
+        tag, i1, i2, j1, j2 = codes[0]
+        codes[0] = tag, max(i1, i2 - n), i2, max(j1, j2 - n), j2
+    if codes[-1][0] == "equal":
+        tag, i1, i2, j1, j2 = codes[-1]
+        codes[-1] = tag, i1, min(i2, i1 + n), j1, min(j2, j1 + n)
+    group: list[Opcode] = []
+    for tag, i1, i2, j1, j2 in codes:
+        if tag == "equal" and i2 - i1 > 2 * n:
+            group.append((tag, i1, min(i2, i1 + n), j1, min(j2, j1 + n)))
+            yield group
+            group = []
+            i1, j1 = max(i1, i2 - n), max(j1, j2 - n)
+        group.append((tag, i1, i2, j1, j2))
+    if group and not (len(group) == 1 and group[0][0] == "equal"):
+        yield group
+
+
+def _range(start: int, stop: int) -> str:
+    """difflib's `_format_range_unified`: `line,count`, 1-based."""
+    beginning, length = start + 1, stop - start
+    if length == 1:
+        return str(beginning)
+    return f"{beginning - 1 if not length else beginning},{length}"
+
+
+def _body(group: list[Opcode], old: Callable[[int], str], new: Callable[[int], str]) -> Iterator[str]:
+    for tag, i1, i2, j1, j2 in group:
+        if tag == "equal":
+            yield from (" " + new(j) for j in range(j1, j2))
+            continue
+        yield from ("-" + old(i) for i in range(i1, i2))
+        yield from ("+" + new(j) for j in range(j1, j2))
+
+
+def unified(
+    codes: list[Opcode], old: Callable[[int], str], new: Callable[[int], str], names: tuple[str, str]
+) -> list[str]:
+    """`difflib.unified_diff` text of `codes` (from `opcodes`) with line i of the old side shown
+    as `old(i)` and line j of the new side (and every context line) as `new(j)`.
+
+    At most SHOWN lines: a hunk that would pass that is cut (its header counts what it shows)
+    and the last line says how many changed lines were left out. [] when nothing differs.
+    """
+    total = sum(i2 - i1 + j2 - j1 for tag, i1, i2, j1, j2 in codes if tag != "equal")
+    text: list[str] = []
+    changed = 0
+    for group in _groups(codes):
+        if not text:
+            text += [f"--- {names[0]}\n", f"+++ {names[1]}\n"]
+        room = SHOWN - len(text) - 1
+        if room <= 0:
+            break
+        body: list[str] = []
+        for line in _body(group, old, new):
+            if len(body) == room:
+                break
+            body.append(line)
+        olds = sum(1 for line in body if line[0] in " -")
+        news = sum(1 for line in body if line[0] in " +")
+        first = group[0]
+        text.append(f"@@ -{_range(first[1], first[1] + olds)} +{_range(first[3], first[3] + news)} @@\n")
+        text += body
+        changed += sum(1 for line in body if line[0] != " ")
+    if changed < total:
+        text.append(
+            f"{names[1]}: {total - changed} more changed line(s) not shown (the diff is cut at {SHOWN} lines)\n"
+        )
+    return text
