@@ -53,8 +53,8 @@ class OldSide:
         for line, shown in zip(real, new, strict=True):
             if line != shown:
                 real_to_shown.setdefault(line, shown)
-        heads = frozenset({_head(line) for line in (*new, *redacted)} - {None})
-        return cls(False, real_to_shown, frozenset(new) | frozenset(redacted), heads)
+        known = frozenset(new) | frozenset(redacted)
+        return cls(False, real_to_shown, known, frozenset({_head(line) for line in known} - {None}))
 
     def shown(self, line: str) -> str:
         if self.trusted:

@@ -68,8 +68,11 @@ def _anchored(
 ) -> None:
     """Patience alignment of the span: its anchors, the gaps between them one level deeper."""
     alo, ahi, blo, bhi = span
+    anchors = _anchors(a, b, span)
+    if not anchors:
+        return  # nothing to hold on to: one replaced block
     i, j = alo, blo
-    for ai, bj in _anchors(a, b, span):
+    for ai, bj in anchors:
         _align(a, b, (i, ai, j, bj), depth - 1, out)
         out.append((ai, bj, 1))
         i, j = ai + 1, bj + 1
