@@ -155,13 +155,18 @@ def _range(start: int, stop: int) -> str:
     return f"{beginning - 1 if not length else beginning},{length}"
 
 
-def _body(group: list[Opcode], old: Callable[[int], str], new: Callable[[int], str]) -> Iterator[str]:
+def _body(group: list[Opcode], old: Callable[[int], str], new: Callable[[int], str], room: int) -> list[str]:
+    """A hunk's lines, at most `room` of them: a block cut short keeps a share of each side."""
+    body: list[str] = []
     for tag, i1, i2, j1, j2 in group:
+        left = room - len(body)
         if tag == "equal":
-            yield from (" " + new(j) for j in range(j1, j2))
+            body += [" " + new(j) for j in range(j1, min(j2, j1 + left))]
             continue
-        yield from ("-" + old(i) for i in range(i1, i2))
-        yield from ("+" + new(j) for j in range(j1, j2))
+        olds = min(i2 - i1, max(left // 2, left - (j2 - j1)))
+        body += ["-" + old(i) for i in range(i1, i1 + olds)]
+        body += ["+" + new(j) for j in range(j1, min(j2, j1 + left - olds))]
+    return body
 
 
 def unified(
@@ -170,8 +175,9 @@ def unified(
     """`difflib.unified_diff` text of `codes` (from `opcodes`) with line i of the old side shown
     as `old(i)` and line j of the new side (and every context line) as `new(j)`.
 
-    At most SHOWN lines: a hunk that would pass that is cut (its header counts what it shows)
-    and the last line says how many changed lines were left out. [] when nothing differs.
+    At most SHOWN lines: a hunk that would pass that is cut (its header counts the lines it
+    shows; a replaced block cut short shows a share of each side), and one more line then says
+    how many changed lines were left out. [] when nothing differs.
     """
     total = sum(i2 - i1 + j2 - j1 for tag, i1, i2, j1, j2 in codes if tag != "equal")
     text: list[str] = []
@@ -179,14 +185,10 @@ def unified(
     for group in _groups(codes):
         if not text:
             text += [f"--- {names[0]}\n", f"+++ {names[1]}\n"]
-        room = SHOWN - len(text) - 1
-        if room <= 0:
+        room = SHOWN - len(text) - 1  # lines left for this hunk's body
+        if room <= 2 * CONTEXT:
             break
-        body: list[str] = []
-        for line in _body(group, old, new):
-            if len(body) == room:
-                break
-            body.append(line)
+        body = _body(group, old, new, room)
         olds = sum(1 for line in body if line[0] in " -")
         news = sum(1 for line in body if line[0] in " +")
         first = group[0]
