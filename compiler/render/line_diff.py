@@ -1,17 +1,19 @@
 """A unified diff whose cost grows about linearly with the files' lines (for `render --check`).
 
-difflib's SequenceMatcher is quadratic on the rendered files: one changed line in the
-121,000-line `environment-objects.json` of a 1000x50 workspace took over eight minutes, nearly
-all of it in `find_longest_match` (py-spy). Here:
+difflib's SequenceMatcher is quadratic on the rendered files: a `--secrets dotenv` check of
+a 1000x50 workspace with one changed input line took 8.5 minutes, 99.5 % of it in
+`find_longest_match` (py-spy) on the 121,000-line `environment-objects.json`, whose two sides
+then also differed in its 1,000 password lines (drift_lines.new_side). Here:
 
 - inputs of at most SMALL line pairs (`len(a) * len(b)`) are aligned by difflib itself, so a
   small file's diff is byte for byte what `difflib.unified_diff` prints;
 - larger ones: the common head and tail are trimmed, the middle is aligned on the lines that
   occur exactly once on each side (patience diff: the longest increasing run of such pairs),
   and each gap between two anchors is aligned the same way, DEPTH levels deep; a gap of at
-  most SMALL pairs goes to difflib, a larger one at the last level is one replaced block.
+  most SMALL pairs goes to difflib while the file's BUDGET of pairs lasts; a gap left over
+  (too big at the last level, past the budget, or with no anchor) is one replaced block.
 
-Time: O(n log n) per level in the lines n, plus difflib on gaps of at most SMALL pairs.
+Time: O(n log n) per level in the lines n, plus difflib on at most BUDGET pairs in all.
 The text is `difflib.unified_diff`'s (three lines of context, no dates), cut after SHOWN lines
 per file; what was cut is counted in one last line (`unified`).
 """
@@ -26,7 +28,8 @@ from collections.abc import Callable, Iterator, Sequence
 Opcode = tuple[str, int, int, int, int]  # difflib's (tag, i1, i2, j1, j2)
 Block = tuple[int, int, int]  # a run of equal lines: (i, j, size)
 
-SMALL = 250_000  # line pairs difflib aligns (about 0.1 s at its worst)
+SMALL = 250_000  # line pairs difflib aligns at once (about 0.1 s at its worst)
+BUDGET = 2_000_000  # line pairs difflib aligns in all of one file's gaps (well under a second)
 DEPTH = 4  # levels of anchoring on unique lines
 SHOWN = 2_000  # lines of diff text shown per file, headers included
 CONTEXT = 3  # difflib.unified_diff's default
@@ -37,11 +40,28 @@ def opcodes(a: Sequence[str], b: Sequence[str]) -> list[Opcode]:
     if len(a) * len(b) <= SMALL:
         return list(difflib.SequenceMatcher(None, a, b).get_opcodes())
     blocks: list[Block] = []
-    _align(a, b, (0, len(a), 0, len(b)), DEPTH, blocks)
+    _align(a, b, (0, len(a), 0, len(b)), DEPTH, _Budget(BUDGET), blocks)
     return _codes(blocks, len(a), len(b))
 
 
-def _align(a: Sequence[str], b: Sequence[str], span: tuple[int, int, int, int], depth: int, out: list[Block]) -> None:
+class _Budget:
+    """The line pairs difflib may still align for one file (gaps past it are replaced blocks)."""
+
+    def __init__(self, pairs: int) -> None:
+        self.pairs = pairs
+
+    def take(self, pairs: int) -> bool:
+        """Whether `pairs` more fit (and if so, they are spent)."""
+        if pairs > min(self.pairs, SMALL):
+            return False
+        self.pairs -= pairs
+        return True
+
+
+Span = tuple[int, int, int, int]  # a[alo:ahi] against b[blo:bhi]
+
+
+def _align(a: Sequence[str], b: Sequence[str], span: Span, depth: int, budget: _Budget, out: list[Block]) -> None:
     """Append the equal runs of `a[alo:ahi]` and `b[blo:bhi]` to `out`, in order."""
     alo, ahi, blo, bhi = span
     head = 0
@@ -54,18 +74,16 @@ def _align(a: Sequence[str], b: Sequence[str], span: tuple[int, int, int, int], 
         out.append((alo, blo, head))
     alo, ahi, blo, bhi = alo + head, ahi - tail, blo + head, bhi - tail
     if alo < ahi and blo < bhi:
-        if (ahi - alo) * (bhi - blo) <= SMALL:
+        if budget.take((ahi - alo) * (bhi - blo)):
             matcher = difflib.SequenceMatcher(None, a[alo:ahi], b[blo:bhi], autojunk=False)
             out.extend((alo + i, blo + j, n) for i, j, n in matcher.get_matching_blocks() if n)
         elif depth > 0:
-            _anchored(a, b, (alo, ahi, blo, bhi), depth, out)
+            _anchored(a, b, (alo, ahi, blo, bhi), depth, budget, out)
     if tail:
         out.append((ahi, bhi, tail))
 
 
-def _anchored(
-    a: Sequence[str], b: Sequence[str], span: tuple[int, int, int, int], depth: int, out: list[Block]
-) -> None:
+def _anchored(a: Sequence[str], b: Sequence[str], span: Span, depth: int, budget: _Budget, out: list[Block]) -> None:
     """Patience alignment of the span: its anchors, the gaps between them one level deeper."""
     alo, ahi, blo, bhi = span
     anchors = _anchors(a, b, span)
@@ -73,13 +91,13 @@ def _anchored(
         return  # nothing to hold on to: one replaced block
     i, j = alo, blo
     for ai, bj in anchors:
-        _align(a, b, (i, ai, j, bj), depth - 1, out)
+        _align(a, b, (i, ai, j, bj), depth - 1, budget, out)
         out.append((ai, bj, 1))
         i, j = ai + 1, bj + 1
-    _align(a, b, (i, ahi, j, bhi), depth - 1, out)
+    _align(a, b, (i, ahi, j, bhi), depth - 1, budget, out)
 
 
-def _anchors(a: Sequence[str], b: Sequence[str], span: tuple[int, int, int, int]) -> list[tuple[int, int]]:
+def _anchors(a: Sequence[str], b: Sequence[str], span: Span) -> list[tuple[int, int]]:
     """The longest run of lines unique on both sides of the span whose positions rise on both."""
     alo, ahi, blo, bhi = span
     in_a = Counter(a[alo:ahi])
