@@ -355,15 +355,18 @@ def drift(out: Path, files: Mapping[str, str], label: str, redacted: Mapping[str
     secret value can reach the diff, whatever the output folder holds (files of an env
     render, a stale or missing manifest, a half-finished write, someone else's file):
 
-    - the new side is the redacted render, its secret lines masked where they differ
-      from the real render; only the real render's leading comment lines (the template's
-      header, which precedes every value) are taken from it;
+    - the lines are aligned on what they hold (disk against the real render), then shown:
+      an unchanged secret line is no difference, a changed one a changed line, both masked;
+    - the new side is the real render with every line that differs from the redacted
+      render masked (a field the redacted render leaves out keeps its key, never a value);
+      the real render's leading comment lines (the template's header) are shown as they are;
     - a file on disk is shown as it is only when its header carries REDACTED_NOTE, which
       render writes in the same atomic write as a content without values;
     - any other file on disk shows a line only when it equals a line shown on the new
       side (or a real secret line, shown as that line masked); every other line becomes
-      its indentation, its key when the redacted render has the same key, and `***`.
+      its indentation, its key when the new side shows the same key, and `***`.
 
+    The diff is line_diff's: linear-ish in the lines, cut after line_diff.SHOWN lines a file.
     Nothing comes from bookkeeping, so nothing stale can unmask a line.
     """
     names = sorted(files)
@@ -374,8 +377,6 @@ def drift(out: Path, files: Mapping[str, str], label: str, redacted: Mapping[str
 def drift_streamed(out: Path, names: Sequence[str], texts: Iterable[tuple[str, str, str]], label: str) -> str:
     """`drift`, taking (path, real text, shown text) one at a time, in any order, so that only
     one file's texts are held; `names` lists every path first. The diff is in path order."""
-    import difflib
-
     _check_relative(names)
     _check_no_links(out, names)
     parts: dict[str, list[str]] = {}  # what differs, by path
@@ -383,9 +384,8 @@ def drift_streamed(out: Path, names: Sequence[str], texts: Iterable[tuple[str, s
         current = _current(out, relative)
         if current == real:
             continue
-        new, real_to_shown = drift_lines.new_side(lines(real), lines(shown))
-        old = drift_lines.old_side(lines(current or ""), new, lines(shown), real_to_shown)
         before = f"{label}/{relative}" if current is not None else "/dev/null"
-        hunks = list(difflib.unified_diff(old, new, before, f"{label}/{relative}"))
+        names_shown = (before, f"{label}/{relative}")
+        hunks = drift_lines.diff(lines(current or ""), lines(real), lines(shown), names_shown)
         parts[relative] = hunks or [f"{label}/{relative}: secret values differ (not shown)\n"]
     return "".join(p if p.endswith("\n") else p + "\n" for relative in sorted(parts) for p in parts[relative])
