@@ -123,6 +123,15 @@ class Shared:
     resolved: dict[int, ResolvedObject] = field(default_factory=dict)
     leaves: dict[int, dict[FieldPath, Setting]] = field(default_factory=dict)
     templated: dict[int, bool] = field(default_factory=dict)  # whether an object's fields hold a template
+    # The model's objects in a resolved Deployment's order (by kind and key, stable), by id of
+    # the model's tuple: each Deployment's objects are then taken in order, not sorted.
+    ordered: dict[int, tuple[tuple[ObjectSpec, ...], tuple[ObjectSpec, ...]]] = field(default_factory=dict)
+
+    def in_order(self, objects: tuple[ObjectSpec, ...]) -> tuple[ObjectSpec, ...]:
+        kept = self.ordered.get(id(objects))
+        if kept is None or kept[0] is not objects:
+            kept = self.ordered[id(objects)] = (objects, tuple(sorted(objects, key=_KIND_AND_KEY)))
+        return kept[1]
 
 
 def resolve(model: Model, target: Target, workspace: str, locate: Locator = no_position) -> ResolvedDeployment:
@@ -182,7 +191,7 @@ def deployment_problems(
     ctx = Context(branch, slug(branch), workspace, locate, Shared() if shared is None else shared)
     problems: list[Diagnostic] = []
     layers_of = _layers_of(base, ())
-    for obj in model.objects:
+    for obj in ctx.shared.in_order(model.objects):  # so the objects come out in order
         if obj.linked_to(base.name):
             _check_object(obj, "object", layers_of.get((obj.kind, obj.key)), ctx, name, problems)
     for obj in base.objects:
@@ -232,23 +241,25 @@ def _resolve(
     objects: list[ResolvedObject] = []
     layers_of = _layers_of(base, preview)
     ready = ctx.shared.resolved
-    for obj in model.objects:
+    for obj in ctx.shared.in_order(model.objects):  # so the objects come out in order
         if obj.linked_to(base.name):
             layers = layers_of.get((obj.kind, obj.key))
             # Most objects are one shared value for every Deployment: taken without a call.
             found = ready.get(id(obj)) if layers is None else None
             objects.append(found or _object(obj, "object", layers or [], ctx, name, problems))
-    objects.extend(_object(obj, "deployment", [], ctx, name, problems) for obj in base.objects)
+    own = [_object(obj, "deployment", [], ctx, name, problems) for obj in base.objects]
     spec = _render_spec(base, name, ctx, problems)
     if is_preview:  # its own description, not a copy of its base's: what it is, and whose branch
         spec = dataclasses.replace(spec, description=f"Preview of {base.name} for branch {ctx.branch}")
     if problems:
         raise ResolveProblem(problems)
-    objects.sort(key=_KIND_AND_KEY)
+    if own:  # after the workspace's objects of the same kind and key (a stable sort)
+        objects.extend(own)
+        objects.sort(key=_KIND_AND_KEY)
     return ResolvedDeployment(name, base.name, is_preview, ctx.branch, spec, tuple(objects))
 
 
-_KIND_AND_KEY = attrgetter("kind", "key")  # a resolved Deployment's order (C-level: runs objects x Deployments times)
+_KIND_AND_KEY = attrgetter("kind", "key")  # a resolved Deployment's order, of resolved objects and of specs
 
 
 def _object(
