@@ -179,13 +179,15 @@ def iter_leaves(value: Any, ypath: YPath = ()) -> Iterator[tuple[YPath, Any]]:
         yield ypath, value
         return
     for step, child in children:
-        if type(child) in _LEAVES:  # most children: yielded here, not by a nested generator
+        if type(child) in SCALARS:  # most children: yielded here, not by a nested generator
             yield (*ypath, step), child
         else:
             yield from iter_leaves(child, (*ypath, step))
 
 
-_LEAVES = frozenset((str, int, float, bool, type(None)))
+# JSON's scalar types, exactly (a subclass takes the slower, general path): the types most
+# values have, tested first by the walks over every leaf.
+SCALARS = frozenset((str, int, float, bool, type(None)))
 
 
 def iter_strings(value: Any, ypath: YPath = ()) -> Iterator[tuple[YPath, str]]:

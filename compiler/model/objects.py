@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Literal
 
-from compiler.load.documents import YPath
+from compiler.load.documents import SCALARS, YPath
 from compiler.model.secrets import Secret as Secret  # re-exported: the stages read references from the model
 from compiler.model.secrets import add_sensitive_keys, reference_name
 
@@ -44,6 +44,8 @@ def lift_secrets(value: Any) -> Any:
 
 def freeze(value: Any) -> Any:
     """A read-only deep copy: mappings become MappingProxyType, lists tuples."""
+    if type(value) in SCALARS:  # most values: answered before the isinstance checks
+        return value
     if isinstance(value, MAPPINGS):
         return MappingProxyType({k: freeze(v) for k, v in value.items()})
     if isinstance(value, (list, tuple)):
@@ -53,6 +55,8 @@ def freeze(value: Any) -> Any:
 
 def thaw(value: Any) -> Any:
     """The plain (dict/list) copy of a frozen value, for rendering."""
+    if type(value) in SCALARS:
+        return value
     if isinstance(value, MAPPINGS):
         return {k: thaw(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

@@ -20,9 +20,9 @@ from types import MappingProxyType
 from typing import Any
 
 from compiler.errors import OperationError, UsageError
+from compiler.load.documents import SCALARS
 
 _MAPPINGS = (dict, MappingProxyType)
-_PLAIN = frozenset((str, int, float, bool, type(None)))
 SECRET_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
 # A key whose name holds one of these words holds a secret (any case, anywhere in the name).
 # Airflow's secrets masker masks a key whose lower-cased name contains one of its
@@ -121,7 +121,7 @@ class SecretValues:
 
     def reveal(self, value: Any) -> Any:
         """The value with every `Secret` inside replaced by its value or placeholder."""
-        if type(value) in _PLAIN:  # most values: answered without a walk
+        if type(value) in SCALARS:  # most values: answered without a walk
             return value
         if isinstance(value, Secret):
             return self.value(value)

@@ -59,6 +59,9 @@ def flatten(value: Any, prefix: FieldPath = ()) -> Iterator[tuple[FieldPath, Any
 def unflatten(leaves: Mapping[FieldPath, Any]) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for path, value in leaves.items():
+        if len(path) == 1:  # a top-level field: most leaves
+            result[path[0]] = thaw(value)
+            continue
         node = result
         for step in path[:-1]:
             node = node.setdefault(step, {})
