@@ -307,11 +307,11 @@ _OWN_LAYERS = ("override", "preview")  # a Deployment's own layers of a workspac
 
 def _has_template(value: Any) -> bool:
     if isinstance(value, str):
-        return template_values.has_template(value)
+        return "{" in value and template_values.has_template(value)  # most strings: no "{", no call
     if isinstance(value, MAPPINGS):
-        return any(_has_template(v) for v in value.values())
+        return any(map(_has_template, value.values()))
     if isinstance(value, (list, tuple)):
-        return any(_has_template(v) for v in value)
+        return any(map(_has_template, value))
     return False
 
 
@@ -321,11 +321,11 @@ REQUIRED: dict[ObjectKind, str] = {"connection": "type", "variable": "value", "p
 
 def _required_removed(obj: ObjectSpec, override: OverrideSpec, ctx: Context) -> list[Diagnostic]:
     """An override's null may remove any field but the one the object is nothing without."""
-    from compiler.diagnostics import error
-
     required = REQUIRED[obj.kind]
     if required not in override.fields or override.fields[required] is not None:
         return []
+    from compiler.diagnostics import error
+
     where = ctx.locate(override.path, (*override.ypath, required))
     message = f"null removes '{required}' of {obj.kind} '{obj.key}', which it cannot do without; override it with a value instead"
     return [error(where, "required-field-removed", message)]

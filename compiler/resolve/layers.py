@@ -8,7 +8,7 @@ every leaf remembers the chain of layers that wrote it, and the value each wrote
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Literal
@@ -44,16 +44,25 @@ class Setting:
 # --- flat leaves and the merge -------------------------------------------------------
 
 
-def flatten(value: Any, prefix: FieldPath = ()) -> Iterator[tuple[FieldPath, Any]]:
-    """Leaf paths of nested mappings; an empty mapping, a list or a scalar is a leaf.
+def flatten(value: Any, prefix: FieldPath = ()) -> list[tuple[FieldPath, Any]]:
+    """Leaf paths of nested mappings, in order; an empty mapping, a list or a scalar is a leaf.
 
     An empty mapping at the top has no leaves: it is an override of nothing, not a value.
     """
-    if isinstance(value, MAPPINGS) and (value or not prefix):
-        for key, child in value.items():
-            yield from flatten(child, (*prefix, key))
-    else:
-        yield prefix, value
+    if not (isinstance(value, MAPPINGS) and (value or not prefix)):
+        return [(prefix, value)]
+    leaves: list[tuple[FieldPath, Any]] = []
+    _flatten_into(value, prefix, leaves)
+    return leaves
+
+
+def _flatten_into(mapping: Mapping[str, Any], prefix: FieldPath, leaves: list[tuple[FieldPath, Any]]) -> None:
+    # A list, not a generator per level: flatten runs for every override of every Deployment.
+    for key, child in mapping.items():
+        if isinstance(child, MAPPINGS) and child:
+            _flatten_into(child, (*prefix, key), leaves)
+        else:
+            leaves.append(((*prefix, key), child))
 
 
 def unflatten(leaves: Mapping[FieldPath, Any]) -> dict[str, Any]:
@@ -79,8 +88,11 @@ def merge(
     """Apply one layer: scalars and lists replace, mappings merge key by key, null removes."""
     result = dict(leaves)
     removed: dict[FieldPath, Origin] = {}
+    # Every mapping that holds a leaf (kept a superset as the merge goes): a path that is none
+    # of them has nothing below it, which spares a scan of every leaf for most paths.
+    holders = {p[:i] for p in result for i in range(1, len(p))}
     for path, value in flatten(patch):
-        below = [p for p in result if _is_under(p, path)]
+        below = [p for p in result if _is_under(p, path)] if path in holders else []
         if value is None:
             gone = [p for p in [*below, path] if p in result]  # a leaf whose value is JSON null goes too
             for p in gone:
@@ -91,6 +103,7 @@ def merge(
                 # Removing the last key of a mapping leaves that mapping, empty: only the key goes.
                 empty: Mapping[str, Any] = MappingProxyType({})
                 result[parent] = Setting(empty, (origin,), (empty,))
+                holders.update(parent[:i] for i in range(1, len(parent)))
             continue
         if value == {} and below:
             continue  # merging an empty mapping changes nothing
@@ -100,4 +113,5 @@ def merge(
             result.pop(path[:i], None)  # a scalar replaced by a mapping
         earlier = result[path] if path in result else Setting(None, ())
         result[path] = Setting(value, (*earlier.origins, origin), (*earlier.written, value))
+        holders.update(path[:i] for i in range(1, len(path)))
     return result, removed
