@@ -71,7 +71,9 @@ def sync(
     saved_plans.fingerprint_key(environ)  # refused (or registered for masking) before any request
     reading = LiveRead.start(root, environ)  # before validating: see live/early_read.py
     try:
-        project = console.project()
+        # Every Deployment is resolved next (the scope's, or all of them for the deferred changes
+        # of a narrower scope): kept from validation, not resolved a second time (issue 26).
+        project = console.project(resolved=True)
         owner(project)
         reading = reading or LiveRead(connect(environ))
         planned = make_plan(
