@@ -75,13 +75,14 @@ class Session(NamedTuple):
     def diagnostics_format(self, requested: str | None) -> str:
         return diagnostics_format(requested, self.environ)
 
-    def valid_project(self, fmt: str) -> Project:
-        """The validated project; its warnings on stderr, its errors raised."""
+    def valid_project(self, fmt: str, *, keep_resolved: bool = False) -> Project:
+        """The validated project; its warnings on stderr, its errors raised (`keep_resolved`:
+        validate.project.validate's, for a command that resolves every Deployment next)."""
         from compiler.validate.project import validate_root
 
-        # Checked, not kept: each command resolves the Deployments it needs, render --all one at
+        # Checked, not kept unless asked: each command resolves the Deployments it needs, render --all one at
         # a time (holding all of them was most of its peak memory, issue 26).
-        project = validate_root(self.root, keep_resolved=False)
+        project = validate_root(self.root, keep_resolved=keep_resolved)
         # The validated project lives until exit: the collector need not scan it again.
         gc.freeze()
         warnings = [d for d in project.diagnostics if not d.is_error]
@@ -96,8 +97,8 @@ class _Console(NamedTuple):
     s: Session
     plan: Callable[[Any], None]  # shows the plan, in the command's format
 
-    def project(self) -> Project:
-        return self.s.valid_project("text")
+    def project(self, *, resolved: bool = False) -> Project:
+        return self.s.valid_project("text", keep_resolved=resolved)
 
     def diagnostics(self, found: Sequence[Diagnostic]) -> None:
         self.s.show(Output(err=DIAGNOSTICS.report(found, "text", self.s.style).out))

@@ -71,7 +71,9 @@ def sync(
     saved_plans.fingerprint_key(environ)  # refused (or registered for masking) before any request
     reading = LiveRead.start(root, environ)  # before validating: see live/early_read.py
     try:
-        project = console.project()
+        # Every Deployment is resolved next (the scope's, or all of them for the deferred changes
+        # of a narrower scope): kept from validation, not resolved a second time (issue 26).
+        project = console.project(resolved=True)
         owner(project)
         reading = reading or LiveRead(connect(environ))
         planned = make_plan(
@@ -151,8 +153,12 @@ def _needed(state: desired_state.Desired) -> tuple[set[str], set[str]]:
     those it can use (own fields elsewhere: to prove a masked value unchanged)."""
     wanted: set[str] = set()
     optional: set[str] = set()
+    read: set[int] = set()  # objects share parts mappings (sync/desired.py): each is read once
     for obj in state.objects:
         (wanted if state.full or obj.scope == "DEPLOYMENT" else optional).update(_names(obj.fields))
+        if id(obj.parts) in read:
+            continue
+        read.add(id(obj.parts))  # the mappings live as long as `state`: an id is not reused
         for part in obj.parts.values():
             if part.overrides:
                 wanted.update(_names(part.overrides))

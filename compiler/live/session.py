@@ -22,8 +22,10 @@ from compiler.validate.project import Project
 
 
 class Console(Protocol):
-    def project(self) -> Project:
-        """The validated project (its warnings shown, its errors raised)."""
+    def project(self, *, resolved: bool = False) -> Project:
+        """The validated project (its warnings shown, its errors raised); with `resolved`, every
+        Deployment as validation resolved it is kept (Project.resolved), for a caller that
+        resolves all of them next (an Astro plan: its scope or its deferred changes)."""
 
     def diagnostics(self, found: Sequence[Diagnostic]) -> None:
         """Show a plan's diagnostics (before the plan itself)."""

@@ -10,6 +10,7 @@ never into diagnostics, diffs or logs.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Iterable, Iterator, Mapping
@@ -78,8 +79,14 @@ def reference_name(value: Any) -> str | None:
 
 def looks_secret(key: str) -> bool:
     """True for a key whose name says it holds a secret."""
+    return _looks_secret(key, _WORKSPACE_WORDS.get())
+
+
+@functools.lru_cache(maxsize=4096)
+def _looks_secret(key: str, workspace_words: frozenset[str]) -> bool:
+    """`looks_secret`, remembered: a plan asks it of the same few keys tens of thousands of times (issue 26)."""
     lowered = key.lower()
-    return any(word in lowered for word in SECRET_WORDS) or any(word in lowered for word in _WORKSPACE_WORDS.get())
+    return any(word in lowered for word in SECRET_WORDS) or any(word in lowered for word in workspace_words)
 
 
 def plaintext_paths(fields: Mapping[str, Any]) -> Iterator[tuple[str, ...]]:

@@ -48,6 +48,9 @@ class _Planner:
         self.deferred: list[ObjectChange] = []  # what the sync branch applies, not this scope
         self.in_scope = {n: i for n in desired.deployments if (i := live.deployment_id(n)) is not None}
         self.fingerprints = Fingerprinter(options.key, options.values, self.in_scope)
+        self._ours = frozenset(self.in_scope.values())
+        self._notes: dict[tuple[int, bool], tuple[Mapping[str, Part], str]] = {}
+        self._parts_of: dict[int, tuple[Mapping[str, Part], tuple[Part, ...], tuple[Part, ...]]] = {}
 
     # --- one desired object -------------------------------------------------------------
 
@@ -107,7 +110,7 @@ class _Planner:
     def _create(self, obj: DesiredObject, key: ObjectKey) -> ObjectChange:
         fps = {
             **self.fingerprints.own(obj),
-            **{k: v for p in self._parts(obj) for k, v in self.fingerprints.part(obj, p).items()},
+            **{k: v for p in self._overriding(obj) for k, v in self.fingerprints.part(obj, p).items()},
         }
         body: dict[str, Any] = {
             "objectKey": obj.key,
@@ -126,10 +129,19 @@ class _Planner:
             obj.key,
             "create",
             deployment=self._scoped_to(obj),
-            note=reach.describe(obj),
+            note=self._note(obj),
             fields=reach.create_fields(obj, self._parts(obj)),
             writes=(Write("create", key, body=body),),
         )
+
+    def _note(self, obj: DesiredObject) -> str:
+        """reach.describe, once per parts mapping that objects share (desired._PartsOf)."""
+        if obj.scope != "WORKSPACE":
+            return reach.describe(obj)
+        kept = self._notes.get((id(obj.parts), obj.auto_link))
+        if kept is None or kept[0] is not obj.parts:
+            kept = self._notes[(id(obj.parts), obj.auto_link)] = (obj.parts, reach.describe(obj))
+        return kept[1]
 
     def _scoped_to(self, obj: DesiredObject) -> str | None:
         return obj.entity if obj.scope == "DEPLOYMENT" else None
@@ -247,8 +259,22 @@ class _Planner:
 
     # --- a Deployment's part ----------------------------------------------------------------
 
-    def _parts(self, obj: DesiredObject) -> list[Part]:
-        return [p for name, p in sorted(obj.parts.items()) if name in self.in_scope]
+    def _parts(self, obj: DesiredObject) -> tuple[Part, ...]:
+        """The object's parts in scope, by Deployment name. Objects share a parts mapping where
+        they can (desired._PartsOf): each mapping is sorted and filtered once (issue 26)."""
+        return self._in_scope(obj)[1]
+
+    def _overriding(self, obj: DesiredObject) -> tuple[Part, ...]:
+        """The parts in scope that are not a plain link: excluded, or overriding a field."""
+        return self._in_scope(obj)[2]
+
+    def _in_scope(self, obj: DesiredObject) -> tuple[Mapping[str, Part], tuple[Part, ...], tuple[Part, ...]]:
+        kept = self._parts_of.get(id(obj.parts))
+        if kept is None or kept[0] is not obj.parts:
+            parts = tuple(p for name, p in sorted(obj.parts.items()) if name in self.in_scope)
+            kept = (obj.parts, parts, tuple(p for p in parts if p.overrides or not p.linked))
+            self._parts_of[id(obj.parts)] = kept  # the mapping is kept too: its id is not reused
+        return kept
 
     def _part_changes(
         self, obj: DesiredObject, found: LiveObject, part: Part, live_fps: Mapping[tuple[str, str], str]
@@ -287,7 +313,7 @@ class _Planner:
         """links and excludeLinks: the in-scope parts as desired, every other entry as live."""
         links: list[Any] = []
         excludes: list[Any] = []
-        ours = set(self.in_scope.values())
+        ours = self._ours
         if found is not None:
             # An entry without `overrides` keeps a link's stored override (ASTRO-API.md 1.4).
             # An entry of a Deployment that no longer exists (a destroyed preview) is dropped.
@@ -300,7 +326,8 @@ class _Planner:
             excludes += [
                 {"scope": "DEPLOYMENT", "scopeEntityId": d} for d in found.excludes if d not in ours and d in alive
             ]
-        for part in self._parts(obj):
+        # Without a live object, a plain link of an auto-linked object is no entry: only the others are read.
+        for part in self._overriding(obj) if found is None and auto else self._parts(obj):
             dep_id = self.in_scope[part.deployment]
             live_link = found.link(dep_id) if found else None
             unset = (

@@ -34,12 +34,12 @@ class Fingerprinter:
         return self._of(obj, self.in_scope[part.deployment], part.overrides)
 
     def _of(self, obj: DesiredObject, part: str, fields: Mapping[str, Any]) -> dict[tuple[str, str], str]:
-        found = {}
+        found: dict[tuple[str, str], str] = {}
+        if self.key is None or self.values is None:
+            return found  # no fingerprint without both (fp)
+        sensitive = obj.sensitive
         for path, value in leaves(fields):
-            if (
-                hidden(path, value, secret_variable=obj.sensitive)
-                and (fp := self.fp(obj, part, path, value)) is not None
-            ):
+            if hidden(path, value, secret_variable=sensitive) and (fp := self.fp(obj, part, path, value)) is not None:
                 found[(part, path)] = fp
         return found
 
@@ -52,5 +52,6 @@ class Fingerprinter:
         if own:
             fps.update(self.own(obj))
         for part in parts:
-            fps.update(self.part(obj, part))
+            if part.overrides:  # most parts: none (part)
+                fps.update(self.part(obj, part))
         return fps

@@ -37,17 +37,19 @@ def create_fields(obj: DesiredObject, parts: Sequence[Part]) -> tuple[FieldChang
     # Deployment (that was a third of the planning of a 1000x50 plan, issue 26).
     paths = {p.deployment: _override_paths(p.overrides) for p in parts if p.linked and p.overrides}
     overridden = set().union(*paths.values())
-    fields = [field(path, value, secret_variable=obj.sensitive) for path, value in own.items()]
+    sensitive = obj.sensitive
+    fields = [field(path, value, secret_variable=sensitive) for path, value in own.items()]
     fields = [
         dataclasses.replace(f, reach=field_reach(f.path, parts, paths)) if f.path in overridden else f for f in fields
     ]
+    own_shown = {path: shown(value) for path, value in own.items()} if paths else {}
     for part in parts:
-        if not part.linked:
+        if not part.linked or not part.overrides:
             continue
         for path, value in leaves(part.overrides):
-            if path in own and shown(own[path]) == shown(value):
+            if path in own_shown and own_shown[path] == shown(value):
                 continue
-            fields.append(field(path, value, secret_variable=obj.sensitive, deployment=part.deployment))
+            fields.append(field(path, value, secret_variable=sensitive, deployment=part.deployment))
     return tuple(fields)
 
 

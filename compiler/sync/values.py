@@ -11,6 +11,8 @@ from compiler.model.objects import MAPPINGS, Secret
 from compiler.model.secrets import SecretValues, looks_secret
 from compiler.sync.desired import JsonText, has_secret
 
+_SHOWN = SecretValues()  # no values: each secret as its placeholder
+
 
 def _json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False)
@@ -31,7 +33,9 @@ def concrete(value: Any, values: SecretValues) -> Any:
 
 def shown(value: Any) -> Any:
     """The value as a plan shows it: secrets as `<secret:NAME>`, never a value."""
-    return concrete(value, SecretValues())
+    if isinstance(value, str):  # most values: shown as they are
+        return value
+    return concrete(value, _SHOWN)
 
 
 def leaves(fields: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
@@ -47,9 +51,9 @@ def leaves(fields: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
 def hidden(path: str, value: Any, *, secret_variable: bool = False) -> bool:
     """A field compared by fingerprint: a secret reference, a variable marked secret, or a field
     the API masks on read (a connection password, an extra key whose name says secret)."""
-    if has_secret(value) or secret_variable:
+    if secret_variable or path == "password" or (path.startswith("extra.") and looks_secret(path[len("extra.") :])):
         return True
-    return path == "password" or (path.startswith("extra.") and looks_secret(path[len("extra.") :]))
+    return has_secret(value)
 
 
 def same(live: Any, desired: Any) -> bool:
