@@ -389,11 +389,11 @@ def _transport_error(method: str, path: str, exc: Exception, retry: Retry) -> Ap
     return error
 
 
-def _retry_hook(retry: Retry) -> Callable[[Exception], bool | float]:
+def _retry_hook(retry: Retry) -> Callable[[BaseException], bool | float]:
     # A create retries only what certainly did not create: a refused connection or a 429.
     statuses = {"read": READ_STATUSES, "write": WRITE_STATUSES, "create": frozenset({429})}[retry]
 
-    def hook(exc: Exception) -> bool | float:
+    def hook(exc: BaseException) -> bool | float:
         if not isinstance(exc, ApiError) or isinstance(exc, AmbiguousWrite):
             return False
         if exc.status is None:  # a transport error
