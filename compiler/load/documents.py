@@ -9,7 +9,7 @@ reports every problem, located.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -78,8 +78,15 @@ def read_yaml_file(path: Path, name: str) -> tuple[Document | None, list[Diagnos
     return parse_document(name, data)
 
 
-def load_documents(sources: Iterable[SourceFile]) -> tuple[list[Document], list[Diagnostic]]:
-    """Parse every source; return the documents that parsed and every problem found."""
+Parse = Callable[[str, bytes], tuple["Document | None", list[Diagnostic]]]  # parse_document's shape
+
+
+def load_documents(
+    sources: Iterable[SourceFile], parse: Parse | None = None
+) -> tuple[list[Document], list[Diagnostic]]:
+    """Parse every source (with `parse`, parse_document by default); return the documents that
+    parsed and every problem found."""
+    parse = parse_document if parse is None else parse
     documents: list[Document] = []
     problems: list[Diagnostic] = []
     for source in sources:
@@ -87,7 +94,7 @@ def load_documents(sources: Iterable[SourceFile]) -> tuple[list[Document], list[
             problems.append(source.problem)
             continue
         assert source.data is not None
-        document, found = parse_document(source.path, source.data)
+        document, found = parse(source.path, source.data)
         problems.extend(found)
         if document is not None:
             documents.append(document)

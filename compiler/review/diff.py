@@ -13,6 +13,7 @@ from compiler.resolve.deployment import ResolvedDeployment
 from compiler.review.changes import Action as Operation
 from compiler.review.changes import Comparer, DiffAction, FieldChange, ObjectChange, compare, leaves
 from compiler.review.sides import compared_side, names_of, resolver, same_files
+from compiler.validate.project import Readings
 
 Action = DiffAction  # what happened to a Deployment, and (as `ObjectChange.action`) to each object
 
@@ -75,7 +76,8 @@ def compare_deployment(
 
 def diff(root: Path, base: str, head: str | None, deployment: str | None = None) -> DiffPlan:
     """The per-Deployment plan of changes from `base` to `head` (the working tree when None)."""
-    before, after = compared_side(root, base), compared_side(root, head)
+    readings = Readings()  # a file the same at both sides is read once
+    before, after = compared_side(root, base, readings), compared_side(root, head, readings)
     names = sorted(set(names_of(before)) | set(names_of(after)))
     if deployment is not None:
         if deployment not in names:

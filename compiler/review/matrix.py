@@ -34,12 +34,13 @@ def matrix(root: Path, since: str | None, environ: Mapping[str, str]) -> tuple[R
     One Deployment (with its counterpart at `since`) is resolved, rendered and compared at a
     time, and only its name and branch are kept (issue 26: all of both sides were held).
     """
-    current = side(root, None)
+    readings = project.Readings()  # a file the same at both sides is read once
+    current = side(root, None, readings)
     preview = _current_preview(current, root, environ)
     resolved = resolver(current)
     if since is None:
         return tuple(sorted((_listed(d) for d in _each(resolved, names_of(current), preview)), key=lambda d: d.name))
-    before_project = compared_side(root, since)
+    before_project = compared_side(root, since, readings)
     before = resolver(before_project)
     before_preview: dict[str, ResolvedDeployment] = {}
     if preview is not None and before_project is not None:

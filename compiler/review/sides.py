@@ -20,23 +20,27 @@ def _sources(root: Path, ref: str | None) -> list[SourceFile]:
     return filesystem_sources(root) if ref is None else gitrefs.sources_at(root, ref)
 
 
-def side(root: Path, ref: str | None) -> project.Project:
-    """environments/ at a git ref (from git objects), or the working tree when ref is None."""
-    return _validated(_sources(root, ref), ref)
+def side(root: Path, ref: str | None, readings: project.Readings | None = None) -> project.Project:
+    """environments/ at a git ref (from git objects), or the working tree when ref is None.
+
+    `readings` shared by the sides of one comparison reads a file the same at both once.
+    """
+    return _validated(_sources(root, ref), ref, readings)
 
 
-def compared_side(root: Path, ref: str | None) -> project.Project | None:
+def compared_side(root: Path, ref: str | None, readings: project.Readings | None = None) -> project.Project | None:
     """`side` for a comparison; None when that side has no environments/ at all.
 
     A commit from before the repository adopted astro-gitops has no Deployments, so the
     pull request that adds environments/ gets a plan (everything added), not an error.
     """
     sources = _sources(root, ref)
-    return _validated(sources, ref) if sources else None
+    return _validated(sources, ref, readings) if sources else None
 
 
-def _validated(sources: list[SourceFile], ref: str | None) -> project.Project:
-    found = project.validate(sources, keep_resolved=False)  # resolved one Deployment at a time, when compared
+def _validated(sources: list[SourceFile], ref: str | None, readings: project.Readings | None) -> project.Project:
+    # Resolved one Deployment at a time, when compared.
+    found = project.validate(sources, keep_resolved=False, readings=readings)
     if not found.ok:
         label = ref or "the working tree"
         raise InvalidEnvironments([_labelled(d, label) for d in found.diagnostics])
