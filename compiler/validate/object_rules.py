@@ -3,7 +3,7 @@ conn_ids one AIRFLOW_CONN_ name apart), secrets by reference, links and override
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from compiler.diagnostics import did_you_mean, warning
@@ -128,26 +128,43 @@ def check_links(c: Checker) -> None:
 
 
 def check_overrides(c: Checker) -> None:
+    same_key: dict[tuple[ObjectKind, str], list[ObjectSpec]] = {}  # the workspace's objects, by kind and key
+    for obj in c.model.objects:
+        same_key.setdefault((obj.kind, obj.key), []).append(obj)
     for d in c.model.deployments:
-        _check_override_set(c, d.name, d.overrides, d.objects)
+        _check_override_set(c, d.name, d.overrides, d.objects, same_key)
     workspace = c.model.workspace
     for rule in workspace.rules if workspace else ():
         base = c.model.deployment(rule.preview.from_) if rule.preview else None
         if rule.preview and base:
-            _check_override_set(c, base.name, rule.preview.overrides, base.objects, preview=True)
+            _check_override_set(c, base.name, rule.preview.overrides, base.objects, same_key, preview=True)
+
+
+def _linked(c: Checker, name: str) -> dict[tuple[ObjectKind, str], ObjectSpec]:
+    """The workspace's objects linked to Deployment `name`, by kind and key (the last of a key)."""
+    return {(o.kind, o.key): o for o in c.model.objects if o.linked_to(name)}
 
 
 def _check_override_set(
-    c: Checker, name: str, overrides: Iterable[OverrideSpec], scoped: Iterable[ObjectSpec], *, preview: bool = False
+    c: Checker,
+    name: str,
+    overrides: Iterable[OverrideSpec],
+    scoped: Sequence[ObjectSpec],
+    same_key: Mapping[tuple[ObjectKind, str], Sequence[ObjectSpec]],
+    *,
+    preview: bool = False,
 ) -> None:
-    linked = {(o.kind, o.key): o for o in c.model.objects if o.linked_to(name)}
-    _check_scoped(c, name, scoped, linked)
+    # Each override's object is looked up, not every linked object listed: a Deployment of a
+    # large workspace overrides a few of thousands (issue 26).
+    if scoped:
+        _check_scoped(c, name, scoped, _linked(c, name))
     for override in overrides:
-        target = linked.get((override.kind, override.key))
+        candidates = same_key.get((override.kind, override.key), ())
+        target = next((o for o in reversed(candidates) if o.linked_to(name)), None)
         if target is None and override.key in c.partially_known:
             continue
         if target is None:
-            keys = [k for kind, k in linked if kind == override.kind]
+            keys = [k for kind, k in _linked(c, name) if kind == override.kind]
             whose = f"the preview's base '{name}'" if preview else f"'{name}'"
             c.error(
                 override.path,
