@@ -88,11 +88,8 @@ def merge(
     """Apply one layer: scalars and lists replace, mappings merge key by key, null removes."""
     result = dict(leaves)
     removed: dict[FieldPath, Origin] = {}
-    # Every mapping that holds a leaf (kept a superset as the merge goes): a path that is none
-    # of them has nothing below it, which spares a scan of every leaf for most paths.
-    holders = {p[:i] for p in result for i in range(1, len(p))}
     for path, value in flatten(patch):
-        below = [p for p in result if _is_under(p, path)] if path in holders else []
+        below = [p for p in result if _is_under(p, path)]
         if value is None:
             gone = [p for p in [*below, path] if p in result]  # a leaf whose value is JSON null goes too
             for p in gone:
@@ -103,7 +100,6 @@ def merge(
                 # Removing the last key of a mapping leaves that mapping, empty: only the key goes.
                 empty: Mapping[str, Any] = MappingProxyType({})
                 result[parent] = Setting(empty, (origin,), (empty,))
-                holders.update(parent[:i] for i in range(1, len(parent)))
             continue
         if value == {} and below:
             continue  # merging an empty mapping changes nothing
@@ -113,5 +109,4 @@ def merge(
             result.pop(path[:i], None)  # a scalar replaced by a mapping
         earlier = result[path] if path in result else Setting(None, ())
         result[path] = Setting(value, (*earlier.origins, origin), (*earlier.written, value))
-        holders.update(path[:i] for i in range(1, len(path)))
     return result, removed
