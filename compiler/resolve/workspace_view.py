@@ -175,9 +175,12 @@ class ViewBuilder:
             if index is None:  # a pool: not an Environment Manager object
                 continue
             if found.shared:  # one value for every Deployment, as written: the object's own fields
-                lost, overrides, overridden = None, None, False
-            else:
-                lost, overrides, overridden = self._compare(index, found)
+                if dep.base in self.listed[index]:
+                    self.parts[index][dep.name] = Link(dep.name, None)
+                elif self.parts[index]:
+                    self.parts[index].pop(dep.name, None)
+                continue
+            lost, overrides, overridden = self._compare(index, found)
             if lost is not None:
                 warning = _scoped_warning(self.objects[index], dep.name, lost, found, self.locate)
                 self.parts[index][dep.name] = _Copy(_scoped(found, dep.name), warning)
