@@ -192,8 +192,11 @@ def deployment_problems(
     problems: list[Diagnostic] = []
     layers_of = _layers_of(base, ())
     for obj in ctx.shared.in_order(model.objects):  # so the objects come out in order
+        layers = layers_of.get((obj.kind, obj.key))
+        if layers is None and not _templated_object(obj, ctx.shared):
+            continue  # plain values, not overridden here: nothing that can fail
         if obj.linked_to(base.name):
-            _check_object(obj, "object", layers_of.get((obj.kind, obj.key)), ctx, name, problems)
+            _check_object(obj, "object", layers, ctx, name, problems)
     for obj in base.objects:
         _check_object(obj, "deployment", None, ctx, name, problems)
     _render_spec(base, name, ctx, problems)

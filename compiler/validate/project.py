@@ -11,7 +11,7 @@ from typing import Any
 
 from compiler.diagnostics import Diagnostic, Location, error, has_errors, ordered
 from compiler.errors import InvalidEnvironments
-from compiler.load.documents import Document, Kind, YPath, load_documents, parse_document
+from compiler.load.documents import SCALARS, Document, Kind, YPath, load_documents, parse_document
 from compiler.load.sources import ENVIRONMENTS, WORKSPACE_FILE, SourceFile, filesystem_sources
 from compiler.model.objects import KINDS, SECTION, Model, build_model
 from compiler.resolve.deployment import ResolvedDeployment
@@ -119,6 +119,8 @@ def _removes_a_field(model: Model) -> bool:
 def _holds_null(value: Any) -> bool:
     if value is None:
         return True
+    if type(value) in SCALARS:  # most values
+        return False
     if isinstance(value, Mapping):
         return any(_holds_null(v) for v in value.values())
     return False
