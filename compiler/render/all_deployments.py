@@ -141,8 +141,8 @@ def first_of(texts_made: Texts, index: int = 0) -> Iterator[tuple[str, Text]]:
 
 
 def pairs(texts_made: Texts, redacted: bool) -> Iterator[tuple[str, str, str]]:
-    """(path, real text, shown text) for `--check`, whole: one text shown as is when the values
-    are redacted, else the second (the redacted rendering)."""
+    """(path, real text, marked text) for `--check`, whole: the real text twice when the values
+    are redacted, else the second rendering (drift_lines.marked: markers for the secrets)."""
     for path, made in texts_made:
         real = _whole(made[0])
         yield path, real, real if redacted else _whole(made[1])

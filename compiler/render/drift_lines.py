@@ -6,11 +6,13 @@ the same key, and MASK. The diff itself is line_diff's (linear-ish in the lines)
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
+from compiler.model.secrets import SecretValues
 from compiler.render import line_diff
 
 MASK = "***"
@@ -18,18 +20,20 @@ MASK = "***"
 REDACTED_NOTE = "# Secrets: redacted (--secrets redact)"
 
 
-def diff(current: list[str], real: list[str], redacted: list[str], names: tuple[str, str]) -> list[str]:
+def diff(current: list[str], real: list[str], marked_lines: list[str], names: tuple[str, str]) -> list[str]:
     """The unified diff shown for one file (line_diff.unified: cut after SHOWN lines; [] when the
     lines are equal), with no secret value in it (output.drift says why).
 
-    The lines are aligned on what they hold (the file on disk against the real render), so an
-    unchanged secret line is no difference and a changed one is a changed line; each is then
-    shown in its safe form: a new line as `new_side` shows it, an old line that equals its new
-    line as that line, any other old line by `OldSide`.
+    `marked_lines` is the file rendered with markers for the secret values (`marked`; the real
+    text itself when the values are redacted). The lines are aligned on what they hold (the
+    file on disk against the real rendering), so an unchanged secret line is no difference
+    and a changed one is a changed line; each is then shown in its safe form: a new line as
+    `new_side` shows it, an old line that equals its new line as that line, any other old
+    line by `OldSide`.
     """
-    new = new_side(real, redacted)
+    new = new_side(real, marked_lines)
     codes = line_diff.opcodes(current, real)
-    old = OldSide.of(current, new, redacted, real)
+    old = OldSide.of(current, new, real)
     return line_diff.unified(codes, lambda i: old.shown(current[i]), new.__getitem__, names)
 
 
@@ -45,15 +49,15 @@ class OldSide:
     heads: frozenset[str | None]
 
     @classmethod
-    def of(cls, old: list[str], new: list[str], redacted: list[str], real: list[str]) -> OldSide:
-        """`new` is `new_side(real, redacted)`, line for line with `real`."""
+    def of(cls, old: list[str], new: list[str], real: list[str]) -> OldSide:
+        """`new` is `new_side(real, ...)`, line for line with `real`."""
         if holds_no_values(old):
             return cls(True, {}, frozenset(), frozenset())
         real_to_shown: dict[str, str] = {}
         for line, shown in zip(real, new, strict=True):
             if line != shown:
                 real_to_shown.setdefault(line, shown)
-        known = frozenset(new) | frozenset(redacted)
+        known = frozenset(new)
         return cls(False, real_to_shown, known, frozenset({_head(line) for line in known} - {None}))
 
     def shown(self, line: str) -> str:
@@ -77,62 +81,35 @@ def _header(text: list[str]) -> list[str]:
     return text[:count]
 
 
-def new_side(real: list[str], redacted: list[str]) -> list[str]:
-    """Each line of the real render as shown: as it is where the redacted render agrees (and in
-    the leading comment lines, the template's header); a line that differs masked with the key of
-    its redacted counterpart; a line the redacted render leaves out (a secret field under redact:
-    SPEC 5.2, 5.3) masked with its own key. A key is never part of a value: every value, a secret
-    included, is one scalar on one line (yaml_text, json.dumps), so a line's key is the template's
-    or the environments/ file's."""
-    if real == redacted:
-        return real
-    header = _header(real)
-    real_body, redacted_body = real[len(header) :], redacted[len(_header(redacted)) :]
-    shown = list(real_body)
-    for i1, i2, j1, j2 in _differing(real_body, redacted_body):
-        if i2 - i1 == j2 - j1:
-            for i, j in zip(range(i1, i2), range(j1, j2), strict=True):
-                shown[i] = _mask_line(redacted_body[j], {_head(redacted_body[j])})
-        else:
-            for i in range(i1, i2):
-                shown[i] = _mask_line(real_body[i], {_head(real_body[i])})
-    return header + shown
+def marked(values: SecretValues) -> SecretValues:
+    """`values` with each secret's value replaced by a marker of its own: the rendering that
+    `new_side` reads to know which lines of the real rendering hold a secret value.
+
+    A marker is letters and digits only, so every encoding the rendered files use (YAML plain
+    or quoted, JSON) writes it as it is; it carries a random token of this run, so no file in
+    git can hold one by chance.
+    """
+    return SecretValues(redacted=False, values={name: f"{_MARKER}{i}x" for i, name in enumerate(sorted(values.values))})
 
 
-def _differing(real: list[str], redacted: list[str], window: int = 64) -> list[tuple[int, int, int, int]]:
-    """The blocks `(i1, i2, j1, j2)` where the real and the redacted lines differ, in linear time.
-
-    Renders of one layout differ in values and in lines a value adds (a secret field that the
-    redacted render leaves out, a value spanning lines): a differing pair is skipped up to the
-    nearest line where the two agree again, looked for `window` lines ahead on either side.
-    Any alignment is safe (every shown line is a redacted one, masked where it differs); a
-    worse one only masks more. difflib's SequenceMatcher took minutes on a 120,000-line file."""
-    if len(real) == len(redacted):
-        return [(i, i + 1, i, i + 1) for i, (a, b) in enumerate(zip(real, redacted, strict=True)) if a != b]
-    blocks: list[tuple[int, int, int, int]] = []
-    i = j = 0
-    while i < len(real) and j < len(redacted):
-        if real[i] == redacted[j]:
-            i, j = i + 1, j + 1
-            continue
-        i2, j2 = _resync(real, redacted, i, j, window)
-        blocks.append((i, i2, j, j2))
-        i, j = i2, j2
-    if i < len(real) or j < len(redacted):
-        blocks.append((i, len(real), j, len(redacted)))
-    return blocks
+_MARKER = "astrogitopssecret" + os.urandom(8).hex() + "n"
 
 
-def _resync(real: list[str], redacted: list[str], i: int, j: int, window: int) -> tuple[int, int]:
-    """The nearest `(i2, j2)` past `(i, j)` where the lines agree again (else one line each)."""
-    for k in range(1, window + 1):
-        if i + k < len(real) and real[i + k] == redacted[j]:
-            return i + k, j
-        if j + k < len(redacted) and real[i] == redacted[j + k]:
-            return i, j + k
-        if i + k < len(real) and j + k < len(redacted) and real[i + k] == redacted[j + k]:
-            return i + k, j + k
-    return i + 1, j + 1
+def new_side(real: list[str], marked_lines: list[str]) -> list[str]:
+    """Each line of the real rendering as shown: as it is where the rendering with markers in
+    place of the secret values (`marked`) has the same line and no marker in it; else masked,
+    with the key of the marked line. A line holds a secret value exactly where the marked
+    rendering holds a marker (the two renderings differ in nothing else), so no alignment is
+    guessed: a secret equal to some public value elsewhere is masked all the same. Were the
+    two ever not line for line (they always are: every value, a secret included, is one
+    scalar on one line), every line would be masked. A key is never part of a value
+    (yaml_text, json.dumps), so a line's key is the template's or the environments/ file's."""
+    if len(real) != len(marked_lines):
+        return [_mask_line(line, set()) for line in real]
+    return [
+        line if line == mark and _MARKER not in mark else _mask_line(mark, {_head(mark)})
+        for line, mark in zip(real, marked_lines, strict=True)
+    ]
 
 
 _HEAD = re.compile(r'( *(?:- )?(?:[A-Za-z0-9_.-]+|"[A-Za-z0-9_.-]+")):(?: |\n|$)')

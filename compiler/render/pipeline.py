@@ -14,7 +14,7 @@ from compiler.load.sources import ENVIRONMENTS
 from compiler.model import branches, out_names, secrets
 from compiler.model.objects import Model, WorkspaceSpec
 from compiler.model.secrets import SecretValues
-from compiler.render import all_deployments, texts, write
+from compiler.render import all_deployments, drift_lines, texts, write
 from compiler.render.dropped import settings_file_drops
 from compiler.resolve.deployment import (
     Locator,
@@ -280,12 +280,13 @@ def run_render(
     write.check_location(out, root / ENVIRONMENTS, names)
     files = rendered(project.model, resolved, values)
     if check:
-        # The diff shows only the redacted rendering (output.drift says why that cannot leak).
+        # The diff masks every line where a rendering with markers for the secret values holds
+        # one (drift_lines.new_side says why that cannot leak).
         if values.redacted:
             both = ((path, text, text) for path, text in files)
         else:
-            shown = rendered(project.model, resolved, SecretValues())
-            both = ((path, text, redacted) for (path, text), (_, redacted) in zip(files, shown, strict=True))
+            shown = rendered(project.model, resolved, drift_lines.marked(values))
+            both = ((path, text, marks) for (path, text), (_, marks) in zip(files, shown, strict=True))
         drift = write.drift_streamed(out, names, both, out.name or ".")
         return RenderResult(tuple(names), values, drift=drift, warnings=warnings)
     if not values.redacted:
@@ -314,8 +315,9 @@ def _render_all(
     names = all_deployments.output_names(model)
     write.check_location(out, root / ENVIRONMENTS, names)
     if check:
-        # The diff shows only the redacted rendering (output.drift says why that cannot leak).
-        shown = (values,) if values.redacted else (values, SecretValues())
+        # The diff masks every line where a rendering with markers for the secret values holds
+        # one (drift_lines.new_side says why that cannot leak).
+        shown = (values,) if values.redacted else (values, drift_lines.marked(values))
         both = all_deployments.pairs(
             all_deployments.rendered(model, locate, shown, found, drops=False), values.redacted
         )

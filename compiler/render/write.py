@@ -375,17 +375,17 @@ def drift(out: Path, files: Mapping[str, str], label: str, redacted: Mapping[str
 
 
 def drift_streamed(out: Path, names: Sequence[str], texts: Iterable[tuple[str, str, str]], label: str) -> str:
-    """`drift`, taking (path, real text, shown text) one at a time, in any order, so that only
+    """`drift`, taking (path, real text, marked text: drift_lines.diff) one at a time, in any order, so that only
     one file's texts are held; `names` lists every path first. The diff is in path order."""
     _check_relative(names)
     _check_no_links(out, names)
     parts: dict[str, list[str]] = {}  # what differs, by path
-    for relative, real, shown in texts:
+    for relative, real, marked in texts:
         current = _current(out, relative)
         if current == real:
             continue
         before = f"{label}/{relative}" if current is not None else "/dev/null"
         names_shown = (before, f"{label}/{relative}")
-        hunks = drift_lines.diff(lines(current or ""), lines(real), lines(shown), names_shown)
+        hunks = drift_lines.diff(lines(current or ""), lines(real), lines(marked), names_shown)
         parts[relative] = hunks or [f"{label}/{relative}: secret values differ (not shown)\n"]
     return "".join(p if p.endswith("\n") else p + "\n" for relative in sorted(parts) for p in parts[relative])

@@ -230,3 +230,33 @@ def test_a_file_where_every_line_changed_shows_a_cut_diff(make_repo: Callable[..
     assert shown[2000:] == [
         f"build/environment-objects.json: {left_out} more changed line(s) not shown (the diff is cut at 2000 lines)"
     ]
+
+
+def test_a_secret_equal_to_a_public_value_nearby_is_masked(make_repo: Callable[..., Path], tmp_path: Path) -> None:
+    """A connection's secret password is the same text as the next connection's plaintext one
+    (same key, same indentation, a few lines on). The check with values masks the secret's
+    line wherever it stands: which lines hold a secret is read from a rendering with markers
+    for the secrets, not guessed by aligning lines (which paired the secret's line with the
+    public one and printed it)."""
+    root = make_repo(
+        {
+            "environments/workspace.yaml": "version: 1\nworkspace: W\nbranches:\n  - branch: main\n    deployment: prod\n",
+            "environments/deployments/prod.yaml": "name: prod\nastro: {executor: KUBERNETES}\n",
+            "environments/connections.yaml": "connections:\n"
+            "  ca: {type: http, login: u, password: {secret: PA}, links: all}\n"
+            "  cb: {type: http, login: u, password: hunter2, allow_plaintext: true, links: all}\n",
+            ".gitignore": "build/\n",
+        }
+    )
+    assert run_cli("render", "--all", cwd=root).code == 0  # redacted: no `password` for ca on disk
+    (tmp_path / "secrets.env").write_text("PA=hunter2\n")
+
+    result = run_cli("render", "--all", "--check", "--secrets", f"dotenv:{tmp_path / 'secrets.env'}", cwd=root)
+
+    assert result.code == 3, result
+    objects = _sections(result.out)["build/environment-objects.json"]
+    added = [line for line in objects[2:] if line.startswith("+")]
+    assert '+      "password": ***' in added, objects
+    assert not [line for line in added if "hunter2" in line], objects
+    shown_in_clear = [line for line in result.out.splitlines() if "hunter2" in line]
+    assert all(line.startswith(" ") for line in shown_in_clear), shown_in_clear  # cb's own line, as context
