@@ -8,10 +8,11 @@ from types import MappingProxyType
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from compiler.load.sources import SourceFile
+from compiler.model import objects
 from compiler.model.objects import ObjectSpec, Secret, freeze, lift_secrets, normalised_configuration, thaw
 from compiler.validate.project import validate
 
@@ -132,3 +133,21 @@ def test_the_readme_anchor_example_validates_as_it_says() -> None:
         "billing_db": {"type": "postgres", "host": "db.internal", "port": 5433, "schema": "billing"},
     }
     assert all(o.links == "all" for o in result.model.objects)
+
+
+_SCALAR_VALUES = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5)
+_WITH_REFERENCES = st.recursive(
+    _SCALAR_VALUES | st.builds(lambda name: {"secret": name}, st.text(min_size=1, max_size=5)),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=4), children, max_size=3),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_WITH_REFERENCES)
+def test_fields_are_lifted_and_frozen_in_one_pass_as_in_two(value: Any) -> None:
+    """The model's one-pass form is `freeze(lift_secrets(value))`: the same value, the same
+    types (a Secret where a reference was, read-only mappings, tuples)."""
+    one, two = objects._lifted_and_frozen(value), objects.freeze(objects.lift_secrets(value))
+    assert one == two
+    assert repr(one) == repr(two)
