@@ -54,9 +54,15 @@ def _plain(value: Any) -> bool:
     """Only dicts with string keys, lists and JSON scalars (exact types, no subclasses)."""
     kind = type(value)
     if kind is dict:
-        return all(type(k) is str and _plain(v) for k, v in value.items())
+        for k, v in value.items():  # noqa: SIM110 (a loop, not a generator per value)
+            if type(k) is not str or (type(v) not in _SCALARS and not _plain(v)):
+                return False
+        return True
     if kind is list:
-        return all(_plain(v) for v in value)
+        for v in value:  # noqa: SIM110 (a loop, not a generator per value)
+            if type(v) not in _SCALARS and not _plain(v):
+                return False
+        return True
     return kind in _SCALARS
 
 
@@ -78,7 +84,7 @@ class _Compiler:
             return _always
         if len(checks) == 1:
             return checks[0]
-        return lambda v: all(check(v) for check in checks)
+        return _all_of(checks)
 
     def _keyword(self, schema: Mapping[str, Any], key: str, value: Any) -> Check:
         if key in ("then", "else"):
@@ -112,7 +118,16 @@ class _Compiler:
     def _k_properties(self, properties: Mapping[str, Any], _: Mapping[str, Any]) -> Check:
         checks = [(key, self.compile(sub)) for key, sub in properties.items()]
         checks = [(key, c) for key, c in checks if c is not _always]
-        return lambda v: type(v) is not dict or all(c(v[k]) for k, c in checks if k in v)
+
+        def properties_hold(v: Any) -> bool:
+            if type(v) is not dict:
+                return True
+            for k, c in checks:  # noqa: SIM110 (a loop, not a generator per value)
+                if k in v and not c(v[k]):
+                    return False
+            return True
+
+        return properties_hold
 
     def _k_additionalProperties(self, extra: Any, schema: Mapping[str, Any]) -> Check:
         known = frozenset(schema.get("properties", {}))
@@ -121,17 +136,37 @@ class _Compiler:
         def additional(key: Any) -> bool:
             return key not in known and not (type(key) is str and any(p(key) for p in patterns))
 
+        if extra is False and not patterns:
+            return lambda v: type(v) is not dict or known.issuperset(v)
         if extra is False:
             return lambda v: type(v) is not dict or not any(additional(k) for k in v)
         check = self.compile(extra)
-        return lambda v: type(v) is not dict or all(check(x) for k, x in v.items() if additional(k))
+
+        def additional_hold(v: Any) -> bool:
+            if type(v) is not dict:
+                return True
+            for k, x in v.items():  # noqa: SIM110 (a loop, not a generator per value)
+                if additional(k) and not check(x):
+                    return False
+            return True
+
+        return additional_hold
 
     def _k_patternProperties(self, properties: Mapping[str, Any], _: Mapping[str, Any]) -> Check:
         checks = [(_searcher(p), self.compile(sub)) for p, sub in properties.items()]
         checks = [(p, c) for p, c in checks if c is not _always]
-        return lambda v: (
-            type(v) is not dict or all(c(x) for k, x in v.items() for p, c in checks if type(k) is str and p(k))
-        )
+
+        def patterned_hold(v: Any) -> bool:
+            if type(v) is not dict:
+                return True
+            for k, x in v.items():
+                if type(k) is str:
+                    for p, c in checks:
+                        if p(k) and not c(x):
+                            return False
+            return True
+
+        return patterned_hold
 
     def _k_required(self, names: list[str], _: Mapping[str, Any]) -> Check:
         return lambda v: type(v) is not dict or all(n in v for n in names)
@@ -140,7 +175,16 @@ class _Compiler:
         if "prefixItems" in schema:
             raise _Unsupported("prefixItems")
         check = self.compile(items)
-        return lambda v: type(v) is not list or all(check(x) for x in v)
+
+        def items_hold(v: Any) -> bool:
+            if type(v) is not list:
+                return True
+            for x in v:  # noqa: SIM110 (a loop, not a generator per value)
+                if not check(x):
+                    return False
+            return True
+
+        return items_hold
 
     def _k_minItems(self, least: int, _: Mapping[str, Any]) -> Check:
         return lambda v: type(v) is not list or len(v) >= least
@@ -170,8 +214,7 @@ class _Compiler:
         return lambda v: any(_equal(v, o) for o in options)
 
     def _k_allOf(self, subs: list[Any], _: Mapping[str, Any]) -> Check:
-        checks = [self.compile(s) for s in subs]
-        return lambda v: all(c(v) for c in checks)
+        return _all_of([self.compile(s) for s in subs])
 
     def _k_anyOf(self, subs: list[Any], _: Mapping[str, Any]) -> Check:
         checks = [self.compile(s) for s in subs]
@@ -186,6 +229,19 @@ class _Compiler:
         then = self.compile(schema.get("then", True))
         otherwise = self.compile(schema.get("else", True))
         return lambda v: then(v) if test(v) else otherwise(v)
+
+
+def _all_of(checks: list[Check]) -> Check:
+    """Whether every check holds: a loop, not a generator per value (issue 26: a large workspace's
+    files are checked value by value)."""
+
+    def all_hold(v: Any) -> bool:
+        for check in checks:  # noqa: SIM110 (a loop, not a generator per value)
+            if not check(v):
+                return False
+        return True
+
+    return all_hold
 
 
 def _searcher(pattern: str) -> Check:
