@@ -3,11 +3,11 @@ conn_ids one AIRFLOW_CONN_ name apart), secrets by reference, links and override
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from compiler.diagnostics import did_you_mean, warning
-from compiler.load.documents import YPath, iter_leaves
+from compiler.load.documents import SCALARS, YPath
 from compiler.model import airflow_ids
 from compiler.model.objects import ObjectKind, ObjectSpec, OverrideSpec, Secret
 from compiler.model.secrets import SECRET_NAME, plaintext_paths
@@ -114,8 +114,25 @@ def check_secret_names(c: Checker, path: str, ypath: YPath, value: Any) -> None:
             )
 
 
-def _secrets(value: Any, ypath: YPath) -> Iterator[tuple[YPath, Secret]]:
-    return ((path, leaf) for path, leaf in iter_leaves(value, ypath) if isinstance(leaf, Secret))
+def _secrets(value: Any, ypath: YPath) -> list[tuple[YPath, Secret]]:
+    """Every secret reference in `value`, with its path, in order."""
+    found: list[tuple[YPath, Secret]] = []
+    _collect_secrets(value, ypath, found)
+    return found
+
+
+def _collect_secrets(value: Any, ypath: YPath, found: list[tuple[YPath, Secret]]) -> None:
+    # Scalars are passed over without a path or a call: every object and override is walked.
+    if isinstance(value, Secret):
+        found.append((ypath, value))
+    elif isinstance(value, Mapping):
+        for key, child in value.items():
+            if type(child) not in SCALARS:
+                _collect_secrets(child, (*ypath, key), found)
+    elif isinstance(value, (list, tuple)):
+        for index, child in enumerate(value):
+            if type(child) not in SCALARS:
+                _collect_secrets(child, (*ypath, index), found)
 
 
 def check_links(c: Checker) -> None:
