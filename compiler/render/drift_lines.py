@@ -41,26 +41,36 @@ def diff(current: list[str], real: list[str], marked_lines: list[str], names: tu
 class OldSide:
     """How a line of the file on disk that is not a line of the new render is shown: as it is in
     a file render wrote without values; else as the new side shows the real line it equals, as
-    it is when the new side shows it too, or masked (its key kept when the new side shows it)."""
+    it is when the new side shows it too, or masked (its key kept when the new side shows it).
+
+    Either way, a line under a key that holds a secret in the new rendering (`secret_heads`:
+    the key and its indentation) is masked, unless it is a `<secret:NAME>` placeholder: the
+    file may hold an earlier secret value there (rotated since), or one typed into a redacted
+    file by hand, and that value may equal a public line elsewhere."""
 
     trusted: bool
     real_to_shown: Mapping[str, str]
     known: frozenset[str]
     heads: frozenset[str | None]
+    secret_heads: frozenset[str | None]
 
     @classmethod
     def of(cls, old: list[str], new: list[str], real: list[str]) -> OldSide:
         """`new` is `new_side(real, ...)`, line for line with `real`."""
-        if holds_no_values(old):
-            return cls(True, {}, frozenset(), frozenset())
         real_to_shown: dict[str, str] = {}
         for line, shown in zip(real, new, strict=True):
             if line != shown:
                 real_to_shown.setdefault(line, shown)
+        secret_heads = frozenset({_head(shown) for shown in real_to_shown.values()} - {None})
+        if holds_no_values(old):
+            return cls(True, {}, frozenset(), frozenset(), secret_heads)
         known = frozenset(new)
-        return cls(False, real_to_shown, known, frozenset({_head(line) for line in known} - {None}))
+        return cls(False, real_to_shown, known, frozenset({_head(line) for line in known} - {None}), secret_heads)
 
     def shown(self, line: str) -> str:
+        head = _head(line)
+        if head is not None and head in self.secret_heads and not _PLACEHOLDER.search(line):
+            return _mask_line(line, {head})
         if self.trusted:
             return line
         if line in self.real_to_shown:
@@ -68,6 +78,10 @@ class OldSide:
         if line in self.known:
             return line
         return _mask_line(line, self.heads)
+
+
+# A redacted settings file's stand-in for a secret value (texts.py: `<secret:NAME>`, quoted).
+_PLACEHOLDER = re.compile(r""": (['"])<secret:[A-Za-z0-9_]+>\1$""")
 
 
 def holds_no_values(text: list[str]) -> bool:

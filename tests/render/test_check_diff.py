@@ -232,6 +232,45 @@ def test_a_file_where_every_line_changed_shows_a_cut_diff(make_repo: Callable[..
     ]
 
 
+def _public_twin(make_repo: Callable[..., Path]) -> Path:
+    """A repository whose connection `ca` has a secret password (PA) and `cb`, a few lines on,
+    a plaintext one (hunter2) under the same key and indentation."""
+    return make_repo(
+        {
+            "environments/workspace.yaml": "version: 1\nworkspace: W\nbranches:\n  - branch: main\n    deployment: prod\n",
+            "environments/deployments/prod.yaml": "name: prod\nastro: {executor: KUBERNETES}\n",
+            "environments/connections.yaml": "connections:\n"
+            "  ca: {type: http, login: u, password: {secret: PA}, links: all}\n"
+            "  cb: {type: http, login: u, password: hunter2, allow_plaintext: true, links: all}\n",
+            ".gitignore": "build/\n",
+        }
+    )
+
+
+def test_a_rotated_secret_equal_to_a_public_value_is_masked_on_the_old_side(
+    make_repo: Callable[..., Path], tmp_path: Path
+) -> None:
+    """The folder holds the secret's earlier value (hunter2, also cb's public password); the
+    check with the rotated value masks the old line too: it stands under a key that holds a
+    secret in the new rendering, so it may hold an earlier secret."""
+    root = _public_twin(make_repo)
+    (tmp_path / "old.env").write_text("PA=hunter2\n")
+    (tmp_path / "new.env").write_text("PA=newpass\n")
+    assert run_cli("render", "--all", "--secrets", f"dotenv:{tmp_path / 'old.env'}", cwd=root).code == 0
+
+    result = run_cli("render", "--all", "--check", "--secrets", f"dotenv:{tmp_path / 'new.env'}", cwd=root)
+
+    assert result.code == 3, result
+    changed = [line for line in result.out.splitlines() if line[:1] in "-+" and line[:3] not in ("---", "+++")]
+    assert changed == [
+        '-      "password": ***',
+        '+      "password": ***',
+        "-      conn_password: ***",
+        "+      conn_password: ***",
+    ], result.out
+    assert "newpass" not in result.out
+
+
 def test_a_secret_equal_to_a_public_value_nearby_is_masked(make_repo: Callable[..., Path], tmp_path: Path) -> None:
     """A connection's secret password is the same text as the next connection's plaintext one
     (same key, same indentation, a few lines on). The check with values masks the secret's
