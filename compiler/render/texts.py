@@ -130,8 +130,10 @@ def airflow_settings(
     # Each section's entries joined here (each starts on a new line): one string for the
     # template to place, not a thousand values for its loop.
     entries: dict[str, list[str]] = {kind: [] for _, kind in _SECTIONS}
-    for obj in dep.objects:
-        entries[obj.kind].append(item(obj))
+    kept_item = memo.get
+    for obj in dep.objects:  # objects x Deployments times: a shared item is taken here, without a call
+        kept = kept_item(id(obj))
+        entries[obj.kind].append(kept[1] if kept is not None and kept[0] is obj else item(obj))
     sections = [(section, "".join(entries[kind])) for section, kind in _SECTIONS]
     return _template(
         "airflow_settings.yaml.j2", deployment=dep.name, sections=sections, note=_note(SETTINGS_FILE, secrets)
