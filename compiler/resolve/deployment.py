@@ -54,7 +54,7 @@ class ResolvedObject:
 
     @cached_property
     def _fields(self) -> dict[str, Any]:
-        return unflatten({path: s.value for path, s in self.leaves.items()})
+        return unflatten(zip(self.leaves, map(_VALUE, self.leaves.values()), strict=True))  # pairs made in C
 
     @property
     def overridden(self) -> bool:
@@ -262,6 +262,7 @@ def _resolve(
     return ResolvedDeployment(name, base.name, is_preview, ctx.branch, spec, tuple(objects))
 
 
+_VALUE = attrgetter("value")  # a Setting's value
 _KIND_AND_KEY = attrgetter("kind", "key")  # a resolved Deployment's order, of resolved objects and of specs
 
 

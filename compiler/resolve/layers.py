@@ -8,7 +8,7 @@ every leaf remembers the chain of layers that wrote it, and the value each wrote
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Literal
@@ -65,9 +65,10 @@ def _flatten_into(mapping: Mapping[str, Any], prefix: FieldPath, leaves: list[tu
             leaves.append(((*prefix, key), child))
 
 
-def unflatten(leaves: Mapping[FieldPath, Any]) -> dict[str, Any]:
+def unflatten(leaves: Iterable[tuple[FieldPath, Any]]) -> dict[str, Any]:
+    """The nested, plain value of (leaf path, value) pairs, in order (`flatten` undone)."""
     result: dict[str, Any] = {}
-    for path, value in leaves.items():
+    for path, value in leaves:
         if len(path) == 1:  # a top-level field: most leaves
             result[path[0]] = thaw(value)
             continue

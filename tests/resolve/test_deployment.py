@@ -43,7 +43,7 @@ def layer(value: Mapping[str, Any], origin: Origin = BASE) -> dict[tuple[str, ..
 
 
 def values(leaves: Mapping[tuple[str, ...], Setting]) -> dict[str, Any]:
-    return unflatten({path: s.value for path, s in leaves.items()})
+    return unflatten((path, s.value) for path, s in leaves.items())
 
 
 def reference(base: Mapping[str, Any], patch: Mapping[str, Any]) -> dict[str, Any]:
@@ -69,7 +69,7 @@ def reference(base: Mapping[str, Any], patch: Mapping[str, Any]) -> dict[str, An
 @given(VALUES)
 def test_unflatten_inverts_flatten(value: dict[str, Any]) -> None:
     if value:
-        assert unflatten(dict(flatten(value))) == value
+        assert unflatten(flatten(value)) == value
 
 
 def test_flatten_keeps_lists_and_empty_mappings_whole() -> None:
