@@ -119,9 +119,8 @@ def airflow_settings(
     memo = {} if memo is None else memo
 
     def item(obj: ResolvedObject) -> str:
-        kept = memo.get(id(obj))
-        if kept is not None and kept[0] is obj:
-            return kept[1]
+        """The object's list item, made (and kept, for a shared object): the loop below takes
+        a kept one itself."""
         text = entry_text(_ENTRIES[obj.kind](obj, secrets, conn_extra))
         if obj.shared:
             memo[id(obj)] = (obj, text)
