@@ -277,16 +277,7 @@ def test_a_secret_equal_to_a_public_value_nearby_is_masked(make_repo: Callable[.
     line wherever it stands: which lines hold a secret is read from a rendering with markers
     for the secrets, not guessed by aligning lines (which paired the secret's line with the
     public one and printed it)."""
-    root = make_repo(
-        {
-            "environments/workspace.yaml": "version: 1\nworkspace: W\nbranches:\n  - branch: main\n    deployment: prod\n",
-            "environments/deployments/prod.yaml": "name: prod\nastro: {executor: KUBERNETES}\n",
-            "environments/connections.yaml": "connections:\n"
-            "  ca: {type: http, login: u, password: {secret: PA}, links: all}\n"
-            "  cb: {type: http, login: u, password: hunter2, allow_plaintext: true, links: all}\n",
-            ".gitignore": "build/\n",
-        }
-    )
+    root = _public_twin(make_repo)
     assert run_cli("render", "--all", cwd=root).code == 0  # redacted: no `password` for ca on disk
     (tmp_path / "secrets.env").write_text("PA=hunter2\n")
 
