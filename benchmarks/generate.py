@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-OVERRIDE_EVERY = 7  # every seventh connection is overridden in each Deployment (as issue 26 measures)
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from support.synthetic import OVERRIDE_EVERY, connection_lines, override_line
 
 
 def _deployment(index: int, connections: int, revision: int = 0) -> str:
@@ -24,7 +26,7 @@ def _deployment(index: int, connections: int, revision: int = 0) -> str:
     ]
     for c in range(0, connections, OVERRIDE_EVERY):
         database = f"DB_{index}_{revision}" if c < 3 * OVERRIDE_EVERY else f"DB_{index}"
-        lines.append(f"    conn{c:05d}: {{login: user{index}, extra: {{database: {database}}}}}")
+        lines.append(override_line(c, index, database))
     return "\n".join(lines) + "\n"
 
 
@@ -39,16 +41,7 @@ def generate(root: Path, connections: int, deployments: int) -> None:
     for start in range(0, connections, per_file):
         body = ["connections:"]
         for c in range(start, min(connections, start + per_file)):
-            body += [
-                f"  conn{c:05d}:",
-                "    type: postgres",
-                f"    host: db{c}.example.com",
-                "    port: 5432",
-                "    login: reader",
-                f"    password: {{secret: CONN{c:05d}_PASSWORD}}",
-                f"    extra: {{sslmode: require, database: DB, application_name: app{c}}}",
-                "    links: all",
-            ]
+            body += connection_lines(c)
         (env / f"connections{start // per_file:03d}.yaml").write_text("\n".join(body) + "\n")
     for d in range(deployments):
         (env / "deployments" / f"dep{d:04d}.yaml").write_text(_deployment(d, connections))

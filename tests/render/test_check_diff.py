@@ -8,8 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from conftest import Run, edit_file, run_cli
-
-OVERRIDE_EVERY = 7  # as benchmarks/generate.py: every seventh connection is overridden per Deployment
+from support.synthetic import OVERRIDE_EVERY, connection_lines, override_line
 
 
 def _environments(connections: int, deployments: int) -> dict[str, str]:
@@ -21,24 +20,10 @@ def _environments(connections: int, deployments: int) -> dict[str, str]:
         "  - branch: main\n    deployment: dep0000\n",
         ".gitignore": "build/\nbuild-redacted/\n",
     }
-    body = ["connections:"]
-    for c in range(connections):
-        body += [
-            f"  conn{c:05d}:",
-            "    type: postgres",
-            f"    host: db{c}.example.com",
-            "    port: 5432",
-            "    login: reader",
-            f"    password: {{secret: CONN{c:05d}_PASSWORD}}",
-            f"    extra: {{sslmode: require, database: DB, application_name: app{c}}}",
-            "    links: all",
-        ]
+    body = ["connections:", *(line for c in range(connections) for line in connection_lines(c))]
     files["environments/connections.yaml"] = "\n".join(body) + "\n"
     for d in range(deployments):
-        overrides = [
-            f"    conn{c:05d}: {{login: user{d}, extra: {{database: DB_{d}}}}}"
-            for c in range(0, connections, OVERRIDE_EVERY)
-        ]
+        overrides = [override_line(c, d, f"DB_{d}") for c in range(0, connections, OVERRIDE_EVERY)]
         files[f"environments/deployments/dep{d:04d}.yaml"] = (
             "\n".join(
                 [
