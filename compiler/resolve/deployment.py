@@ -127,11 +127,35 @@ class Shared:
     # the model's tuple: each Deployment's objects are then taken in order, not sorted.
     ordered: dict[int, tuple[tuple[ObjectSpec, ...], tuple[ObjectSpec, ...]]] = field(default_factory=dict)
 
+    # Of the same tuple: each object's place in that order, by kind and key, and the places
+    # of the objects whose own fields hold a template.
+    places: dict[int, tuple[tuple[ObjectSpec, ...], dict[tuple[str, str], int], list[int]]] = field(
+        default_factory=dict
+    )
+
     def in_order(self, objects: tuple[ObjectSpec, ...]) -> tuple[ObjectSpec, ...]:
         kept = self.ordered.get(id(objects))
         if kept is None or kept[0] is not objects:
             kept = self.ordered[id(objects)] = (objects, tuple(sorted(objects, key=_KIND_AND_KEY)))
         return kept[1]
+
+    def may_fail(
+        self, objects: tuple[ObjectSpec, ...], layers_of: Mapping[tuple[str, str], object]
+    ) -> list[ObjectSpec]:
+        """The objects whose resolution in one Deployment can fail, in `in_order`'s order: those
+        it overrides (`layers_of`'s keys) and those holding a template. The others are plain
+        values, which merge without a problem: `validate` passes them by without a look."""
+        ordered = self.in_order(objects)
+        kept = self.places.get(id(ordered))
+        if kept is None or kept[0] is not ordered:
+            place = {(o.kind, o.key): i for i, o in enumerate(ordered)}
+            templated = [i for i, o in enumerate(ordered) if _templated_object(o, self)]
+            kept = self.places[id(ordered)] = (ordered, place, templated)
+        _, place, chosen = kept
+        overridden = [place[k] for k in layers_of if k in place]
+        if not overridden:
+            return [ordered[i] for i in chosen]
+        return [ordered[i] for i in sorted({*chosen, *overridden})]
 
 
 def resolve(model: Model, target: Target, workspace: str, locate: Locator = no_position) -> ResolvedDeployment:
@@ -191,12 +215,9 @@ def deployment_problems(
     ctx = Context(branch, slug(branch), workspace, locate, Shared() if shared is None else shared)
     problems: list[Diagnostic] = []
     layers_of = _layers_of(base, ())
-    for obj in ctx.shared.in_order(model.objects):  # so the objects come out in order
-        layers = layers_of.get((obj.kind, obj.key))
-        if layers is None and not _templated_object(obj, ctx.shared):
-            continue  # plain values, not overridden here: nothing that can fail
+    for obj in ctx.shared.may_fail(model.objects, layers_of):  # in order
         if obj.linked_to(base.name):
-            _check_object(obj, "object", layers, ctx, name, problems)
+            _check_object(obj, "object", layers_of.get((obj.kind, obj.key)), ctx, name, problems)
     for obj in base.objects:
         _check_object(obj, "deployment", None, ctx, name, problems)
     _render_spec(base, name, ctx, problems)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Literal
 
-from compiler.load.documents import YPath
+from compiler.load.documents import SCALARS, YPath
 from compiler.model.objects import MAPPINGS, thaw
 
 Layer = Literal["object", "override", "preview", "deployment"]
@@ -69,8 +69,8 @@ def unflatten(leaves: Iterable[tuple[FieldPath, Any]]) -> dict[str, Any]:
     """The nested, plain value of (leaf path, value) pairs, in order (`flatten` undone)."""
     result: dict[str, Any] = {}
     for path, value in leaves:
-        if len(path) == 1:  # a top-level field: most leaves
-            result[path[0]] = thaw(value)
+        if len(path) == 1:  # a top-level field: most leaves, most of them scalars (no call)
+            result[path[0]] = value if type(value) in SCALARS else thaw(value)
             continue
         node = result
         for step in path[:-1]:
@@ -90,7 +90,8 @@ def merge(
     result = dict(leaves)
     removed: dict[FieldPath, Origin] = {}
     for path, value in flatten(patch):
-        below = [p for p in result if _is_under(p, path)]
+        # A leaf has nothing under it (flat leaves): most override paths replace a leaf.
+        below = [] if path in result else [p for p in result if _is_under(p, path)]
         if value is None:
             gone = [p for p in [*below, path] if p in result]  # a leaf whose value is JSON null goes too
             for p in gone:
