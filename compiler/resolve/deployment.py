@@ -11,9 +11,8 @@ import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from operator import attrgetter
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from compiler.diagnostics import Diagnostic, Location
 from compiler.load.documents import YPath
@@ -27,40 +26,9 @@ from compiler.resolve.layers import Setting as Setting
 from compiler.resolve.layers import flatten as flatten
 from compiler.resolve.layers import merge as merge
 from compiler.resolve.layers import unflatten as unflatten
-
-
-@dataclass(frozen=True)
-class ResolvedObject:
-    kind: ObjectKind
-    key: str
-    scope: Literal["workspace", "deployment"]
-    leaves: Mapping[FieldPath, Setting]
-    removed: Mapping[FieldPath, Origin] = field(default_factory=lambda: MappingProxyType({}))
-    # The override difference, computed once where the overrides are applied (issue 26) and
-    # read by the workspace view (render --all, plan): the top-level fields a leaf of which
-    # the Deployment's override or preview layer wrote. Empty when no override applies.
-    touched: frozenset[str] = field(default=frozenset(), compare=False)
-    # One value for every Deployment that resolves it (kept in `Shared` for the whole run):
-    # what is rendered from it can be kept by its id and reused.
-    shared: bool = field(default=False, compare=False)
-    # No template was rendered into it: a field that neither `touched` nor `removed` names is
-    # the object's own field as written (the workspace view compares only the others).
-    as_written: bool = field(default=False, compare=False)
-
-    def fields(self) -> dict[str, Any]:
-        """The nested, plain value of every field (secrets stay `Secret`). Read it; never change it:
-        it is built once and shared, like the object, by every Deployment that resolves the same."""
-        return self._fields
-
-    @cached_property
-    def _fields(self) -> dict[str, Any]:
-        return unflatten(zip(self.leaves, map(_VALUE, self.leaves.values()), strict=True))  # pairs made in C
-
-    @property
-    def overridden(self) -> bool:
-        """Whether the Deployment's own override layer (or a preview's) touched the object at all:
-        wrote a leaf, or removed one (only an override's null removes)."""
-        return bool(self.touched or self.removed)
+from compiler.resolve.resolved import KIND_AND_KEY, Order, has_template, templated_object
+from compiler.resolve.resolved import ResolvedObject as ResolvedObject  # re-exported
+from compiler.resolve.resolved import Shared as Shared
 
 
 @dataclass(frozen=True)
@@ -109,53 +77,6 @@ class Context:
     workspace: str
     locate: Locator = no_position
     shared: Shared = field(default_factory=lambda: Shared(), compare=False)
-
-
-@dataclass(frozen=True)
-class Shared:
-    """What the Deployments of one model share, keyed by the model object's id.
-
-    Resolved objects that no override or template of a Deployment changes are the same for
-    every Deployment, and an object's own leaves are the first layer of every Deployment:
-    `render --all` computes each once.
-    """
-
-    resolved: dict[int, ResolvedObject] = field(default_factory=dict)
-    leaves: dict[int, dict[FieldPath, Setting]] = field(default_factory=dict)
-    templated: dict[int, bool] = field(default_factory=dict)  # whether an object's fields hold a template
-    # The model's objects in a resolved Deployment's order (by kind and key, stable), by id of
-    # the model's tuple: each Deployment's objects are then taken in order, not sorted.
-    ordered: dict[int, tuple[tuple[ObjectSpec, ...], tuple[ObjectSpec, ...]]] = field(default_factory=dict)
-
-    # Of the same tuple: each object's place in that order, by kind and key, and the places
-    # of the objects whose own fields hold a template.
-    places: dict[int, tuple[tuple[ObjectSpec, ...], dict[tuple[str, str], int], list[int]]] = field(
-        default_factory=dict
-    )
-
-    def in_order(self, objects: tuple[ObjectSpec, ...]) -> tuple[ObjectSpec, ...]:
-        kept = self.ordered.get(id(objects))
-        if kept is None or kept[0] is not objects:
-            kept = self.ordered[id(objects)] = (objects, tuple(sorted(objects, key=_KIND_AND_KEY)))
-        return kept[1]
-
-    def may_fail(
-        self, objects: tuple[ObjectSpec, ...], layers_of: Mapping[tuple[str, str], object]
-    ) -> list[ObjectSpec]:
-        """The objects whose resolution in one Deployment can fail, in `in_order`'s order: those
-        it overrides (`layers_of`'s keys) and those holding a template. The others are plain
-        values, which merge without a problem: `validate` passes them by without a look."""
-        ordered = self.in_order(objects)
-        kept = self.places.get(id(ordered))
-        if kept is None or kept[0] is not ordered:
-            place = {(o.kind, o.key): i for i, o in enumerate(ordered)}
-            templated = [i for i, o in enumerate(ordered) if _templated_object(o, self)]
-            kept = self.places[id(ordered)] = (ordered, place, templated)
-        _, place, chosen = kept
-        overridden = [place[k] for k in layers_of if k in place]
-        if not overridden:
-            return [ordered[i] for i in chosen]
-        return [ordered[i] for i in sorted({*chosen, *overridden})]
 
 
 def resolve(model: Model, target: Target, workspace: str, locate: Locator = no_position) -> ResolvedDeployment:
@@ -233,17 +154,11 @@ def _check_object(
     problems: list[Diagnostic],
 ) -> None:
     """`_object`'s problems: resolved in full only where a template is rendered."""
-    if _templated_object(obj, ctx.shared) or (overrides and any(_has_template(o.fields) for o, _ in overrides)):
+    if templated_object(obj, ctx.shared) or (overrides and any(has_template(o.fields) for o, _ in overrides)):
         _object(obj, layer, overrides or [], ctx, name, problems)
     elif overrides:
         for override, _ in overrides:
             problems.extend(_required_removed(obj, override, ctx))
-
-
-def _templated_object(obj: ObjectSpec, shared: Shared) -> bool:
-    if id(obj) not in shared.templated:
-        shared.templated[id(obj)] = _has_template(obj.fields)
-    return shared.templated[id(obj)]
 
 
 def _layers_of(
@@ -264,13 +179,17 @@ def _resolve(
     problems: list[Diagnostic] = []
     objects: list[ResolvedObject] = []
     layers_of = _layers_of(base, preview)
-    ready = ctx.shared.resolved
-    for obj in ctx.shared.in_order(model.objects):  # so the objects come out in order
-        if obj.linked_to(base.name):
-            layers = layers_of.get((obj.kind, obj.key))
-            # Most objects are one shared value for every Deployment: taken without a call.
-            found = ready.get(id(obj)) if layers is None else None
-            objects.append(found or _object(obj, "object", layers or [], ctx, name, problems))
+    order = ctx.shared.order(model.objects)
+    if order.linked_to_all:
+        objects = _in_place(order, layers_of, ctx, name, problems)
+    else:
+        ready = ctx.shared.resolved
+        for obj in order.objects:  # so the objects come out in order
+            if obj.linked_to(base.name):
+                layers = layers_of.get((obj.kind, obj.key))
+                # Most objects are one shared value for every Deployment: taken without a call.
+                found = ready.get(id(obj)) if layers is None else None
+                objects.append(found or _object(obj, "object", layers or [], ctx, name, problems))
     own = [_object(obj, "deployment", [], ctx, name, problems) for obj in base.objects]
     spec = _render_spec(base, name, ctx, problems)
     if is_preview:  # its own description, not a copy of its base's: what it is, and whose branch
@@ -279,12 +198,30 @@ def _resolve(
         raise ResolveProblem(problems)
     if own:  # after the workspace's objects of the same kind and key (a stable sort)
         objects.extend(own)
-        objects.sort(key=_KIND_AND_KEY)
+        objects.sort(key=KIND_AND_KEY)
     return ResolvedDeployment(name, base.name, is_preview, ctx.branch, spec, tuple(objects))
 
 
-_VALUE = attrgetter("value")  # a Setting's value
-_KIND_AND_KEY = attrgetter("kind", "key")  # a resolved Deployment's order, of resolved objects and of specs
+def _in_place(
+    order: Order,
+    layers_of: Mapping[tuple[str, str], list[tuple[OverrideSpec, str]]],
+    ctx: Context,
+    name: str,
+    problems: list[Diagnostic],
+) -> list[ResolvedObject]:
+    """A Deployment's workspace objects when every object is linked to every Deployment: the
+    shared resolved objects in their places (one list copy), and resolved here only the places
+    it overrides and those with no shared object (yet, or ever: a templated one), in order.
+    Resolution per Deployment then grows with its overrides, not with the workspace (issue 26).
+    """
+    objects = order.resolved.copy()
+    for i in sorted({*order.missing, *order.places(layers_of)}):
+        obj = order.objects[i]
+        found = objects[i] = _object(obj, "object", layers_of.get((obj.kind, obj.key)) or [], ctx, name, problems)
+        if found.shared:  # no override, no template: every Deployment's, from now on taken in place
+            order.resolved[i] = found
+            order.missing.discard(i)
+    return cast("list[ResolvedObject]", objects)  # every place filled: the missing ones just now
 
 
 def _object(
@@ -307,8 +244,8 @@ def _object(
         removed.update(gone)
         problems.extend(_required_removed(obj, override, ctx))
     # Plain values merged with plain values hold no template: only then are the leaves read.
-    may_hold = _templated_object(obj, ctx.shared) or any(_has_template(o.fields) for o, _ in overrides)
-    templated = may_hold and any(_has_template(s.value) for s in leaves.values())
+    may_hold = templated_object(obj, ctx.shared) or any(has_template(o.fields) for o, _ in overrides)
+    templated = may_hold and any(has_template(s.value) for s in leaves.values())
     rendered = (
         {path: _render_setting(s, ctx, name, path, problems) for path, s in leaves.items()} if templated else leaves
     )
@@ -328,16 +265,6 @@ def _object(
 
 
 _OWN_LAYERS = ("override", "preview")  # a Deployment's own layers of a workspace object
-
-
-def _has_template(value: Any) -> bool:
-    if isinstance(value, str):
-        return "{" in value and template_values.has_template(value)  # most strings: no "{", no call
-    if isinstance(value, MAPPINGS):
-        return any(map(_has_template, value.values()))
-    if isinstance(value, (list, tuple)):
-        return any(map(_has_template, value))
-    return False
 
 
 # The field each kind cannot do without (Airflow and the Astro API require it).

@@ -39,7 +39,7 @@ Secret values are never here: a planner compares references; serialisation fills
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from types import MappingProxyType
@@ -155,6 +155,7 @@ class ViewBuilder:
         self.base = [_payload(o.kind, own) for o, own in zip(self.objects, self.own, strict=True)]
         self.index = {(o.kind, o.key): i for i, o in enumerate(self.objects)}
         self.listed = [_listed(o) for o in self.objects]
+        self.any_listed = any(self.listed)  # whether any object names the Deployments it links to
         self.base_of: dict[str, str] = {}  # each Deployment added: the Deployment it is (a preview's `from`)
         self.parts: list[dict[str, Link | _Copy]] = [{} for _ in self.objects]  # by object: the Deployments' parts
         self.scoped: list[EnvironmentObject] = []
@@ -165,8 +166,13 @@ class ViewBuilder:
         A Deployment's workspace objects are those linked to it (resolution takes each object
         linked to its base), so they are read from it, not looked up.
         """
+        objects: Iterable[ResolvedObject] = dep.objects
+        if not self.any_listed and dep.name not in self.base_of:
+            # A shared object linked to all adds nothing, and a first-added Deployment has no
+            # part to take back: only its own resolved objects are looked at (issue 26).
+            objects = [o for o in objects if not o.shared or o.scope == "deployment"]
         self.base_of[dep.name] = dep.base
-        for found in dep.objects:
+        for found in objects:
             if found.scope == "deployment":
                 if found.kind != "pool":
                     self.scoped.append(_scoped(found, dep.name))

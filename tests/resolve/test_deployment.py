@@ -6,11 +6,21 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from compiler.model.branches import match
-from compiler.resolve.deployment import Origin, Setting, flatten, merge, resolve, resolve_deployment, unflatten
+from compiler.resolve.deployment import (
+    Origin,
+    Setting,
+    Shared,
+    flatten,
+    merge,
+    resolve,
+    resolve_deployment,
+    unflatten,
+)
 from compiler.validate.project import validate_root
 
 BASE = Origin("environments/objects.yaml", ("connections", "c"), "object")
@@ -280,3 +290,50 @@ def test_the_chain_keeps_what_each_layer_wrote() -> None:
     leaves, _ = merge(leaves, {"login": "c", "extra": {"role": None}}, SECOND)
     assert leaves[("login",)].history == ((BASE, "a"), (FIRST, "b"), (SECOND, "c"))
     assert leaves[("extra",)].history == ((SECOND, {}),)  # emptied by SECOND's null
+
+
+def _many(links: str) -> dict[str, str]:
+    """Three Deployments, each overriding a different object; one object templated, one
+    plain, one owned by a Deployment; `links` is how the last connection is linked."""
+    files = {
+        "environments/workspace.yaml": "version: 1\nworkspace: Data Platform\nbranches:\n  - branch: main\n    deployment: prod\n",
+        "environments/objects.yaml": f"""\
+connections:
+  a: {{type: postgres, login: svc, extra: {{role: reader, database: DEV}}, links: all}}
+  b: {{type: http, host: "api-{{{{ deployment.name }}}}.example.com", links: all}}
+  c: {{type: http, host: plain.example.com, links: all}}
+  d: {{type: mysql, login: app, links: {links}}}
+variables:
+  v: {{value: one, links: all}}
+""",
+    }
+    overrides = {
+        "prod": "connections: {a: {login: svc_prod, extra: {role: null}}}\n  variables: {v: {value: two}}",
+        "dev": "connections: {c: {host: dev.example.com}}",
+        "stage": "connections: {a: {login: svc_stage}, d: {login: stage}}",
+    }
+    for name, override in overrides.items():
+        owned = "\nvariables:\n  own: {value: mine}" if name == "dev" else ""
+        files[f"environments/deployments/{name}.yaml"] = (
+            f"name: {name}\nastro: {{executor: KUBERNETES}}{owned}\noverrides:\n  {override}\n"
+        )
+    return files
+
+
+@pytest.mark.parametrize("links", ["all", "[prod, stage]"])
+def test_deployments_resolved_in_turn_share_only_what_none_overrides(
+    make_repo: Callable[[Mapping[str, str]], Path], links: str
+) -> None:
+    """`render --all` resolves every Deployment with one `Shared`: each comes out as it does
+    alone, whichever Deployment came first and overrode what the next one shares."""
+    model = validate_root(make_repo(_many(links))).require_valid().model
+    alone = {name: resolve_deployment(model, name, "main", "Data Platform") for name in ("prod", "dev", "stage")}
+    shared = Shared()
+    for name in ("stage", "dev", "prod", "dev", "stage"):
+        in_turn = resolve_deployment(model, name, "main", "Data Platform", shared=shared)
+        assert in_turn == alone[name]
+        assert [(o.kind, o.key) for o in in_turn.objects] == [(o.kind, o.key) for o in alone[name].objects]
+    dev = alone["dev"]
+    assert dev.find("connection", "c") is not None and dev.find("connection", "c").fields()["host"] == "dev.example.com"  # type: ignore[union-attr]
+    assert (dev.find("connection", "d") is None) == (links != "all")
+    assert dev.find("variable", "own") is not None
