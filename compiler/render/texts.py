@@ -306,13 +306,7 @@ def _indented(value: Any, newline: str, parts: list[str]) -> None:
             parts.append(separator)
             parts.append(_STRING(key) if isinstance(key, str) else _COMPACT({key: 0})[1:-4])
             parts.append(": ")
-            kind = type(item)  # most items are strings or encoded text: placed without a call
-            if kind is str:
-                parts.append(_STRING(item))
-            elif kind is _Encoded:
-                parts.append(item)
-            else:
-                _indented(item, inner, parts)
+            _indented(item, inner, parts)
             separator = "," + inner
         parts.append(newline + "}")
     elif isinstance(value, (list, tuple)):
@@ -323,13 +317,7 @@ def _indented(value: Any, newline: str, parts: list[str]) -> None:
         separator = "[" + inner
         for item in value:
             parts.append(separator)
-            kind = type(item)
-            if kind is str:
-                parts.append(_STRING(item))
-            elif kind is _Encoded:
-                parts.append(item)
-            else:
-                _indented(item, inner, parts)
+            _indented(item, inner, parts)
             separator = "," + inner
         parts.append(newline + "]")
     elif value is True:
