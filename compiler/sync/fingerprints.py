@@ -7,8 +7,8 @@ from typing import Any
 
 from compiler.model.secrets import SecretValues
 from compiler.sync import marker as markers
-from compiler.sync.desired import DesiredObject, Part
-from compiler.sync.values import concrete, hidden, leaves
+from compiler.sync.desired import DesiredObject, Part, has_secret
+from compiler.sync.values import concrete, hidden_path, leaves
 
 
 class Fingerprinter:
@@ -17,6 +17,9 @@ class Fingerprinter:
 
     def __init__(self, key: bytes | None, values: SecretValues | None, in_scope: Mapping[str, str]) -> None:
         self.key, self.values, self.in_scope = key, values, in_scope
+        # Whether the API masks a path whatever its value (values.hidden_path), asked once per
+        # path: a 1000x50 plan asks it of the same few paths some 36,000 times (issue 26).
+        self._masked: dict[str, bool] = {}
 
     def fp(self, obj: DesiredObject, part: str, path: str, value: Any) -> str | None:
         if self.key is None or self.values is None:
@@ -38,8 +41,12 @@ class Fingerprinter:
         if self.key is None or self.values is None:
             return found  # no fingerprint without both (fp)
         sensitive = obj.sensitive
+        masked = self._masked
         for path, value in leaves(fields):
-            if hidden(path, value, secret_variable=sensitive) and (fp := self.fp(obj, part, path, value)) is not None:
+            hides = masked.get(path)
+            if hides is None:
+                hides = masked[path] = hidden_path(path)
+            if (sensitive or hides or has_secret(value)) and (fp := self.fp(obj, part, path, value)) is not None:
                 found[(part, path)] = fp
         return found
 

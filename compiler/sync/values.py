@@ -51,9 +51,15 @@ def leaves(fields: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
 def hidden(path: str, value: Any, *, secret_variable: bool = False) -> bool:
     """A field compared by fingerprint: a secret reference, a variable marked secret, or a field
     the API masks on read (a connection password, an extra key whose name says secret)."""
-    if secret_variable or path == "password" or (path.startswith("extra.") and looks_secret(path[len("extra.") :])):
+    if secret_variable or hidden_path(path):
         return True
     return has_secret(value)
+
+
+def hidden_path(path: str) -> bool:
+    """Whether the API masks the field at `path` whatever its value (`hidden`'s part that reads
+    only the path: a caller asking of the same few paths many times may keep the answers)."""
+    return path == "password" or (path.startswith("extra.") and looks_secret(path[len("extra.") :]))
 
 
 def same(live: Any, desired: Any) -> bool:

@@ -322,6 +322,24 @@ def test_detached_head_in_a_pull_request_uses_head_ref(make_repo: MakeRepo) -> N
     )
 
 
+def test_the_checked_out_branch_of_a_linked_worktree_and_after_packing_refs(make_repo: MakeRepo) -> None:
+    """HEAD is read without GitPython in a plain repository (compiler/load/gitrefs.py); a linked
+    worktree (its `.git` is a file), packed refs and an unborn branch answer as git says."""
+    root = make_repo(FILES)
+    git(root, "branch", "dev")
+    git(root, "pack-refs", "--all")  # refs/heads/* now live in .git/packed-refs only
+    git(root, "checkout", "-q", "dev")
+    assert which(root)["deployment"] == "development"
+    worktree = root.parent / f"{root.name}-main"
+    git(root, "checkout", "-q", "-b", "feature/y")
+    git(root, "worktree", "add", "-q", str(worktree), "main")
+    assert (worktree / ".git").is_file()
+    assert which(worktree)["deployment"] == "production"
+    assert which(root)["deployment"] == "dev-feature-y"
+    git(root, "checkout", "-q", "--orphan", "feature/unborn")  # a branch without a commit yet
+    assert which(root)["branch"] == "feature/unborn"
+
+
 def test_outside_git_needs_branch(tmp_path: Path) -> None:
     from conftest import write_files
 
