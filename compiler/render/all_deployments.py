@@ -97,15 +97,15 @@ def rendered(
     building = ViewBuilder(model, locate) if found.view is None else None
     memos: list[texts.Memo] = [{} for _ in values]  # one per SecretValues: an item holds its values
     for dep in each_resolved(model, locate):
-        if building is not None:
-            building.add(dep)
-        if drops:
-            for warning in settings_file_drops([dep], locate):
-                found.drops.setdefault(warning.location, warning)
         made = [
             texts.render_deployment(dep, workspace.name, v, workspace.conn_extra, m)
             for v, m in zip(values, memos, strict=True)
         ]
+        if building is not None:  # after the texts, which made each object's fields the view reads
+            building.add(dep)
+        if drops:
+            for warning in settings_file_drops([dep], locate):
+                found.drops.setdefault(warning.location, warning)
         for path in sorted(made[0]):
             yield path, tuple(files[path] for files in made)
         del dep, made  # the next Deployment is resolved without this one

@@ -5,7 +5,7 @@ of a model, and an object that nothing overrides is resolved once for all of the
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from operator import attrgetter
@@ -42,6 +42,14 @@ class ResolvedObject:
         """The nested, plain value of every field (secrets stay `Secret`). Read it; never change it:
         it is built once and shared, like the object, by every Deployment that resolves the same."""
         return self._fields
+
+    def fields_named(self, names: Collection[str]) -> dict[str, Any]:
+        """The fields among `names`, as `fields()` has them, without making the others when
+        `fields()` was not asked yet (`plan`'s workspace view reads only what an override wrote)."""
+        if "_fields" in self.__dict__:
+            every = self._fields
+            return {k: every[k] for k in names if k in every}
+        return unflatten([(p, s.value) for p, s in self.leaves.items() if p[0] in names])
 
     @cached_property
     def _fields(self) -> dict[str, Any]:

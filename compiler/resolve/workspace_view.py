@@ -199,8 +199,8 @@ class ViewBuilder:
         """A Deployment's own resolved object (overridden, or templated) against the object's own fields."""
         if found.as_written and not found.removed:
             # Nothing rendered, nothing removed: what differs is what the Deployment wrote.
-            written = found.fields()
-            carried = {k: freeze(written[k]) for k in PAYLOAD_FIELDS[found.kind] if k in found.touched and k in written}
+            written = found.fields_named(found.touched)
+            carried = {k: freeze(written[k]) for k in PAYLOAD_FIELDS[found.kind] if k in written}
             return (None, MappingProxyType(carried) if carried else None, found.overridden)
         fields = _payload(found.kind, found.fields())
         base = self.base[index]
