@@ -340,6 +340,67 @@ def test_the_checked_out_branch_of_a_linked_worktree_and_after_packing_refs(make
     assert which(root)["branch"] == "feature/unborn"
 
 
+def _gitpython_branch(root: Path) -> str | None:
+    """What GitPython answers (astro-gitops' reader before the plain HEAD reader)."""
+    import git as gitpython
+
+    try:
+        return str(gitpython.Repo(root, search_parent_directories=True).active_branch.name)
+    except (gitpython.InvalidGitRepositoryError, gitpython.NoSuchPathError, TypeError, ValueError):
+        return None
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        b"  ref: refs/heads/main\n",  # leading spaces
+        b"ref:\x1frefs/heads/main",  # a separator that is not a space
+        "ref:\u00a0refs/heads/main\n".encode(),
+        "ref:\u3000refs/heads/main\n".encode(),
+        b"ref:  refs/heads/main\n",
+        b"ref: refs/heads/main\r\n",
+        b"ref: refs/heads/.invalid\n",  # git's reftable marker
+        b"ref: refs/heads/main\nref: refs/heads/feature/y\n",
+        b"ref: refs/heads/feature/y\n",  # as git writes it: read without GitPython
+        "ref: refs/heads/feature/\u00e9t\u00e9\n".encode(),
+    ],
+)
+def test_a_nested_repository_head_answers_as_gitpython_does(make_repo: MakeRepo, head: bytes) -> None:
+    """The plain HEAD reader (compiler/load/gitrefs.py) answers only for a HEAD exactly as git
+    writes it; any other goes to GitPython, which may take the outer repository's branch. A
+    HEAD that says `main` only to a lax reader must never map a feature branch to production."""
+    from conftest import write_files
+
+    from compiler.load.gitrefs import checked_out_branch
+
+    outer = make_repo({})
+    git(outer, "checkout", "-q", "-b", "feature/outer")
+    inner = outer / "inner"
+    inner.mkdir()
+    write_files(inner, FILES)
+    git(inner, "init", "-q", "-b", "main")
+    git(inner, "add", "-A")
+    git(inner, "commit", "-q", "-m", "initial")
+    (inner / ".git" / "HEAD").write_bytes(head)
+    expected = _gitpython_branch(inner)
+    assert checked_out_branch(inner) == expected
+    shown = run_cli("which", "--format", "json", cwd=inner)
+    if expected is None:
+        assert shown.code == 1
+    else:
+        assert json.loads(shown.out)["branch"] == expected
+    if head.startswith(b"ref: refs/heads/feature/y\n"):
+        assert expected == "feature/y"  # the plain case: read, and as GitPython reads it
+
+
+def test_a_dangling_commondir_link_goes_to_gitpython(make_repo: MakeRepo) -> None:
+    from compiler.load.gitrefs import checked_out_branch
+
+    root = make_repo(FILES)
+    (root / ".git" / "commondir").symlink_to(root / "nonexistent")
+    assert checked_out_branch(root) == _gitpython_branch(root)
+
+
 def test_outside_git_needs_branch(tmp_path: Path) -> None:
     from conftest import write_files
 
