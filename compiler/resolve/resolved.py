@@ -107,18 +107,16 @@ class Shared:
     orders: dict[int, Order] = field(default_factory=dict)
 
     def order(self, objects: tuple[ObjectSpec, ...]) -> Order:
+        """The `Order` of a model's objects, made once per run."""
         kept = self.orders.get(id(objects))
         if kept is None or kept.model_objects is not objects:
             kept = self.orders[id(objects)] = Order(objects, self)
         return kept
 
-    def in_order(self, objects: tuple[ObjectSpec, ...]) -> tuple[ObjectSpec, ...]:
-        return self.order(objects).objects
-
     def may_fail(
         self, objects: tuple[ObjectSpec, ...], layers_of: Mapping[tuple[str, str], object]
     ) -> list[ObjectSpec]:
-        """The objects whose resolution in one Deployment can fail, in `in_order`'s order: those
+        """The objects whose resolution in one Deployment can fail, in `Order`'s order: those
         it overrides (`layers_of`'s keys) and those holding a template. The others are plain
         values, which merge without a problem: `validate` passes them by without a look."""
         order = self.order(objects)
