@@ -56,11 +56,7 @@ def create_fields(obj: DesiredObject, parts: Sequence[Part]) -> tuple[FieldChang
     found = {p.deployment: tuple(leaves(p.overrides)) for p in parts if p.linked and p.overrides}
     if not found:
         return tuple(_field(path, value, hides(path), None, None) for path, value in own.items())
-    paths = {
-        p.deployment: {path for path, _ in found[p.deployment]} | set(p.overrides)
-        for p in parts
-        if p.deployment in found
-    }
+    paths = {p.deployment: _override_paths(p.overrides, found[p.deployment]) for p in parts if p.deployment in found}
     overridden = set().union(*paths.values())
     fields = [
         _field(path, value, hides(path), None, field_reach(path, parts, paths) if path in overridden else None)
@@ -95,9 +91,10 @@ def _overrides(overrides: Mapping[str, Any], path: str) -> bool:
     return path in _override_paths(overrides)
 
 
-def _override_paths(overrides: Mapping[str, Any]) -> set[str]:
-    """The paths a link's overrides set: each leaf (`extra.KEY`) and each field (`extra`)."""
-    return {path for path, _ in leaves(overrides)} | set(overrides)
+def _override_paths(overrides: Mapping[str, Any], read: Iterable[tuple[str, Any]] | None = None) -> set[str]:
+    """The paths a link's overrides set: each leaf (`extra.KEY`) and each field (`extra`);
+    `read`: the overrides' leaves, when the caller has them already."""
+    return {path for path, _ in (leaves(overrides) if read is None else read)} | set(overrides)
 
 
 def link_reach(kind: str, deployment: str, linked: bool) -> str:
