@@ -21,7 +21,7 @@ from compiler.live.astro_run import locator, owner
 from compiler.live.session import Console, Outcome, Request, present, run_apply
 from compiler.model import secrets
 from compiler.model.secrets import SecretValues
-from compiler.render.pipeline import Selection, resolve_selection
+from compiler.render.pipeline import Selection, current_branch, resolve_selection
 from compiler.resolve.deployment import ResolvedDeployment
 from compiler.sync import airflow_plan
 from compiler.sync.airflow_state import KINDS, LiveAirflow
@@ -53,7 +53,9 @@ def sync(
     from compiler.remote.airflow import AirflowClient, AirflowTarget, Credentials
 
     url = str(request.airflow or (saved or {}).get("airflow") or "")
-    selection, adopt = saved_plans.chosen(request.selection, request.adopt, saved)
+    selection, adopt = saved_plans.chosen(
+        request.selection, request.adopt, saved, lambda flag: current_branch(root, flag, environ)
+    )
     saved_plans.fingerprint_key(environ)  # refused (or registered for masking) before any request
     project = console.project()
     sync_owner = owner(project)

@@ -22,7 +22,7 @@ from compiler.live.session import Console, Outcome, Request, present, run_apply
 from compiler.model import secrets
 from compiler.model.objects import MAPPINGS, Secret
 from compiler.model.secrets import SecretValues
-from compiler.render.pipeline import Selection, resolve_selection, target
+from compiler.render.pipeline import Selection, current_branch, resolve_selection, target
 from compiler.resolve.deployment import ResolvedDeployment
 from compiler.sync import deployments as deployment_stage
 from compiler.sync import desired as desired_state
@@ -68,7 +68,9 @@ def sync(
     Deployment settings and previews, and the pools through each Deployment's Airflow."""
     from compiler.remote.astro import AstroTarget, connect
 
-    selection, adopt = saved_plans.chosen(request.selection, request.adopt, saved)
+    selection, adopt = saved_plans.chosen(
+        request.selection, request.adopt, saved, lambda flag: current_branch(root, flag, environ)
+    )
     saved_plans.fingerprint_key(environ)  # refused (or registered for masking) before any request
     reading = LiveRead.start(root, environ)  # before validating: see live/early_read.py
     # What is loaded by now (the modules of plan and of the HTTP client: some 40,000 objects)

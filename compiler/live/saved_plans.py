@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from compiler.diagnostics import Diagnostic
-from compiler.errors import OperationError
+from compiler.errors import OperationError, UsageError
 from compiler.model.secrets import SecretValues
 from compiler.render.pipeline import Selection
 from compiler.sync import changeset
@@ -137,13 +137,41 @@ def _entry(data: Any) -> dict[str, Any]:
     return saved
 
 
-def chosen(selection: Selection, adopt: bool, saved: Mapping[str, Any] | None) -> tuple[Selection, bool]:
-    """What to plan and whether to adopt: the saved plan's when applying one, else the options'."""
+def chosen(
+    selection: Selection, adopt: bool, saved: Mapping[str, Any] | None, branch: Callable[[str | None], str]
+) -> tuple[Selection, bool]:
+    """What to plan and whether to adopt: the saved plan's when applying one, else the options'.
+
+    A saved plan applies on the branch it was made for, and only there: `branch(flag)` is the
+    branch of this run (SPEC 3's order). A plan made on the sync branch and replayed on a
+    feature branch (same files) is refused, as is a selection flag naming another scope than
+    the plan's (a usage error: the plan holds its own selection, and a flag is never ignored)."""
     if not saved:
         return selection, adopt
     entry = saved.get("selection") or {}
     found = Selection(branch=entry.get("branch"), deployment=entry.get("deployment"), all=bool(entry.get("all")))
+    given = (selection.branch, selection.deployment, selection.all)
+    if any(given) and given != (found.branch, found.deployment, found.all):
+        raise UsageError(
+            f"PLAN was made for {_scope_named(found)}, and {_scope_named(selection)} names another scope: "
+            "apply PLAN without it, or plan again for that scope"
+        )
+    if found.branch is not None:
+        here = branch(selection.branch)
+        if here != found.branch:
+            raise OperationError(
+                f"PLAN was made on branch '{found.branch}' and this run is on branch '{here}': "
+                "apply a saved plan on the branch it was made for (or plan again here)"
+            )
     return found, bool(entry.get("adopt"))
+
+
+def _scope_named(selection: Selection) -> str:
+    if selection.all:
+        return "--all"
+    if selection.deployment is not None:
+        return f"--deployment {selection.deployment}"
+    return f"branch '{selection.branch}'"
 
 
 def check_fresh(

@@ -82,10 +82,8 @@ def _locator(project: Project) -> Locator:
 
 def target(project: Project, root: Path, branch_flag: str | None, environ: Mapping[str, str]) -> branches.Target:
     """The rule the current branch matches (SPEC 3)."""
-    from compiler.load import gitrefs
-
     workspace = _workspace(project)
-    branch = branches.detect(branch_flag, environ, lambda: gitrefs.checked_out_branch(root))
+    branch = current_branch(root, branch_flag, environ)
     found = branches.match(workspace, branch)
     if found is None:
         where = project.document(workspace.path)
@@ -94,6 +92,13 @@ def target(project: Project, root: Path, branch_flag: str | None, environ: Mappi
             [error(location, "no-matching-branch", branches.no_match_message(workspace, branch))] if location else []
         )
     return found
+
+
+def current_branch(root: Path, branch_flag: str | None, environ: Mapping[str, str]) -> str:
+    """The branch of this run, in SPEC 3's order: --branch, GITHUB_HEAD_REF, GITHUB_REF_NAME, git."""
+    from compiler.load import gitrefs
+
+    return branches.detect(branch_flag, environ, lambda: gitrefs.checked_out_branch(root))
 
 
 def which(project: Project, root: Path, branch_flag: str | None, environ: Mapping[str, str]) -> Which:

@@ -328,6 +328,50 @@ def test_a_saved_plan_applies_or_is_refused_when_stale(
     assert moved.code == 1 and "stale-plan" in moved.err and not seeded.writes()
 
 
+@pytest.mark.parametrize(
+    ("how", "flags", "code"),
+    [
+        ("checked out", (), 1),  # the same files on a feature branch: a replay of main's plan there
+        ("GITHUB_HEAD_REF", (), 1),  # a pull request's job on main's checkout
+        ("GITHUB_REF_NAME", (), 1),  # a push job
+        ("flag", ("--branch", "feature/evil"), 2),  # a flag naming another scope is never ignored
+        ("flag", ("--deployment", "production"), 2),
+        ("flag", ("--all",), 2),
+    ],
+)
+def test_a_saved_plan_applies_only_on_the_branch_it_was_made_for(
+    seeded: FakeAstro,
+    repo: Path,
+    tmp_path: Path,
+    example_secrets: dict[str, str],
+    how: str,
+    flags: tuple[str, ...],
+    code: int,
+) -> None:
+    """A plan saved on the sync branch, applied from a feature branch with the same files,
+    would change production from that branch (SPEC 7.2): refused, and nothing is written."""
+    saved = tmp_path / "plan.json"
+    assert cli(seeded, repo, example_secrets, "plan", "--out", str(saved)).code == 0
+    env = {}
+    if how == "checked out":
+        git(repo, "checkout", "-q", "-b", "feature/evil")
+    elif how == "GITHUB_HEAD_REF":
+        env = {"GITHUB_HEAD_REF": "feature/evil"}
+    elif how == "GITHUB_REF_NAME":
+        env = {"GITHUB_REF": "refs/heads/feature/evil", "GITHUB_REF_NAME": "feature/evil"}
+    seeded.admin("clear-log", {})
+    refused = cli(seeded, repo, {**example_secrets, **env}, "apply", str(saved), *flags)
+    assert refused.code == code, refused.out + refused.err
+    assert not seeded.writes() and not refused.out
+    assert ("branch 'main'" in refused.err) and ("feature/evil" in refused.err or flags[0] in refused.err)
+    assert "Traceback" not in refused.err
+    # On the branch it was made for (by checkout, or named by a flag that agrees), it applies.
+    if how == "checked out":
+        git(repo, "checkout", "-q", "main")
+    same = cli(seeded, repo, example_secrets, "apply", str(saved), "--branch", "main")
+    assert same.code == 0, same.err
+
+
 def test_apply_without_a_terminal_needs_auto_approve(
     seeded: FakeAstro, repo: Path, example_secrets: dict[str, str]
 ) -> None:
