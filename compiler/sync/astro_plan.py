@@ -81,7 +81,7 @@ class _Planner:
         return self._update(obj, found, own, adopted=not owned)
 
     def _defer_own_changes(self, obj: DesiredObject, found: LiveObject) -> None:
-        change = deferred.update(obj, found, self.options.sync_branch)
+        change = deferred.update(obj, found, self.options.sync_branch, self.fingerprints)
         if change is not None:
             self.deferred.append(change)
             self._warn(obj, "applied-by-sync-branch", deferred.warning_text(change, self.options.sync_branch))

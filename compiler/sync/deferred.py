@@ -12,13 +12,14 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 
-from compiler.model.secrets import SecretValues
+from compiler.model.secrets import SecretValues, referenced
 from compiler.review.changes import FieldChange, ObjectChange
 from compiler.sync import marker as markers
 from compiler.sync import reach
 from compiler.sync.astro_state import LiveObject, LiveState
-from compiler.sync.changeset import KIND
-from compiler.sync.desired import DesiredObject, Part
+from compiler.sync.changeset import KIND, SECRET_CHANGED
+from compiler.sync.desired import DesiredObject, Part, has_secret
+from compiler.sync.fingerprints import Fingerprinter
 from compiler.sync.values import concrete, hidden, leaves, same, shown
 
 
@@ -35,10 +36,9 @@ def create(obj: DesiredObject, parts: Sequence[Part], branch: str) -> ObjectChan
     return ObjectChange(obj.kind, obj.key, "create", reach.create_fields(obj, parts), note=f"({applied_by(branch)})")
 
 
-def update(obj: DesiredObject, found: LiveObject, branch: str) -> ObjectChange | None:
+def update(obj: DesiredObject, found: LiveObject, branch: str, fingerprints: Fingerprinter) -> ObjectChange | None:
     """The object's own fields, description and link mode as git changed them, each with the
-    Deployments it reaches. Secret fields are left to the sync branch's plan: this scope may
-    not hold their values (they are optional here)."""
+    Deployments it reaches; a secret field where this scope can tell it changed (`secret_changes`)."""
     live = dict(leaves(found.fields))
     fields = [
         FieldChange(path, live.get(path), shown(value), reach=reach.field_reach(path, obj.parts.values()))
@@ -46,6 +46,7 @@ def update(obj: DesiredObject, found: LiveObject, branch: str) -> ObjectChange |
         if not hidden(path, value, secret_variable=obj.sensitive)
         and not (live.get(path) is not None and same(live.get(path), concrete(value, SecretValues())))
     ]
+    fields += secret_changes(obj, found, fingerprints)
     user_text, _ = markers.split(found.description)
     if (obj.description or "") != user_text.strip():
         fields.append(FieldChange("description", user_text.strip() or None, obj.description))
@@ -54,6 +55,33 @@ def update(obj: DesiredObject, found: LiveObject, branch: str) -> ObjectChange |
     if not fields:
         return None
     return ObjectChange(obj.kind, obj.key, "update", tuple(fields), note=f"({applied_by(branch)})")
+
+
+def secret_changes(obj: DesiredObject, found: LiveObject, fingerprints: Fingerprinter) -> list[FieldChange]:
+    """The object's own secret fields whose value is not the one the live marker's fingerprint
+    records: the sync branch's apply sends them, so this scope says so (SPEC 7.5: never "No
+    changes" while such a change exists). Only where this scope can tell: with the key, a
+    recorded fingerprint and the value of every secret the field references (those are optional
+    on a branch scope; a field whose values are not set is left to the sync branch's plan)."""
+    values = fingerprints.values
+    _, mark = markers.split(found.description)
+    if fingerprints.key is None or values is None or mark is None:
+        return []
+    live = {p for p, v in leaves(found.fields) if v not in (None, "")} | set(found.set_fields)
+    changed = []
+    for path, value in leaves(obj.fields):
+        if not hidden(path, value, secret_variable=obj.sensitive):
+            continue
+        if any(s.name not in values.values for s in referenced(value)):
+            continue
+        recorded = mark.fingerprints.get((markers.OWN, path))
+        if recorded is None and path in live:
+            continue  # set live, with no fingerprint to tell: the sync branch's plan says it
+        if recorded != fingerprints.fp(obj, markers.OWN, path, value):
+            after = shown(value) if has_secret(value) else "<hidden>"
+            where = reach.field_reach(path, obj.parts.values())
+            changed.append(FieldChange(path, None, after, note=SECRET_CHANGED, reach=where))
+    return changed
 
 
 def delete(found: LiveObject, live: LiveState, branch: str) -> ObjectChange:

@@ -204,6 +204,43 @@ def test_a_dev_branch_edit_of_a_shared_field_is_reported_not_no_changes(astro: F
     )
 
 
+@pytest.mark.parametrize("branch", ["dev", "feature/x"])
+@pytest.mark.parametrize("how", ["reference", "value", "literal"])
+def test_a_branch_change_of_a_shared_secret_is_reported_not_no_changes(
+    astro: FakeAstro, shared: Path, branch: str, how: str
+) -> None:
+    """A workspace object's own secret field changed on a Deployment's or a preview's branch:
+    the sync branch's apply sends it, so the plan says so (SPEC 7.5), by name only."""
+    git(shared, "checkout", "-q", "-b", branch)
+    env: dict[str, str] = {}
+    if how == "reference":  # another secret, with another value
+        edit_file(shared, "environments/objects.yaml", "password: {secret: SF_PW}", "password: {secret: SF_PW_NEW}")
+        env = {"SF_PW_NEW": "sf-pw-new-Q9x"}
+    elif how == "literal":  # a literal where the API masks the field: changed too
+        edit_file(
+            shared,
+            "environments/objects.yaml",
+            "host: hooks.slack.com,",
+            "host: hooks.slack.com, password: lit-Q9x, allow_plaintext: true,",
+        )
+    else:  # the same reference, its value changed where the secrets come from
+        env = {"SF_PW": "sf-pw-rotated-Q9x"}
+    commit_files(shared, {}, "secret")
+    server_env = astro.env(**{**SECRETS, **env}, ASTRO_GITOPS_FINGERPRINT_KEY=KEY)
+    text = run_cli("plan", "--exit-code", cwd=shared, env=server_env)
+    assert text.code in (0, 3), text.err
+    assert "No changes. Live Astro matches" not in text.out
+    deferred = text.out.split("Not applied by this scope")[1]
+    key = "slack_alerts" if how == "literal" else "snowflake_default"
+    assert f"    ~ connection {key}  (applied by branch main, not by this scope)\n" in deferred
+    assert "      ~ password: (secret changed)" in deferred, deferred
+    for value in (*SECRETS.values(), *env.values(), "lit-Q9x"):
+        assert value not in text.out + text.err
+    data = json.loads(run_cli("plan", "--format", "json", cwd=shared, env=server_env).out)
+    fields = [f for c in data["deferred"] for f in c["fields"] if f["path"] == "password"]
+    assert fields and all(f.get("note") == "secret changed" for f in fields), fields
+
+
 def test_a_dev_branch_edit_of_another_deployment_is_reported(astro: FakeAstro, shared: Path) -> None:
     git(shared, "checkout", "-q", "-b", "dev")
     quiet = cli(astro, shared, "plan")
