@@ -171,6 +171,8 @@ CODES: dict[str, frozenset[Severity]] = {
     # plan and apply (SPEC 7)
     "invalid-sync-owner": ERROR,
     "missing-sync-owner": ERROR,
+    "sync-branch-preview": ERROR,
+    "sync-branch-unconfirmed": ERROR,
     "unmanaged-object": ERROR,
     "reserved-key": ERROR,
     "ledger-rewritten": WARNING,

@@ -19,7 +19,9 @@ from compiler.live import saved_plans
 from compiler.live.astro_pools import WithPools, with_astro_pools
 from compiler.live.early_read import LiveRead
 from compiler.live.session import Console, Outcome, Request, present, run_apply
+from compiler.load import ci
 from compiler.model import secrets
+from compiler.model.branches import Target
 from compiler.model.objects import MAPPINGS, Secret
 from compiler.model.secrets import SecretValues
 from compiler.render.pipeline import Selection, current_branch, resolve_selection, target
@@ -138,11 +140,39 @@ def scope(project: Project, root: Path, selection: Selection, environ: Mapping[s
     found = target(project, root, selection.branch, environ)
     pinned = Selection(branch=found.branch)
     if found.branch == workspace.sync_branch:
+        _confirm_sync_branch(project, found, environ)
         resolved = resolve_selection(project, root, Selection(all=True), environ)
         return Scope(f"{found.base} (branch {found.branch})", True, tuple(resolved), pinned)
     dep = resolve_selection(project, root, pinned, environ)
     kind = "preview " if found.is_preview else ""
     return Scope(f"{kind}{dep[0].name} (branch {found.branch})", False, tuple(dep), pinned)
+
+
+def _confirm_sync_branch(project: Project, found: Target, environ: Mapping[str, str]) -> None:
+    """The sync branch applies everything (SPEC 7.2), and the checked-out `workspace.yaml`,
+    which any branch can edit, names it: a feature branch that names itself the sync branch
+    would change production. Refused (exit 1, before any request): a sync branch whose rule
+    makes a preview (previews are never in that scope), and a branch other than the one CI
+    names as the sync branch or the repository's default branch (load/ci.py), where it names one."""
+    workspace = project.model.workspace
+    assert workspace is not None
+    document = project.document(workspace.path)
+    sync = (document.data or {}).get("sync") if document else None
+    where = document.locate(("sync", "branch")) if document and isinstance(sync, dict) and "branch" in sync else None
+    where = where or Location(workspace.path)
+    if found.is_preview:
+        message = (
+            f"the sync branch '{found.branch}' maps to a preview; it must map to a Deployment (it applies every one)"
+        )
+        raise InvalidEnvironments([error(where, "sync-branch-preview", message)])
+    trusted = ci.sync_branch(environ)
+    if trusted is not None and trusted.name != found.branch:
+        message = (
+            f"this checkout's workspace.yaml makes '{found.branch}' the sync branch, which applies every Deployment, "
+            f"but {trusted.source} is '{trusted.name}': a branch cannot give itself that scope; merge the change "
+            f"into '{trusted.name}' (a sync branch other than the default branch is named by ASTRO_GITOPS_SYNC_BRANCH in CI)"
+        )
+        raise InvalidEnvironments([error(where, "sync-branch-unconfirmed", message)])
 
 
 def _secret_values(mode: str, wanted: set[str], optional: set[str], environ: Mapping[str, str]) -> SecretValues | None:

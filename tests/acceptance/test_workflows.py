@@ -30,6 +30,8 @@ DRIFT = WORKFLOWS / "astro-gitops-drift.yml"  # drift a team can see: the one ca
 CI = WORKFLOWS / "ci.yml"
 PINNED = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+(/[^@\s]+)?@[0-9a-f]{40}$")
 BIN = Path(sys.executable).parent
+# The reusable workflow's inputs a step reads, at the defaults it declares (a test may set them).
+INPUT_DEFAULTS = {"${{ inputs.sync-branch }}": ""}
 NO_TOKEN = "${{ (inputs.deploy || inputs.plan-live) && secrets.ASTRO_API_TOKEN || '' }}"
 
 
@@ -251,6 +253,7 @@ def run_step(
     runner.mkdir(exist_ok=True)
     for file in ("output", "summary"):
         (runner / file).write_text("")
+    expressions = {**INPUT_DEFAULTS, **expressions}
     resolved = {key: expressions[value] for key, value in s.get("env", {}).items()}
     full = clean_env(
         {
