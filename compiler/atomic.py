@@ -9,7 +9,11 @@ from pathlib import Path
 from compiler.errors import OperationError
 
 
-def reason(exc: OSError) -> str:
+def reason(exc: OSError | UnicodeEncodeError) -> str:
+    """Why a write failed; text holding bytes that are not UTF-8 (a lone surrogate) is refused,
+    never written half or with the bytes guessed."""
+    if isinstance(exc, UnicodeEncodeError):
+        return "its text holds bytes that are not UTF-8 (shown as \\xNN), which no file of ours holds"
     return exc.strerror or type(exc).__name__
 
 
@@ -31,7 +35,7 @@ def atomic_write(path: Path, text: str | Iterable[str]) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, path)
-    except OSError as exc:
+    except (OSError, UnicodeEncodeError) as exc:
         Path(temporary).unlink(missing_ok=True)
         raise OperationError(f"cannot write {path}: {reason(exc)}") from None
     except BaseException:
@@ -53,7 +57,7 @@ def write_staged(path: Path, text: str | Iterable[str]) -> None:
         with handle:
             for piece in [text] if isinstance(text, str) else text:
                 handle.write(piece)
-    except OSError as exc:
+    except (OSError, UnicodeEncodeError) as exc:
         path.unlink(missing_ok=True)
         raise OperationError(f"cannot write {path}: {reason(exc)}") from None
 

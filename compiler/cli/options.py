@@ -14,11 +14,14 @@ import stat
 import unicodedata
 from pathlib import Path
 
+from compiler.escaping import has_undecodable, one_line
 from compiler.limits import os_problem
 
 # Categories of characters no name typed on a command line holds: control, format
 # (invisible), surrogate, line and paragraph separators.
 _INVISIBLE = ("Cc", "Cf", "Cs", "Zl", "Zp")
+# Bytes that are not UTF-8 reach Python as lone surrogates; shown escaped (`\\xff`).
+_NOT_UTF8 = "is not UTF-8 text"
 
 
 def checked(action: argparse.Action) -> argparse.Action:
@@ -39,6 +42,8 @@ def text(value: str) -> str:
     """A non-empty value without control or invisible characters."""
     if not value.strip():
         raise argparse.ArgumentTypeError("must not be empty" if not value else "must not be blank")
+    if has_undecodable(value):
+        raise argparse.ArgumentTypeError(f"'{one_line(value)}' {_NOT_UTF8}")
     if _invisible(value):
         raise argparse.ArgumentTypeError(f"{value!r} holds a control or invisible character")
     return value
@@ -60,6 +65,8 @@ def branch(value: str) -> str:
         raise argparse.ArgumentTypeError("must not be empty" if not value else "must not be blank")
     if any(ord(c) < 0x20 or ord(c) == 0x7F for c in value):
         raise argparse.ArgumentTypeError(f"{value!r} holds a control character, which no git branch name has")
+    if has_undecodable(value):
+        raise argparse.ArgumentTypeError(f"'{one_line(value)}' {_NOT_UTF8}: a branch name must be")
     return value
 
 

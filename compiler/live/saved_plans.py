@@ -17,6 +17,7 @@ from typing import Any
 
 from compiler.diagnostics import Diagnostic
 from compiler.errors import OperationError
+from compiler.escaping import undecodable_json
 from compiler.model.secrets import SecretValues
 from compiler.render.pipeline import Selection
 from compiler.sync import changeset
@@ -75,7 +76,7 @@ def text(plan: Plan, workspace: str, entry: dict[str, Any]) -> str:
     """The saved plan: the plan's JSON report with `entry` (what apply checks) as `apply`."""
     data = changeset.document(plan, workspace)
     data["apply"] = {"version": PLAN_VERSION, **entry}
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return undecodable_json(json.dumps(data, indent=2, ensure_ascii=False)) + "\n"
 
 
 def selection_entry(selection: Selection, adopt: bool) -> dict[str, Any]:
