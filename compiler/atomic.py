@@ -17,11 +17,30 @@ def reason(exc: OSError | UnicodeEncodeError) -> str:
     return exc.strerror or type(exc).__name__
 
 
+def refuse_special(path: Path) -> None:
+    """OperationError when `path` is anything but absent, a regular file, or a symbolic link
+    (which a rename replaces, never follows): a write given a device, a FIFO, a socket or a
+    folder refuses it, as `apply PLAN` refuses to read one, rather than replace it."""
+    import stat
+
+    from compiler.limits import file_kind
+
+    try:
+        mode = os.lstat(path).st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    except OSError as exc:
+        raise OperationError(f"cannot write {path}: {reason(exc)}") from None
+    if not (stat.S_ISREG(mode) or stat.S_ISLNK(mode)):
+        raise OperationError(f"refusing to replace {path}: it is {file_kind(mode)}, not a regular file")
+
+
 def atomic_write(path: Path, text: str | Iterable[str]) -> None:
     """Write `text` (or its pieces, in turn) to `path` through a temporary file beside it and a
-    rename; OperationError on failure."""
+    rename; OperationError on failure, or when `path` is a special file (refuse_special)."""
     import tempfile
 
+    refuse_special(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)

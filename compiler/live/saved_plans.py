@@ -88,12 +88,18 @@ def write(path: Path, text: str) -> None:
     import os
     import tempfile
 
+    from compiler.atomic import refuse_special
+
+    refuse_special(path)  # `--out /dev/full` is refused, never replaced by a rename
+    temporary = None
     try:
         handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
         os.replace(temporary, path)
-    except OSError as exc:
+    except (OSError, UnicodeEncodeError) as exc:
+        if temporary is not None:
+            Path(temporary).unlink(missing_ok=True)
         raise OperationError(f"cannot write the plan to {path}: {type(exc).__name__}") from None
 
 
