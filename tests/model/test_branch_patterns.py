@@ -85,3 +85,65 @@ def test_what_needs_backtracking_or_is_too_large_is_refused(pattern: str, reason
     with pytest.raises(re.error, match=reason):
         compile_regex(pattern)
     assert MAX_PROGRAM < 1_000_000
+
+
+# --- case-insensitive matching is Python's, character for character (SPEC 2.1) -------------
+
+_BMP = "".join(chr(c) for c in range(0x10000) if not 0xD800 <= c < 0xE000)
+_ASTRAL = "".join(chr(c) for c in (0x10400, 0x10428, 0x1E900, 0x1E922, 0x1F600, 0x10FFFF))
+SINGLE = [
+    "(?i)[a-z]",
+    "(?i)[^a-z]",
+    "(?i)[A-Z0-9]",
+    "(?i)i",
+    "(?i)I",
+    "(?i)s",
+    "(?i)k",
+    "(?i)ß",
+    "(?i)ǰ",
+    "(?i)ﬀ",
+    "(?i)[ß-ﬆ]",
+    "(?i)μ",
+    "(?i)[Σσς]",
+    "(?i)[^i]",
+    "(?i)\\w",
+    "(?i)[\\W]",
+    "(?ia)[a-z]",
+    "(?i)[\U00010400]",
+    "(?i)[\U00010400-\U0001044f]",
+    "[a-z]",
+    "\\w",
+    "\\d",
+    "\\s",
+    "(?a)\\w",
+    ".",
+    "(?s).",
+    "(?i)[.-]",
+]
+
+
+@pytest.mark.parametrize("pattern", SINGLE)
+def test_a_one_character_pattern_matches_what_python_matches_over_the_whole_bmp(pattern: str) -> None:
+    ours, python = compile_regex(pattern), re.compile(pattern)
+    differ = [c for c in _BMP + _ASTRAL if ours.fullmatch(c) != (python.fullmatch(c) is not None)]
+    assert differ == [], [f"U+{ord(c):04X}" for c in differ[:20]]
+
+
+@pytest.mark.parametrize("pattern", ["(?i)main", "(?i)feature/[a-z]+", "(?i)release-[^/]*", "(?i)(fix|hotfix)/.+"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "MAİN",
+        "ma\u0131n",
+        "main",
+        "MAIN",
+        "feature/ß",
+        "feature/ẞ",
+        "feature/ǰ",
+        "FEATURE/ﬀ",
+        "feature/\u0131",
+        "hotf\u0131x/x",
+    ],
+)
+def test_case_insensitive_rules_agree_with_python_on_special_case_letters(pattern: str, text: str) -> None:
+    assert compile_regex(pattern).fullmatch(text) == (re.fullmatch(pattern, text) is not None)
