@@ -49,6 +49,14 @@ def text(value: str) -> str:
     return value
 
 
+def secrets_mode(value: str) -> str:
+    """`--secrets`: text, but the PATH of `dotenv:PATH` is the file system's, which allows any bytes."""
+    if value.startswith("dotenv:") and value != "dotenv:":
+        path(value.removeprefix("dotenv:"))
+        return value
+    return text(value)
+
+
 def path(value: str) -> Path:
     """A non-empty path (an empty one would silently mean the current folder); any other name
     is the file system's to judge."""
@@ -76,10 +84,15 @@ def folder(value: str) -> Path:
     try:
         mode = os.stat(given).st_mode
     except OSError as exc:
-        raise argparse.ArgumentTypeError(f"{value!r} {os_problem(exc, given)}") from None
+        raise argparse.ArgumentTypeError(f"{_quoted(value)} {os_problem(exc, given)}") from None
     if not stat.S_ISDIR(mode):
-        raise argparse.ArgumentTypeError(f"{value!r} is not a folder")
+        raise argparse.ArgumentTypeError(f"{_quoted(value)} is not a folder")
     return given
 
 
-_BY_DEST = {"branch": branch, "root": folder}
+def _quoted(value: str) -> str:
+    """`repr(value)`, a byte that is not UTF-8 shown as `\\xff` (repr would say `\\udcff`)."""
+    return repr(value) if not has_undecodable(value) else f"'{one_line(value)}'"
+
+
+_BY_DEST = {"branch": branch, "root": folder, "secrets": secrets_mode}

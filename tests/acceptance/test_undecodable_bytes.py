@@ -166,3 +166,43 @@ def test_the_output_encoder_never_raises_on_undecodable_bytes(repo: Path, tmp_pa
 
     assert code == 0 and "/\\xffo/production/" in out
     assert os.path.isdir(out_dir)
+
+
+def test_a_root_of_undecodable_bytes_works_and_a_missing_one_is_named_escaped(repo: Path, tmp_path: Path) -> None:
+    moved = tmp_path / "r\udcff"
+    repo.rename(moved)
+
+    code, out, err = run(["--root", str(moved), "render", "--all"], tmp_path)
+    missing = run(["--root", str(tmp_path / "gone\udcff"), "validate"], tmp_path)
+
+    assert code == 0 and f"{tmp_path}/r\\xff/build/production/deployment.yaml" in out, err
+    assert missing[0] == 2 and missing[2].endswith(f"argument --root: '{tmp_path}/gone\\xff' does not exist\n")
+
+
+def test_a_dotenv_file_of_undecodable_bytes_is_read_and_a_missing_one_named_escaped(
+    repo: Path, tmp_path: Path, example_secrets: dict[str, str]
+) -> None:
+    dotenv = tmp_path / "s\udcff.env"
+    dotenv.write_text("".join(f"{name}=value-{i}\n" for i, name in enumerate(example_secrets)))
+    render = ["render", "--deployment", "production", "--out", str(tmp_path / "o")]
+
+    code, _, err = run([*render, "--secrets", f"dotenv:{dotenv}"], repo)
+    missing = run([*render, "--secrets", f"dotenv:{tmp_path}/n\udcff.env"], repo)
+
+    assert code == 0, err
+    assert "value-" in (tmp_path / "o/production/airflow_settings.yaml").read_text()
+    assert missing[0] == 1 and f"{tmp_path}/n\\xff.env" in missing[2]
+
+
+def test_a_remote_branch_of_undecodable_bytes_whose_preview_name_collides_is_shown_escaped(
+    astro: FakeAstro, repo: Path, tmp_path: Path
+) -> None:
+    remote = tmp_path / "remote.git"
+    git(tmp_path, "init", "-q", "--bare", str(remote))
+    git(repo, "remote", "add", "origin", str(remote))
+    git(repo, "push", "-q", "origin", "main", "main:refs/heads/feature/x\udcff")
+
+    code, out, err = run(["plan", "--branch", "feature/x", "--format", "json"], repo, astro.env())
+
+    assert code == 1 and out == ""
+    assert "branches 'feature/x' and 'feature/x\\xff' both get preview name 'dev-feature-x'" in err
