@@ -15,6 +15,8 @@ import pytest
 from conftest import clean_env, git, installed_command
 from support.astro_fake import FakeAstro
 
+from acceptance.test_sync_apply import KEY
+
 BAD = "feature/x\udcff"  # the bytes b"feature/x\xff"
 SHOWN = "feature/x\\xff"
 
@@ -206,3 +208,19 @@ def test_a_remote_branch_of_undecodable_bytes_whose_preview_name_collides_is_sho
 
     assert code == 1 and out == ""
     assert "branches 'feature/x' and 'feature/x\\xff' both get preview name 'dev-feature-x'" in err
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "markdown"])
+def test_a_saved_plan_of_undecodable_bytes_is_written_shown_escaped_and_applied(
+    seeded: FakeAstro, repo: Path, tmp_path: Path, example_secrets: dict[str, str], fmt: str
+) -> None:
+    saved = tmp_path / f"p\udcff.{fmt}.json"
+    env = seeded.env(**example_secrets, ASTRO_GITOPS_FINGERPRINT_KEY=KEY)
+
+    planned = run(["plan", "--deployment", "production", "--out", str(saved), "--format", fmt], repo, env)
+    applied = run(["apply", str(saved), "--auto-approve"], repo, env)
+    missing = run(["apply", str(tmp_path / "gone\udcff.json"), "--auto-approve"], repo, env)
+
+    assert planned[0] == 0 and saved.is_file(), planned[2]
+    assert applied[0] == 0, applied[2]
+    assert missing[0] == 1 and f"{tmp_path}/gone\\xff.json" in missing[2]
