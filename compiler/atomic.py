@@ -82,7 +82,11 @@ def write_staged(path: Path, text: str | Iterable[str]) -> None:
 
 
 def write_new(root: Path, texts: Mapping[str, str], *, force: bool = False) -> list[str]:
-    """Write each file atomically; without `force`, first refuse (writing nothing) if any of them exists."""
+    """Write each file atomically; without `force`, first refuse (writing nothing) if any of them
+    exists. A folder on the way that is a symbolic link is refused too (nothing is written
+    through a link to outside `root`), as render refuses one below --out."""
+    for relative in sorted(texts):
+        _refuse_linked_folders(root, relative)
     refuse_existing(root, texts, force=force)
     for relative in sorted(texts):
         try:
@@ -90,6 +94,18 @@ def write_new(root: Path, texts: Mapping[str, str], *, force: bool = False) -> l
         except OSError as exc:
             raise OperationError(f"cannot write {relative}: {exc.strerror or type(exc).__name__}") from None
     return sorted(texts)
+
+
+def _refuse_linked_folders(root: Path, relative: str) -> None:
+    path = root
+    for segment in Path(relative).parts[:-1]:
+        path = path / segment
+        if path.is_symlink():
+            raise OperationError(
+                f"refusing to write {relative}: {path} is a symbolic link (files are written only inside {root})"
+            )
+        if not path.exists():
+            return
 
 
 def refuse_existing(root: Path, paths: Iterable[str], *, force: bool) -> list[str]:

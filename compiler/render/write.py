@@ -137,7 +137,8 @@ def _current(out: Path, relative: str) -> str | None:
     path = out / relative
     if path.is_symlink():
         return ""
-    refuse_special(path)  # a FIFO would block the read, a device be read and then replaced
+    if not path.is_dir():  # a folder is said below, as one that cannot be read
+        refuse_special(path)  # a FIFO would block the read, a device be read and then replaced
     try:
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -262,7 +263,8 @@ def _stage_pieces(out: Path, relative: str, staged: Path, pieces: Iterable[str],
     there is read as `_current` reads it (UTF-8, universal newlines, read to its end, with the
     same errors); the staged copy is dropped when the two are the same text."""
     path = out / relative
-    refuse_special(path)
+    if not path.is_dir():
+        refuse_special(path)
     if path.is_symlink() or not path.exists():
         write_staged(staged, pieces)
         pending[relative] = path.is_symlink()

@@ -145,3 +145,30 @@ def test_a_link_to_a_device_where_we_write_is_replaced_never_written_through(
     assert stat.S_ISCHR(os.stat(os.devnull).st_mode)  # the device is still a device
     if result.code == 0:
         assert not target.is_symlink() and target.is_file()  # the link itself was replaced
+
+
+@pytest.mark.parametrize(
+    ("args", "linked"),
+    [
+        (["import", "SETTINGS"], "environments/imported"),
+        (["import", "SETTINGS", "--force"], "environments/imported"),
+        (["init", "--force"], ".github"),
+        (["init", "--force"], ".github/workflows"),
+    ],
+    ids=["import", "import --force", "init .github", "init .github/workflows"],
+)
+def test_a_folder_on_the_way_that_links_outside_is_refused(
+    repo: Path, tmp_path: Path, args: list[str], linked: str
+) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    settings = tmp_path / "settings.yaml"
+    settings.write_text(SETTINGS)
+    link = repo / linked
+    link.parent.mkdir(parents=True, exist_ok=True)
+    link.symlink_to(outside)
+
+    result = run_cli(*[str(settings) if a == "SETTINGS" else a for a in args], cwd=repo)
+
+    assert result.code == 1 and f"{link} is a symbolic link" in result.err, result.err
+    assert list(outside.iterdir()) == []
