@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 from compiler.model.branch_patterns import MAX_PROGRAM, compile_regex
 
 # Small patterns over a small alphabet, so generated texts often match.
-_ATOMS = ["a", "b", "-", "/", ".", r"\d", r"\w", r"\W", r"\s", "[ab]", "[^a]", "[a-c]", "[/-]", r"\b", r"\B", "^", "$", r"\A", r"\Z"]  # fmt: skip
+_ATOMS = ["a", "b", "-", "/", ".", r"\d", r"\w", r"\W", r"\s", "[ab]", "[^a]", "[a-c]", "[/-]", r"\b", r"\B", "^", "$", r"\A", r"\Z",
+          "i", "s", "k", "[a-z]", "[^i-k]", "\u00df", "[\u00df-\ufb06]"]  # fmt: skip
 _QUANTIFIERS = ["", "", "*", "+", "?", "*?", "+?", "{2}", "{1,3}", "{0,2}?", "{2,}"]
 
 
@@ -32,12 +33,12 @@ def _patterns(draw: st.DrawFn, depth: int = 0) -> str:
     return "".join(parts)
 
 
-TEXTS = st.text(alphabet="ab-/.A1 _\n", max_size=8)
+# With the letters whose case-insensitive matching in re is not lower() == lower() of both
+# (U+0130, U+0131, U+017F, U+212A, U+1E9E, U+00DF, U+FB00, U+01F0; re/_casefix.py).
+TEXTS = st.text(alphabet="ab-/.A1 _\niskIS\u0130\u0131\u017f\u212a\u1e9e\u00df\ufb00\u01f0", max_size=8)
 
 
-@settings(max_examples=500, deadline=None)
-@given(pattern=_patterns(), texts=st.lists(TEXTS, min_size=1, max_size=6))
-def test_same_verdict_as_python_re(pattern: str, texts: list[str]) -> None:
+def _same_verdict(pattern: str, texts: list[str]) -> None:
     try:
         expected = re.compile(pattern)
     except re.error:
@@ -45,6 +46,18 @@ def test_same_verdict_as_python_re(pattern: str, texts: list[str]) -> None:
     matcher = compile_regex(pattern)
     for text in texts:
         assert matcher.fullmatch(text) is (expected.fullmatch(text) is not None), (pattern, text)
+
+
+@settings(max_examples=500, deadline=None)
+@given(pattern=_patterns(), texts=st.lists(TEXTS, min_size=1, max_size=6))
+def test_same_verdict_as_python_re(pattern: str, texts: list[str]) -> None:
+    _same_verdict(pattern, texts)
+
+
+@settings(max_examples=500, deadline=None)
+@given(pattern=_patterns(), texts=st.lists(TEXTS, min_size=1, max_size=6))
+def test_same_verdict_as_python_re_ignoring_case(pattern: str, texts: list[str]) -> None:
+    _same_verdict("(?i)" + pattern, texts)
 
 
 @pytest.mark.parametrize(
