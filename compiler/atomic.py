@@ -9,15 +9,38 @@ from pathlib import Path
 from compiler.errors import OperationError
 
 
-def reason(exc: OSError) -> str:
+def reason(exc: OSError | UnicodeEncodeError) -> str:
+    """Why a write failed; text holding bytes that are not UTF-8 (a lone surrogate) is refused,
+    never written half or with the bytes guessed."""
+    if isinstance(exc, UnicodeEncodeError):
+        return "its text holds bytes that are not UTF-8 (shown as \\xNN), which no file of ours holds"
     return exc.strerror or type(exc).__name__
+
+
+def refuse_special(path: Path) -> None:
+    """OperationError when `path` is anything but absent, a regular file, or a symbolic link
+    (which a rename replaces, never follows): a write given a device, a FIFO, a socket or a
+    folder refuses it, as `apply PLAN` refuses to read one, rather than replace it."""
+    import stat
+
+    from compiler.limits import file_kind
+
+    try:
+        mode = os.lstat(path).st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    except OSError as exc:
+        raise OperationError(f"cannot write {path}: {reason(exc)}") from None
+    if not (stat.S_ISREG(mode) or stat.S_ISLNK(mode)):
+        raise OperationError(f"refusing to replace {path}: it is {file_kind(mode)}, not a regular file")
 
 
 def atomic_write(path: Path, text: str | Iterable[str]) -> None:
     """Write `text` (or its pieces, in turn) to `path` through a temporary file beside it and a
-    rename; OperationError on failure."""
+    rename; OperationError on failure, or when `path` is a special file (refuse_special)."""
     import tempfile
 
+    refuse_special(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -31,7 +54,7 @@ def atomic_write(path: Path, text: str | Iterable[str]) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, path)
-    except OSError as exc:
+    except (OSError, UnicodeEncodeError) as exc:
         Path(temporary).unlink(missing_ok=True)
         raise OperationError(f"cannot write {path}: {reason(exc)}") from None
     except BaseException:
@@ -53,13 +76,17 @@ def write_staged(path: Path, text: str | Iterable[str]) -> None:
         with handle:
             for piece in [text] if isinstance(text, str) else text:
                 handle.write(piece)
-    except OSError as exc:
+    except (OSError, UnicodeEncodeError) as exc:
         path.unlink(missing_ok=True)
         raise OperationError(f"cannot write {path}: {reason(exc)}") from None
 
 
 def write_new(root: Path, texts: Mapping[str, str], *, force: bool = False) -> list[str]:
-    """Write each file atomically; without `force`, first refuse (writing nothing) if any of them exists."""
+    """Write each file atomically; without `force`, first refuse (writing nothing) if any of them
+    exists. A folder on the way that is a symbolic link is refused too (nothing is written
+    through a link to outside `root`), as render refuses one below --out."""
+    for relative in sorted(texts):
+        _refuse_linked_folders(root, relative)
     refuse_existing(root, texts, force=force)
     for relative in sorted(texts):
         try:
@@ -67,6 +94,18 @@ def write_new(root: Path, texts: Mapping[str, str], *, force: bool = False) -> l
         except OSError as exc:
             raise OperationError(f"cannot write {relative}: {exc.strerror or type(exc).__name__}") from None
     return sorted(texts)
+
+
+def _refuse_linked_folders(root: Path, relative: str) -> None:
+    path = root
+    for segment in Path(relative).parts[:-1]:
+        path = path / segment
+        if path.is_symlink():
+            raise OperationError(
+                f"refusing to write {relative}: {path} is a symbolic link (files are written only inside {root})"
+            )
+        if not path.exists():
+            return
 
 
 def refuse_existing(root: Path, paths: Iterable[str], *, force: bool) -> list[str]:

@@ -23,6 +23,44 @@ def _escape(code: int) -> str:
 
 _ONE_LINE = str.maketrans({code: _escape(code) for code in (*_CONTROLS, *_INVISIBLE)})
 
+# Python reads bytes that are not UTF-8 (in argv, the environment, file names, git's answers)
+# as lone surrogates U+DC80..U+DCFF ("surrogateescape"). No encoder writes a lone surrogate,
+# so each is shown as the byte it stands for (`\xff`), and any other lone surrogate as `\udXXX`.
+_SURROGATES = range(0xD800, 0xE000)
+
+
+def _undecodable(code: int) -> str:
+    return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"\\u{code:04x}"
+
+
+_BYTES = str.maketrans({code: _undecodable(code) for code in _SURROGATES})
+_ONE_LINE.update(_BYTES)
+
+
+def has_undecodable(text: str) -> bool:
+    """Whether `text` holds a lone surrogate: bytes that were not UTF-8, or an escape of one."""
+    try:
+        text.encode("utf-8")  # in C: the only characters UTF-8 refuses are lone surrogates
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+_JSON_BYTES = str.maketrans({code: _undecodable(code).replace("\\", "\\\\") for code in _SURROGATES})
+
+
+def undecodable_json(text: str) -> str:
+    """JSON text made with `ensure_ascii=False`, each lone surrogate (only ever inside a string)
+    written as the JSON string escape of `undecodable`'s text (`\\\\xff` in the JSON text): valid UTF-8 JSON."""
+    return text.translate(_JSON_BYTES) if has_undecodable(text) else text
+
+
+def undecodable(text: str) -> str:
+    """`text` with each lone surrogate escaped (`\\xff` for an undecodable byte): text any
+    encoder writes. Nothing else changes, so it suits JSON and file contents."""
+    return text.translate(_BYTES) if has_undecodable(text) else text
+
+
 # Markdown punctuation that can open an inline construct where our strings go (table
 # cells, bold text, notes): code spans, emphasis, links and images, raw HTML and comments,
 # entities, table cell breaks, strikethrough, GitHub math.

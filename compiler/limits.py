@@ -58,8 +58,13 @@ def read_regular_file(path: Path, rel: str) -> bytes | Diagnostic:
     return too_large(rel, len(data)) if len(data) > MAX_FILE_BYTES else data
 
 
+def file_kind(mode: int) -> str:
+    """What a file that is not a regular one is ("a named pipe (FIFO)", "a folder", ...)."""
+    return next((name for test, name in _KINDS if test(mode)), "not a regular file")
+
+
 def special_file(rel: str, mode: int) -> Diagnostic:
-    what = next((name for test, name in _KINDS if test(mode)), "not a regular file")
+    what = file_kind(mode)
     return error(Location(rel), "special-file", f"{what} is not read: only regular files are")
 
 

@@ -14,11 +14,14 @@ import stat
 import unicodedata
 from pathlib import Path
 
+from compiler.escaping import has_undecodable, one_line
 from compiler.limits import os_problem
 
 # Categories of characters no name typed on a command line holds: control, format
 # (invisible), surrogate, line and paragraph separators.
 _INVISIBLE = ("Cc", "Cf", "Cs", "Zl", "Zp")
+# Bytes that are not UTF-8 reach Python as lone surrogates; shown escaped (`\\xff`).
+_NOT_UTF8 = "is not UTF-8 text"
 
 
 def checked(action: argparse.Action) -> argparse.Action:
@@ -39,9 +42,19 @@ def text(value: str) -> str:
     """A non-empty value without control or invisible characters."""
     if not value.strip():
         raise argparse.ArgumentTypeError("must not be empty" if not value else "must not be blank")
+    if has_undecodable(value):
+        raise argparse.ArgumentTypeError(f"'{one_line(value)}' {_NOT_UTF8}")
     if _invisible(value):
         raise argparse.ArgumentTypeError(f"{value!r} holds a control or invisible character")
     return value
+
+
+def secrets_mode(value: str) -> str:
+    """`--secrets`: text, but the PATH of `dotenv:PATH` is the file system's, which allows any bytes."""
+    if value.startswith("dotenv:") and value != "dotenv:":
+        path(value.removeprefix("dotenv:"))
+        return value
+    return text(value)
 
 
 def path(value: str) -> Path:
@@ -60,6 +73,8 @@ def branch(value: str) -> str:
         raise argparse.ArgumentTypeError("must not be empty" if not value else "must not be blank")
     if any(ord(c) < 0x20 or ord(c) == 0x7F for c in value):
         raise argparse.ArgumentTypeError(f"{value!r} holds a control character, which no git branch name has")
+    if has_undecodable(value):
+        raise argparse.ArgumentTypeError(f"'{one_line(value)}' {_NOT_UTF8}: a branch name must be")
     return value
 
 
@@ -69,10 +84,15 @@ def folder(value: str) -> Path:
     try:
         mode = os.stat(given).st_mode
     except OSError as exc:
-        raise argparse.ArgumentTypeError(f"{value!r} {os_problem(exc, given)}") from None
+        raise argparse.ArgumentTypeError(f"{_quoted(value)} {os_problem(exc, given)}") from None
     if not stat.S_ISDIR(mode):
-        raise argparse.ArgumentTypeError(f"{value!r} is not a folder")
+        raise argparse.ArgumentTypeError(f"{_quoted(value)} is not a folder")
     return given
 
 
-_BY_DEST = {"branch": branch, "root": folder}
+def _quoted(value: str) -> str:
+    """`repr(value)`, a byte that is not UTF-8 shown as `\\xff` (repr would say `\\udcff`)."""
+    return repr(value) if not has_undecodable(value) else f"'{one_line(value)}'"
+
+
+_BY_DEST = {"branch": branch, "root": folder, "secrets": secrets_mode}

@@ -3,7 +3,7 @@
 A broken stdout (`>&-`, `> /dev/full`, a reader that went away) is no bug: the command ends
 with exit 1, quietly or with one line on stderr. A character the stream's encoding cannot
 hold (`PYTHONIOENCODING=ascii`, a Latin-1 locale) is printed as `\\uXXXX`, which reads well
-and keeps JSON valid.
+and keeps JSON valid; a byte that was not UTF-8 where it was read is printed as `\\xNN`.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import sys
 from typing import TextIO
 
 from compiler.errors import ExitCode
+from compiler.escaping import has_undecodable, undecodable
 
 _ESCAPE = "astro-gitops-escape"
 
@@ -29,11 +30,19 @@ class Unwritable(Exception):
 
 
 def _escape_unencodable(exc: UnicodeError) -> tuple[str, int]:
+    """Never raises for what an encoder refuses: a character the encoding lacks becomes
+    `\\uXXXX` (a UTF-16 pair beyond the BMP), a byte that was not UTF-8 when read (a lone
+    surrogate, compiler/escaping.py) `\\xNN`."""
     if not isinstance(exc, UnicodeEncodeError):
         raise exc
-    units = exc.object[exc.start : exc.end].encode("utf-16-be")
-    escaped = "".join(f"\\u{int.from_bytes(units[i : i + 2], 'big'):04x}" for i in range(0, len(units), 2))
-    return escaped, exc.end
+    return "".join(map(_escaped, exc.object[exc.start : exc.end])), exc.end
+
+
+def _escaped(char: str) -> str:
+    if has_undecodable(char):
+        return undecodable(char)
+    units = char.encode("utf-16-be")
+    return "".join(f"\\u{int.from_bytes(units[i : i + 2], 'big'):04x}" for i in range(0, len(units), 2))
 
 
 def prepare() -> None:

@@ -17,6 +17,7 @@ from typing import Any
 
 from compiler.diagnostics import Diagnostic
 from compiler.errors import OperationError, UsageError
+from compiler.escaping import undecodable_json
 from compiler.model.secrets import SecretValues
 from compiler.render.pipeline import Selection
 from compiler.sync import changeset
@@ -75,7 +76,7 @@ def text(plan: Plan, workspace: str, entry: dict[str, Any]) -> str:
     """The saved plan: the plan's JSON report with `entry` (what apply checks) as `apply`."""
     data = changeset.document(plan, workspace)
     data["apply"] = {"version": PLAN_VERSION, **entry}
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return undecodable_json(json.dumps(data, indent=2, ensure_ascii=False)) + "\n"
 
 
 def selection_entry(selection: Selection, adopt: bool) -> dict[str, Any]:
@@ -87,12 +88,18 @@ def write(path: Path, text: str) -> None:
     import os
     import tempfile
 
+    from compiler.atomic import refuse_special
+
+    refuse_special(path)  # `--out /dev/full` is refused, never replaced by a rename
+    temporary = None
     try:
         handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
         os.replace(temporary, path)
-    except OSError as exc:
+    except (OSError, UnicodeEncodeError) as exc:
+        if temporary is not None:
+            Path(temporary).unlink(missing_ok=True)
         raise OperationError(f"cannot write the plan to {path}: {type(exc).__name__}") from None
 
 

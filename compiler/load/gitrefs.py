@@ -33,6 +33,11 @@ def checked_out_branch(root: Path) -> str | None:
         return None
     try:
         return str(repo.active_branch.name)
+    except UnicodeDecodeError:  # HEAD names a branch whose name is not UTF-8 (git allows any bytes)
+        raise OperationError(
+            "the checked-out branch's name (in HEAD) is not UTF-8 text, which astro-gitops needs for "
+            "Astro names and markers: pass --branch, or rename the branch"
+        ) from None
     except (TypeError, ValueError):
         return None  # detached HEAD
 
@@ -88,10 +93,7 @@ def _plain_head_branch(root: Path) -> str | None:
     name = found.group(1)
     if b".." in name or b"@{" in name or name.endswith((b".lock", b".")) or b".lock/" in name:
         return None
-    try:
-        return name.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
+    return name.decode("utf-8", "surrogateescape")  # bytes that are not UTF-8: refused by model/branches.py
 
 
 def default_branch(root: Path) -> str | None:

@@ -21,9 +21,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 if sys.version_info >= (3, 11):
+    import re._compiler as _compiler
     import re._constants as _c
     import re._parser as _parser
 else:  # pragma: no cover - Python 3.10
+    import sre_compile as _compiler
     import sre_constants as _c
     import sre_parse as _parser
 
@@ -85,9 +87,8 @@ class _Builder:
             self.emit_one(op, av, flags)
 
     def emit_one(self, op: Any, av: Any, flags: int) -> None:
-        ignore = bool(flags & _c.SRE_FLAG_IGNORECASE)
         if op in (_c.LITERAL, _c.NOT_LITERAL, _c.ANY, _c.IN):
-            self.add(_Ins("char", _predicate(op, av, flags, ignore)))
+            self.add(_Ins("char", _predicate(op, av, flags)))
         elif op is _c.BRANCH:
             self.branch(av[1], flags)
         elif op is _c.SUBPATTERN:
@@ -180,73 +181,24 @@ def _memoised(check: Callable[[str, int], bool]) -> Callable[[str, int], bool]:
 # --- character classes and anchors, as Python's re reads them ---------------------------
 
 
-def _predicate(op: Any, av: Any, flags: int, ignore: bool) -> Predicate:
-    if op is _c.LITERAL:
-        return _literal(chr(av), ignore)
-    if op is _c.NOT_LITERAL:
-        same = _literal(chr(av), ignore)
-        return lambda ch: not same(ch)
+def _predicate(op: Any, av: Any, flags: int) -> Predicate:
+    """Whether one character matches one item (a literal, a class, `.`), answered by Python's
+    own matcher compiled from the parsed item: the same answer as `re` for every character,
+    case-insensitive matching included (its simple lower-casing plus the equivalences of
+    re/_casefix.py, e.g. `(?i)i` and İ, `(?i)[a-z]` and ß). One character costs constant
+    time: the item holds no repetition, so nothing backtracks."""
     if op is _c.ANY:
         return (lambda ch: True) if flags & _c.SRE_FLAG_DOTALL else (lambda ch: ch != "\n")
-    return _in(av, flags, ignore)
-
-
-def _variants(ch: str, ignore: bool) -> set[str]:
-    return {ch, ch.lower(), ch.upper(), ch.casefold()} if ignore else {ch}
-
-
-def _literal(expected: str, ignore: bool) -> Predicate:
-    if not ignore:
-        return lambda ch: ch == expected
-    wanted = _variants(expected, True)
-    return lambda ch: bool(_variants(ch, True) & wanted)
-
-
-def _in(items: list[tuple[Any, Any]], flags: int, ignore: bool) -> Predicate:
-    negate = False
-    tests: list[Predicate] = []
-    for op, av in items:
-        if op is _c.NEGATE:
-            negate = True
-        elif op is _c.LITERAL:
-            tests.append(_literal(chr(av), ignore))
-        elif op is _c.RANGE:
-            tests.append(_range(chr(av[0]), chr(av[1]), ignore))
-        elif op is _c.CATEGORY:
-            tests.append(_category(av, flags))
-        else:
-            raise re.error(f"{str(op).lower()} is not supported in a character class")
-
-    def test(ch: str) -> bool:
-        return any(t(ch) for t in tests) != negate
-
-    return test
-
-
-def _range(low: str, high: str, ignore: bool) -> Predicate:
-    return lambda ch: any(low <= v <= high for v in _variants(ch, ignore))
+    state = _parser.State()
+    state.flags = flags
+    match = _compiler.compile(_parser.SubPattern(state, [(op, av)]), flags).fullmatch
+    return lambda ch: match(ch) is not None
 
 
 def _word(flags: int) -> Predicate:
     if flags & _c.SRE_FLAG_ASCII:
         return lambda ch: ch.isascii() and (ch.isalnum() or ch == "_")
     return lambda ch: ch.isalnum() or ch == "_"
-
-
-def _category(category: Any, flags: int) -> Predicate:
-    ascii_only = bool(flags & _c.SRE_FLAG_ASCII)
-    word = _word(flags)
-    positive: dict[str, Predicate] = {
-        "DIGIT": (lambda ch: ch.isascii() and ch.isdigit()) if ascii_only else (lambda ch: ch.isdecimal()),
-        "SPACE": (lambda ch: ch in " \t\n\r\f\v") if ascii_only else (lambda ch: ch.isspace()),
-        "WORD": word,
-        "LINEBREAK": lambda ch: ch == "\n",
-    }
-    name = str(category).removeprefix("CATEGORY_")
-    if name.startswith("NOT_"):
-        inner = positive[name.removeprefix("NOT_")]
-        return lambda ch: not inner(ch)
-    return positive[name]
 
 
 def _anchor(at: Any, flags: int) -> Callable[[str, int], bool]:

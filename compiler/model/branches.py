@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from compiler.errors import OperationError
+from compiler.escaping import has_undecodable, one_line
 from compiler.model.branch_patterns import Matcher, compile_regex
 from compiler.model.objects import BranchRule, WorkspaceSpec
 
@@ -22,7 +23,8 @@ def slug(branch: str) -> str:
     if len(text) > SLUG_MAX:
         import hashlib  # only long names need it; keep it off the start-up path
 
-        digest = hashlib.sha1(branch.encode("utf-8")).hexdigest()[:6]
+        # Another branch git lists may hold bytes that are not UTF-8: its own bytes are hashed.
+        digest = hashlib.sha1(branch.encode("utf-8", "surrogateescape")).hexdigest()[:6]
         text = f"{text[:SLUG_CUT]}-{digest}"
     return text
 
@@ -108,7 +110,14 @@ def _bounded(branch: str, source: str) -> str:
         raise OperationError(
             f"the branch name from {source} is {len(branch)} characters long; at most {MAX_BRANCH} are read"
         )
+    if has_undecodable(branch):
+        raise OperationError(f"the branch name from {source}, '{one_line(branch)}', {NOT_UTF8}")
     return branch
+
+
+# Why a branch name of bytes that are not UTF-8 (git allows them; Python reads them as lone
+# surrogates) is refused: it names previews and is written into Astro's markers, which are text.
+NOT_UTF8 = "is not UTF-8 text, which astro-gitops needs for Astro names and markers: rename the branch"
 
 
 def no_match_message(workspace: WorkspaceSpec, branch: str) -> str:

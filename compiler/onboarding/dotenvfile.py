@@ -11,12 +11,13 @@ name (never a value).
 from __future__ import annotations
 
 import os
+import stat
 import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from compiler.atomic import reason
+from compiler.atomic import reason, refuse_special
 from compiler.errors import OperationError
 from compiler.model.secrets import dotenv_text, read_dotenv
 
@@ -79,8 +80,13 @@ def _git(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
 def _append(path: Path, text: str) -> None:
     """Create the file 0600 (or take an existing one to 0600) and append `text`."""
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), MODE)
+        # Never waits on a FIFO; never follows a link; anything but a regular file is refused.
+        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+        refuse_special(path)
+        fd = os.open(path, flags, MODE)
         try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise OperationError(f"refusing to write {path}: it is not a regular file")
             os.fchmod(fd, MODE)
             if text and os.fstat(fd).st_size and not path.read_bytes().endswith(b"\n"):
                 text = "\n" + text

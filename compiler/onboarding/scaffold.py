@@ -19,6 +19,7 @@ from compiler import limits
 from compiler.atomic import refuse_existing, write_new
 from compiler.diagnostics import Diagnostic
 from compiler.errors import OperationError
+from compiler.escaping import has_undecodable, one_line
 from compiler.onboarding.installspec import PROJECT_REPOSITORY, InstallSpec
 from compiler.onboarding.starter_files import starter
 from compiler.render import yaml_text
@@ -116,7 +117,13 @@ def default_branch(root: Path) -> str:
     """The repository's default branch: origin's, else the one checked out, else git's setting, else main."""
     from compiler.load.gitrefs import default_branch as from_git
 
-    return from_git(root) or DEFAULT_BRANCH
+    found = from_git(root) or DEFAULT_BRANCH
+    if has_undecodable(found):  # git allows any bytes in a ref name; workspace.yaml and the workflow are text
+        raise OperationError(
+            f"the repository's default branch '{one_line(found)}' is not UTF-8 text, which workspace.yaml "
+            "and the workflow need: rename the branch"
+        )
+    return found
 
 
 def default_owner(root: Path) -> str:

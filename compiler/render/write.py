@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from compiler.atomic import atomic_write, reason, write_staged
+from compiler.atomic import atomic_write, reason, refuse_special, write_staged
 from compiler.errors import OperationError, UsageError
 from compiler.limits import os_problem
 from compiler.model.out_names import BOOKKEEPING, LOCK, MANIFEST, TOP_LEVEL_FILES, collisions, fold, segment_problem
@@ -137,6 +137,8 @@ def _current(out: Path, relative: str) -> str | None:
     path = out / relative
     if path.is_symlink():
         return ""
+    if not path.is_dir():  # a folder is said below, as one that cannot be read
+        refuse_special(path)  # a FIFO would block the read, a device be read and then replaced
     try:
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -148,7 +150,9 @@ def _current(out: Path, relative: str) -> str | None:
 
 
 def read_manifest(out: Path) -> Manifest:
-    """What render wrote into `out`; a missing or unreadable manifest lists nothing."""
+    """What render wrote into `out`; a missing or unreadable manifest lists nothing (a special
+    file there is refused: a FIFO would block the read)."""
+    refuse_special(out / MANIFEST)
     try:
         listed = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
         return Manifest(frozenset(str(p) for p in listed.get("files", [])))
@@ -259,6 +263,8 @@ def _stage_pieces(out: Path, relative: str, staged: Path, pieces: Iterable[str],
     there is read as `_current` reads it (UTF-8, universal newlines, read to its end, with the
     same errors); the staged copy is dropped when the two are the same text."""
     path = out / relative
+    if not path.is_dir():
+        refuse_special(path)
     if path.is_symlink() or not path.exists():
         write_staged(staged, pieces)
         pending[relative] = path.is_symlink()

@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from compiler.diagnostics import Diagnostic, has_errors
+from compiler.escaping import undecodable
 
 if TYPE_CHECKING:
     from compiler.render.pipeline import Which
@@ -24,6 +25,12 @@ Action = Literal["added", "removed", "changed"]
 
 class _Report(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _encodable(cls, value: Any) -> Any:
+        """A path or name holding bytes that are not UTF-8 (a lone surrogate) is no JSON text: escaped."""
+        return undecodable(value) if isinstance(value, str) else value
 
     def text(self, *, indent: int | None = 2) -> str:
         return self.model_dump_json(indent=indent, by_alias=True) + "\n"

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from compiler.diagnostics import Diagnostic, Location
+from compiler.escaping import undecodable_json
 from compiler.load.documents import YPath
 from compiler.model.secrets import SecretValues
 from compiler.review.changes import Action, FieldChange, ObjectChange, json_value
@@ -95,4 +96,5 @@ def _field_data(f: FieldChange) -> dict[str, Any]:
 
 
 def document_json(plan: Plan, workspace: str) -> str:
-    return json.dumps(document(plan, workspace), indent=2, ensure_ascii=False) + "\n"
+    # A server's string can hold a lone surrogate (`"\\udcff"` in its JSON): escaped, never raised on.
+    return undecodable_json(json.dumps(document(plan, workspace), indent=2, ensure_ascii=False)) + "\n"

@@ -258,3 +258,11 @@ def _whose(mark: Marker | None) -> str:
 def fingerprint(key: bytes, identity: str, part: str, path: str, value: str) -> str:
     message = "\0".join((identity, part, path, value)).encode()
     return hmac.new(key, message, hashlib.sha256).hexdigest()[:16]
+
+
+def whose_preview(mark: Marker) -> str:
+    """Whose our marker says a Deployment is, where a preview was wanted: a branch's, or (no
+    branch) one of the repository's Deployments of deployments/, which is no preview at all."""
+    if mark.branch is None:
+        return "is marked as this repository's Deployment of no branch (one of deployments/, not a preview)"
+    return f"belongs to branch '{mark.branch}'"

@@ -167,7 +167,7 @@ class _Settings:
                 self._error(
                     wanted,
                     "preview-owned-by-other-branch",
-                    f"preview Deployment '{wanted.name}' belongs to branch '{mark.branch}', not '{wanted.branch}': "
+                    f"preview Deployment '{wanted.name}' {markers.whose_preview(mark)}, not '{wanted.branch}': "
                     "two branches never write the same preview; rename one branch or the preview name template",
                 )
                 return None

@@ -148,6 +148,21 @@ def test_a_preview_is_created_updated_and_destroyed(
     assert cli(live, repo, example_secrets, "plan", "--exit-code").code == 0
 
 
+@pytest.mark.parametrize(("marked", "said"), [(None, "Deployment of no branch"), ("feature/y", "branch 'feature/y'")])
+def test_a_preview_name_held_by_our_deployment_of_another_or_no_branch_says_whose(
+    live: FakeAstro, repo: Path, example_secrets: dict[str, str], marked: str | None, said: str
+) -> None:
+    mark = deployment_marker("data-platform", "dev-feature-x", workspace_id("Data Platform"), branch=marked)
+    live.admin("seed", {"deployments": [{"name": "dev-feature-x", "workspace": "Data Platform", "description": mark}]})
+    git(repo, "checkout", "-q", "-b", "feature/x")
+    live.admin("clear-log", {})
+
+    result = cli(live, repo, example_secrets, "apply", "--auto-approve")
+
+    assert result.code == 1 and "error[preview-owned-by-other-branch]" in result.err, result.err
+    assert said in result.err and "'None'" not in result.err and not live.writes()
+
+
 def test_destroy_touches_only_the_branch_marked_on_the_preview(
     live: FakeAstro, repo: Path, example_secrets: dict[str, str]
 ) -> None:

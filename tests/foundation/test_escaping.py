@@ -12,6 +12,7 @@ import unicodedata
 from pathlib import Path
 
 import markdown_it
+import pytest
 from conftest import commit_files, git, run_cli
 from hypothesis import given
 from hypothesis import strategies as st
@@ -208,3 +209,21 @@ def test_the_cut_note_of_a_long_plan_names_deployments_as_literal_text(names: li
     children = _inline_children(_parse(body))
     assert {c.type for c in children} <= {"text", "code_inline", "strong_open", "strong_close", "html_inline"}
     assert [c.content for c in children if c.type == "html_inline"] == ["<sub>", "</sub>"]
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("a\udcffb", "a\\xffb"),
+        ("\udc80\udcfe", "\\x80\\xfe"),
+        ("x\ud800", "x\\ud800"),
+        ("\udbff\udfff", "\\udbff\\udfff"),
+    ],
+)
+def test_lone_surrogates_are_shown_as_the_bytes_they_stand_for(text: str, shown: str) -> None:
+    from compiler.escaping import undecodable, undecodable_json
+
+    assert one_line(text) == undecodable(text) == shown
+    document = undecodable_json(json.dumps({"k": text}, ensure_ascii=False))
+    document.encode("utf-8")  # no lone surrogate left
+    assert json.loads(document) == {"k": shown}
