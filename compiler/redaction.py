@@ -43,6 +43,8 @@ from urllib.parse import quote, quote_plus
 
 MASK = "***"
 MIN_LENGTH = 3  # a value this long is masked wherever it occurs; a SHORT one only where it stands alone
+REVEALED = 6  # a value this long (normalised) is also looked for decoded (`reveals`)
+WITHHELD = "(withheld: it held a credential or secret value)"
 SHORT = range(1, MIN_LENGTH)  # lengths masked only as whole tokens
 _GO_HTML = str.maketrans({"&": "\\u0026", "<": "\\u003c", ">": "\\u003e"})
 
@@ -86,6 +88,15 @@ class Redactor:
         self._alone: re.Pattern[str] | None = None
         self._values: set[str] = set()
         self._lock = threading.Lock()
+        # Made when first needed after a registration (a plan registers 1,000 values in bulk):
+        # one pattern for every form (a trie: one pass over a text, whatever their number) and
+        # the needles `reveals` looks for (`views`).
+        self._words = _Words(())
+        self._needles = _Words(())
+        self._stale = False
+
+    def __bool__(self) -> bool:
+        return bool(self._values)
 
     def register(self, values: Iterable[str]) -> None:
         """Remember each value (an empty one is ignored) in all its forms."""
@@ -102,21 +113,93 @@ class Redactor:
                     every |= {text for text in forms(value) if len(text) >= MIN_LENGTH}
             self._forms = sorted(every, key=lambda text: (-len(text), text))
             self._alone = _alone(self._short_forms)
+            self._stale = True
+
+    def _compiled(self) -> tuple[_Words, _Words]:
+        with self._lock:
+            if self._stale:
+                self._words = _Words(self._forms)
+                self._needles = _Words(n for v in self._values if (n := needle(v)))
+                self._stale = False
+            return self._words, self._needles
 
     def redact(self, text: str) -> str:
         """`text` with every form of every registered value replaced by `***` (a SHORT value's
         only where it stands alone). Every occurrence is found in `text` as given and the union
         of them masked: two values that overlap in it (`alpha-1234` and `1234-omega` as
         `alpha-1234-omega`) are masked whole, where replacing one first left the other's rest."""
-        spans: list[tuple[int, int]] = []
-        for form in self._forms:
-            at = text.find(form)
-            while at != -1:
-                spans.append((at, at + len(form)))
-                at = text.find(form, at + 1)
+        spans = self._compiled()[0].spans(text)
         if spans:
             text = _masked(text, spans)
         return text if self._alone is None else self._alone.sub(MASK, text)
+
+    def reveals(self, text: str) -> bool:
+        """Whether `text` shows a registered value (or enough of its start) once decoded and
+        normalised (`views`): what masking in place cannot be trusted with."""
+        needles = self._compiled()[1]
+        return needles.search(views(text))
+
+
+def needle(value: str) -> str:
+    """What `reveals` looks for of `value`: its normalised text (lowercased, no whitespace) cut
+    to the part that gives it away: all of it up to 8 characters, else the first half or 8,
+    whichever is more. A value shorter than REVEALED once normalised has none (too short to tell
+    from ordinary text; it is still masked in its exact forms)."""
+    text = normalised(value)
+    if len(text) < REVEALED:
+        return ""
+    return text[: max(8, (len(text) + 1) // 2)]
+
+
+class _Words:
+    """Finds any of many words in a text in one pass: a pattern of their distinct starts (a
+    trie of MIN_LENGTH characters: small to compile, read once whatever the number of words),
+    each hit then checked against the words with that start, longest first."""
+
+    def __init__(self, words: Iterable[str]) -> None:
+        self._by_start: dict[str, list[str]] = {}
+        for word in sorted(set(words), key=lambda w: (-len(w), w)):
+            self._by_start.setdefault(word[:MIN_LENGTH], []).append(word)
+        self._starts = _trie(self._by_start)
+        self._every = re.compile(f"(?=({self._starts.pattern}))") if self._starts else None
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """Where the words are in `text`, the longest at each offset (overlapping ones too)."""
+        if self._every is None or self._starts is None or not self._starts.search(text):
+            return []
+        found = []
+        for match in self._every.finditer(text):
+            at = match.start()
+            word = next((w for w in self._by_start[match.group(1)] if text.startswith(w, at)), None)
+            if word is not None:
+                found.append((at, at + len(word)))
+        return found
+
+    def search(self, text: str) -> bool:
+        if self._every is None or self._starts is None or not self._starts.search(text):
+            return False
+        return any(
+            text.startswith(w, m.start()) for m in self._every.finditer(text) for w in self._by_start[m.group(1)]
+        )
+
+
+def _trie(words: Iterable[str]) -> re.Pattern[str] | None:
+    """One pattern matching any of `words` (none a prefix of another): a trie."""
+    root: dict[str, Any] = {}
+    for word in words:
+        node = root
+        for char in word:
+            node = node.setdefault(char, {})
+    if not root:
+        return None
+
+    def build(node: dict[str, Any]) -> str:
+        branches = [re.escape(char) + build(child) for char, child in sorted(node.items())]
+        if len(branches) <= 1:
+            return "".join(branches)
+        return "(?:" + "|".join(branches) + ")"
+
+    return re.compile(build(root))
 
 
 def _masked(text: str, spans: list[tuple[int, int]]) -> str:
@@ -148,10 +231,68 @@ def redact(text: str) -> str:
     return REDACTOR.redact(text)
 
 
+def reveals(text: str) -> bool:
+    """Whether `text`, once masked, still shows a registered value in some encoding."""
+    return REDACTOR.reveals(text)
+
+
+def guarded(text: str) -> str:
+    """`text` (a server's, or any text holding one's) masked; `WITHHELD` instead when it still
+    shows a value once decoded (`views`): such a text is not printed at all."""
+    if not REDACTOR:
+        return text
+    masked = REDACTOR.redact(text)
+    return WITHHELD if REDACTOR.reveals(masked) else masked
+
+
+def guarded_lines(text: str) -> str:
+    """Output `text` as `guarded` would have each line: masked, and a line that still shows a
+    value once decoded replaced by `WITHHELD` (its indent kept); two lines that show one only
+    together (a value broken over them) both; the whole text when no line or pair explains it."""
+    if not REDACTOR:
+        return text
+    masked = REDACTOR.redact(text)
+    if not REDACTOR.reveals(masked):
+        return masked
+    lines = masked.split("\n")
+    flagged = {i for i, line in enumerate(lines) if REDACTOR.reveals(line)}
+    if not flagged:
+        pairs = (i for i in range(len(lines) - 1) if REDACTOR.reveals(f"{lines[i]}\n{lines[i + 1]}"))
+        flagged = {j for i in pairs for j in (i, i + 1)}
+    if not flagged:
+        return WITHHELD + "\n"
+    shown = (
+        line[: len(line) - len(line.lstrip())] + WITHHELD if i in flagged else line for i, line in enumerate(lines)
+    )
+    return "\n".join(shown)
+
+
+def guarded_data(data: Any) -> Any:
+    """A JSON value with each text in it (keys too) `guarded`; `data` itself when none changes.
+    The check reads the value as JSON text (one C pass; every form `forms` lists includes the
+    JSON-escaped one, and `views` undoes JSON's escapes); only a hit walks the value."""
+    if not REDACTOR:
+        return data
+    whole = json.dumps(data, ensure_ascii=False, default=str)
+    if REDACTOR.redact(whole) == whole and not REDACTOR.reveals(whole):
+        return data
+    return _mapped(data)
+
+
+def _mapped(value: Any) -> Any:
+    if isinstance(value, str):
+        return guarded(value)
+    if isinstance(value, dict):
+        return {guarded(k) if isinstance(k, str) else k: _mapped(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_mapped(item) for item in value]
+    return value
+
+
 def cut(text: str, limit: int, sent: Any = None) -> str:
-    """`text` masked, then cut to `limit` characters (never cut before masking); `sent`: the
-    body of the request `text` is about, masked in it too (`without_sent`)."""
-    masked = redact(without_sent(text, sent) if sent is not None else text)
+    """`text` masked (or withheld: `guarded`), then cut to `limit` characters (never cut before
+    masking); `sent`: the body of the request `text` is about, masked in it too (`without_sent`)."""
+    masked = guarded(without_sent(text, sent) if sent is not None else text)
     return masked if len(masked) <= limit else masked[:limit] + "…"
 
 
@@ -201,3 +342,78 @@ def _serializations(body: Any) -> set[str]:
                 except (TypeError, ValueError, RecursionError):
                     continue
     return found
+
+
+# --- decoded views: a value in an encoding no list of forms foresees ------------------------
+#
+# A server or a proxy may change the case of what it echoes, escape each character (`\\u0053`,
+# `&#83;`, `%53`, twice), hex- or base64-encode a larger text holding it (`user:secret` in a
+# Basic header: the value at any byte offset), break it over lines or cut it. A text is looked
+# at in each of its decoded views, each normalised (lowercased, without whitespace or NULs,
+# the way UTF-16 shows), and a value found there (`needle`) withholds the whole text
+# (`guarded`): masking in place cannot be trusted where the encoding is not known.
+
+_BACKSLASH = re.compile(r"\\+(?:u\{?([0-9a-fA-F]{4,6})\}?|U([0-9a-fA-F]{8})|x([0-9a-fA-F]{2})|([nrt])|([^\w\s]))")
+_HEX = re.compile(r"[0-9a-fA-F]{8,}")
+_BASE64 = re.compile(r"[A-Za-z0-9+/_-]{8,}")
+_ESCAPES = {"n": "\n", "r": "\r", "t": "\t"}
+ROUNDS = 4  # decodings of decodings at most (%2553: %53: S)
+
+
+def normalised(text: str) -> str:
+    """Lowercased, without whitespace, NULs or `+` (a space in a URL's query)."""
+    return "".join(text.replace("\x00", "").replace("+", "").split()).lower()
+
+
+def _unbackslash(match: re.Match[str]) -> str:
+    code = match.group(1) or match.group(2) or match.group(3)
+    if code:
+        number = int(code, 16)
+        return chr(number) if number < 0x110000 else match.group(0)
+    return _ESCAPES.get(match.group(4) or "", match.group(5) or "")
+
+
+def _decoded_once(text: str) -> str:
+    import html
+    from urllib.parse import unquote
+
+    if "\\" in text:
+        text = _BACKSLASH.sub(_unbackslash, text)
+    if "&" in text:
+        text = html.unescape(text)
+    if "%" in text:
+        text = unquote(text, errors="surrogateescape")
+    return text
+
+
+def _binary(text: str) -> Iterable[str]:
+    """The texts the hex and base64 runs of `text` decode to, at each alignment. A run in one
+    case only is an identifier (`dep0001`, `LOG_LEVEL`), not base64 of a text."""
+    every = set(_BASE64.findall(text))
+    runs = {run for run in every if not (run.islower() or run.isupper())}
+    for digits in {hex_run for run in every for hex_run in _HEX.findall(run)}:
+        for skip in (0, 1):
+            usable = digits[skip:][: (len(digits) - skip) // 2 * 2]
+            yield bytes.fromhex(usable).decode("latin-1")
+    for run in runs:
+        standard = run.replace("-", "+").replace("_", "/")
+        for skip in range(4):
+            usable = standard[skip:][: (len(standard) - skip) // 4 * 4]
+            try:
+                yield base64.b64decode(usable).decode("utf-8", "replace")
+            except ValueError:
+                continue
+
+
+def views(text: str) -> str:
+    """`text` and each text it decodes to (escapes of every kind, up to ROUNDS deep, then hex
+    and base64), each normalised, joined by NULs (which no normalised text holds): one search
+    looks at all of them."""
+    found = [text]
+    for _ in range(ROUNDS):
+        decoded = _decoded_once(found[-1])
+        if decoded == found[-1]:
+            break
+        found.append(decoded)
+    found += [piece for view in found for piece in _binary(view)]
+    return "\x00".join(normalised(view) for view in found)

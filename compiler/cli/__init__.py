@@ -52,11 +52,12 @@ def _main(argv: Sequence[str] | None) -> int:
         write("stderr", DIAGNOSTICS.report(exc.diagnostics, diagnostics_format(fmt, environ), style).out)
         return ExitCode.INVALID
     except AstroGitopsError as exc:
-        # An error can quote a server, which can quote a token or a secret: masked (compiler/redaction.py).
-        from compiler.redaction import redact
+        # An error can quote a server, which can quote a token or a secret: masked, or withheld
+        # when it shows one in a form not masked in place (compiler/redaction.py).
+        from compiler.redaction import guarded
 
-        details = "".join(f"{one_line(redact(line))}\n" for line in exc.details)
-        write("stderr", f"astro-gitops: {one_line(redact(exc.headline))}\n{details}")
+        details = "".join(f"{one_line(guarded(line))}\n" for line in exc.details)
+        write("stderr", f"astro-gitops: {one_line(guarded(exc.headline))}\n{details}")
         return exc.exit_code
     except KeyboardInterrupt:
         return ExitCode.INTERRUPTED

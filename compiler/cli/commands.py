@@ -69,7 +69,8 @@ class Session(NamedTuple):
     style: Style
 
     def show(self, output: Output) -> None:
-        write("stdout", output.out)
+        write("stdout", output.masks, checked=True)
+        write("stdout", output.out, checked=output.checked)
         write("stderr", output.err)
 
     def diagnostics_format(self, requested: str | None) -> str:

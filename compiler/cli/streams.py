@@ -62,10 +62,19 @@ def prepare() -> None:
             reconfigure(errors=_ESCAPE)
 
 
-def write(name: str, text: str) -> None:
-    """Write and flush `text` to sys.stdout or sys.stderr (`name`), or raise `Unwritable`."""
+def write(name: str, text: str, *, checked: bool = False) -> None:
+    """Write and flush `text` to sys.stdout or sys.stderr (`name`), or raise `Unwritable`.
+
+    Everything printed is guarded (SPEC 7.1, 7.4): once a credential or a secret value is known
+    (compiler/redaction.py is loaded only then), each of its forms is masked and a line that
+    still shows it once decoded is withheld, whatever put it there: a live value, a server's
+    message, a name. `checked`: a JSON text whose every string was guarded already
+    (`redaction.guarded_data`), which a withheld line would break."""
     if not text:
         return
+    redaction = sys.modules.get("compiler.redaction")
+    if redaction is not None and not checked:
+        text = redaction.guarded_lines(text)
     stream: TextIO | None = getattr(sys, name)
     if stream is None:  # the descriptor was closed when the program started
         raise Unwritable(name, None)

@@ -45,6 +45,10 @@ class Output(NamedTuple):
 
     out: str = ""
     err: str = ""
+    checked: bool = False  # `out` is JSON whose every string is guarded (redaction.guarded_data)
+    # GitHub's `::add-mask::VALUE` lines, printed before `out` and not guarded: they name each
+    # secret value so that the runner hides it from then on (render in GitHub Actions).
+    masks: str = ""
 
 
 class Reporters(NamedTuple, Generic[R]):
@@ -142,13 +146,13 @@ def _masks(rendered: Rendered) -> str:
 def _render_text(rendered: Rendered, style: Style) -> Output:
     masks = _masks(rendered) if style.github_actions else ""
     if rendered.check:
-        return Output(masks + rendered.result.drift)
+        return Output(rendered.result.drift, masks=masks)
     result = rendered.result
     lines = [
         f"{'wrote' if relative in result.written else 'unchanged'} {one_line(str(rendered.out / relative))}\n"
         for relative in sorted(result.files)
     ]
-    return Output(masks + "".join(lines))
+    return Output("".join(lines), masks=masks)
 
 
 RENDER: Reporters[Rendered] = Reporters({"text": _render_text})
@@ -285,7 +289,8 @@ def _sync(fmt: str) -> Callable[[Any, Style], Output]:
     def report(planned: Any, style: Style) -> Output:
         from compiler.report import sync_plan as sync_report
 
-        return Output(sync_report.REPORTERS[fmt](planned.plan, planned.workspace))
+        # The JSON document guards each of its strings itself (sync/changeset.document).
+        return Output(sync_report.REPORTERS[fmt](planned.plan, planned.workspace), checked=fmt == "json")
 
     return report
 

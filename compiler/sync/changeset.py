@@ -59,8 +59,10 @@ class Options:
 
 def document(plan: Plan, workspace: str) -> dict[str, Any]:
     """The plan as the JSON document `plan --format json` prints (SPEC 7.5) and `plan --out` keeps:
-    values as `json_value` holds them, so a secret appears only as `<secret:NAME>`."""
-    return {
+    values as `json_value` holds them, so a secret appears only as `<secret:NAME>`; every text
+    guarded (compiler/redaction.py): a live value, a name or a note that holds a credential or a
+    secret value in any form is masked or withheld (SPEC 7.4, 7.5)."""
+    data = {
         "workspace": workspace,
         "scope": plan.scope,
         "changes": [_change_data(c) for c in plan.changes],
@@ -69,6 +71,10 @@ def document(plan: Plan, workspace: str) -> dict[str, Any]:
         "deferred": [_change_data(c) for c in plan.deferred],
         "secrets_compared": not plan.secrets_sent_blind,
     }
+    from compiler.redaction import guarded_data
+
+    guarded: dict[str, Any] = guarded_data(data)
+    return guarded
 
 
 def _change_data(c: ObjectChange) -> dict[str, Any]:
