@@ -43,7 +43,8 @@ from urllib.parse import quote, quote_plus
 
 MASK = "***"
 MIN_LENGTH = 3  # a value this long is masked wherever it occurs; a SHORT one only where it stands alone
-REVEALED = 6  # a value this long (normalised) is also looked for decoded (`reveals`)
+REVEALED = 8  # a value this long (normalised) is also looked for decoded (`reveals`)
+PREFIX = 12  # a longer value is also found by its start (`needle`)
 WITHHELD = "(withheld: it held a credential or secret value)"
 SHORT = range(1, MIN_LENGTH)  # lengths masked only as whole tokens
 _GO_HTML = str.maketrans({"&": "\\u0026", "<": "\\u003c", ">": "\\u003e"})
@@ -141,14 +142,18 @@ class Redactor:
 
 
 def needle(value: str) -> str:
-    """What `reveals` looks for of `value`: its normalised text (lowercased, no whitespace) cut
-    to the part that gives it away: all of it up to 8 characters, else the first half or 8,
-    whichever is more. A value shorter than REVEALED once normalised has none (too short to tell
-    from ordinary text; it is still masked in its exact forms)."""
+    """What `reveals` looks for of `value`: its normalised text (lowercased, no whitespace), all
+    of it up to PREFIX characters, else its start: the first half or PREFIX characters,
+    whichever is more (a server that cuts what it echoes still gives that away). A value shorter
+    than REVEALED once normalised has none: it is still masked in its exact forms.
+
+    Why not less: a needle is looked for case-blind in every decoded view of every printed
+    line, so a short one is found in ordinary text. A secret such as `postgres-pass` with an
+    8-character needle withheld every `type: "postgres"` line of a plan."""
     text = normalised(value)
     if len(text) < REVEALED:
         return ""
-    return text[: max(8, (len(text) + 1) // 2)]
+    return text if len(text) <= PREFIX else text[: max(PREFIX, (len(text) + 1) // 2)]
 
 
 class _Words:
@@ -398,7 +403,10 @@ def _binary(text: str) -> Iterable[str]:
     for run in runs:
         standard = run.replace("-", "+").replace("_", "/")
         for skip in range(4):
-            usable = standard[skip:][: (len(standard) - skip) // 4 * 4]
+            usable = standard[skip:]
+            # The tail too: a run's last 2 or 3 characters are 1 or 2 bytes (padding given back);
+            # a single one left over holds no whole byte.
+            usable = usable[: len(usable) // 4 * 4] if len(usable) % 4 == 1 else usable + "=" * (-len(usable) % 4)
             try:
                 yield base64.b64decode(usable).decode("utf-8", "replace")
             except ValueError:

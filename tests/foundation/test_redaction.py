@@ -6,6 +6,7 @@ import base64
 import json
 from urllib.parse import quote, quote_plus
 
+import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
@@ -86,3 +87,25 @@ def test_each_part_of_a_sent_body_quoted_alone_is_masked(parts: list[str]) -> No
     assert shown == "values: " + " ".join([MASK] * len(parts)) or not [
         p for p in parts if p in shown.removeprefix("values: ").replace(MASK, " ").split()
     ]
+
+
+@pytest.mark.parametrize(
+    ("value", "line"),
+    [
+        ("postgres-pass", '      + type: "postgres"'),
+        ("snowflake2024", '      + host: "acct.snowflakecomputing.com"'),
+        ("Summer2024!", "  ~ variable summer2024_flag"),
+        ("hunter22", "  + connection hunter_db  (workspace; linked: all)"),
+        ("production-token-1", 'astro-gitops plan: workspace "Data Platform", scope production (branch main)'),
+    ],
+)
+def test_a_value_that_begins_like_ordinary_text_does_not_withhold_it(value: str, line: str) -> None:
+    """A value is found decoded by its start only when that start is long enough to be its own
+    (redaction.needle): a human-chosen secret must not withhold plan lines that share a word."""
+    redactor = Redactor()
+    redactor.register([value])
+    assert not redactor.reveals(redactor.redact(line))
+    assert redactor.reveals(f"echo: {value.upper()}")  # the value itself, in another case, still is
+    assert redactor.reveals(f"echo: {base64.b64encode(('u:' + value).encode()).decode()}")
+    if len(value) > 12:
+        assert redactor.reveals(f"echo: {value[:12]}…")  # cut short by a server, to its first 12
