@@ -12,7 +12,6 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
-from urllib.parse import quote
 
 from compiler.errors import OperationError
 from compiler.remote import answers
@@ -25,7 +24,7 @@ from compiler.remote.http import (
     max_body,
     request_timeout,
 )
-from compiler.remote.urls import service_url
+from compiler.remote.urls import segment, service_url
 from compiler.sync.airflow_state import DEFAULT_POOL, KINDS, AirflowVersion, Kind, LiveAirflow, LiveObject
 
 PAGE = 100  # Airflow's default maximum_page_limit
@@ -360,7 +359,7 @@ class AirflowClient:
         self._http.request("DELETE", self._path(kind, key), retry="write", ok_statuses=frozenset({404}))
 
     def _path(self, kind: Kind, key: str) -> str:
-        return f"{self.version.api}/{_COLLECTION[kind]}/{quote(key, safe='')}"
+        return f"{self.version.api}/{_COLLECTION[kind]}/{segment(key)}"
 
 
 class AirflowTarget:
