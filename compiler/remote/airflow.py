@@ -15,15 +15,8 @@ from typing import Any
 
 from compiler.errors import OperationError
 from compiler.remote import answers
-from compiler.remote.http import (
-    AmbiguousWrite,
-    ApiError,
-    HttpClient,
-    Limits,
-    header_value,
-    max_body,
-    request_timeout,
-)
+from compiler.remote.environ import header_value, max_body, max_list_items, request_timeout
+from compiler.remote.http import AmbiguousWrite, ApiError, HttpClient, Limits
 from compiler.remote.urls import segment, service_url
 from compiler.sync.airflow_state import DEFAULT_POOL, KINDS, AirflowVersion, Kind, LiveAirflow, LiveObject
 
@@ -167,6 +160,7 @@ class AirflowClient:
         self._credentials = credentials
         timeout = request_timeout(environ or {})
         self._max_body = max_body(environ or {})
+        self._max_items = max_list_items(environ or {})
         # Airflow 3 answers /api/v2/version to anyone; an Astro Deployment wants its token there too.
         self._http = self._client(credentials.token, timeout)
         self.version = self._ask_version()
@@ -174,7 +168,10 @@ class AirflowClient:
         self._http = self._authenticated(timeout)
 
     def _client(self, token: str, timeout: float, auth: Any = None) -> HttpClient:
-        return HttpClient(self.root, token, timeout=timeout, limits=AIRFLOW_LIMITS, auth=auth, max_body=self._max_body)
+        return HttpClient(
+            self.root, token, timeout=timeout, limits=AIRFLOW_LIMITS, auth=auth,
+            max_body=self._max_body, max_items=self._max_items,
+        )  # fmt: skip
 
     def close(self) -> None:
         self._http.close()
@@ -285,6 +282,7 @@ class AirflowClient:
         for _ in range(MAX_PAGES):
             page = self._http.request("GET", path, params={"limit": PAGE, "offset": seen})
             items = answers.page_items(page, collection, f"GET {path}")
+            self._http.listed(len(items), f"GET {path} at {self.root}")
             yield from items
             seen += len(items)
             if not items or seen >= (answers.count(page, "total_entries", f"GET {path}") or 0):

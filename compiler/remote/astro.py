@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 from compiler.errors import OperationError
 from compiler.remote import answers
 from compiler.remote.astro_reads import TYPED, distinct, live_deployment, live_object, named_ids, object_type, placed
-from compiler.remote.http import AmbiguousWrite, ApiError, HttpClient, header_value, max_body, request_timeout
+from compiler.remote.environ import header_value, max_body, max_list_items, request_timeout
+from compiler.remote.http import AmbiguousWrite, ApiError, HttpClient
 from compiler.remote.urls import segment, service_url
 from compiler.review.changes import ObjectKey
 from compiler.sync.astro_state import LiveDeployment, LiveObject, LiveState
@@ -59,7 +60,9 @@ def connect(environ: Mapping[str, str]) -> AstroApi:
     header_value(token, "ASTRO_API_TOKEN")
     url = environ.get("ASTRO_API_URL") or DEFAULT_URL
     service_url(url, "an Astro API URL (ASTRO_API_URL)", "ASTRO_API_TOKEN")
-    http = HttpClient(url, token, timeout=request_timeout(environ), max_body=max_body(environ))
+    http = HttpClient(
+        url, token, timeout=request_timeout(environ), max_body=max_body(environ), max_items=max_list_items(environ)
+    )
     organization = environ.get("ASTRO_ORGANIZATION_ID") or token_organization(token)
     api = AstroApi(http, organization_id(organization) if organization else "")
     if not organization:
@@ -122,6 +125,7 @@ class AstroApi:
             except ApiError as exc:
                 raise explained(exc, self.http.base_url) from None
             found = answers.page_items(page, items, where)
+            self.http.listed(len(found), where)
             yield from found
             offset += len(found)
             total = answers.count(page, "totalCount", where)
