@@ -29,8 +29,12 @@ def live_deployment(raw: Mapping[str, Any], where: str) -> LiveDeployment:
     name = answers.text(raw, "name", where)
     of = f"Deployment '{name}'"
     dep_id = answers.identifier(raw, "id", where, of)
-    if raw.get("workspaceId") is not None:
-        answers.identifier(raw, "workspaceId", where, of)
+    for name_of_id in ("workspaceId", "clusterId"):  # identities a create or an update sends back
+        if raw.get(name_of_id) is not None:
+            answers.identifier(raw, name_of_id, where, of)
+    for queue in _list(raw, "workerQueues", where):
+        if isinstance(queue, Mapping) and queue.get("id") is not None:
+            answers.identifier(queue, "id", where, f"a worker queue of {of}")
     with answers.shaped(where):
         return LiveDeployment(
             dep_id,
