@@ -1,5 +1,6 @@
 """The Astro API v1 client (ASTRO-API.md): organization, workspace and Deployments by name,
-environment objects read page by page into frozen values, and the writes of a plan.
+environment objects read page by page into frozen values (every ID, enum and list checked:
+remote/astro_reads.py), and the requests of a plan's writes (remote/astro_target.py performs them).
 
 Configuration (SPEC 7.1): ASTRO_API_TOKEN (required), ASTRO_API_URL (default
 https://api.astronomer.io/v1), ASTRO_ORGANIZATION_ID, else the token's `organizationId:`
@@ -12,7 +13,7 @@ import base64
 import json
 from collections.abc import Iterator, Mapping, Sequence, Set
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from compiler.errors import OperationError
 from compiler.remote import answers
@@ -22,9 +23,6 @@ from compiler.remote.http import AmbiguousWrite, ApiError, HttpClient
 from compiler.remote.urls import segment, service_url
 from compiler.review.changes import ObjectKey
 from compiler.sync.astro_state import LiveDeployment, LiveObject, LiveState
-
-if TYPE_CHECKING:
-    pass
 
 DEFAULT_URL = "https://api.astronomer.io/v1"
 PAGE = 1000  # astro-cli's page size; the server may return fewer (it says how many in `limit`)

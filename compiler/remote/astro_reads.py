@@ -75,7 +75,9 @@ def live_object(raw: Mapping[str, Any], where: str) -> LiveObject:
                 _link(answers.mapping(link, where, "a link"), kind, where, of) for link in _list(raw, "links", where)
             ),
             excludes=tuple(
-                answers.identifier(answers.mapping(e, where, "an excluded link"), "scopeEntityId", where, of)
+                answers.identifier(
+                    _link_scope(answers.mapping(e, where, "an excluded link"), where, of), "scopeEntityId", where, of
+                )
                 for e in _list(raw, "excludeLinks", where)
             ),
             fields=_frozen(dict(member)),
@@ -86,12 +88,20 @@ def live_object(raw: Mapping[str, Any], where: str) -> LiveObject:
 
 
 def _link(link: Mapping[str, Any], object_type: str, where: str, of: str) -> LiveLink:
+    _link_scope(link, where, f"a link of {of}")
     overrides = link.get(LINK_OVERRIDES[object_type]) or link.get("overrides") or {}
     return LiveLink(
         answers.identifier(link, "scopeEntityId", where, f"a link of {of}"),
         _frozen(dict(answers.mapping(overrides, where, "a link's overrides"))),
         frozenset(str(f) for f in _list(link, "setFields", where)),
     )
+
+
+def _link_scope(link: Mapping[str, Any], where: str, of: str) -> Mapping[str, Any]:
+    """`link` when its `scope` is absent or the one its type allows (DEPLOYMENT)."""
+    if link.get("scope") is not None:
+        answers.enum(link, "scope", where, ("DEPLOYMENT",), of)
+    return link
 
 
 def _list(raw: Mapping[str, Any], name: str, where: str) -> list[Any]:

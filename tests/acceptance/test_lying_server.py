@@ -230,6 +230,8 @@ def test_swapped_deployment_ids_never_write_production_from_a_dev_apply(
         ({"objectType": "connection"}, ("'objectType'",)),
         ({"objectType": None}, ("'objectType'",)),
         ({"scope": 7}, ("'scope'",)),
+        ({"links": [{"scope": "WORKSPACE", "scopeEntityId": "dp00000000000000000000001"}]}, ("'scope'", "WORKSPACE")),
+        ({"excludeLinks": [{"scope": "ALL", "scopeEntityId": "dp00000000000000000000001"}]}, ("'scope'", "ALL")),
     ],
 )
 def test_an_object_row_outside_the_apis_enums_is_an_error(
