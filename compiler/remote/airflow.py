@@ -243,7 +243,15 @@ class AirflowClient:
     # -- reads -------------------------------------------------------------------------------
 
     def read(self) -> LiveAirflow:
-        objects = {(o.kind, o.key): o for kind in KINDS for o in self.read_kind(kind)}
+        """Every connection, variable and pool; a key listed twice in one kind is an
+        UnexpectedAnswer (which of the two is live cannot be told)."""
+        objects: dict[tuple[Kind, str], LiveObject] = {}
+        for kind in KINDS:
+            for found in self.read_kind(kind):
+                if (kind, found.key) in objects:
+                    where = f"GET {self.version.api}/{_COLLECTION[kind]} at {self.root}"
+                    raise answers.UnexpectedAnswer(where, f"{kind} {found.key!r} is listed twice")
+                objects[(kind, found.key)] = found
         return LiveAirflow(self.root, self.version, MappingProxyType(objects))
 
     def read_kind(self, kind: Kind) -> list[LiveObject]:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import commit_files, edit_file, git
+from conftest import commit_files, edit_file, git, run_cli
 from support.astro_fake import FakeAstro
 
 from acceptance.test_sync_apply import applied, cli
@@ -258,3 +258,24 @@ def test_an_object_of_a_type_we_do_not_manage_is_read_past_and_never_touched(
     result = cli(seeded, repo, example_secrets, "plan")
     assert result.code == 0, result.out + result.err
     assert "+ variable data_bucket" in result.out  # the variable is not live: the other type is not it
+
+
+# --- an Airflow's lists: one key per object too -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        [{"connection_id": "snowflake_default", "conn_type": "snowflake"}] * 2,
+        [{"connection_id": "x", "conn_type": "http", "host": "a"}, {"connection_id": "x", "conn_type": "http", "host": "b"}],
+    ],
+)  # fmt: skip
+def test_an_airflow_list_that_names_one_key_twice_is_an_error(
+    seeded: FakeAstro, repo: Path, example_secrets: dict[str, str], rows: list[dict[str, Any]]
+) -> None:
+    from acceptance.test_hostile_input import _as_airflow
+
+    _as_airflow(seeded, {"connections": rows, "total_entries": len(rows)})
+    env = {**example_secrets, "AIRFLOW_API_TOKEN": "airflow-token-for-tests"}
+    result = run_cli("plan", "--deployment", "development", "--airflow", seeded.base, cwd=repo, env=env)
+    assert result.code == 1 and "listed twice" in result.err and "Traceback" not in result.err, result.err
