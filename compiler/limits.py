@@ -1,5 +1,8 @@
 """Bounds on hostile input, in one place (README, section "Limits"), and reading a file within them.
 
+Files are bounded here; what a server answers is too (MAX_LIST_ITEMS, VALUE_BYTES, READ_BODIES:
+remote/http.py applies them, with ASTRO_GITOPS_HTTP_MAX_BYTES and ASTRO_GITOPS_MAX_LIST_ITEMS).
+
 Every YAML file the tool reads (environments/, the `.pre-commit-config.yaml` that `init`
 edits, the `airflow_settings.yaml` that `import` converts) is read by `read_regular_file`
 and parsed by load/documents.py within these bounds, so none of them can hang or exhaust the tool.
@@ -19,6 +22,15 @@ MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_FILES = 20_000
 MAX_DEPTH = 64
 MAX_NODES = 1_000_000  # per file, counting every alias expansion
+
+# What one run reads from one server (the Astro API, an Airflow REST API): remote/http.py and the
+# page readers of remote/astro.py and remote/airflow.py. A server that answers without end or
+# with a body of millions of tiny values gets an exit-1 error naming the bound, not the memory.
+MAX_LIST_ITEMS = 50_000  # items of all lists together, every page counted (ASTRO_GITOPS_MAX_LIST_ITEMS)
+VALUE_BYTES = 32  # a body may hold one JSON value per 32 bytes of the body limit (ASTRO_GITOPS_HTTP_MAX_BYTES):
+# 2,097,152 values at the default 64 MiB, counted before it is decoded (each value costs some 50
+# to 100 bytes of memory once decoded: the limit keeps a decoded body within about 3 times the body limit)
+READ_BODIES = 8  # all the bodies of a run together: at most 8 times the body limit (512 MiB at the default)
 
 # Opening never waits: a FIFO, a terminal or a device swapped in after the check returns at once.
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)

@@ -68,7 +68,8 @@ def sync(
 ) -> Outcome:
     """plan or apply on Astro (a plan saved by plan --out as `saved`): the scope's objects,
     Deployment settings and previews, and the pools through each Deployment's Airflow."""
-    from compiler.remote.astro import AstroTarget, connect
+    from compiler.remote.astro import connect
+    from compiler.remote.astro_target import AstroTarget
 
     selection, adopt = saved_plans.chosen(
         request.selection, request.adopt, saved, lambda flag: current_branch(root, flag, environ)
@@ -101,8 +102,10 @@ def sync(
     api = connect(environ)
     read = planned.duplicates or planned.live  # the duplicates set aside are known objects too
     known = frozenset({o.id for o in read.objects} | {d.id for d in (*read.deployments, *planned.live.deployments)})
-    target = WithPools(AstroTarget(api, known), planned.live, environ)  # pools go to each Deployment's Airflow
+    astro = AstroTarget(api, known)
+    target = WithPools(astro, planned.live, environ)  # pools go to each Deployment's Airflow
     try:
+        astro.confirm([w for c in planned.plan.changes for w in c.writes], planned.live)
         applied = run_apply(planned, target, console)
         if applied.ok:  # a preview created now: wait for it, then apply its pools
             applied = apply_pools_when_ready(planned, target, api, environ, console, applied)

@@ -29,7 +29,8 @@ def preview(
 ) -> Outcome:
     """Delete the managed previews of `branch` (destroy), or of every branch `remote` lost (prune)."""
     from compiler.live.saved_plans import fingerprint_key
-    from compiler.remote.astro import AstroTarget, connect
+    from compiler.remote.astro import connect
+    from compiler.remote.astro_target import AstroTarget
 
     project = console.project()
     key = fingerprint_key(environ)  # refused (or registered for masking) before any request
@@ -41,7 +42,9 @@ def preview(
             return Outcome(planned)
         if not auto_approve and not console.confirm("Delete these?"):
             raise OperationError("preview cancelled; nothing was deleted")
-        applied = run_apply(planned, AstroTarget(api), console)
+        target = AstroTarget(api)
+        target.confirm([w for c in planned.plan.changes for w in c.writes])
+        applied = run_apply(planned, target, console)
     finally:
         api.close()
     return Outcome(planned, applied)

@@ -12,20 +12,12 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
-from urllib.parse import quote
 
 from compiler.errors import OperationError
 from compiler.remote import answers
-from compiler.remote.http import (
-    AmbiguousWrite,
-    ApiError,
-    HttpClient,
-    Limits,
-    header_value,
-    max_body,
-    request_timeout,
-)
-from compiler.remote.urls import service_url
+from compiler.remote.environ import header_value, max_body, max_list_items, request_timeout
+from compiler.remote.http import AmbiguousWrite, ApiError, HttpClient, Limits
+from compiler.remote.urls import segment, service_url
 from compiler.sync.airflow_state import DEFAULT_POOL, KINDS, AirflowVersion, Kind, LiveAirflow, LiveObject
 
 PAGE = 100  # Airflow's default maximum_page_limit
@@ -168,6 +160,7 @@ class AirflowClient:
         self._credentials = credentials
         timeout = request_timeout(environ or {})
         self._max_body = max_body(environ or {})
+        self._max_items = max_list_items(environ or {})
         # Airflow 3 answers /api/v2/version to anyone; an Astro Deployment wants its token there too.
         self._http = self._client(credentials.token, timeout)
         self.version = self._ask_version()
@@ -175,7 +168,10 @@ class AirflowClient:
         self._http = self._authenticated(timeout)
 
     def _client(self, token: str, timeout: float, auth: Any = None) -> HttpClient:
-        return HttpClient(self.root, token, timeout=timeout, limits=AIRFLOW_LIMITS, auth=auth, max_body=self._max_body)
+        return HttpClient(
+            self.root, token, timeout=timeout, limits=AIRFLOW_LIMITS, auth=auth,
+            max_body=self._max_body, max_items=self._max_items,
+        )  # fmt: skip
 
     def close(self) -> None:
         self._http.close()
@@ -247,7 +243,15 @@ class AirflowClient:
     # -- reads -------------------------------------------------------------------------------
 
     def read(self) -> LiveAirflow:
-        objects = {(o.kind, o.key): o for kind in KINDS for o in self.read_kind(kind)}
+        """Every connection, variable and pool; a key listed twice in one kind is an
+        UnexpectedAnswer (which of the two is live cannot be told)."""
+        objects: dict[tuple[Kind, str], LiveObject] = {}
+        for kind in KINDS:
+            for found in self.read_kind(kind):
+                if (kind, found.key) in objects:
+                    where = f"GET {self.version.api}/{_COLLECTION[kind]} at {self.root}"
+                    raise answers.UnexpectedAnswer(where, f"{kind} {found.key!r} is listed twice")
+                objects[(kind, found.key)] = found
         return LiveAirflow(self.root, self.version, MappingProxyType(objects))
 
     def read_kind(self, kind: Kind) -> list[LiveObject]:
@@ -286,6 +290,7 @@ class AirflowClient:
         for _ in range(MAX_PAGES):
             page = self._http.request("GET", path, params={"limit": PAGE, "offset": seen})
             items = answers.page_items(page, collection, f"GET {path}")
+            self._http.listed(len(items), f"GET {path} at {self.root}")
             yield from items
             seen += len(items)
             if not items or seen >= (answers.count(page, "total_entries", f"GET {path}") or 0):
@@ -360,7 +365,7 @@ class AirflowClient:
         self._http.request("DELETE", self._path(kind, key), retry="write", ok_statuses=frozenset({404}))
 
     def _path(self, kind: Kind, key: str) -> str:
-        return f"{self.version.api}/{_COLLECTION[kind]}/{quote(key, safe='')}"
+        return f"{self.version.api}/{_COLLECTION[kind]}/{segment(key)}"
 
 
 class AirflowTarget:

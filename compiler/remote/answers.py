@@ -4,15 +4,24 @@ frozen live value (sync/astro_state.py, sync/airflow_state.py).
 An answer of the wrong shape (a list where an object belongs, `objectKey: null`, a number for a
 name, a page whose items are not objects) is an `UnexpectedAnswer` naming the request and what
 was wrong, never a crash: the user sees exit 1 and which server said what, not exit 70.
+
+An ID is checked here too, before it can go into a path or name an object (`identifier`): Astro's
+IDs are CUIDs (25 lowercase letters and digits, ASTRO-API.md section 3); an ID of letters, digits,
+`_` and `-`, at most 128 characters, is accepted (the organization ID's rule), anything else
+(`../deployments/X`, `a/b`, `..`, a space) is an UnexpectedAnswer. An enum field (`scope`,
+`objectType`) must hold one of the API's values (`enum`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import re
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
 from compiler.errors import OperationError
+
+ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
 
 
 class UnexpectedAnswer(OperationError):
@@ -57,6 +66,33 @@ def text(item: Mapping[str, Any], name: str, where: str) -> str:
     if not isinstance(value, str) or not value:
         raise UnexpectedAnswer(where, f"'{name}' is {_kind(value)}, not a text")
     return value
+
+
+def identifier(item: Mapping[str, Any], name: str, where: str, of: str = "") -> str:
+    """A required ID field of an item (`id`, `workspaceId`, `scopeEntityId`): a text of the ID's
+    shape (ID above); `of` says whose ID it is (`Deployment 'development'`)."""
+    value = text(item, name, where)
+    if not ID.fullmatch(value):
+        whose = f" of {of}" if of else ""
+        raise UnexpectedAnswer(
+            where, f"'{name}'{whose} is not an ID (letters, digits, '_' or '-', at most 128): {_shown(value)}"
+        )
+    return value
+
+
+def enum(item: Mapping[str, Any], name: str, where: str, values: Collection[str], of: str = "") -> str:
+    """A required enum field of an item: one of the API's `values` (api.gen.go's enum type)."""
+    value = text(item, name, where)
+    if value not in values:
+        whose = f" of {of}" if of else ""
+        raise UnexpectedAnswer(where, f"'{name}'{whose} is {_shown(value)}, not one of {', '.join(sorted(values))}")
+    return value
+
+
+def _shown(value: str) -> str:
+    """A server's value as a message quotes it: escaped, and cut (masked when printed: compiler/redaction.py)."""
+    shown = ascii(value)
+    return shown if len(shown) <= 80 else shown[:77] + "..."
 
 
 @contextmanager

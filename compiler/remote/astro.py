@@ -1,5 +1,6 @@
 """The Astro API v1 client (ASTRO-API.md): organization, workspace and Deployments by name,
-environment objects read page by page into frozen values, and the writes of a plan.
+environment objects read page by page into frozen values (every ID, enum and list checked:
+remote/astro_reads.py), and the requests of a plan's writes (remote/astro_target.py performs them).
 
 Configuration (SPEC 7.1): ASTRO_API_TOKEN (required), ASTRO_API_URL (default
 https://api.astronomer.io/v1), ASTRO_ORGANIZATION_ID, else the token's `organizationId:`
@@ -10,29 +11,22 @@ from __future__ import annotations
 
 import base64
 import json
-import re
 from collections.abc import Iterator, Mapping, Sequence, Set
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from compiler.errors import OperationError
 from compiler.remote import answers
-from compiler.remote.astro_reads import live_deployment, live_object
-from compiler.remote.http import AmbiguousWrite, ApiError, HttpClient, header_value, max_body, request_timeout
-from compiler.remote.urls import service_url
+from compiler.remote.astro_reads import TYPED, distinct, live_deployment, live_object, named_ids, object_type, placed
+from compiler.remote.environ import header_value, max_body, max_list_items, request_timeout
+from compiler.remote.http import AmbiguousWrite, ApiError, HttpClient
+from compiler.remote.urls import segment, service_url
 from compiler.review.changes import ObjectKey
 from compiler.sync.astro_state import LiveDeployment, LiveObject, LiveState
 
-if TYPE_CHECKING:
-    from compiler.model.secrets import SecretValues
-    from compiler.review.changes import Write
-
 DEFAULT_URL = "https://api.astronomer.io/v1"
-ORGANIZATION_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
 PAGE = 1000  # astro-cli's page size; the server may return fewer (it says how many in `limit`)
 MAX_PAGES = 1000
-OBJECT_TYPES = ("CONNECTION", "AIRFLOW_VARIABLE")
-TYPED = {"CONNECTION": "connection", "AIRFLOW_VARIABLE": "airflowVariable"}
 
 
 def token_organization(token: str) -> str | None:
@@ -64,7 +58,9 @@ def connect(environ: Mapping[str, str]) -> AstroApi:
     header_value(token, "ASTRO_API_TOKEN")
     url = environ.get("ASTRO_API_URL") or DEFAULT_URL
     service_url(url, "an Astro API URL (ASTRO_API_URL)", "ASTRO_API_TOKEN")
-    http = HttpClient(url, token, timeout=request_timeout(environ), max_body=max_body(environ))
+    http = HttpClient(
+        url, token, timeout=request_timeout(environ), max_body=max_body(environ), max_items=max_list_items(environ)
+    )
     organization = environ.get("ASTRO_ORGANIZATION_ID") or token_organization(token)
     api = AstroApi(http, organization_id(organization) if organization else "")
     if not organization:
@@ -75,7 +71,7 @@ def connect(environ: Mapping[str, str]) -> AstroApi:
 def organization_id(text: str) -> str:
     """An organization ID as it may go into a path: letters, digits, `_` and `-` (Astro's IDs are
     cuid-like); anything else (`../../x`) is refused, never sent."""
-    if not ORGANIZATION_ID.fullmatch(text):
+    if not answers.ID.fullmatch(text):
         raise OperationError(
             "the organization ID (ASTRO_ORGANIZATION_ID, the token's claim or the API's answer) is not an ID: "
             "expected letters, digits, '_' or '-'"
@@ -114,7 +110,7 @@ class AstroApi:
 
     @property
     def _org(self) -> str:
-        return f"/organizations/{self.organization}"
+        return f"/organizations/{segment(self.organization)}"
 
     def pages(self, path: str, items: str, params: Mapping[str, Any] | None = None) -> Iterator[Mapping[str, Any]]:
         """Every item of a paged list: offset grows by what each page held, until totalCount
@@ -127,6 +123,7 @@ class AstroApi:
             except ApiError as exc:
                 raise explained(exc, self.http.base_url) from None
             found = answers.page_items(page, items, where)
+            self.http.listed(len(found), where)
             yield from found
             offset += len(found)
             total = answers.count(page, "totalCount", where)
@@ -151,20 +148,38 @@ class AstroApi:
             raise WorkspaceNotFound(name, self.organization, live)
         if len(found) != 1:
             raise OperationError(f"{len(found)} workspaces named '{name}' in organization {self.organization}")
-        return answers.text(found[0], "id", f"GET {self._org}/workspaces")
+        return answers.identifier(found[0], "id", f"GET {self._org}/workspaces", f"workspace '{name}'")
 
     def deployments(self, workspace_id: str) -> tuple[LiveDeployment, ...]:
+        """The workspace's Deployments: each row of this workspace (one of another is a lie about
+        the filter: UnexpectedAnswer), each ID once (remote/astro_reads.py `distinct`)."""
         path = f"{self._org}/deployments"
-        found = self.pages(path, "deployments", {"workspaceIds": workspace_id})
-        return tuple(
-            live_deployment(d, f"GET {path}") for d in found if d.get("workspaceId", workspace_id) == workspace_id
-        )
+        where = f"GET {path}"
+        found = []
+        for raw in self.pages(path, "deployments", {"workspaceIds": workspace_id}):
+            dep = live_deployment(raw, where)
+            if raw.get("workspaceId", workspace_id) != workspace_id:
+                raise answers.UnexpectedAnswer(
+                    where, f"Deployment '{dep.name}' ({dep.id}) is in workspace {raw['workspaceId']}, "
+                    f"outside the workspace listed ({workspace_id})",
+                )  # fmt: skip
+            found.append(dep)
+        distinct(((d.id, f"Deployment '{d.name}'") for d in found), where)
+        return tuple(found)
 
     def objects(self, **filters: str) -> list[LiveObject]:
+        """The environment objects of the types this tool manages (each row's type one of the
+        API's: a METRICS_EXPORT or ENVIRONMENT_VARIABLE row is read past), each ID once."""
         params = {**filters, "resolveLinked": False}
         path = f"{self._org}/environment-objects"
-        found = self.pages(path, "environmentObjects", params)
-        return [live_object(o, f"GET {path}") for o in found if o.get("objectType") in OBJECT_TYPES]
+        where = f"GET {path}"
+        found = [
+            live_object(o, where)
+            for o in self.pages(path, "environmentObjects", params)
+            if object_type(o, where) in TYPED
+        ]
+        distinct(((o.id, f"'{o.key.object_key}'") for o in found), where)
+        return found
 
     def read(self, workspace: str, deployment_names: Sequence[str]) -> LiveState:
         """The workspace's objects and those scoped to the named Deployments (one list each,
@@ -176,8 +191,10 @@ class AstroApi:
         Deployments and its workspace-scoped objects."""
         workspace_id = self.workspace_id(workspace)
         deployments = self.deployments(workspace_id)
-        objects = tuple(o for o in self.objects(workspaceId=workspace_id) if o.key.scope_entity_id == workspace_id)
-        return LiveState(self.organization, workspace_id, workspace, deployments, objects)
+        places = {("WORKSPACE", workspace_id): True} | {("DEPLOYMENT", d.id): False for d in deployments}
+        objects = placed(self.objects(workspaceId=workspace_id), places, f"GET {self._org}/environment-objects")
+        distinct(named_ids(workspace_id, deployments, objects), f"GET {self._org}/deployments and environment-objects")
+        return LiveState(self.organization, workspace_id, workspace, deployments, tuple(objects))
 
     def read_deployments(self, state: LiveState, deployment_names: Sequence[str]) -> LiveState:
         """`state` (from read_workspace) with the objects scoped to the named Deployments (to
@@ -187,11 +204,14 @@ class AstroApi:
         by_name: dict[str, list[LiveDeployment]] = {}
         for d in state.deployments:
             by_name.setdefault(d.name, []).append(d)
-        objects = {o.id: o for o in state.objects}
-        for name in deployment_names:
+        objects = list(state.objects)
+        where = f"GET {self._org}/environment-objects"
+        for name in dict.fromkeys(deployment_names):
             for dep in by_name.get(name, []):
-                objects.update({o.id: o for o in self.objects(deploymentId=dep.id) if o.key.scope_entity_id == dep.id})
-        return replace(state, objects=tuple(objects.values()))
+                places = {("DEPLOYMENT", dep.id): True, ("WORKSPACE", state.workspace_id): False}
+                objects += placed(self.objects(deploymentId=dep.id), places, where)
+        distinct(named_ids(state.workspace_id, state.deployments, objects), where)
+        return replace(state, objects=tuple(objects))
 
     # --- writes ---------------------------------------------------------------------------
 
@@ -214,7 +234,9 @@ class AstroApi:
         for _ in range(3):
             try:
                 created = answers.mapping(self.http.request("POST", path, json=body, retry="create") or {}, where)
-                return _fresh(answers.text(created, "id", where), known, key.object_key, where)
+                return _fresh(
+                    answers.identifier(created, "id", where, f"'{key.object_key}'"), known, key.object_key, where
+                )
             except AmbiguousWrite:
                 maybe_ours = True
             except ApiError as exc:
@@ -232,7 +254,7 @@ class AstroApi:
         raise OperationError(f"{where}: the create of '{key.object_key}' kept failing")
 
     def update(self, object_id: str, body: Mapping[str, Any]) -> None:
-        self.http.request("POST", f"{self._org}/environment-objects/{object_id}", json=body, retry="write")
+        self.http.request("POST", f"{self._org}/environment-objects/{segment(object_id)}", json=body, retry="write")
 
     # --- Deployments (ASTRO-API.md section 2) ------------------------------------------------
 
@@ -249,7 +271,7 @@ class AstroApi:
         except AmbiguousWrite:
             pass
         else:
-            answered = answers.text(created, "id", where)
+            answered = answers.identifier(created, "id", where, f"Deployment '{name}'")
             if not _is_sent(created, body):
                 raise CreateConflict(f"{where}: the create of Deployment '{name}' answered with another Deployment")
             _fresh(answered, known, name, where)
@@ -266,21 +288,45 @@ class AstroApi:
 
     def deployment(self, deployment_id: str) -> LiveDeployment:
         """One Deployment read again (GET /deployments/{id}): a new preview's status."""
-        path = f"{self._org}/deployments/{deployment_id}"
+        path = f"{self._org}/deployments/{segment(deployment_id)}"
         raw = answers.mapping(self.http.request("GET", path) or {"id": deployment_id, "name": ""}, f"GET {path}")
         return live_deployment(raw, f"GET {path}")
 
+    def confirm_deployment(self, deployment_id: str, name: str, workspace_id: str, *, gone: bool = False) -> None:
+        """Raise unless GET /deployments/{id} answers with this Deployment: `name`, in
+        `workspace_id` (SPEC 7.3: a list row that names another Deployment's ID never sends a
+        write there). `gone`: a 404 is fine (a delete finds it deleted)."""
+        path = f"{self._org}/deployments/{segment(deployment_id)}"
+        where = f"GET {path}"
+        try:
+            raw = answers.mapping(self.http.request("GET", path), where)
+        except ApiError as exc:
+            if exc.status == 404 and gone:
+                return
+            raise
+        found = live_deployment(raw, where)
+        in_workspace = raw.get("workspaceId", workspace_id)
+        if (found.id, found.name, in_workspace) != (deployment_id, name, workspace_id):
+            raise OperationError(
+                f"{where}: the list named Deployment '{name}' of workspace {workspace_id} by this ID, but its own "
+                f"answer is Deployment '{found.name}' ({found.id}) of workspace {in_workspace}: the answers disagree "
+                "about which Deployment this is; nothing was changed"
+            )
+
     def update_deployment(self, deployment_id: str, body: Mapping[str, Any]) -> None:
-        self.http.request("POST", f"{self._org}/deployments/{deployment_id}", json=body, retry="write")
+        self.http.request("POST", f"{self._org}/deployments/{segment(deployment_id)}", json=body, retry="write")
 
     def delete_deployment(self, deployment_id: str) -> None:
         self.http.request(
-            "DELETE", f"{self._org}/deployments/{deployment_id}", retry="write", ok_statuses=frozenset({404})
+            "DELETE", f"{self._org}/deployments/{segment(deployment_id)}", retry="write", ok_statuses=frozenset({404})
         )
 
     def delete(self, object_id: str) -> None:
         self.http.request(
-            "DELETE", f"{self._org}/environment-objects/{object_id}", retry="write", ok_statuses=frozenset({404})
+            "DELETE",
+            f"{self._org}/environment-objects/{segment(object_id)}",
+            retry="write",
+            ok_statuses=frozenset({404}),
         )
 
 
@@ -329,63 +375,3 @@ def _resolved(
             "(another apply at the same time, or a list that hides it): nothing was written to it; run plan again"
         )
     return found_id
-
-
-class AstroTarget:
-    """Performs the writes of a plan against the Astro API (sync.apply's Target).
-
-    A plan made before a preview exists names it by a placeholder ID (`state.PENDING_ID`);
-    once the preview's create has answered, its real ID replaces the placeholder in every
-    later write (object scopes, links, marker fingerprints).
-    """
-
-    def __init__(self, api: AstroApi, known: Set[str] = frozenset()) -> None:
-        self.api = api
-        self.known = known  # the IDs the plan read live: no create may answer with one
-        self.created: dict[str, str] = {}
-
-    def write(self, write: Write, values: SecretValues) -> None:
-        from compiler.sync.values import concrete
-
-        body = self._known(concrete(write.body, values))
-        object_id = self._known(write.object_id)
-        if write.target == "deployment":
-            self._deployment(write.op, object_id, body)
-            return
-        if write.target != "environment-object":
-            raise OperationError(f"the Astro target cannot write a {write.target}")
-        if write.op == "delete":
-            self.api.delete(str(object_id))
-        elif write.op == "update":
-            self.api.update(str(object_id), body)
-        else:
-            key = write.key
-            self.api.create(
-                ObjectKey(key.object_key, key.object_type, key.scope, self._known(key.scope_entity_id)),
-                body,
-                self.known,
-            )
-
-    def _deployment(self, op: str, object_id: Any, body: Any) -> None:
-        if op == "create":
-            created = self.api.create_deployment(body, self.known)
-            if object_id and created.get("id"):
-                self.created[str(object_id)] = str(created["id"])
-        elif op == "update":
-            self.api.update_deployment(str(object_id), body)
-        else:
-            self.api.delete_deployment(str(object_id))
-
-    def _known(self, value: Any) -> Any:
-        """`value` with every placeholder ID of a created Deployment replaced by its real ID."""
-        if not self.created:
-            return value
-        if isinstance(value, str):
-            for placeholder, real in self.created.items():
-                value = value.replace(placeholder, real)
-            return value
-        if isinstance(value, Mapping):
-            return {k: self._known(v) for k, v in value.items()}
-        if isinstance(value, (list, tuple)):
-            return [self._known(v) for v in value]
-        return value

@@ -18,7 +18,11 @@ Bounds (a hostile or broken server gets no unbounded resource): each request's w
 at most `ASTRO_GITOPS_HTTP_TIMEOUT` seconds (default 30; one deadline over connecting, sending,
 the status line, the headers and the body, not per read: headers or a body dripped a byte a
 second end at it; remote/deadline.py), and a response body at most
-`ASTRO_GITOPS_HTTP_MAX_BYTES` (default 64 MiB), read as a stream and stopped there. A body nested
+`ASTRO_GITOPS_HTTP_MAX_BYTES` (default 64 MiB), read as a stream and stopped there. Memory is
+bounded on totals too (compiler/limits.py): a body may hold at most one JSON value per 32 bytes of
+that limit (counted before it is decoded: 60 MB of `{}` no longer decodes into a gigabyte), all the
+bodies of one client together at most 8 times it, and all the lists of one client at most
+`ASTRO_GITOPS_MAX_LIST_ITEMS` items (default 50,000; `listed`), whatever `totalCount` says. A body nested
 too deeply to decode is an error, as is one that is not JSON. No request body and no header value ever reaches a
 message: an error names the method, the path, the status, and the server's own message and
 request ID.
@@ -27,7 +31,6 @@ request ID.
 from __future__ import annotations
 
 import json
-import math
 import sys
 import threading
 import time
@@ -38,6 +41,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any, Literal
 
 from compiler.errors import OperationError
+from compiler.limits import MAX_LIST_ITEMS, READ_BODIES, VALUE_BYTES
 
 # httpx's `__init__` imports its command line (`httpx._main`, which imports click, rich and
 # pygments when they are installed) only to export `httpx.main`, and catches the ImportError when
@@ -215,6 +219,7 @@ class HttpClient:
         headers: Mapping[str, str] | None = None,
         auth: Any = None,
         max_body: int = DEFAULT_MAX_BODY,
+        max_items: int = MAX_LIST_ITEMS,
     ) -> None:
         import httpx
 
@@ -232,7 +237,9 @@ class HttpClient:
 
         self._deadline = Deadline()
         bound(self._client, self._deadline)  # every socket operation of a request ends by its deadline
-        self.timeout, self.max_body = timeout, max_body
+        self.timeout, self.max_body, self.max_items = timeout, max_body, max_items
+        self.read_bytes = 0  # all bodies so far: at most READ_BODIES * max_body
+        self.listed_items = 0  # all list items so far (`listed`): at most max_items
         self.base_url = base_url.rstrip("/")  # for messages: the whole URL a request went to
         self.policy = policy or RetryPolicy()
         self.limiter = RateLimiter(limits or Limits())
@@ -240,6 +247,16 @@ class HttpClient:
 
     def close(self) -> None:
         self._client.close()
+
+    def listed(self, count: int, where: str) -> None:
+        """Count `count` more list items read (a page's): past `max_items` in all, an
+        OperationError naming the bound and how to raise it (ASTRO_GITOPS_MAX_LIST_ITEMS)."""
+        self.listed_items += count
+        if self.listed_items > self.max_items:
+            raise OperationError(
+                f"{where}: the server's lists hold more than {self.max_items} items in all "
+                "(ASTRO_GITOPS_MAX_LIST_ITEMS raises the limit): stopped reading"
+            )
 
     def __enter__(self) -> HttpClient:
         return self
@@ -295,31 +312,36 @@ class HttpClient:
         except (httpx.InvalidURL, UnicodeError) as exc:  # checked by service_url; never a crash
             raise OperationError(f"{method} {path}: the URL cannot be used ({type(exc).__name__})") from None
         if 200 <= status < 300 or status in ok_statuses:
-            return _decode(method, path, status, content)
+            return _decode(method, path, status, content, self.max_body // VALUE_BYTES)
         message, request_id = error_message(_decode_quietly(content))
         error_type = AmbiguousWrite if retry == "create" and status >= 500 else ApiError
         raise error_type(method, path, status, message, request_id, retry_after(headers), sent=body)
 
     def _exchange(
         self, method: str, path: str, params: Mapping[str, Any] | None, body: Any
-    ) -> tuple[int, Mapping[str, str], bytes]:
+    ) -> tuple[int, Mapping[str, str], bytearray]:
         """(status, headers, body) of one request, within the deadline and the body limit.
         Raises httpx's timeouts past the deadline (remote/deadline.py), ApiError for a body over the limit."""
         with (
             self._deadline.until(time.monotonic() + self.timeout),
             self._client.stream(method, path, params=_params(params), json=body) as response,
         ):
-            chunks: list[bytes] = []
-            size = 0
+            body = bytearray()  # one buffer: no list of chunks joined into a second copy
             for chunk in response.iter_bytes():
-                size += len(chunk)
-                if size > self.max_body:
+                body += chunk
+                self.read_bytes += len(chunk)
+                if len(body) > self.max_body:
                     raise ApiError(
                         method, path, response.status_code,
                         f"the response is larger than {self.max_body} bytes (ASTRO_GITOPS_HTTP_MAX_BYTES)",
                     )  # fmt: skip
-                chunks.append(chunk)
-            return response.status_code, response.headers, b"".join(chunks)
+                if self.read_bytes > READ_BODIES * self.max_body:
+                    raise ApiError(
+                        method, path, response.status_code,
+                        f"the server's responses hold more than {READ_BODIES * self.max_body} bytes in all "
+                        f"({READ_BODIES} times ASTRO_GITOPS_HTTP_MAX_BYTES): stopped reading",
+                    )  # fmt: skip
+            return response.status_code, response.headers, body
 
 
 def _params(params: Mapping[str, Any] | None) -> dict[str, Any] | None:
@@ -333,9 +355,19 @@ def _params(params: Mapping[str, Any] | None) -> dict[str, Any] | None:
     return out
 
 
-def _decode(method: str, path: str, status: int, content: bytes) -> Any:
+def _decode(method: str, path: str, status: int, content: bytes | bytearray, max_values: int) -> Any:
+    """The JSON body, when it holds at most `max_values` values: every value but the first
+    follows a `,`, `:`, `[` or `{`, so their count bounds the values (and keys) before any is
+    decoded (characters inside strings only make the count larger)."""
     if not content:
         return None
+    values = 1 + sum(content.count(mark) for mark in (b",", b":", b"[", b"{"))
+    if values > max_values:
+        raise ApiError(
+            method, path, status,
+            f"the response holds more than {max_values} JSON values (one per {VALUE_BYTES} bytes of "
+            "ASTRO_GITOPS_HTTP_MAX_BYTES, which raises the limit)",
+        )  # fmt: skip
     try:
         return json.loads(content)
     except RecursionError:
@@ -344,44 +376,11 @@ def _decode(method: str, path: str, status: int, content: bytes) -> Any:
         raise ApiError(method, path, status, "the response is not JSON") from None
 
 
-def _decode_quietly(content: bytes) -> Any:
+def _decode_quietly(content: bytes | bytearray) -> Any:
     try:
         return json.loads(content) if content else None
     except (ValueError, RecursionError):
         return None
-
-
-def header_value(text: str, name: str) -> str:
-    """`text` when an HTTP header can carry it (printable ASCII: a token, a password); else an
-    OperationError naming the variable `name`, never the value."""
-    if not all(" " <= c <= "~" for c in text):
-        raise OperationError(f"{name} holds characters an HTTP header cannot carry (printable ASCII only)")
-    return text
-
-
-def request_timeout(environ: Mapping[str, str]) -> float:
-    """ASTRO_GITOPS_HTTP_TIMEOUT: seconds for each request's whole answer (default 30; at least
-    1). Not a finite positive number (`inf`, `nan`, `-1`, `x`): an OperationError."""
-    raw = environ.get("ASTRO_GITOPS_HTTP_TIMEOUT", "")
-    if not raw:
-        return DEFAULT_TIMEOUT
-    try:
-        seconds = float(raw)
-    except ValueError:
-        seconds = math.nan
-    if not math.isfinite(seconds) or seconds <= 0:
-        raise OperationError(f"ASTRO_GITOPS_HTTP_TIMEOUT must be a positive number of seconds, not {raw[:40]!r}")
-    return max(1.0, seconds)
-
-
-def max_body(environ: Mapping[str, str]) -> int:
-    """ASTRO_GITOPS_HTTP_MAX_BYTES: the largest response body read (default 64 MiB)."""
-    raw = environ.get("ASTRO_GITOPS_HTTP_MAX_BYTES", "")
-    if not raw:
-        return DEFAULT_MAX_BODY
-    if not raw.isascii() or not raw.isdigit() or int(raw) < 1:
-        raise OperationError(f"ASTRO_GITOPS_HTTP_MAX_BYTES must be a positive number of bytes, not {raw[:40]!r}")
-    return int(raw)
 
 
 def _transport_error(method: str, path: str, exc: Exception, retry: Retry) -> ApiError:

@@ -7,7 +7,7 @@ this machine, so a token or a secret value never crosses a network in clear.
 from __future__ import annotations
 
 import ipaddress
-from urllib.parse import SplitResult, urlsplit
+from urllib.parse import SplitResult, quote, urlsplit
 
 from compiler.errors import OperationError
 
@@ -36,6 +36,18 @@ def service_url(url: str, what: str, credentials: str) -> SplitResult:
     if parts.scheme == "http" and not _loopback(host):
         raise OperationError(f"refusing plain http to {host}: use https (http is allowed for loopback only)")
     return parts
+
+
+def segment(text: str) -> str:
+    """`text` as one path segment of a request: percent-encoded (only unreserved characters are
+    left as they are, so `/`, `?`, `#` and `%` never reach the path), a segment of dots alone
+    encoded too (`.` and `..` would be removed or climb a level when the URL is normalized), and
+    never empty (an empty segment addresses the collection). Every identifier or key a client puts
+    into a path goes through here, whatever checked it before (a server's ID: remote/answers.py)."""
+    if not text:
+        raise OperationError("an empty name or ID cannot address an object: nothing was sent")
+    quoted = quote(text, safe="")
+    return quoted.replace(".", "%2E") if not quoted.strip(".") else quoted
 
 
 def _without_userinfo(url: str) -> str:

@@ -16,7 +16,13 @@ Before the request is routed (`before`):
   create), then the request is routed as usual.
 After it is routed (`after`):
 - `"answer_as": NAME`: the answer's body replaced by the Deployment NAME's (its ID: another
-  object's).
+  object's);
+- `"edit": {"list": NAME, "match": {...}, "set": {...}, "copy": BOOL}`: each item of the
+  answer's list NAME (or the answer itself, without `list`) whose fields equal `match` gets the
+  fields of `set` (`copy`: an edited copy is added after it instead, as a duplicated row);
+  `"edit"` may also be a list of such edits, applied in turn;
+- `"many": N` with `"list": NAME`: 200 with `{NAME: [{} * N], "totalCount": N}`, streamed (a
+  body of tiny items).
 A fault with `"count"` above 1 applies to that many matching requests (`"count": 1000000`: all).
 """
 
@@ -63,6 +69,9 @@ def before(handler: Any, fault: dict[str, Any] | None, create: Any) -> bool:
     if fault.get("drip_headers"):
         _drip_headers(handler, float(fault["drip_headers"]))
         return True
+    if fault.get("many"):
+        _many(handler, str(fault["list"]), int(fault["many"]))
+        return True
     return False
 
 
@@ -73,7 +82,32 @@ def after(handler: Any, fault: dict[str, Any] | None, status: int, payload: Any)
     if fault.get("answer_as"):
         found = next(d for d in handler.server.store.deployments if d["name"] == fault["answer_as"])
         return status, deployment_routes.public(found)
+    edits = fault.get("edit") or []
+    for edit in edits if isinstance(edits, list) else [edits]:
+        payload = _edited(payload, edit)
     return status, payload
+
+
+def _edited(payload: Any, edit: dict[str, Any]) -> Any:
+    """`payload` with `edit` made (see the module's docstring)."""
+    match, fields = edit.get("match") or {}, edit.get("set") or {}
+
+    def matches(item: Any) -> bool:
+        return isinstance(item, dict) and all(item.get(k) == v for k, v in match.items())
+
+    if not edit.get("list"):
+        return {**payload, **fields} if matches(payload) else payload
+    if not isinstance(payload, dict) or not isinstance(payload.get(edit["list"]), list):
+        return payload
+    items: list[Any] = []
+    for item in payload[edit["list"]]:
+        if not matches(item):
+            items.append(item)
+        elif edit.get("copy"):
+            items += [item, {**item, **fields}]
+        else:
+            items.append({**item, **fields})
+    return {**payload, edit["list"]: items}
 
 
 def _seed(store: Any, objects: list[dict[str, Any]], create: Any) -> None:
@@ -105,6 +139,25 @@ def _huge(handler: Any, size: int) -> None:
         for start in range(0, size, len(chunk)):
             handler.wfile.write(chunk[: min(len(chunk), size - start)])
         handler.wfile.write(b'"')
+    except OSError:  # the client stopped reading: that is the point
+        handler.close_connection = True
+
+
+def _many(handler: Any, name: str, count: int) -> None:
+    head, tail = f'{{"{name}": ['.encode(), f'], "totalCount": {count}}}'.encode()
+    handler.send_response(200)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(len(head) + max(0, 3 * count - 1) + len(tail)))
+    handler.end_headers()
+    chunk = b"{}," * (1024 * 1024 // 3)
+    try:
+        handler.wfile.write(head)
+        left = count
+        while left > 0:
+            part = chunk[: 3 * min(left, len(chunk) // 3)]
+            left -= len(part) // 3
+            handler.wfile.write(part if left else part[:-1])
+        handler.wfile.write(tail)
     except OSError:  # the client stopped reading: that is the point
         handler.close_connection = True
 
