@@ -75,3 +75,28 @@ def test_a_request_body_quoted_by_airflow_is_never_shown(
     line = _failed_line(failed.out)
     assert BODY_MASKED.search(line), line
     assert not [v for v in example_secrets.values() if v in failed.out + failed.err]
+
+
+def test_a_live_airflow_value_holding_a_secret_or_the_password_is_never_shown(
+    airflow: AirflowServer, repo: Path, example_secrets: dict[str, str]
+) -> None:
+    """A hand edit in the Airflow (a variable's value, a connection's login) that holds a
+    secret value and the Airflow password, as they are and upper-cased: `plan --airflow`
+    shows the change, never a value (SPEC 7.7: the same secret rules as Astro)."""
+    from conftest import run_cli
+
+    secret = example_secrets["SNOWFLAKE_DEV_PASSWORD"]
+    password = airflow.credentials["AIRFLOW_PASSWORD"]
+    held = f"{secret} / {password} / {password.upper()}"
+    airflow.request("POST", f"{airflow.api}/variables", {"key": "data_bucket", "value": held})
+    airflow.request("POST", f"{airflow.api}/connections", {"connection_id": "partner_api", "conn_type": "http",
+                                                           "login": password})  # fmt: skip
+    env = {**example_secrets, **airflow.credentials, "ASTRO_GITOPS_FINGERPRINT_KEY": KEY}
+    for fmt in ("text", "markdown", "json"):
+        args = ("plan", "--adopt", "--deployment", "production", "--airflow", airflow.url, "--format", fmt)
+        shown = run_cli(*args, cwd=repo, env=env)
+        assert shown.code == 0, shown.out + shown.err
+        assert "data_bucket" in shown.out  # the variable's change is shown, its live value is not
+        printed = shown.out + shown.err
+        for value in (secret, password, password.upper(), password[:12]):
+            assert value not in printed, (fmt, value)
