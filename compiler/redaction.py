@@ -120,7 +120,11 @@ class Redactor:
         with self._lock:
             if self._stale:
                 self._words = _Words(self._forms)
-                self._needles = _Words(n for v in self._values if (n := needle(v)))
+                # A value that holds another (`user:password`, registered beside `password`)
+                # is looked for whole: its start may be no secret at all (the user name).
+                held = (v for v in self._values if any(span != (0, len(v)) for span in self._words.spans(v)))
+                whole = set(held)
+                self._needles = _Words(n for v in self._values if (n := needle(v, whole=v in whole)))
                 self._stale = False
             return self._words, self._needles
 
@@ -141,11 +145,11 @@ class Redactor:
         return needles.search(views(text))
 
 
-def needle(value: str) -> str:
+def needle(value: str, *, whole: bool = False) -> str:
     """What `reveals` looks for of `value`: its normalised text (lowercased, no whitespace), all
-    of it up to PREFIX characters, else its start: the first half or PREFIX characters,
-    whichever is more (a server that cuts what it echoes still gives that away). A value shorter
-    than REVEALED once normalised has none: it is still masked in its exact forms.
+    of it up to PREFIX characters (or when `whole`), else its start: the first half or PREFIX
+    characters, whichever is more (a server that cuts what it echoes still gives that away). A
+    value shorter than REVEALED once normalised has none: it is still masked in its exact forms.
 
     Why not less: a needle is looked for case-blind in every decoded view of every printed
     line, so a short one is found in ordinary text. A secret such as `postgres-pass` with an
@@ -153,7 +157,7 @@ def needle(value: str) -> str:
     text = normalised(value)
     if len(text) < REVEALED:
         return ""
-    return text if len(text) <= PREFIX else text[: max(PREFIX, (len(text) + 1) // 2)]
+    return text if whole or len(text) <= PREFIX else text[: max(PREFIX, (len(text) + 1) // 2)]
 
 
 class _Words:

@@ -109,3 +109,14 @@ def test_a_value_that_begins_like_ordinary_text_does_not_withhold_it(value: str,
     assert redactor.reveals(f"echo: {base64.b64encode(('u:' + value).encode()).decode()}")
     if len(value) > 12:
         assert redactor.reveals(f"echo: {value[:12]}…")  # cut short by a server, to its first 12
+
+
+def test_a_value_that_holds_another_is_found_whole_not_by_its_start() -> None:
+    """`user:password` is registered beside `password` (Airflow's basic auth): its start is the
+    user name, which a message may name; only the whole pair, or the password, gives it away."""
+    redactor = Redactor()
+    redactor.register(["nope-pw-42", "gitops-admin:nope-pw-42"])
+    assert not redactor.reveals("Airflow refused the login of 'gitops-admin' (HTTP 401)")
+    assert redactor.reveals("echo: GITOPS-ADMIN:NOPE-PW-42")
+    assert redactor.reveals(f"echo: {base64.b64encode(b'x:gitops-admin:nope-pw-42').decode()}")
+    assert redactor.reveals("echo: NOPE-PW-42")
