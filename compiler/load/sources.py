@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import os
 import stat
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import NamedTuple
 
 from compiler import limits
 from compiler.diagnostics import Diagnostic, Location, error, warning
@@ -19,9 +19,11 @@ DEPLOYMENTS_DIR = f"{ENVIRONMENTS}/deployments/"
 YAML_SUFFIXES = (".yaml", ".yml")
 
 
-@dataclass(frozen=True)
-class SourceFile:
-    """One file of environments/: its path relative to the root and its bytes, or why not."""
+class SourceFile(NamedTuple):
+    """One file of environments/: its path relative to the root and its bytes, or why not.
+
+    (A NamedTuple: a frozen value without importing dataclasses, which costs a cold start ~6 ms.)
+    """
 
     path: str
     data: bytes | None

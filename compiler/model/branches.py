@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from functools import lru_cache
 
 from compiler.errors import OperationError
 from compiler.model.branch_patterns import Matcher, compile_regex
+from compiler.model.frozen import frozen
 from compiler.model.objects import BranchRule, WorkspaceSpec
 
 SLUG_MAX = 40
@@ -57,7 +57,7 @@ def _compile(pattern: str) -> Matcher:
     return compile_regex(pattern)
 
 
-@dataclass(frozen=True)
+@frozen
 class Target:
     """Where a branch goes: an existing Deployment or a preview derived from one."""
 
