@@ -72,21 +72,44 @@ def replace(value: T, /, **changes: Any) -> T:
 
 def _make(cls: type[T], order: bool) -> type[T]:
     fields = _fields(cls)
-    names = tuple(fields)
-    namespace: dict[str, Any] = {"_MISSING": _MISSING, "_Frozen": FrozenInstanceError}
-    source = [_init(fields, namespace), *_compared(fields, order), *_frozen_fields()]
-    shown = ", ".join(f"{n}={{self.{n}!r}}" for n, f in fields.items() if f.repr)
-    source.append(f'def __repr__(self):\n return f"{{self.__class__.__qualname__}}({shown})"')
-    exec("\n".join(source), namespace)
-    for method in ("__init__", "__repr__", "__eq__", "__hash__", "__setattr__", "__delattr__", *_ORDER):
-        if method in namespace:
-            if method in cls.__dict__:
-                raise TypeError(f"{cls.__qualname__} defines {method}, which @frozen makes")
-            namespace[method].__qualname__ = f"{cls.__qualname__}.{method}"
-            setattr(cls, method, namespace[method])
-    cls.__frozen_fields__ = names  # type: ignore[attr-defined]
-    cls.__match_args__ = names  # type: ignore[attr-defined,misc]
+    namespace: dict[str, Any] = {"_MISSING": _MISSING}
+    exec(_init(fields, namespace), namespace)  # source made of the class's own field names
+    # The other methods are compiled when one of them is first called: most classes are never
+    # compared, hashed or shown in a run, and compiling them was two thirds of making a class.
+    methods = {"__init__": namespace["__init__"], "__setattr__": _no_setattr, "__delattr__": _no_delattr}
+    methods.update({name: _on_first_call(cls, name, fields, order) for name in ("__repr__", "__eq__", "__hash__")})
+    methods.update({name: _on_first_call(cls, name, fields, order) for name in (_ORDER if order else ())})
+    for name, method in methods.items():
+        if name in cls.__dict__:
+            raise TypeError(f"{cls.__qualname__} defines {name}, which @frozen makes")
+        setattr(cls, name, method)
+    cls.__init__.__qualname__ = f"{cls.__qualname__}.__init__"
+    cls.__frozen_fields__ = tuple(fields)  # type: ignore[attr-defined]
+    cls.__match_args__ = tuple(fields)  # type: ignore[attr-defined,misc]
     return cls
+
+
+def _no_setattr(self: object, name: str, value: Any) -> None:
+    raise FrozenInstanceError(f"cannot assign to field {name!r}")
+
+
+def _no_delattr(self: object, name: str) -> None:
+    raise FrozenInstanceError(f"cannot delete field {name!r}")
+
+
+def _on_first_call(cls: type, name: str, fields: dict[str, _Field], order: bool) -> Callable[..., Any]:
+    """A stand-in for method `name` that compiles the compared and shown methods of `cls`, then calls it."""
+
+    def first_call(self: Any, *args: Any) -> Any:
+        if cls.__dict__[name] is first_call:  # else compiled already
+            namespace: dict[str, Any] = {}
+            exec(_compared(fields, order), namespace)
+            for made in ("__repr__", "__eq__", "__hash__", *(_ORDER if order else ())):
+                namespace[made].__qualname__ = f"{cls.__qualname__}.{made}"
+                setattr(cls, made, namespace[made])
+        return cls.__dict__[name](self, *args)
+
+    return first_call
 
 
 def _fields(cls: type) -> dict[str, _Field]:
@@ -127,21 +150,16 @@ def _init(fields: dict[str, _Field], namespace: dict[str, Any]) -> str:
 _ORDER = {"__lt__": "<", "__le__": "<=", "__gt__": ">", "__ge__": ">="}
 
 
-def _compared(fields: dict[str, _Field], order: bool) -> list[str]:
+def _compared(fields: dict[str, _Field], order: bool) -> str:
+    """The source of __repr__, __eq__, __hash__ and with `order` the comparisons, as dataclasses writes them."""
     compared = [n for n, f in fields.items() if f.compare]
     mine = "".join(f"self.{n}," for n in compared)
     theirs = "".join(f"other.{n}," for n in compared)
-    methods = {"__eq__": "==", **(_ORDER if order else {})}
-    source = [
+    shown = ", ".join(f"{n}={{self.{n}!r}}" for n, f in fields.items() if f.repr)
+    source = [f'def __repr__(self):\n return f"{{self.__class__.__qualname__}}({shown})"']
+    source += [
         f"def {method}(self, other):\n if other.__class__ is self.__class__:\n"
         f"  return ({mine}) {op} ({theirs})\n return NotImplemented"
-        for method, op in methods.items()
+        for method, op in {"__eq__": "==", **(_ORDER if order else {})}.items()
     ]
-    return [*source, f"def __hash__(self):\n return hash(({mine}))"]
-
-
-def _frozen_fields() -> list[str]:
-    return [
-        "def __setattr__(self, name, value):\n raise _Frozen(f'cannot assign to field {name!r}')",
-        "def __delattr__(self, name):\n raise _Frozen(f'cannot delete field {name!r}')",
-    ]
+    return "\n".join([*source, f"def __hash__(self):\n return hash(({mine}))"])

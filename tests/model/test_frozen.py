@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import operator
+from collections.abc import Callable
 from functools import cached_property
 from typing import Any
 
@@ -187,3 +189,21 @@ def test_what_frozen_cannot_make_is_refused() -> None:
         @frozen
         class Child(Base):
             b: int
+
+
+@pytest.mark.parametrize("first", ["repr", "eq", "ne", "hash", "lt", "ge"])
+def test_whichever_method_is_called_first_answers_as_the_dataclass(first: str) -> None:
+    """repr, ==, hash and the comparisons are compiled when one of them is first called."""
+    calls: dict[str, Callable[[Any, Any], Any]] = {
+        "repr": lambda p, _: repr(p).split("(", 1)[1],
+        "eq": operator.eq,
+        "ne": operator.ne,
+        "hash": lambda p, _: hash(p),
+        "lt": operator.lt,
+        "ge": operator.ge,
+    }
+    ours, theirs = _pair(order=True)
+    a, b, x, y = ours("a", 2), ours("b"), theirs("a", 2), theirs("b")
+    for name in [first, *calls]:
+        assert calls[name](a, b) == calls[name](x, y), name
+        assert calls[name](b, a) == calls[name](y, x), name
