@@ -7,11 +7,12 @@ import gc
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from compiler.cli.streams import write
 from compiler.errors import ExitCode, OperationError, UsageError
 from compiler.escaping import one_line
+from compiler.model.frozen import frozen
 from compiler.report.registry import (
     APPLY,
     DIAGNOSTICS,
@@ -61,8 +62,9 @@ def root_of(flag: Path | None) -> Path:
 # --- one session: where the output goes -------------------------------------------------
 
 
-class Session(NamedTuple):
-    """Where a command runs and where its output goes (a NamedTuple: cheap to define at a cold start)."""
+@frozen
+class Session:
+    """Where a command runs and where its output goes."""
 
     root: Path
     environ: Mapping[str, str]
@@ -91,7 +93,8 @@ class Session(NamedTuple):
         return project.require_valid()
 
 
-class _Console(NamedTuple):
+@frozen
+class _Console:
     """What plan, apply and preview show and ask as they go (sync.session.Console)."""
 
     s: Session
@@ -323,7 +326,8 @@ def _preview(args: argparse.Namespace, s: Session) -> int:
     return ExitCode.INVALID if done.applied is not None and not done.applied.ok else ExitCode.OK
 
 
-class Command(NamedTuple):
+@frozen
+class Command:
     """A subcommand: its handler, one line of help, an example, and the exit codes it uses."""
 
     run: Callable[[argparse.Namespace, Session], int]

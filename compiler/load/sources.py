@@ -3,8 +3,7 @@
 (Git history is read by load/gitrefs.py, into the same SourceFile values and limits.)
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: see compiler/diagnostics.py (SourceFile is a NamedTuple).
 import os
 import stat
 from pathlib import Path, PurePosixPath
@@ -22,7 +21,7 @@ YAML_SUFFIXES = (".yaml", ".yml")
 class SourceFile(NamedTuple):
     """One file of environments/: its path relative to the root and its bytes, or why not.
 
-    (A NamedTuple: a frozen value without importing dataclasses, which costs a cold start ~6 ms.)
+    (A NamedTuple: a frozen value below model/frozen.py.)
     """
 
     path: str
