@@ -53,6 +53,9 @@ _DIFFERS = re.compile(
 _MEMO_TEXT = 64  # scalars up to this length have their resolved tag remembered
 _SHARED_TEXT = 64  # string scalars up to this length are one object per text (sys.intern)
 _TAGS: dict[str, Any] = {}  # plain scalar text -> tag, for the process
+# One Tag per tag name, as the careful route has them: a new Tag decodes its name character by
+# character the first time it is read (every node's tag is), a third of parsing a small file.
+_TAG_OF_NAME = {name: Tag(suffix=name) for name in (*core_schema.CONSTRUCTORS, core_schema.TIMESTAMP)}
 
 
 class _Unusual(Exception):
@@ -80,10 +83,10 @@ class _CoreResolver(VersionedResolver):
         if kind is not ScalarNode or not isinstance(implicit, tuple) or not implicit[0]:
             return super().resolve(kind, value, implicit)
         if len(value) > _MEMO_TEXT:
-            return Tag(suffix=core_schema.tag_of(value))
+            return _TAG_OF_NAME[core_schema.tag_of(value)]
         tag = _TAGS.get(value)
         if tag is None:
-            tag = _TAGS[value] = Tag(suffix=core_schema.tag_of(value))
+            tag = _TAGS[value] = _TAG_OF_NAME[core_schema.tag_of(value)]
         return tag
 
 
@@ -114,7 +117,7 @@ class _Builder:
             return seen[0]
         start = self.count
         self.count += 1
-        tag = node.tag
+        tag = node.ctag.trval
         if tag == _MAP and type(node) is MappingNode:
             built: Any = self._mapping(node, depth)
         elif tag == _SEQ and type(node) is SequenceNode:
@@ -125,7 +128,7 @@ class _Builder:
         return built
 
     def _scalar(self, node: Any) -> Any:
-        make = self.scalars.get(node.tag)
+        make = self.scalars.get(node.ctag.trval)
         if make is None:
             raise _Unusual("tag")  # timestamps, binary, custom tags
         value = make(node.value)
@@ -140,7 +143,7 @@ class _Builder:
     def _mapping(self, node: Any, depth: int) -> dict[str, Any]:
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
-            if type(key_node) is not ScalarNode or key_node.tag != core_schema.STR or key_node.value in result:
+            if type(key_node) is not ScalarNode or key_node.ctag.trval != core_schema.STR or key_node.value in result:
                 raise _Unusual("key")  # not a string, or a duplicate
             result[sys.intern(key_node.value)] = self.value(value_node, depth + 1)
         return result
