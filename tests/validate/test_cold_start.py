@@ -26,6 +26,10 @@ NOT_FOR_A_VALID_REPOSITORY = (
     "tempfile",
     "difflib",
     "threading",
+    # the dataclasses module imports inspect (ast, dis, tokenize): values on validate's path are
+    # made by compiler/model/frozen.py instead
+    "dataclasses",
+    "inspect",
     # our stages validate does not run, and the error paths of a valid run
     "compiler.render",
     "compiler.review",
