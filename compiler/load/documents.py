@@ -38,8 +38,10 @@ class Document:
     text: str
 
     def __init__(self, path: str, kind: Kind, data: Any, text: str = "") -> None:
-        own = self.__dict__
-        own["path"], own["kind"], own["data"], own["text"] = path, kind, data, text
+        object.__setattr__(self, "path", path)
+        object.__setattr__(self, "kind", kind)
+        object.__setattr__(self, "data", data)
+        object.__setattr__(self, "text", text)
 
     def with_data(self, data: Any) -> Document:
         """The same document holding other data (pruned, or None once the model is built)."""
