@@ -59,8 +59,9 @@ def test_the_probe_sees_what_validate_does_import(example_repo: Path, module: st
 
 
 def test_validate_leaves_what_it_made_out_of_the_collectors_last_scans(example_repo: Path) -> None:
-    """At exit the collector scans every object it tracks (twice: ~7 ms of a cold validate of the
-    example, issue 26); validate freezes what it made, as the other commands freeze their model."""
+    """At exit the interpreter's last full collection scans every object tracked (3.5 to 5.5 ms of
+    a cold validate of the example, issue 26); validate freezes what it made, as the other
+    commands freeze their model."""
     probe = "import gc, sys; from compiler.cli import main; main(['--root', sys.argv[1], 'validate']); print(gc.get_freeze_count())"
     proc = run_python("-c", probe, str(example_repo), check=True)
     assert int(proc.stdout.splitlines()[-1]) > 10_000
