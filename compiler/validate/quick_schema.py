@@ -76,7 +76,7 @@ class _Compiler:
             return _always
         if schema is False:
             return _never
-        if not isinstance(schema, Mapping):
+        if type(schema) is not dict and not isinstance(schema, Mapping):  # json.loads makes dicts
             raise _Unsupported(repr(schema))
         checks = [self._keyword(schema, key, value) for key, value in schema.items() if key not in _ANNOTATIONS]
         checks = [c for c in checks if c is not _always]
@@ -107,6 +107,8 @@ class _Compiler:
         return lambda v: compiled[name](v)
 
     def _k_type(self, types: Any, _: Mapping[str, Any]) -> Check:
+        if type(types) is str and types in _TYPES:  # the common case, answered at once
+            return _TYPES[types]
         names = [types] if isinstance(types, str) else list(types)
         if any(n not in _TYPES for n in names):
             raise _Unsupported(f"type {types!r}")
