@@ -9,7 +9,8 @@ be assigned or deleted (`FrozenInstanceError`, an AttributeError). `replace` is
 Why not dataclasses on the path of every command: importing it imports `inspect` (with
 ast, dis and tokenize, ~6 ms), and it compiles each method of each class apart (~0.45 ms a
 class, about two dozen on `validate`'s path): together a third of a cold `validate`
-beyond the interpreter and ruamel (issue 26). Here each class is one small compile.
+beyond the interpreter and ruamel (issue 26). Here a class's `__init__` is one small compile,
+and its repr, ==, hash and comparisons another, made when one of them is first called.
 tests/model/test_frozen.py holds the classes made here to what dataclasses makes.
 """
 
@@ -117,7 +118,9 @@ def _fields(cls: type) -> dict[str, _Field]:
     if any(hasattr(base, "__frozen_fields__") for base in cls.__mro__[1:]):
         raise TypeError(f"{cls.__qualname__}: @frozen classes do not inherit fields")
     found: dict[str, _Field] = {}
-    for name in cls.__annotations__:  # the class's own (Python 3.10 and later)
+    for name, annotation in cls.__annotations__.items():  # the class's own (Python 3.10 and later)
+        if str(annotation).startswith(("ClassVar", "typing.ClassVar")):
+            raise TypeError(f"{cls.__qualname__}.{name}: @frozen classes have no ClassVar")
         declared = cls.__dict__.get(name, _MISSING)
         found[name] = declared if isinstance(declared, _Field) else _Field(declared, None, True, True)
         if found[name].factory is not None:

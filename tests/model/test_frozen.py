@@ -13,7 +13,7 @@ import operator
 import tracemalloc
 from collections.abc import Callable
 from functools import cached_property
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -180,6 +180,13 @@ def test_what_frozen_cannot_make_is_refused() -> None:
                 return True
 
             __hash__ = None  # type: ignore[assignment]
+
+    with pytest.raises(TypeError, match="ClassVar"):
+
+        @frozen
+        class Counted:
+            a: int
+            made: ClassVar[int] = 0
 
     @frozen
     class Base:
