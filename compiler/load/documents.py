@@ -10,7 +10,6 @@ reports every problem, located.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
@@ -25,12 +24,45 @@ from compiler.load.sources import DEPLOYMENTS_DIR, WORKSPACE_FILE, SourceFile
 Kind = Literal["workspace", "deployment", "objects"]
 
 
-@dataclass(frozen=True)
 class Document:
+    """One YAML file: its path, kind, plain data, and its text (for positions, parsed when asked).
+
+    A frozen value, as `@dataclass(frozen=True)` with `text` out of ==, hash and repr would
+    make it, written out: load/ is below model/frozen.py (tests/load/test_documents.py holds
+    it to that dataclass).
+    """
+
     path: str
     kind: Kind
     data: Any
-    text: str = field(default="", repr=False, compare=False)
+    text: str
+
+    def __init__(self, path: str, kind: Kind, data: Any, text: str = "") -> None:
+        object.__setattr__(self, "path", path)
+        object.__setattr__(self, "kind", kind)
+        object.__setattr__(self, "data", data)
+        object.__setattr__(self, "text", text)
+
+    def with_data(self, data: Any) -> Document:
+        """The same document holding other data (pruned, or None once the model is built)."""
+        return Document(self.path, self.kind, data, self.text)
+
+    def __repr__(self) -> str:
+        return f"Document(path={self.path!r}, kind={self.kind!r}, data={self.data!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not Document:
+            return NotImplemented
+        return (self.path, self.kind, self.data) == (other.path, other.kind, other.data)
+
+    def __hash__(self) -> int:
+        return hash((self.path, self.kind, self.data))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"cannot delete field {name!r}")
 
     @cached_property
     def tree(self) -> Any:
@@ -39,7 +71,7 @@ class Document:
         The fast route reads only what the careful route reads the same way
         (tests/test_fastyaml.py), so this parse succeeds; if it ever did not, the careful
         route's located diagnostic is raised rather than positions silently at line 1.
-        (cached_property stores into __dict__ directly, which a frozen dataclass allows.)
+        (cached_property stores into __dict__ directly, which the frozen __setattr__ allows.)
         """
         if not self.text:
             return None

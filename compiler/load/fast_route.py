@@ -13,7 +13,7 @@ syntax errors, duplicate keys, tags other than the core ones, non-string keys, N
 infinity, dates, merge keys, directives, and the depth and alias limits. libyaml and
 ruamel.yaml do not accept exactly the same texts, so the fast route also leaves alone
 every construct where they were seen to differ (tests/test_fastyaml.py searches for
-more): tabs, NEL/LS/PS/BOM characters, and the flow-collection forms in _DIFFERS.
+more): tabs, NEL/LS/PS/BOM characters, and the flow-collection forms of `leaves_to_careful`.
 """
 
 from __future__ import annotations
@@ -33,26 +33,43 @@ from compiler.limits import DEEP_INDENT, MAX_DEPTH, MAX_NODES
 from compiler.load import core_schema
 
 _MAP, _SEQ = core_schema.CORE + "map", core_schema.CORE + "seq"
-# Texts the fast route leaves to the careful one: directives (`%` at a line start), merge
-# keys, and characters libyaml reads differently from ruamel.yaml.
-_DIFFERS = re.compile(
-    "|".join(
-        (
-            r"^%",  # a directive
-            r"<<",  # a merge key
-            "[\t\x85\u2028\u2029\ufeff]",  # tabs; YAML 1.1 line breaks; a BOM inside
-            r"""['"] *:[^ \n]""",  # a quoted key with its value right after the colon (JSON-like)
-            r":[,\]}]",  # a colon right before a flow indicator (`["x" :]`, `[? "x" :]`)
-            r"(?:^|[ \[{,])!",  # a tag, `!` alone included
-            # an anchor or alias whose name goes beyond [A-Za-z0-9_-] (not `* *` in a cron string)
-            r"""(?:^|[ \[{,])[&*](?=[^ \n"'])(?![A-Za-z0-9_-]+(?:[ ,\]}\n]|$))""",
-        )
-    ),
-    re.MULTILINE,
-)
+# Texts the fast route leaves to the careful one (`leaves_to_careful`): directives (`%` at a line
+# start), merge keys, and characters libyaml reads differently from ruamel.yaml.
+_ODD_CHARACTERS = ("\t", "\x85", "\u2028", "\u2029", "\ufeff")  # tabs; YAML 1.1 line breaks; a BOM inside
+# a quoted key with its value right after the colon (JSON-like)
+_QUOTED_KEY = re.compile(r"""['"] *:[^ \n]""")
+# a colon right before a flow indicator (`["x" :]`, `[? "x" :]`)
+_FLOW_COLON = re.compile(r":[,\]}]")
+# a tag, `!` alone included
+_TAG = re.compile(r"(?:^|[ \[{,])!", re.MULTILINE)
+# an anchor or alias whose name goes beyond [A-Za-z0-9_-] (not `* *` in a cron string)
+_ANCHOR = re.compile(r"""(?:^|[ \[{,])[&*](?=[^ \n"'])(?![A-Za-z0-9_-]+(?:[ ,\]}\n]|$))""", re.MULTILINE)
+
+
+def leaves_to_careful(text: str) -> bool:
+    """Whether `text` holds one of the forms above, which the fast route leaves to the careful one.
+
+    Each form is searched apart, most behind a test for a character it needs: one pattern of
+    all of them tried every form at every character, ~60 ns a character (5 % of `render --all`
+    at 1000x50, issue 26). tests/load/test_fast_route.py holds it to that one pattern.
+    """
+    return bool(
+        ("%" in text and (text.startswith("%") or "\n%" in text))
+        or ("<" in text and "<<" in text)
+        or any(c in text for c in _ODD_CHARACTERS)
+        or _QUOTED_KEY.search(text)
+        or _FLOW_COLON.search(text)
+        or ("!" in text and _TAG.search(text))
+        or (("&" in text or "*" in text) and _ANCHOR.search(text))
+    )
+
+
 _MEMO_TEXT = 64  # scalars up to this length have their resolved tag remembered
 _SHARED_TEXT = 64  # string scalars up to this length are one object per text (sys.intern)
 _TAGS: dict[str, Any] = {}  # plain scalar text -> tag, for the process
+# One Tag per tag name, as the careful route has them: a new Tag decodes its name character by
+# character the first time it is read (every node's tag is), a third of parsing a small file.
+_TAG_OF_NAME = {name: Tag(suffix=name) for name in (*core_schema.CONSTRUCTORS, core_schema.TIMESTAMP)}
 
 
 class _Unusual(Exception):
@@ -61,7 +78,7 @@ class _Unusual(Exception):
 
 def plain_data(text: str) -> Any:
     """The document's data (dicts with str keys, lists, str, int, float, bool, None), or None."""
-    if _DIFFERS.search(text) or DEEP_INDENT.search(text):
+    if leaves_to_careful(text) or DEEP_INDENT.search(text):
         return None  # (merge keys: the two routes order merged keys differently)
     try:
         return _loader().load(text)
@@ -80,10 +97,10 @@ class _CoreResolver(VersionedResolver):
         if kind is not ScalarNode or not isinstance(implicit, tuple) or not implicit[0]:
             return super().resolve(kind, value, implicit)
         if len(value) > _MEMO_TEXT:
-            return Tag(suffix=core_schema.tag_of(value))
+            return _TAG_OF_NAME[core_schema.tag_of(value)]
         tag = _TAGS.get(value)
         if tag is None:
-            tag = _TAGS[value] = Tag(suffix=core_schema.tag_of(value))
+            tag = _TAGS[value] = _TAG_OF_NAME[core_schema.tag_of(value)]
         return tag
 
 
@@ -114,7 +131,7 @@ class _Builder:
             return seen[0]
         start = self.count
         self.count += 1
-        tag = node.tag
+        tag = node.ctag.trval
         if tag == _MAP and type(node) is MappingNode:
             built: Any = self._mapping(node, depth)
         elif tag == _SEQ and type(node) is SequenceNode:
@@ -125,7 +142,7 @@ class _Builder:
         return built
 
     def _scalar(self, node: Any) -> Any:
-        make = self.scalars.get(node.tag)
+        make = self.scalars.get(node.ctag.trval)
         if make is None:
             raise _Unusual("tag")  # timestamps, binary, custom tags
         value = make(node.value)
@@ -140,7 +157,7 @@ class _Builder:
     def _mapping(self, node: Any, depth: int) -> dict[str, Any]:
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
-            if type(key_node) is not ScalarNode or key_node.tag != core_schema.STR or key_node.value in result:
+            if type(key_node) is not ScalarNode or key_node.ctag.trval != core_schema.STR or key_node.value in result:
                 raise _Unusual("key")  # not a string, or a duplicate
             result[sys.intern(key_node.value)] = self.value(value_node, depth + 1)
         return result

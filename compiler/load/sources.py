@@ -3,12 +3,11 @@
 (Git history is read by load/gitrefs.py, into the same SourceFile values and limits.)
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: see compiler/diagnostics.py (SourceFile is a NamedTuple).
 import os
 import stat
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import NamedTuple
 
 from compiler import limits
 from compiler.diagnostics import Diagnostic, Location, error, warning
@@ -19,9 +18,11 @@ DEPLOYMENTS_DIR = f"{ENVIRONMENTS}/deployments/"
 YAML_SUFFIXES = (".yaml", ".yml")
 
 
-@dataclass(frozen=True)
-class SourceFile:
-    """One file of environments/: its path relative to the root and its bytes, or why not."""
+class SourceFile(NamedTuple):
+    """One file of environments/: its path relative to the root and its bytes, or why not.
+
+    (A NamedTuple: a frozen value below model/frozen.py.)
+    """
 
     path: str
     data: bytes | None

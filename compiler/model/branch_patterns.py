@@ -17,8 +17,9 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
+
+from compiler.model.frozen import field, frozen
 
 if sys.version_info >= (3, 11):
     import re._compiler as _compiler
@@ -35,15 +36,22 @@ MAX_SOURCE = 1_000  # characters of one pattern
 Predicate = Callable[[str], bool]
 
 
-@dataclass
 class _Ins:
-    op: str  # "char", "split", "jmp", "assert", "look", "match"
-    pred: Predicate | None = None
-    targets: tuple[int, ...] = ()
-    check: Callable[[str, int], bool] | None = None
+    """One instruction of the NFA; a split's or a jump's targets are set once the code after it is."""
+
+    __slots__ = ("check", "op", "pred", "targets")
+
+    def __init__(
+        self,
+        op: str,  # "char", "split", "jmp", "assert", "look", "match"
+        pred: Predicate | None = None,
+        targets: tuple[int, ...] = (),
+        check: Callable[[str, int], bool] | None = None,
+    ) -> None:
+        self.op, self.pred, self.targets, self.check = op, pred, targets, check
 
 
-@dataclass
+@frozen
 class Matcher:
     """A compiled pattern: `fullmatch(text)` is True when the whole text matches."""
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from functools import lru_cache
 
 from compiler.errors import OperationError
 from compiler.escaping import has_undecodable, one_line
 from compiler.model.branch_patterns import Matcher, compile_regex
+from compiler.model.frozen import frozen
 from compiler.model.objects import BranchRule, WorkspaceSpec
 
 SLUG_MAX = 40
@@ -59,7 +59,7 @@ def _compile(pattern: str) -> Matcher:
     return compile_regex(pattern)
 
 
-@dataclass(frozen=True)
+@frozen
 class Target:
     """Where a branch goes: an existing Deployment or a preview derived from one."""
 

@@ -12,11 +12,11 @@ those into `file:line:column` when a diagnostic or `explain` needs one.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Literal
 
 from compiler.load.documents import SCALARS, YPath
+from compiler.model.frozen import field, frozen
 from compiler.model.secrets import Secret as Secret  # re-exported: the stages read references from the model
 from compiler.model.secrets import add_sensitive_keys, reference_name
 
@@ -67,7 +67,7 @@ def thaw(value: Any) -> Any:
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 
-@dataclass(frozen=True)
+@frozen
 class ObjectSpec:
     """A connection, variable or pool as written (workspace or Deployment scope)."""
 
@@ -92,7 +92,7 @@ class ObjectSpec:
         return bool(self.links) and deployment in (self.links or ())
 
 
-@dataclass(frozen=True)
+@frozen
 class OverrideSpec:
     """Field overrides of one linked object, in a Deployment file or a preview rule."""
 
@@ -104,14 +104,14 @@ class OverrideSpec:
     allow_plaintext: bool | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class PreviewSpec:
     from_: str  # `from` in the file
     name: str
     overrides: tuple[OverrideSpec, ...] = ()
 
 
-@dataclass(frozen=True)
+@frozen
 class BranchRule:
     index: int
     path: str
@@ -127,7 +127,7 @@ class BranchRule:
         return f"{how} '{self.pattern}' -> {target}"
 
 
-@dataclass(frozen=True)
+@frozen
 class DeploymentSpec:
     name: str
     path: str
@@ -141,7 +141,7 @@ class DeploymentSpec:
     objects: tuple[ObjectSpec, ...] = ()
 
 
-@dataclass(frozen=True)
+@frozen
 class WorkspaceSpec:
     path: str
     name: str
@@ -152,7 +152,7 @@ class WorkspaceSpec:
     sensitive_keys: tuple[str, ...] = ()  # `secrets.sensitive_keys`: more names that say secret (SPEC 2.5)
 
 
-@dataclass(frozen=True)
+@frozen
 class Model:
     """Everything environments/ says, typed and frozen."""
 

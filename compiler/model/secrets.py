@@ -15,13 +15,13 @@ import os
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from contextvars import ContextVar
-from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 from compiler.errors import OperationError, UsageError
 from compiler.load.documents import SCALARS
+from compiler.model.frozen import field, frozen
 
 _MAPPINGS = (dict, MappingProxyType)
 SECRET_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
@@ -60,7 +60,7 @@ def add_sensitive_keys(names: Iterable[str]) -> None:
         _WORKSPACE_WORDS.set(_WORKSPACE_WORDS.get() | words)
 
 
-@dataclass(frozen=True, order=True)
+@frozen(order=True)
 class Secret:
     """A reference `{secret: NAME}`; the value lives outside the repository."""
 
@@ -116,7 +116,7 @@ def is_literal(value: Any) -> bool:
     return not isinstance(value, (Secret, bool)) and value not in (None, "", ())
 
 
-@dataclass(frozen=True)
+@frozen
 class SecretValues:
     """The values for one render: a placeholder per name when `redacted`."""
 

@@ -4,8 +4,8 @@ The CLI parses options, calls one core function, and hands its result to the com
 entry here. A new command (or format) is one `Reporters` value and one line in `REPORTERS`;
 its `--format` choices are read from that entry. Every user string goes through
 `escaping` on its way out. Heavy modules (pydantic, the plan reporters) load inside the
-reporters that need them, so `validate` stays cheap; the values here are NamedTuples, which
-a cold start defines ~5x faster than frozen dataclasses (issue 26).
+reporters that need them, so `validate` stays cheap; the values here are `model/frozen.py`
+values, which a cold start defines faster than NamedTuples or dataclasses (issue 26).
 """
 
 from __future__ import annotations
@@ -13,10 +13,11 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from compiler.diagnostics import Diagnostic, counted, plural, report_github, report_text
 from compiler.escaping import one_line
+from compiler.model.frozen import frozen
 
 if TYPE_CHECKING:
     from compiler.onboarding.dotenvfile import DotenvWritten
@@ -32,7 +33,8 @@ if TYPE_CHECKING:
 R = TypeVar("R")
 
 
-class Style(NamedTuple):
+@frozen
+class Style:
     """What a reporter may know of where its output goes."""
 
     terminal: bool = False  # stdout is a terminal (a person reads it)
@@ -40,7 +42,8 @@ class Style(NamedTuple):
     github_actions: bool = False  # GITHUB_ACTIONS=true
 
 
-class Output(NamedTuple):
+@frozen
+class Output:
     """The text of a command for stdout and for stderr."""
 
     out: str = ""
@@ -51,7 +54,8 @@ class Output(NamedTuple):
     masks: str = ""
 
 
-class Reporters(NamedTuple, Generic[R]):
+@frozen
+class Reporters(Generic[R]):
     """The formats a command's result can be printed in; the first is the default."""
 
     formats: Mapping[str, Callable[[R, Style], Output]]
@@ -129,7 +133,8 @@ WHICH: Reporters[Which] = Reporters({"text": _which_text, "json": _which_json})
 # --- render ---------------------------------------------------------------------------
 
 
-class Rendered(NamedTuple):
+@frozen
+class Rendered:
     """What `render` did: the result, the output folder, and whether it only checked."""
 
     result: RenderResult
@@ -222,7 +227,8 @@ def _init_text(result: InitResult, style: Style) -> Output:
 INIT: Reporters[InitResult] = Reporters({"text": _init_text})
 
 
-class Imported(NamedTuple):
+@frozen
+class Imported:
     """What `import` did, and the file it read."""
 
     result: ImportResult

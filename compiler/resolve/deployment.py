@@ -7,9 +7,7 @@ Resolution builds new values; it never mutates the model.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from functools import cached_property
 from types import MappingProxyType
 from typing import Any, Literal, cast
@@ -17,6 +15,7 @@ from typing import Any, Literal, cast
 from compiler.diagnostics import Diagnostic, Location
 from compiler.load.documents import YPath
 from compiler.model.branches import Target
+from compiler.model.frozen import field, frozen, replace
 from compiler.model.objects import MAPPINGS, DeploymentSpec, Model, ObjectKind, ObjectSpec, OverrideSpec, freeze
 from compiler.resolve import template_values
 from compiler.resolve.layers import FieldPath as FieldPath  # re-exported: results are read in these terms
@@ -31,7 +30,7 @@ from compiler.resolve.resolved import ResolvedObject as ResolvedObject  # re-exp
 from compiler.resolve.resolved import Shared as Shared
 
 
-@dataclass(frozen=True)
+@frozen
 class ResolvedDeployment:
     """Everything rendered for one Deployment (or preview)."""
 
@@ -70,7 +69,7 @@ def no_position(path: str, ypath: YPath) -> Location:
     return Location(path)
 
 
-@dataclass(frozen=True)
+@frozen
 class Context:
     branch: str
     slug: str
@@ -193,7 +192,7 @@ def _resolve(
     own = [_object(obj, "deployment", [], ctx, name, problems) for obj in base.objects]
     spec = _render_spec(base, name, ctx, problems)
     if is_preview:  # its own description, not a copy of its base's: what it is, and whose branch
-        spec = dataclasses.replace(spec, description=f"Preview of {base.name} for branch {ctx.branch}")
+        spec = replace(spec, description=f"Preview of {base.name} for branch {ctx.branch}")
     if problems:
         raise ResolveProblem(problems)
     if own:  # after the workspace's objects of the same kind and key (a stable sort)
@@ -333,7 +332,7 @@ def _render_spec(base: DeploymentSpec, name: str, ctx: Context, problems: list[D
                 problems.extend(exc.diagnostics)
         return value
 
-    return dataclasses.replace(
+    return replace(
         base,
         name=name,
         description=render(base.description, ("description",)),

@@ -9,18 +9,18 @@ every leaf remembers the chain of layers that wrote it, and the value each wrote
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Literal
 
 from compiler.load.documents import SCALARS, YPath
+from compiler.model.frozen import field, frozen
 from compiler.model.objects import MAPPINGS, thaw
 
 Layer = Literal["object", "override", "preview", "deployment"]
 FieldPath = tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@frozen
 class Origin:
     """One layer that set a value: the file, the YAML path in it, and which layer it was."""
 
@@ -29,7 +29,7 @@ class Origin:
     layer: Layer
 
 
-@dataclass(frozen=True)
+@frozen
 class Setting:
     value: Any
     origins: tuple[Origin, ...]  # oldest first; the last one is in effect

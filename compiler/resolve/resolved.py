@@ -6,12 +6,12 @@ of a model, and an object that nothing overrides is resolved once for all of the
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field
 from functools import cached_property
 from operator import attrgetter
 from types import MappingProxyType
 from typing import Any, Literal
 
+from compiler.model.frozen import field, frozen
 from compiler.model.objects import MAPPINGS, ObjectKind, ObjectSpec
 from compiler.resolve import template_values
 from compiler.resolve.layers import FieldPath, Origin, Setting, unflatten
@@ -20,7 +20,7 @@ _VALUE = attrgetter("value")  # a Setting's value
 KIND_AND_KEY = attrgetter("kind", "key")  # a resolved Deployment's order, of resolved objects and of specs
 
 
-@dataclass(frozen=True)
+@frozen
 class ResolvedObject:
     kind: ObjectKind
     key: str
@@ -91,7 +91,7 @@ class Order:
         return sorted(place[k] for k in keys if k in place)
 
 
-@dataclass(frozen=True)
+@frozen
 class Shared:
     """What the Deployments of one model share, keyed by the model object's id.
 

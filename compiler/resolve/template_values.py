@@ -9,14 +9,15 @@ plain files never pays for it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
+
+from compiler.model.frozen import frozen
 
 _MARKERS = ("{{", "{%", "{#")
 MAX_RESULT = 10_000  # characters a template may produce (templatecost.MAX_RESULT for Jinja's route)
 
 
-@dataclass(frozen=True)
+@frozen
 class TemplateProblem(Exception):
     """Why a template could not be rendered: a diagnostic code and a message."""
 

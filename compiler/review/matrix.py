@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 from compiler.errors import InvalidEnvironments, OperationError
+from compiler.model.frozen import replace
 from compiler.model.secrets import SecretValues
 from compiler.render import pipeline, texts
 from compiler.resolve.deployment import ResolvedDeployment
@@ -24,7 +24,7 @@ def _files(found: project.Project, dep: ResolvedDeployment, memo: texts.Memo) ->
 
 def _listed(dep: ResolvedDeployment) -> ResolvedDeployment:
     """What the matrix shows of a Deployment (name, preview, base, branch): its objects let go."""
-    return dataclasses.replace(dep, objects=())
+    return replace(dep, objects=())
 
 
 def matrix(root: Path, since: str | None, environ: Mapping[str, str]) -> tuple[ResolvedDeployment, ...]:

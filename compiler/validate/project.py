@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import copy
-import dataclasses
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -13,12 +11,13 @@ from compiler.diagnostics import Diagnostic, Location, error, has_errors, ordere
 from compiler.errors import InvalidEnvironments
 from compiler.load.documents import SCALARS, Document, Kind, YPath, load_documents, parse_document
 from compiler.load.sources import ENVIRONMENTS, WORKSPACE_FILE, SourceFile, filesystem_sources
+from compiler.model.frozen import field, frozen, replace
 from compiler.model.objects import KINDS, SECTION, Model, build_model
 from compiler.resolve.deployment import ResolvedDeployment
 from compiler.validate import resolution_rules, rules, schema_check
 
 
-@dataclass(frozen=True)
+@frozen
 class Project:
     """A validated view of environments/ (maybe with errors; see `ok`)."""
 
@@ -47,8 +46,8 @@ class Project:
         when asked). For render, which reads only the model and resolved Deployments: the
         parsed data was about a sixth of render's peak memory at 5000x200 (issue 26).
         """
-        released = tuple(dataclasses.replace(d, data=None) for d in self.documents)
-        return dataclasses.replace(self, documents=released)
+        released = tuple(d.with_data(None) for d in self.documents)
+        return replace(self, documents=released)
 
 
 class Readings:
@@ -184,7 +183,7 @@ def _prune(document: Document, bad: list[YPath]) -> Document | None:
     units = {_unit(document.kind, ypath) for ypath in bad}
     if None in units or not isinstance(document.data, dict):
         return None
-    return dataclasses.replace(document, data=_without(document.data, units))
+    return document.with_data(_without(document.data, units))
 
 
 def _unit(kind: Kind, ypath: YPath) -> YPath | None:

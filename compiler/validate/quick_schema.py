@@ -76,7 +76,7 @@ class _Compiler:
             return _always
         if schema is False:
             return _never
-        if not isinstance(schema, Mapping):
+        if type(schema) is not dict and not isinstance(schema, Mapping):  # json.loads makes dicts
             raise _Unsupported(repr(schema))
         checks = [self._keyword(schema, key, value) for key, value in schema.items() if key not in _ANNOTATIONS]
         checks = [c for c in checks if c is not _always]
@@ -107,6 +107,8 @@ class _Compiler:
         return lambda v: compiled[name](v)
 
     def _k_type(self, types: Any, _: Mapping[str, Any]) -> Check:
+        if type(types) is str and types in _TYPES:  # the common case, answered at once
+            return _TYPES[types]
         names = [types] if isinstance(types, str) else list(types)
         if any(n not in _TYPES for n in names):
             raise _Unsupported(f"type {types!r}")
@@ -197,9 +199,14 @@ class _Compiler:
     def _k_minLength(self, least: int, _: Mapping[str, Any]) -> Check:
         return lambda v: type(v) is not str or len(v) >= least
 
-    def _k_pattern(self, pattern: str, _: Mapping[str, Any]) -> Check:
+    def _k_pattern(self, pattern: str, schema: Mapping[str, Any]) -> Check:
         search = _searcher(pattern)
-        return lambda v: type(v) is not str or search(v)
+        options = _any_case_options(pattern, schema.get("x-any-case"))
+        if options is None:
+            return lambda v: type(v) is not str or search(v)
+        # An option in another letter case matches: answered without compiling the pattern
+        # (these were half the patterns' compiling at a cold start), anything else by it.
+        return lambda v: type(v) is not str or (v.isascii() and v.lower() in options) or search(v)
 
     def _k_minimum(self, bound: float, _: Mapping[str, Any]) -> Check:
         return lambda v: not _TYPES["number"](v) or not v < bound
@@ -259,6 +266,22 @@ def _searcher(pattern: str) -> Check:
         return compiled.search(text) is not None
 
     return search
+
+
+def any_case_pattern(options: list[str]) -> str:
+    """The pattern matching exactly `options` in any letter case, as the schemas write it."""
+    return (
+        "^(?:" + "|".join("".join(f"[{c.upper()}{c.lower()}]" if c.isalpha() else c for c in o) for o in options) + ")$"
+    )
+
+
+def _any_case_options(pattern: str, options: Any) -> frozenset[str] | None:
+    """The lower-case options of an `x-any-case` pattern written as `any_case_pattern` writes it, else None."""
+    if not isinstance(options, list) or not all(
+        isinstance(o, str) and o.isascii() and o.isidentifier() for o in options
+    ):
+        return None
+    return frozenset(o.lower() for o in options) if pattern == any_case_pattern(options) else None
 
 
 def _always(_: Any) -> bool:

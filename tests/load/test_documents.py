@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from compiler import limits
@@ -414,3 +416,35 @@ def test_every_careful_failure_is_located_past_line_1() -> None:
     ]:
         found, line, _, _ = only_problem(head + tail)
         assert (found, line >= 40) == (code, True), tail
+
+
+def test_a_document_is_the_frozen_value_a_dataclass_would_be() -> None:
+    """Document is written out by hand (load/ is below model/frozen.py): held to the dataclass
+    it stands for, `text` out of ==, hash and repr."""
+    import dataclasses
+
+    @dataclasses.dataclass(frozen=True)
+    class Reference:
+        path: str
+        kind: str
+        data: Any
+        text: str = dataclasses.field(default="", repr=False, compare=False)
+
+    for args in [("a.yaml", "objects", {"k": 1}), ("a.yaml", "objects", {"k": 1}, "k: 1\n"), ("b", "workspace", None)]:
+        ours, theirs = Document(*args), Reference(*args)  # type: ignore[arg-type]
+        assert repr(ours) == repr(theirs).replace(Reference.__qualname__, "Document")
+        if isinstance(ours.data, dict):  # unhashable data: unhashable document, as the dataclass
+            with pytest.raises(TypeError):
+                hash(ours)
+        else:
+            assert hash(ours) == hash(theirs)
+        assert (ours.path, ours.kind, ours.data, ours.text) == (theirs.path, theirs.kind, theirs.data, theirs.text)
+    first, second = Document("a", "objects", 1, "x"), Document("a", "objects", 1, "y")
+    assert first == second and first != Document("a", "objects", 2, "x") and first != ("a", "objects", 1)
+    assert first.with_data(None) == Document("a", "objects", None, "x") and first.with_data(2).text == "x"
+    for name in ("path", "data", "text", "tree"):
+        with pytest.raises(AttributeError):
+            setattr(first, name, None)
+        with pytest.raises(AttributeError):
+            delattr(first, name)
+    assert first.data == 1

@@ -14,6 +14,7 @@ CI runs a bounded number of generated inputs; for a longer local run:
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ from support.yamlgen import Generator
 from compiler.diagnostics import Diagnostic
 from compiler.limits import MAX_DEPTH
 from compiler.load import careful_route, roundtrip_tree
-from compiler.load.fast_route import plain_data
+from compiler.load.fast_route import leaves_to_careful, plain_data
 
 PATH = "environments/x.yaml"
 GENERATED = int(os.environ.get("ASTRO_GITOPS_YAML_CASES", "3000"))
@@ -247,3 +248,55 @@ def test_fuzzed_scalars_read_the_same_on_both_routes(values: list[str], flow: bo
         text = "".join(f"k{i}: {v}\n" for i, v in enumerate(values)) + "again: " + values[0] + "\n"
 
     assert_agree(text)
+
+
+# --- which texts the fast route leaves to the careful one ---------------------------------
+
+# The one pattern `leaves_to_careful` was written from: each form searched apart must find
+# what this finds, and nothing else.
+LEFT_FORMS = re.compile(
+    "|".join(
+        (
+            r"^%",
+            r"<<",
+            "[\t\x85\u2028\u2029\ufeff]",
+            r"""['"] *:[^ \n]""",
+            r":[,\]}]",
+            r"(?:^|[ \[{,])!",
+            r"""(?:^|[ \[{,])[&*](?=[^ \n"'])(?![A-Za-z0-9_-]+(?:[ ,\]}\n]|$))""",
+        )
+    ),
+    re.MULTILINE,
+)
+FORM_PIECES = ["%", "<", "<<", "\t", "\x85", "\u2028", "\u2029", "\ufeff", "'", '"', " ", ":", ",", "]", "}", "[", "{"]
+FORM_PIECES += ["!", "&", "*", "\n", "-", "_", "a", "Z", "0", "x: y", "&a", "*a ", "*é", "? "]
+
+
+# Each form, found and not found (the generated texts below rarely hold some of them).
+FORM_TEXTS = [
+    "%YAML 1.2\n", "a: 1\n%TAG ! x\n", "a: 5%\n", "<<: *b\n", "a: x << y\n", "a: <b>\n",
+    "a:\tb\n", "a: \x85\n", "a: \u2028\n", "a: \ufeffb\n", '"a":b\n', "'a' :b\n", '"a": b\n',
+    "[a :]\n", "{a :}\n", "[a :,b]\n", "a: b:c\n", "a: !t x\n", "[!t x]\n", "a: b!c\n", "!a\n",
+    "a: &x1 b\n", "a: &x.y b\n", "a: *x.y\n", "a: *x\n", "c: * * * * *\n", "[&é x]\n", "a: b&c\n",
+    "*\n", "&a\n", "a: &a",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("text", FORM_TEXTS)
+def test_each_form_is_left_to_the_careful_route_as_the_one_pattern_says(text: str) -> None:
+    assert leaves_to_careful(text) == bool(LEFT_FORMS.search(text))
+
+
+@settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(FORM_PIECES), max_size=12))
+def test_the_forms_left_to_the_careful_route_are_those_of_the_one_pattern(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    assert leaves_to_careful(text) == bool(LEFT_FORMS.search(text)), repr(text)
+
+
+@pytest.mark.parametrize("path", CORPUS, ids=lambda p: p.relative_to(REPO).as_posix())
+def test_the_corpus_is_left_to_the_careful_route_as_the_one_pattern_says(path: Path) -> None:
+    text = path.read_bytes().decode("utf-8", errors="replace")
+    assert leaves_to_careful(text) == bool(LEFT_FORMS.search(text))
+    for line in text.splitlines(keepends=True):
+        assert leaves_to_careful(line) == bool(LEFT_FORMS.search(line)), repr(line)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import datetime
 import json
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ from support.strategies import KEYS, SCALARS, VALUES
 from compiler.load.documents import Document, load_documents
 from compiler.load.sources import SourceFile
 from compiler.validate import schema_check as schema_module
-from compiler.validate.quick_schema import compile_schema
+from compiler.validate.quick_schema import _any_case_options, any_case_pattern, compile_schema
 
 NAMES = sorted(schema_module.SCHEMA_FILES)
 EXAMPLES = 300
@@ -253,3 +254,63 @@ def test_a_schema_error_still_gets_jsonschemas_diagnostics(example_repo: Path) -
 
     assert verdict == ["1", "True"]
     assert "production.yaml:74:1: error[unknown-key]: unknown key 'unknown_top_level_key'" in printed
+
+
+# --- patterns of options in any letter case (`x-any-case`) ----------------------------------
+
+
+def any_case_nodes() -> list[dict[str, Any]]:
+    """Every schema node with an `x-any-case` list, in the three shipped schemas."""
+    found: list[dict[str, Any]] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if "x-any-case" in node:
+                found.append(node)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    for name in NAMES:
+        walk(schema_module.schema(name))
+    return found
+
+
+def test_every_any_case_pattern_is_answered_without_compiling_it() -> None:
+    """Each is the pattern `any_case_pattern` writes for its options (else it is compiled, as before)."""
+    nodes = any_case_nodes()
+    assert len(nodes) >= 4
+    for node in nodes:
+        assert node["pattern"] == any_case_pattern(node["x-any-case"])
+        assert _any_case_options(node["pattern"], node["x-any-case"]) is not None
+
+
+def test_an_any_case_pattern_gives_the_patterns_verdict() -> None:
+    for node in any_case_nodes():
+        options = node["x-any-case"]
+        values: list[Any] = [*options, *(o.lower() for o in options), *(o.title() for o in options)]
+        values += [f"{o}\n" for o in options] + [f" {o}" for o in options] + [f"{o}x" for o in options]
+        values += [o.replace("K", "\u212a").replace("k", "\u212a") for o in options]  # the Kelvin sign lowers to k
+        values += ["", "\n", "x", "ß", 1, None, True]
+        check = compile_schema({"pattern": node["pattern"], "x-any-case": options})
+        assert check is not None
+        pattern = re.compile(node["pattern"])
+        for value in values:
+            expected = not isinstance(value, str) or pattern.search(value) is not None
+            assert check(value) is expected, (options, value)
+
+
+def test_an_option_in_any_letter_case_is_answered_without_the_pattern(monkeypatch: pytest.MonkeyPatch) -> None:
+    import compiler.validate.quick_schema as quick_schema
+
+    def refused(pattern: str, flags: int = 0) -> re.Pattern[str]:
+        raise AssertionError(f"compiled {pattern}")
+
+    for node in any_case_nodes():
+        check = compile_schema({"pattern": node["pattern"], "x-any-case": node["x-any-case"]})
+        assert check is not None
+        monkeypatch.setattr(quick_schema.re, "compile", refused)
+        assert all(check(o) and check(o.lower()) and check(o.title()) for o in node["x-any-case"])
+        monkeypatch.undo()
