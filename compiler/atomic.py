@@ -97,15 +97,24 @@ def write_new(root: Path, texts: Mapping[str, str], *, force: bool = False) -> l
 
 
 def _refuse_linked_folders(root: Path, relative: str) -> None:
+    linked = linked_folder(root, relative)
+    if linked is not None:
+        raise OperationError(
+            f"refusing to write {relative}: {linked} is a symbolic link (files are written only inside {root})"
+        )
+
+
+def linked_folder(root: Path, relative: str) -> Path | None:
+    """The first folder on the way from `root` to the file `relative` that is a symbolic link
+    (a write through it could land anywhere), or None; folders not made yet are no link."""
     path = root
     for segment in Path(relative).parts[:-1]:
         path = path / segment
         if path.is_symlink():
-            raise OperationError(
-                f"refusing to write {relative}: {path} is a symbolic link (files are written only inside {root})"
-            )
+            return path
         if not path.exists():
-            return
+            return None
+    return None
 
 
 def refuse_existing(root: Path, paths: Iterable[str], *, force: bool) -> list[str]:

@@ -22,12 +22,7 @@ def header_value(text: str, name: str) -> str:
 
 def max_list_items(environ: Mapping[str, str]) -> int:
     """ASTRO_GITOPS_MAX_LIST_ITEMS: the most list items one client reads (default 50,000)."""
-    raw = environ.get("ASTRO_GITOPS_MAX_LIST_ITEMS", "")
-    if not raw:
-        return MAX_LIST_ITEMS
-    if not raw.isascii() or not raw.isdigit() or int(raw) < 1:
-        raise OperationError(f"ASTRO_GITOPS_MAX_LIST_ITEMS must be a positive number of items, not {raw[:40]!r}")
-    return int(raw)
+    return _positive(environ, "ASTRO_GITOPS_MAX_LIST_ITEMS", MAX_LIST_ITEMS, "items")
 
 
 def request_timeout(environ: Mapping[str, str]) -> float:
@@ -47,9 +42,15 @@ def request_timeout(environ: Mapping[str, str]) -> float:
 
 def max_body(environ: Mapping[str, str]) -> int:
     """ASTRO_GITOPS_HTTP_MAX_BYTES: the largest response body read (default 64 MiB)."""
-    raw = environ.get("ASTRO_GITOPS_HTTP_MAX_BYTES", "")
+    return _positive(environ, "ASTRO_GITOPS_HTTP_MAX_BYTES", DEFAULT_MAX_BODY, "bytes")
+
+
+def _positive(environ: Mapping[str, str], name: str, default: int, unit: str) -> int:
+    """The positive whole number the variable `name` holds (`default` when unset or empty), or
+    an OperationError that names it and quotes at most 40 characters of what it holds."""
+    raw = environ.get(name, "")
     if not raw:
-        return DEFAULT_MAX_BODY
+        return default
     if not raw.isascii() or not raw.isdigit() or int(raw) < 1:
-        raise OperationError(f"ASTRO_GITOPS_HTTP_MAX_BYTES must be a positive number of bytes, not {raw[:40]!r}")
+        raise OperationError(f"{name} must be a positive number of {unit}, not {raw[:40]!r}")
     return int(raw)

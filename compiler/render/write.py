@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from compiler.atomic import atomic_write, reason, refuse_special, write_staged
+from compiler.atomic import atomic_write, linked_folder, reason, refuse_special, write_staged
 from compiler.errors import OperationError, UsageError
 from compiler.limits import os_problem
 from compiler.model.out_names import BOOKKEEPING, LOCK, MANIFEST, TOP_LEVEL_FILES, collisions, fold, segment_problem
@@ -69,15 +69,11 @@ def _check_no_links(out: Path, files: Iterable[str]) -> None:
     a write replaces the link itself (a rename), never its target.
     """
     for relative in files:
-        path = out
-        for segment in relative.split("/")[:-1]:
-            path = path / segment
-            if path.is_symlink():
-                raise OperationError(
-                    f"refusing to use {path}: it is a symbolic link (render reads and writes only inside --out)"
-                )
-            if not path.exists():
-                break
+        linked = linked_folder(out, relative)
+        if linked is not None:
+            raise OperationError(
+                f"refusing to use {linked}: it is a symbolic link (render reads and writes only inside --out)"
+            )
 
 
 def check_location(out: Path, forbidden: Path, files: Iterable[str] = ()) -> None:

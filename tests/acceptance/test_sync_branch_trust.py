@@ -15,31 +15,9 @@ import pytest
 from conftest import Run, commit_files, edit_file, git, run_cli
 from support.astro_fake import FakeAstro
 
-KEY = "fingerprint-key-for-tests"
+from acceptance.test_reviewer_plan import DEPLOYMENT, KEY, WORKSPACE  # the shared repository of users3.md
+
 SECRETS = {"SF_PW": "sf-pw-Q9x"}
-WORKSPACE = """\
-version: 1
-workspace: Data Platform
-branches:
-  - branch: main
-    deployment: production
-  - branch: dev
-    deployment: development
-  - branch: "feature/**"
-    preview: {from: development, name: "dev-{{ branch.slug }}"}
-sync: {owner: data-platform, branch: main}
-"""
-DEPLOYMENT = """\
-name: NAME
-astro:
-  runtime_version: "3.1-14"
-  executor: CELERY
-  cloud_provider: AWS
-  region: us-east-1
-  is_development_mode: DEV
-worker_queues:
-  - {name: default, worker_type: A5, min_worker_count: 0, max_worker_count: 2, worker_concurrency: 5}
-"""
 FILES = {
     "environments/workspace.yaml": WORKSPACE,
     "environments/deployments/development.yaml": DEPLOYMENT.replace("NAME", "development").replace("DEV", "true"),
