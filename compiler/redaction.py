@@ -265,15 +265,23 @@ def guarded_lines(text: str) -> str:
         return masked
     lines = masked.split("\n")
     flagged = {i for i, line in enumerate(lines) if REDACTOR.reveals(line)}
-    if not flagged:
-        pairs = (i for i in range(len(lines) - 1) if REDACTOR.reveals(f"{lines[i]}\n{lines[i + 1]}"))
-        flagged = {j for i in pairs for j in (i, i + 1)}
-    if not flagged:
-        return WITHHELD + "\n"
-    shown = (
+    shown = _withheld(lines, flagged)
+    if REDACTOR.reveals(shown):  # a value broken over two lines still shown (beside one withheld or not)
+        pairs = (
+            i
+            for i in range(len(lines) - 1)
+            if i not in flagged and i + 1 not in flagged and REDACTOR.reveals(f"{lines[i]}\n{lines[i + 1]}")
+        )
+        flagged |= {j for i in pairs for j in (i, i + 1)}
+        shown = _withheld(lines, flagged)
+    return WITHHELD + "\n" if REDACTOR.reveals(shown) else shown
+
+
+def _withheld(lines: list[str], flagged: set[int]) -> str:
+    """`lines` joined, each flagged one replaced by `WITHHELD` at its indent."""
+    return "\n".join(
         line[: len(line) - len(line.lstrip())] + WITHHELD if i in flagged else line for i, line in enumerate(lines)
     )
-    return "\n".join(shown)
 
 
 def guarded_data(data: Any) -> Any:
@@ -362,7 +370,10 @@ def _serializations(body: Any) -> set[str]:
 # the way UTF-16 shows), and a value found there (`needle`) withholds the whole text
 # (`guarded`): masking in place cannot be trusted where the encoding is not known.
 
-_BACKSLASH = re.compile(r"\\+(?:u\{?([0-9a-fA-F]{4,6})\}?|U([0-9a-fA-F]{8})|x([0-9a-fA-F]{2})|([nrt])|([^\w\s]))")
+# `\u0050`, then any text (hex digits too): exactly four digits without braces, one to six in them.
+_BACKSLASH = re.compile(
+    r"\\+(?:u\{([0-9a-fA-F]{1,6})\}|u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|x([0-9a-fA-F]{2})|([nrt])|([^\w\s]))"
+)
 _HEX = re.compile(r"[0-9a-fA-F]{8,}")
 _BASE64 = re.compile(r"[A-Za-z0-9+/_-]{8,}")
 _ESCAPES = {"n": "\n", "r": "\r", "t": "\t"}
@@ -375,11 +386,11 @@ def normalised(text: str) -> str:
 
 
 def _unbackslash(match: re.Match[str]) -> str:
-    code = match.group(1) or match.group(2) or match.group(3)
+    code = match.group(1) or match.group(2) or match.group(3) or match.group(4)
     if code:
         number = int(code, 16)
         return chr(number) if number < 0x110000 else match.group(0)
-    return _ESCAPES.get(match.group(4) or "", match.group(5) or "")
+    return _ESCAPES.get(match.group(5) or "", match.group(6) or "")
 
 
 def _decoded_once(text: str) -> str:

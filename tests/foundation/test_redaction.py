@@ -120,3 +120,32 @@ def test_a_value_that_holds_another_is_found_whole_not_by_its_start() -> None:
     assert redactor.reveals("echo: GITOPS-ADMIN:NOPE-PW-42")
     assert redactor.reveals(f"echo: {base64.b64encode(b'x:gitops-admin:nope-pw-42').decode()}")
     assert redactor.reveals("echo: NOPE-PW-42")
+
+
+@pytest.mark.parametrize(
+    "shown",
+    [
+        "\\u0050assw0rd!x",  # a hex letter right after a four-digit escape
+        "Zebra-\\u0043\\u0061fe-42",
+        "\\u{50}assw0rd!x",
+        "\\x50assw0rd!x",
+    ],
+)
+def test_an_escape_followed_by_hex_letters_is_decoded_as_four_digits(shown: str) -> None:
+    redactor = Redactor()
+    redactor.register(["Passw0rd!x", "Zebra-Cafe-42"])
+    assert redactor.reveals(shown), shown
+
+
+def test_a_value_split_over_two_lines_beside_a_withheld_one_is_withheld_too() -> None:
+    import compiler.redaction as redaction
+
+    before = redaction.REDACTOR
+    redaction.REDACTOR = Redactor()
+    try:
+        redaction.REDACTOR.register(["Passw0rd!x", "Zebra-Cafe-42"])
+        shown = redaction.guarded_lines("a: PASSW0RD!X\nb: ZEBRA-CAFE\n-42 tail\nc: ok\n")
+    finally:
+        redaction.REDACTOR = before
+    assert "ZEBRA" not in shown.upper() and "PASSW0RD" not in shown.upper(), shown
+    assert shown.endswith("c: ok\n"), shown
