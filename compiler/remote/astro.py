@@ -158,7 +158,8 @@ class AstroApi:
         found = []
         for raw in self.pages(path, "deployments", {"workspaceIds": workspace_id}):
             dep = live_deployment(raw, where)
-            if raw.get("workspaceId", workspace_id) != workspace_id:
+            # Required by the API's Deployment type (astro-client-v1 api.gen.go): absent is no answer.
+            if answers.identifier(raw, "workspaceId", where, f"Deployment '{dep.name}'") != workspace_id:
                 raise answers.UnexpectedAnswer(
                     where, f"Deployment '{dep.name}' ({dep.id}) is in workspace {raw['workspaceId']}, "
                     f"outside the workspace listed ({workspace_id})",
@@ -305,7 +306,7 @@ class AstroApi:
                 return
             raise
         found = live_deployment(raw, where)
-        in_workspace = raw.get("workspaceId", workspace_id)
+        in_workspace = answers.identifier(raw, "workspaceId", where, f"Deployment '{found.name}'")
         if (found.id, found.name, in_workspace) != (deployment_id, name, workspace_id):
             raise OperationError(
                 f"{where}: the list named Deployment '{name}' of workspace {workspace_id} by this ID, but its own "

@@ -107,11 +107,25 @@ def test_an_id_in_any_list_that_is_not_an_id_stops_the_apply_before_any_write(
     edit_file(repo, DEV, "LOG_LEVEL: DEBUG", "LOG_LEVEL: INFO")
     commit_files(repo, {}, "ingest_config and development change")
     known = ids(seeded)
-    edit = {**edit, "set": {k: _filled(v, known) for k, v in edit["set"].items()}}
+    edit = {**edit, "set": {k: _filled(v, known) for k, v in edit.get("set", {}).items()}}
     lie(seeded, path, edit)
     seeded.admin("clear-log", {})
     result = cli(seeded, repo, example_secrets, "apply", "--all", "--auto-approve")
     no_writes_and_a_message(seeded, result, field, "not an ID")
+
+
+def test_a_deployment_row_without_its_workspace_id_stops_the_apply_before_any_write(
+    seeded: FakeAstro, repo: Path, example_secrets: dict[str, str]
+) -> None:
+    """`workspaceId` is required by the API's Deployment type: a row without it is no answer
+    about which workspace the Deployment is in (it was taken as the one listed)."""
+    applied(seeded, repo, example_secrets)
+    edit_file(repo, DEV, "LOG_LEVEL: DEBUG", "LOG_LEVEL: INFO")
+    commit_files(repo, {}, "development change")
+    lie(seeded, DEPLOYMENTS, {"list": "deployments", "match": {"name": "development"}, "unset": ["workspaceId"]})
+    seeded.admin("clear-log", {})
+    result = cli(seeded, repo, example_secrets, "apply", "--all", "--auto-approve")
+    no_writes_and_a_message(seeded, result, "'workspaceId'", "not a text")
 
 
 def _filled(value: Any, known: dict[str, str]) -> Any:

@@ -17,9 +17,9 @@ Before the request is routed (`before`):
 After it is routed (`after`):
 - `"answer_as": NAME`: the answer's body replaced by the Deployment NAME's (its ID: another
   object's);
-- `"edit": {"list": NAME, "match": {...}, "set": {...}, "copy": BOOL}`: each item of the
-  answer's list NAME (or the answer itself, without `list`) whose fields equal `match` gets the
-  fields of `set` (`copy`: an edited copy is added after it instead, as a duplicated row);
+- `"edit": {"list": NAME, "match": {...}, "set": {...}, "unset": [...], "copy": BOOL}`: each
+  item of the answer's list NAME (or the answer itself, without `list`) whose fields equal
+  `match` gets the fields of `set` and loses those `unset` names (`copy`: an edited copy is added after it instead, as a duplicated row);
   `"edit"` may also be a list of such edits, applied in turn;
 - `"many": N` with `"list": NAME`: 200 with `{NAME: [{} * N], "totalCount": N}`, streamed (a
   body of tiny items).
@@ -90,13 +90,16 @@ def after(handler: Any, fault: dict[str, Any] | None, status: int, payload: Any)
 
 def _edited(payload: Any, edit: dict[str, Any]) -> Any:
     """`payload` with `edit` made (see the module's docstring)."""
-    match, fields = edit.get("match") or {}, edit.get("set") or {}
+    match, fields, unset = edit.get("match") or {}, edit.get("set") or {}, set(edit.get("unset") or ())
 
     def matches(item: Any) -> bool:
         return isinstance(item, dict) and all(item.get(k) == v for k, v in match.items())
 
+    def changed(item: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in {**item, **fields}.items() if k not in unset}
+
     if not edit.get("list"):
-        return {**payload, **fields} if matches(payload) else payload
+        return changed(payload) if matches(payload) else payload
     if not isinstance(payload, dict) or not isinstance(payload.get(edit["list"]), list):
         return payload
     items: list[Any] = []
@@ -104,9 +107,9 @@ def _edited(payload: Any, edit: dict[str, Any]) -> Any:
         if not matches(item):
             items.append(item)
         elif edit.get("copy"):
-            items += [item, {**item, **fields}]
+            items += [item, changed(item)]
         else:
-            items.append({**item, **fields})
+            items.append(changed(item))
     return {**payload, edit["list"]: items}
 
 
