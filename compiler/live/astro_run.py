@@ -173,7 +173,8 @@ def _confirm_sync_branch(project: Project, found: Target, environ: Mapping[str, 
         message = (
             f"this checkout's workspace.yaml makes '{found.branch}' the sync branch, which applies every Deployment, "
             f"but {trusted.source} is '{trusted.name}': a branch cannot give itself that scope; merge the change "
-            f"into '{trusted.name}' (a sync branch other than the default branch is named by ASTRO_GITOPS_SYNC_BRANCH in CI)"
+            f"into '{trusted.name}' (for a sync branch that is not the default branch, set ASTRO_GITOPS_SYNC_BRANCH "
+            "in CI: the reusable workflow's sync-branch input)"
         )
         raise InvalidEnvironments([error(where, "sync-branch-unconfirmed", message)])
 
