@@ -232,6 +232,7 @@ class HttpClient:
             timeout=httpx.Timeout(timeout),
             follow_redirects=False,
             auth=auth,
+            verify=_tls_context(base_url),
         )
         from compiler.remote.deadline import Deadline, bound
 
@@ -417,6 +418,20 @@ def _retry_hook(retry: Retry) -> Callable[[BaseException], bool | float]:
 
 
 _quieted = False
+
+
+def _tls_context(base_url: str) -> Any:
+    """What the client verifies TLS with: httpx's default (certifi's CA bundle, or SSL_CERT_FILE /
+    SSL_CERT_DIR) for an https URL; for a plain http one (loopback only: urls.service_url) a
+    context that trusts no certificate. Such a client sends every request to `base_url`
+    (relative paths, redirects not followed), so it never makes a TLS connection; loading the
+    CA bundle for it cost about 25 ms of CPU (issue 26). Were it ever asked for one, the
+    connection would fail verification: never a connection left unverified."""
+    if not base_url.startswith("http://"):
+        return True
+    import ssl
+
+    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # check_hostname and CERT_REQUIRED, no CA loaded
 
 
 def _quiet_stamina() -> None:
