@@ -33,12 +33,25 @@ def _undecodable(code: int) -> str:
     return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"\\u{code:04x}"
 
 
-_BYTES = str.maketrans({code: _undecodable(code) for code in _SURROGATES})
-_ONE_LINE.update(_BYTES)
+# The two tables of the 2,048 surrogates are made when a text first holds one (building them
+# was 2 ms of every cold start, issue 26; most runs never see such a byte).
+_TABLES: dict[str, dict[int, str]] = {}
+
+
+def _surrogates(kind: str) -> dict[int, str]:
+    table = _TABLES.get(kind)
+    if table is None:
+        shown = {code: _undecodable(code) for code in _SURROGATES}
+        if kind == "json":
+            shown = {code: text.replace("\\", "\\\\") for code, text in shown.items()}
+        table = _TABLES[kind] = str.maketrans(shown)
+    return table
 
 
 def has_undecodable(text: str) -> bool:
     """Whether `text` holds a lone surrogate: bytes that were not UTF-8, or an escape of one."""
+    if text.isascii():  # most texts: no surrogate, and nothing copied to learn it
+        return False
     try:
         text.encode("utf-8")  # in C: the only characters UTF-8 refuses are lone surrogates
     except UnicodeEncodeError:
@@ -46,19 +59,16 @@ def has_undecodable(text: str) -> bool:
     return False
 
 
-_JSON_BYTES = str.maketrans({code: _undecodable(code).replace("\\", "\\\\") for code in _SURROGATES})
-
-
 def undecodable_json(text: str) -> str:
     """JSON text made with `ensure_ascii=False`, each lone surrogate (only ever inside a string)
     written as the JSON string escape of `undecodable`'s text (`\\\\xff` in the JSON text): valid UTF-8 JSON."""
-    return text.translate(_JSON_BYTES) if has_undecodable(text) else text
+    return text.translate(_surrogates("json")) if has_undecodable(text) else text
 
 
 def undecodable(text: str) -> str:
     """`text` with each lone surrogate escaped (`\\xff` for an undecodable byte): text any
     encoder writes. Nothing else changes, so it suits JSON and file contents."""
-    return text.translate(_BYTES) if has_undecodable(text) else text
+    return text.translate(_surrogates("text")) if has_undecodable(text) else text
 
 
 # Markdown punctuation that can open an inline construct where our strings go (table
@@ -69,8 +79,8 @@ _HTML = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'
 
 
 def one_line(text: str) -> str:
-    """`text` as one line of plain output: control characters and line breaks escaped."""
-    return text.translate(_ONE_LINE)
+    """`text` as one line of plain output: control characters, line breaks and lone surrogates escaped."""
+    return undecodable(text).translate(_ONE_LINE)
 
 
 def markdown_text(text: str) -> str:

@@ -218,12 +218,14 @@ def test_the_cut_note_of_a_long_plan_names_deployments_as_literal_text(names: li
         ("\udc80\udcfe", "\\x80\\xfe"),
         ("x\ud800", "x\\ud800"),
         ("\udbff\udfff", "\\udbff\\udfff"),
+        ("\u00e9\udcff\u00e9", "\u00e9\\xff\u00e9"),
     ],
 )
 def test_lone_surrogates_are_shown_as_the_bytes_they_stand_for(text: str, shown: str) -> None:
     from compiler.escaping import undecodable, undecodable_json
 
     assert one_line(text) == undecodable(text) == shown
+    assert one_line(f"{text}\n\u2028") == f"{shown}\\n\\u2028"  # with the line breaks escaped too
     document = undecodable_json(json.dumps({"k": text}, ensure_ascii=False))
     document.encode("utf-8")  # no lone surrogate left
     assert json.loads(document) == {"k": shown}
