@@ -12,7 +12,6 @@ its other sections (settings, overrides); its comments are not kept.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import Mapping
 from pathlib import Path
@@ -21,6 +20,7 @@ from typing import Any, Literal
 from compiler.live.astro_import import found_workspace_name
 from compiler.load import documents
 from compiler.load.sources import filesystem_sources
+from compiler.model.frozen import replace
 from compiler.model.secrets import looks_secret
 from compiler.onboarding.adoption import SETTINGS_ORDER, Adopted, write_adopted
 from compiler.onboarding.found import FoundDeployment, FoundObject, FoundWorkspace
@@ -59,7 +59,7 @@ def import_airflow(
         else:
             done = write_secrets(dotenv, adopted.values, root)
             notes.append(f"wrote {len(done.added)} secret value(s) to {dotenv} (mode 0600)")
-    return dataclasses.replace(adopted, notes=tuple(notes))
+    return replace(adopted, notes=tuple(notes))
 
 
 def found_airflow(live: LiveAirflow, deployment: str, existing: Mapping[str, Any], workspace: str) -> FoundWorkspace:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,7 @@ from compiler.live import saved_plans
 from compiler.live.astro_run import locator, owner
 from compiler.live.session import Console, Outcome, Request, present, run_apply
 from compiler.model import secrets
+from compiler.model.frozen import frozen
 from compiler.model.secrets import SecretValues
 from compiler.render.pipeline import Selection, current_branch, resolve_selection
 from compiler.resolve.deployment import ResolvedDeployment
@@ -29,7 +29,7 @@ from compiler.sync.changeset import Options, Plan
 from compiler.validate.project import Project
 
 
-@dataclass(frozen=True)
+@frozen
 class AirflowPlanned:
     plan: Plan
     deployment: ResolvedDeployment

@@ -10,12 +10,12 @@ are set) becomes a masked path: the writer makes it a `{secret: NAME}`.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from compiler.errors import OperationError
+from compiler.model.frozen import replace
 from compiler.onboarding.adoption import Adopted, write_adopted
 from compiler.onboarding.found import FoundDeployment, FoundObject, FoundOverride, FoundWorkspace
 from compiler.sync import marker as markers
@@ -51,7 +51,7 @@ def import_astro(
             f"{len(adopted.values)} value(s) under secret-looking names were readable in Astro: they were not "
             "written anywhere; put them in your secret store under the names above (and make them secret in Astro)"
         )
-    return dataclasses.replace(adopted, notes=tuple(notes))
+    return replace(adopted, notes=tuple(notes))
 
 
 def _not_live(root: Path, found: FoundWorkspace) -> list[str]:

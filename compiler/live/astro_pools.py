@@ -7,7 +7,6 @@ token as bearer), and an Astro apply sends those writes there.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from types import MappingProxyType
@@ -15,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from compiler.diagnostics import Diagnostic, warning
 from compiler.errors import OperationError
+from compiler.model.frozen import replace
 from compiler.model.secrets import SecretValues
 from compiler.resolve.deployment import ResolvedDeployment
 from compiler.sync import airflow_plan
@@ -73,7 +73,7 @@ def with_astro_pools(
         planned = airflow_plan.plan(wanted, airflow, options, made.scope)
         changes += planned.changes
         diagnostics += planned.diagnostics
-    return dataclasses.replace(made, changes=tuple(changes), diagnostics=tuple(diagnostics))
+    return replace(made, changes=tuple(changes), diagnostics=tuple(diagnostics))
 
 
 def _not_applied(wanted: AirflowDesired, options: Options, what: str) -> list[Diagnostic]:

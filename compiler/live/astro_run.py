@@ -5,11 +5,9 @@ It reaches remote/ lazily, as do airflowrun, astropools and previewrun; planning
 
 from __future__ import annotations
 
-import dataclasses
 import gc
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +20,7 @@ from compiler.live.session import Console, Outcome, Request, present, run_apply
 from compiler.load import ci
 from compiler.model import secrets
 from compiler.model.branches import Target
+from compiler.model.frozen import field, frozen, replace
 from compiler.model.objects import MAPPINGS, Secret
 from compiler.model.secrets import SecretValues
 from compiler.render.pipeline import Selection, current_branch, resolve_selection, target
@@ -35,7 +34,7 @@ from compiler.sync.changeset import Options, Plan
 from compiler.validate.project import Project
 
 
-@dataclass(frozen=True)
+@frozen
 class Scope:
     label: str
     full: bool
@@ -43,7 +42,7 @@ class Scope:
     selection: Selection
 
 
-@dataclass(frozen=True)
+@frozen
 class Planned:
     plan: Plan
     workspace: str
@@ -304,10 +303,10 @@ def make_plan(
         from compiler.live.other_deployments import deferred_changes
 
         every = deferred_changes(project, root, state, made.deferred, live, options, environ)
-        made = dataclasses.replace(made, deferred=every)
-    made = dataclasses.replace(made, changes=(*made.changes, *duplicates.changes))  # previews go last
+        made = replace(made, deferred=every)
+    made = replace(made, changes=(*made.changes, *duplicates.changes))  # previews go last
     said = {(d.code, d.message) for d in project.diagnostics}  # validate showed them already
-    made = dataclasses.replace(made, diagnostics=tuple(d for d in made.diagnostics if (d.code, d.message) not in said))
+    made = replace(made, diagnostics=tuple(d for d in made.diagnostics if (d.code, d.message) not in said))
     inputs = saved_plans.inputs(project, chosen.label, values, key)
     read_live = read.result() if duplicates.changes else None
     return Planned(made, workspace.name, chosen, values, inputs, live, adopt, (project, options), read_live)

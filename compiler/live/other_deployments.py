@@ -12,10 +12,10 @@ plan is written. The objects scoped to those Deployments are not read, so not co
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from compiler.model.frozen import replace
 from compiler.render.pipeline import Selection, resolve_selection
 from compiler.review.changes import ObjectChange
 from compiler.sync import deferred
@@ -53,7 +53,7 @@ def deferred_changes(
     made = [deferred.with_reach(c, every_part.get((c.kind, c.key))) for c in made]
     if not others:
         return tuple(made)
-    blind = dataclasses.replace(options, values=None, adopt=False)
+    blind = replace(options, values=None, adopt=False)
     parts = plan(state, live, blind, "").changes
     settings = deployment_stage.plan_for(project, others, live, blind, full=False).changes
     return (*made, *deferred.of_other_deployments(parts, settings, options.sync_branch))

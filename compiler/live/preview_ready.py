@@ -12,7 +12,6 @@ ASTRO_GITOPS_PREVIEW_POLL (seconds between polls, default 10).
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -20,6 +19,7 @@ from typing import Any
 from compiler.errors import OperationError
 from compiler.live.astro_pools import WithPools, with_astro_pools
 from compiler.live.session import Console, run_apply
+from compiler.model.frozen import replace
 from compiler.resolve.deployment import ResolvedDeployment
 from compiler.sync.apply import Applied
 from compiler.sync.astro_state import PENDING_ID, LiveDeployment
@@ -96,7 +96,7 @@ def apply_pools_when_ready(
         return applied
     project, options = planned.context
     ready = wait_ready(lambda: api.deployment(created), preview.name, environ, console.progress)
-    live = dataclasses.replace(
+    live = replace(
         planned.live, deployments=tuple(ready if d.id == PENDING_ID else d for d in planned.live.deployments)
     )
     pools = with_astro_pools(Plan(planned.plan.scope, ()), project, [preview], live, options, environ)
@@ -104,5 +104,5 @@ def apply_pools_when_ready(
     if not pools.changes:
         return applied
     target.live = live
-    more = run_apply(dataclasses.replace(planned, plan=pools, live=live), target, console)
+    more = run_apply(replace(planned, plan=pools, live=live), target, console)
     return Applied(applied.steps + more.steps)

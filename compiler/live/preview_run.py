@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from compiler.errors import OperationError
 from compiler.live.astro_run import owner
 from compiler.live.session import Console, Outcome, run_apply
+from compiler.model.frozen import field, frozen
 from compiler.model.secrets import SecretValues
 from compiler.sync.changeset import Plan
 from compiler.validate.project import Project
 
 
-@dataclass(frozen=True)
+@frozen
 class PreviewPlan:
     """What `preview destroy|prune` deletes (read like a Planned by the reporters)."""
 

@@ -8,7 +8,6 @@ questions; the command line then maps the Outcome to an exit code.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -16,6 +15,7 @@ from compiler.diagnostics import Diagnostic
 from compiler.errors import OperationError, UsageError
 from compiler.live import saved_plans
 from compiler.model import secrets
+from compiler.model.frozen import frozen
 from compiler.render.pipeline import Selection
 from compiler.sync.apply import Applied, Step, Target, apply
 from compiler.validate.project import Project
@@ -43,7 +43,7 @@ class Console(Protocol):
         """Say what a wait is waiting for (one line on stderr)."""
 
 
-@dataclass(frozen=True)
+@frozen
 class Request:
     """The options of plan and apply."""
 
@@ -56,7 +56,7 @@ class Request:
     auto_approve: bool = False
 
 
-@dataclass(frozen=True)
+@frozen
 class Outcome:
     planned: Any  # run.Planned, airflowrun.AirflowPlanned or previewrun.PreviewPlan
     applied: Applied | None = None  # None: nothing was applied (a plan, or nothing to change)

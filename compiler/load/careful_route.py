@@ -17,8 +17,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from dataclasses import dataclass
-from typing import Any, NoReturn
+from typing import Any, NamedTuple, NoReturn
 
 from ruamel.yaml import YAML
 from ruamel.yaml.composer import Composer
@@ -39,9 +38,11 @@ _DIRECTIVE = re.compile(r"^%", re.MULTILINE)
 _BREAK_NAMES = {"\x85": "NEL (U+0085)", "\u2028": "LS (U+2028)", "\u2029": "PS (U+2029)"}
 
 
-@dataclass(frozen=True)
-class Parsed:
-    """The round-trip tree (None for an empty document) and the parser's warnings, as diagnostics."""
+class Parsed(NamedTuple):
+    """The round-trip tree (None for an empty document) and the parser's warnings, as diagnostics.
+
+    (A NamedTuple: a frozen value below model/frozen.py.)
+    """
 
     tree: Any
     warnings: tuple[Diagnostic, ...] = ()

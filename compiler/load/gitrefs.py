@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from compiler import limits
 from compiler.errors import OperationError
@@ -119,9 +118,11 @@ def default_branch(root: Path) -> str | None:
 LS_REMOTE_SECONDS = 30  # a remote that does not answer is "unknown", not a hang
 
 
-@dataclass(frozen=True)
-class BranchNames:
-    """The branches a repository knows of, and why some may be missing."""
+class BranchNames(NamedTuple):
+    """The branches a repository knows of, and why some may be missing.
+
+    (A NamedTuple: a frozen value below model/frozen.py.)
+    """
 
     names: tuple[str, ...]
     unknown: tuple[str, ...] = ()  # one sentence per place whose branches could not be listed

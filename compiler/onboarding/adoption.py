@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +32,7 @@ from compiler.atomic import write_new
 from compiler.errors import OperationError
 from compiler.load import documents
 from compiler.load.sources import filesystem_sources
+from compiler.model.frozen import field, frozen
 from compiler.model.objects import Secret
 from compiler.model.secrets import SECRET_NAME, looks_secret
 from compiler.onboarding.found import FoundDeployment, FoundObject, FoundWorkspace
@@ -47,7 +47,7 @@ CONNECTION_FIELDS = ("type", "host", "port", "schema", "login", "password", "ext
 SETTINGS_ORDER = ("astro", "worker_queues", "environment_variables", "alert_emails", "hibernation_schedules")
 
 
-@dataclass(frozen=True)
+@frozen
 class NeededSecret:
     """A `{secret: NAME}` the import wrote, and where its value lives (for the user's store)."""
 
@@ -55,7 +55,7 @@ class NeededSecret:
     where: str  # "connection snowflake_default password (workspace)"
 
 
-@dataclass(frozen=True)
+@frozen
 class Adopted:
     """What an import from a live workspace wrote."""
 
@@ -149,7 +149,7 @@ def _naming(obj: FoundObject, deployment: str | None) -> _Naming:
     return _Naming(base, where, f"(Deployment {deployment}{'' if scoped else ', link override'})")
 
 
-@dataclass(frozen=True)
+@frozen
 class _Naming:
     base: str
     what: str

@@ -14,18 +14,18 @@ import os
 import stat
 import subprocess
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 from compiler.atomic import reason, refuse_special
 from compiler.errors import OperationError
+from compiler.model.frozen import frozen
 from compiler.model.secrets import dotenv_text, read_dotenv
 
 MODE = 0o600
 CHECK_IGNORE = "check-ignore"  # exit 0: ignored (and not tracked), 1: git would commit it, 128: no repository
 
 
-@dataclass(frozen=True)
+@frozen
 class DotenvWritten:
     """What `write_secrets` did: the file, and the names added and already there."""
 

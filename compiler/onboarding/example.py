@@ -9,11 +9,11 @@ it is and what to remove: a file the user edited is never changed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from compiler.atomic import atomic_write, reason
 from compiler.errors import OperationError
+from compiler.model.frozen import frozen
 from compiler.onboarding.starter_files import starter
 
 EXAMPLE_FILE = "environments/connections/example.yaml"
@@ -29,7 +29,7 @@ OVERRIDE = (
 )
 
 
-@dataclass(frozen=True)
+@frozen
 class Retired:
     """What happened to the example: `removed` files/blocks, or a `note` on what to remove by hand."""
 

@@ -31,14 +31,15 @@ path is in `masked` (`password`, `extra.token`, `value`), which the writer turns
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Literal
+
+from compiler.model.frozen import field, frozen
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 
-@dataclass(frozen=True)
+@frozen
 class FoundOverride:
     """A Deployment's link override: the fields it sets as read, and the masked ones."""
 
@@ -46,7 +47,7 @@ class FoundOverride:
     masked: frozenset[str] = frozenset()
 
 
-@dataclass(frozen=True)
+@frozen
 class FoundObject:
     kind: Literal["connection", "variable"]
     key: str
@@ -59,7 +60,7 @@ class FoundObject:
     overrides: Mapping[str, FoundOverride] = field(default_factory=lambda: _EMPTY)
 
 
-@dataclass(frozen=True)
+@frozen
 class FoundDeployment:
     name: str
     description: str = ""
@@ -68,7 +69,7 @@ class FoundDeployment:
     kept: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)  # sections of its file kept as written
 
 
-@dataclass(frozen=True)
+@frozen
 class FoundWorkspace:
     name: str
     deployments: tuple[FoundDeployment, ...]

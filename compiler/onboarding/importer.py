@@ -9,10 +9,8 @@ by default to no Deployment: local values must not reach production without a de
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal, TypeAlias
 
@@ -22,6 +20,7 @@ from compiler.diagnostics import Diagnostic, did_you_mean, error, has_errors, or
 from compiler.errors import OperationError, UsageError
 from compiler.load import documents
 from compiler.load.sources import DEPLOYMENTS_DIR, ENVIRONMENTS, filesystem_sources
+from compiler.model.frozen import field, frozen, replace
 from compiler.model.secrets import add_sensitive_keys, reference_name
 from compiler.model.secrets import dotenv_text as dotenv_text  # the NAME='value' block; the reader's module writes it
 from compiler.onboarding.objectsfile import (
@@ -50,7 +49,7 @@ Links: TypeAlias = 'Literal["all"] | tuple[str, ...]'
 YPath: TypeAlias = documents.YPath
 
 
-@dataclass(frozen=True)
+@frozen
 class ImportResult:
     """The files to write (paths under environments/) and the secret values taken out of them."""
 
@@ -130,7 +129,7 @@ def import_file(
     result = _convert(data, name, referenced_secret_names(root, ignore=targets), links, folder)
     _refuse_defined(root, result, ignore=targets)
     written = write_new(root, result.files, force=force)
-    return dataclasses.replace(result, written=tuple(written))
+    return replace(result, written=tuple(written))
 
 
 def display_name(root: Path, source: Path) -> str:

@@ -17,16 +17,17 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from importlib import metadata
 from typing import Any
+
+from compiler.model.frozen import frozen
 
 DISTRIBUTION = "astro-gitops"
 PROJECT_REPOSITORY = "https://github.com/astro-gitops/astro-gitops"
 _GITHUB = re.compile(r"^(?:https://|ssh://git@|git@)github\.com[/:]([\w.-]+)/([\w.-]+?)(?:\.git)?/?$")
 
 
-@dataclass(frozen=True)
+@frozen
 class InstallSpec:
     """What to install astro-gitops from, for pip (CI) and for pre-commit."""
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 from compiler import limits
@@ -20,6 +19,7 @@ from compiler.atomic import refuse_existing, write_new
 from compiler.diagnostics import Diagnostic
 from compiler.errors import OperationError
 from compiler.escaping import has_undecodable, one_line
+from compiler.model.frozen import frozen
 from compiler.onboarding.installspec import PROJECT_REPOSITORY, InstallSpec
 from compiler.onboarding.starter_files import starter
 from compiler.render import yaml_text
@@ -51,7 +51,7 @@ SCAFFOLD = {
 _DEPLOY_WORKFLOW = "workflow-deploy.yml"
 
 
-@dataclass(frozen=True)
+@frozen
 class InitResult:
     """What `init` did, as paths relative to the root."""
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
 from compiler.errors import OperationError
+from compiler.model.frozen import field, frozen
 from compiler.remote import answers
 from compiler.remote.environ import header_value, max_body, max_list_items, request_timeout
 from compiler.remote.http import AmbiguousWrite, ApiError, HttpClient, Limits
@@ -30,7 +30,7 @@ class AirflowError(OperationError):
     """Airflow cannot be reached, or refuses what we ask, for a reason the user can fix."""
 
 
-@dataclass(frozen=True)
+@frozen
 class Credentials:
     """AIRFLOW_API_TOKEN, or AIRFLOW_USERNAME and AIRFLOW_PASSWORD. Never printed."""
 

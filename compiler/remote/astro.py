@@ -12,10 +12,10 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Iterator, Mapping, Sequence, Set
-from dataclasses import replace
 from typing import Any
 
 from compiler.errors import OperationError
+from compiler.model.frozen import replace
 from compiler.remote import answers
 from compiler.remote.astro_reads import TYPED, distinct, live_deployment, live_object, named_ids, object_type, placed
 from compiler.remote.environ import header_value, max_body, max_list_items, request_timeout

@@ -36,12 +36,12 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Any, Literal
 
 from compiler.errors import OperationError
 from compiler.limits import MAX_LIST_ITEMS, READ_BODIES, VALUE_BYTES
+from compiler.model.frozen import field, frozen
 
 # httpx's `__init__` imports its command line (`httpx._main`, which imports click, rich and
 # pygments when they are installed) only to export `httpx.main`, and catches the ImportError when
@@ -95,7 +95,7 @@ class AmbiguousWrite(ApiError):
     """A write whose outcome is unknown: the request may have reached the server."""
 
 
-@dataclass(frozen=True)
+@frozen
 class RetryPolicy:
     attempts: int = 6
     total: float = 60.0  # seconds for all attempts of one request
@@ -104,7 +104,7 @@ class RetryPolicy:
     wait_jitter: float = 0.5
 
 
-@dataclass(frozen=True)
+@frozen
 class Limits:
     """Requests per second by method (the Astro API's documented per-token limits)."""
 
@@ -195,11 +195,11 @@ def _detail_text(detail: Any) -> str:
     return ""
 
 
-@dataclass
 class Counter:
     """Requests sent, by method (for the benchmark and the apply summary)."""
 
-    by_method: dict[str, int] = field(default_factory=dict)
+    def __init__(self) -> None:
+        self.by_method: dict[str, int] = {}
 
     def add(self, method: str) -> None:
         self.by_method[method] = self.by_method.get(method, 0) + 1

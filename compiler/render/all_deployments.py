@@ -18,7 +18,6 @@ the second renders. Under `redact` (the default) no value is read and one pass d
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
 
 from compiler.diagnostics import Diagnostic, Location
 from compiler.errors import InvalidEnvironments
@@ -36,13 +35,13 @@ from compiler.validate.resolution_rules import literal_branch
 Texts = Iterator[tuple[str, tuple[Text, ...]]]
 
 
-@dataclass
 class Collected:
     """What a pass learns besides the texts, complete once its texts are all taken."""
 
-    view: WorkspaceView | None = None
-    drops: dict[Location | None, Diagnostic] = field(default_factory=dict)  # astro-cli-skips, first of each place
-    secret_names: set[str] = field(default_factory=set)
+    def __init__(self) -> None:
+        self.view: WorkspaceView | None = None
+        self.drops: dict[Location | None, Diagnostic] = {}  # astro-cli-skips, first of each place
+        self.secret_names: set[str] = set()
 
 
 def output_names(model: Model) -> list[str]:

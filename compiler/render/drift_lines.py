@@ -10,8 +10,8 @@ import os
 import re
 from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass
 
+from compiler.model.frozen import frozen
 from compiler.model.secrets import SecretValues
 from compiler.render import line_diff
 
@@ -37,7 +37,7 @@ def diff(current: list[str], real: list[str], marked_lines: list[str], names: tu
     return line_diff.unified(codes, lambda i: old.shown(current[i]), new.__getitem__, names)
 
 
-@dataclass(frozen=True)
+@frozen
 class OldSide:
     """How a line of the file on disk that is not a line of the new render is shown: as it is in
     a file render wrote without values; else as the new side shows the real line it equals, as

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,6 +12,7 @@ from compiler.errors import InvalidEnvironments, OperationError
 from compiler.load.documents import YPath
 from compiler.load.sources import ENVIRONMENTS
 from compiler.model import branches, out_names, secrets
+from compiler.model.frozen import field, frozen
 from compiler.model.objects import Model, WorkspaceSpec
 from compiler.model.secrets import SecretValues
 from compiler.resolve.deployment import (
@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 _.-]{0,99}")
 
 
-@dataclass(frozen=True)
+@frozen
 class Selection:
     """What to render: a branch's Deployment, one Deployment by name, or all of them."""
 
@@ -46,7 +46,7 @@ class Selection:
     all: bool = False
 
 
-@dataclass(frozen=True)
+@frozen
 class Which:
     deployment: str
     is_preview: bool
@@ -57,7 +57,7 @@ class Which:
     warnings: tuple[Diagnostic, ...] = ()
 
 
-@dataclass(frozen=True)
+@frozen
 class RenderResult:
     files: tuple[str, ...]  # the path of every file rendered (relative to --out), sorted; the texts are not kept
     secrets: SecretValues

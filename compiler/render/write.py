@@ -16,25 +16,25 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from compiler.atomic import atomic_write, linked_folder, reason, refuse_special, write_staged
 from compiler.errors import OperationError, UsageError
 from compiler.limits import os_problem
+from compiler.model.frozen import field, frozen
 from compiler.model.out_names import BOOKKEEPING, LOCK, MANIFEST, TOP_LEVEL_FILES, collisions, fold, segment_problem
 from compiler.render import drift_lines
 
 LOCK_TIMEOUT = 60.0  # seconds a render waits for another render into the same folder
 
 
-@dataclass(frozen=True)
+@frozen
 class WriteResult:
     written: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
+@frozen
 class Manifest:
     files: frozenset[str] = frozenset()
 

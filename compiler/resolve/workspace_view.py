@@ -40,13 +40,13 @@ Secret values are never here: a planner compares references; serialisation fills
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from functools import cached_property
 from types import MappingProxyType
 from typing import Any, Literal
 
 from compiler.diagnostics import Diagnostic, error, warning
 from compiler.model.equality import holds_secret, same
+from compiler.model.frozen import frozen
 from compiler.model.objects import MAPPINGS, Model, ObjectKind, ObjectSpec, freeze
 from compiler.resolve import template_values
 from compiler.resolve.deployment import Locator, ResolvedDeployment, ResolvedObject, ResolveProblem, no_position
@@ -60,13 +60,13 @@ PAYLOAD_FIELDS: dict[str, tuple[str, ...]] = {"connection": CONNECTION_FIELDS, "
 _SAMPLE_BRANCH = "feature/example"
 
 
-@dataclass(frozen=True)
+@frozen
 class Link:
     deployment: str
     overrides: Mapping[str, Any] | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class EnvironmentObject:
     object_key: str
     object_type: ObjectType
@@ -98,7 +98,7 @@ class EnvironmentObject:
         return first
 
 
-@dataclass(frozen=True)
+@frozen
 class WorkspaceView:
     workspace: str
     objects: tuple[EnvironmentObject, ...]
@@ -130,7 +130,7 @@ def workspace_view(
     return building.view()
 
 
-@dataclass(frozen=True)
+@frozen
 class _Copy:
     """A Deployment that gets a Deployment-scoped copy of a workspace object, and why."""
 

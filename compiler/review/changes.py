@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
 from typing import Any, Literal
 
 from compiler.model.equality import holds_secret, identity
+from compiler.model.frozen import frozen
 from compiler.model.objects import Secret, thaw
 from compiler.model.secrets import looks_secret
 from compiler.resolve.deployment import ResolvedObject, flatten
@@ -38,7 +38,7 @@ class _Redacted:
 REDACTED: Any = _Redacted()
 
 
-@dataclass(frozen=True)
+@frozen
 class ObjectKey:
     """What makes an environment object unique (the key a create's 409 is about)."""
 
@@ -48,7 +48,7 @@ class ObjectKey:
     scope_entity_id: str
 
 
-@dataclass(frozen=True)
+@frozen
 class Write:
     """One request: bodies hold `Secret` values, put in only when sent."""
 
@@ -61,7 +61,7 @@ class Write:
     target: str = "environment-object"
 
 
-@dataclass(frozen=True)
+@frozen
 class FieldChange:
     """One field: `before` -> `after` (None: absent on that side).
 
@@ -90,7 +90,7 @@ class FieldChange:
         return None if self.after is None else text(self.after)
 
 
-@dataclass(frozen=True)
+@frozen
 class ObjectChange:
     """One object's change. `writes` (the API requests that make it) and `touched` (the live
     objects' `(id, updatedAt)` as read, for stale-plan refusal) are set by `plan` only."""

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from compiler.diagnostics import did_you_mean
 from compiler.errors import OperationError
+from compiler.model.frozen import frozen
 from compiler.model.objects import thaw
 from compiler.resolve.deployment import ResolvedDeployment
 from compiler.review.changes import Action as Operation
@@ -18,7 +18,7 @@ from compiler.validate.project import Readings
 Action = DiffAction  # what happened to a Deployment, and (as `ObjectChange.action`) to each object
 
 
-@dataclass(frozen=True)
+@frozen
 class DeploymentPlan:
     name: str
     action: Action
@@ -31,7 +31,7 @@ class DeploymentPlan:
         return counted + (1 if self.settings and action == self.action else 0)
 
 
-@dataclass(frozen=True)
+@frozen
 class DiffPlan:
     base: str
     head: str

@@ -8,11 +8,11 @@ a line number.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 from compiler.diagnostics import did_you_mean
 from compiler.errors import OperationError, UsageError
+from compiler.model.frozen import frozen
 from compiler.model.objects import KINDS, ObjectKind
 from compiler.render import pipeline
 from compiler.resolve.deployment import Origin, ResolvedDeployment
@@ -21,7 +21,7 @@ from compiler.review.sides import side
 from compiler.validate import project
 
 
-@dataclass(frozen=True)
+@frozen
 class Step:
     """One layer in a field's history: where, which layer, and the value it wrote."""
 
@@ -30,7 +30,7 @@ class Step:
     value: str
 
 
-@dataclass(frozen=True)
+@frozen
 class Explained:
     deployment: str
     kind: ObjectKind

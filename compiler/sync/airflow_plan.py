@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
 from compiler.diagnostics import Diagnostic, error
 from compiler.load.documents import YPath
+from compiler.model.frozen import frozen
 from compiler.model.objects import MAPPINGS, Model, Secret
 from compiler.model.secrets import SecretValues, looks_secret
 from compiler.resolve.deployment import ResolvedDeployment, ResolvedObject
@@ -37,7 +37,7 @@ SCOPE = "AIRFLOW"  # the ObjectKey scope of a write to an Airflow
 TARGET = "airflow"  # what such a write is to (changeset.Write.target)
 
 
-@dataclass(frozen=True)
+@frozen
 class Wanted:
     """One object the Airflow should hold: fields named as in environments/, secrets as `Secret`."""
 
@@ -49,7 +49,7 @@ class Wanted:
     ypath: YPath
 
 
-@dataclass(frozen=True)
+@frozen
 class AirflowDesired:
     """What one Deployment's Airflow should hold, for the kinds this target manages."""
 

@@ -8,8 +8,9 @@ is the string `MASKED`: never sent back; change detection goes through fingerpri
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from compiler.model.frozen import field, frozen
 
 Kind = Literal["connection", "variable", "pool"]
 KINDS: tuple[Kind, ...] = ("connection", "variable", "pool")
@@ -17,7 +18,7 @@ MASKED = "***"
 DEFAULT_POOL = "default_pool"
 
 
-@dataclass(frozen=True, order=True)
+@frozen(order=True)
 class AirflowVersion:
     major: int
     minor: int
@@ -38,7 +39,7 @@ class AirflowVersion:
         return self.major >= 3
 
 
-@dataclass(frozen=True)
+@frozen
 class LiveObject:
     """One connection, variable or pool as Airflow holds it; `fields` never holds the description."""
 
@@ -48,7 +49,7 @@ class LiveObject:
     fields: Mapping[str, Any]
 
 
-@dataclass(frozen=True)
+@frozen
 class LiveAirflow:
     url: str
     version: AirflowVersion

@@ -8,10 +8,10 @@ Deployment settings plug in the same way). Nothing here prints: each step is han
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from compiler.errors import AstroGitopsError
+from compiler.model.frozen import frozen
 from compiler.model.secrets import SecretValues
 from compiler.review.changes import ObjectChange, Write
 from compiler.sync.changeset import Plan
@@ -24,14 +24,14 @@ class Target(Protocol):
         """Perform one write (secrets put in from `values`); raise AstroGitopsError on failure."""
 
 
-@dataclass(frozen=True)
+@frozen
 class Step:
     change: ObjectChange
     status: Status
     error: str | None = None  # the API's message and requestId when failed
 
 
-@dataclass(frozen=True)
+@frozen
 class Applied:
     steps: tuple[Step, ...]
 

@@ -8,11 +8,11 @@ A Deployment's part is written by re-sending the live object with only that part
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from compiler.diagnostics import Diagnostic, error, warning
+from compiler.model.frozen import replace
 from compiler.model.secrets import SecretValues
 from compiler.review.changes import FieldChange, ObjectChange, ObjectKey, Write
 from compiler.sync import deferred, reach
@@ -155,12 +155,12 @@ class _Planner:
         if adopted:
             fields.append(FieldChange("marker", None, f"owner={self.options.owner}", note="adopt"))
         if own:
-            replace = self._replace_reason(obj, found)
-            if replace is not None:
-                return self._replace(obj, found, replace)
+            reason = self._replace_reason(obj, found)
+            if reason is not None:
+                return self._replace(obj, found, reason)
             parts = [p for p in obj.parts.values() if p.deployment in self.in_scope]
             fields += [
-                dataclasses.replace(f, reach=reach.field_reach(f.path, parts)) if obj.scope == "WORKSPACE" else f
+                replace(f, reach=reach.field_reach(f.path, parts)) if obj.scope == "WORKSPACE" else f
                 for f in self._own_changes(obj, found, live_fps)
             ]
             if markers.normal(obj.description) != markers.normal(user_text):

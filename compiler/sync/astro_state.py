@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from functools import cached_property
 from types import MappingProxyType
 from typing import Any, Literal
 
+from compiler.model.frozen import field, frozen
 from compiler.review.changes import ObjectKey
 
 ObjectType = Literal["CONNECTION", "AIRFLOW_VARIABLE"]
@@ -18,7 +18,7 @@ _EMPTY: Mapping[str, Any] = MappingProxyType({})
 PENDING_ID = "pending-preview-deployment-id"
 
 
-@dataclass(frozen=True)
+@frozen
 class LiveLink:
     """A Deployment's link: its override fields as read (secrets omitted) and which are set."""
 
@@ -27,7 +27,7 @@ class LiveLink:
     set_fields: frozenset[str] = frozenset()
 
 
-@dataclass(frozen=True)
+@frozen
 class LiveObject:
     id: str
     key: ObjectKey
@@ -85,7 +85,7 @@ def as_request(raw: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-@dataclass(frozen=True)
+@frozen
 class LiveDeployment:
     id: str
     name: str
@@ -108,7 +108,7 @@ class LiveDeployment:
         return MappingProxyType(as_request(self.settings))
 
 
-@dataclass(frozen=True)
+@frozen
 class LiveState:
     """The part of an organization one plan looks at."""
 

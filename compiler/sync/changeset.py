@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from compiler.diagnostics import Diagnostic, Location
 from compiler.escaping import undecodable_json
 from compiler.load.documents import YPath
+from compiler.model.frozen import field, frozen
 from compiler.model.secrets import SecretValues
 from compiler.review.changes import Action, FieldChange, ObjectChange, json_value
 
@@ -24,7 +24,7 @@ TYPED = {"CONNECTION": "connection", "AIRFLOW_VARIABLE": "airflowVariable"}
 KIND = {"CONNECTION": "connection", "AIRFLOW_VARIABLE": "variable"}
 
 
-@dataclass(frozen=True)
+@frozen
 class Plan:
     scope: str
     changes: tuple[ObjectChange, ...]
@@ -47,7 +47,7 @@ class Plan:
         return sum(1 for c in self.changes if c.operation == action)
 
 
-@dataclass(frozen=True)
+@frozen
 class Options:
     owner: str
     adopt: bool = False

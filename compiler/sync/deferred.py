@@ -9,9 +9,9 @@ own section (and `deferred` in JSON): not counted, not written, not in `--exit-c
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 
+from compiler.model.frozen import replace
 from compiler.model.secrets import SecretValues, referenced
 from compiler.review.changes import FieldChange, ObjectChange
 from compiler.sync import marker as markers
@@ -113,7 +113,7 @@ def of_other_deployments(
             found.append(ObjectChange(change.kind, change.key, "update", fields, note=f"({applied_by(branch)})"))
     for change in settings:
         if change.operation == "update" and change.kind == "deployment":
-            found.append(dataclasses.replace(change, note=f"({applied_by(branch)})", writes=(), touched=()))
+            found.append(replace(change, note=f"({applied_by(branch)})", writes=(), touched=()))
     return tuple(found)
 
 
@@ -122,7 +122,7 @@ def with_reach(change: ObjectChange, parts: Sequence[Part] | None) -> ObjectChan
     if parts is None or change.operation != "update":
         return change
     fields = tuple(
-        dataclasses.replace(f, reach=reach.field_reach(f.path, parts)) if f.reach and f.deployment is None else f
+        replace(f, reach=reach.field_reach(f.path, parts)) if f.reach and f.deployment is None else f
         for f in change.fields
     )
-    return dataclasses.replace(change, fields=fields)
+    return replace(change, fields=fields)

@@ -4,11 +4,11 @@ order (create a missing preview; update Deployments; then the environment object
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 
 from compiler.load.documents import YPath
 from compiler.model import branches, secrets
+from compiler.model.frozen import replace
 from compiler.resolve.deployment import ResolvedDeployment
 from compiler.sync.astro_state import PENDING_ID, LiveDeployment, LiveState
 from compiler.sync.changeset import Options, Plan
@@ -62,7 +62,7 @@ def with_pending_previews(live: LiveState, resolved: Sequence[ResolvedDeployment
         for dep in resolved
         if dep.is_preview and live.deployment_id(dep.name) is None
     )
-    return dataclasses.replace(live, deployments=(*live.deployments, *pending)) if pending else live
+    return replace(live, deployments=(*live.deployments, *pending)) if pending else live
 
 
 def plan_for(

@@ -10,12 +10,12 @@ stay `Secret` values here; the values are put in only when a request is sent.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Literal
 
 from compiler.diagnostics import Diagnostic
 from compiler.load.documents import YPath
+from compiler.model.frozen import field, frozen
 from compiler.model.objects import MAPPINGS, Model, Secret
 from compiler.model.secrets import looks_secret
 from compiler.resolve.deployment import ResolvedDeployment
@@ -26,14 +26,14 @@ OBJECT_TYPE = {"connection": "CONNECTION", "variable": "AIRFLOW_VARIABLE"}
 Kind = Literal["connection", "variable"]
 
 
-@dataclass(frozen=True)
+@frozen
 class JsonText:
     """A non-string variable value: Airflow stores it as its JSON text (secrets inside)."""
 
     value: Any
 
 
-@dataclass(frozen=True)
+@frozen
 class Part:
     """One Deployment's part of a workspace object."""
 
@@ -42,7 +42,7 @@ class Part:
     overrides: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
 
-@dataclass(frozen=True)
+@frozen
 class DesiredObject:
     kind: Kind
     key: str
@@ -70,7 +70,7 @@ class DesiredObject:
         return self.is_secret or (self.kind == "variable" and looks_secret(self.key))
 
 
-@dataclass(frozen=True)
+@frozen
 class Desired:
     """The desired state of one scope: `full` manages objects' own fields; `deployments` are the
     Deployments whose parts (and Deployment-scoped objects) are in scope."""

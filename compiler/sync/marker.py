@@ -22,10 +22,11 @@ import hashlib
 import hmac
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote
+
+from compiler.model.frozen import field, frozen
 
 if TYPE_CHECKING:
     from compiler.review.changes import ObjectKey
@@ -36,7 +37,7 @@ OWNER = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 Fingerprints = Mapping[tuple[str, str], str]
 
 
-@dataclass(frozen=True)
+@frozen
 class Marker:
     owner: str
     branch: str | None = None

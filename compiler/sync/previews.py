@@ -10,9 +10,9 @@ Pure: the caller reads live state and the remote's branches.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Set
-from dataclasses import replace
 
 from compiler.errors import OperationError
+from compiler.model.frozen import replace
 from compiler.review.changes import ObjectChange, ObjectKey, Write
 from compiler.sync import marker as markers
 from compiler.sync.astro_state import LiveDeployment, LiveState

@@ -17,11 +17,11 @@ Pure: no HTTP, no printing.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from compiler.diagnostics import Diagnostic, error, warning
 from compiler.load.documents import YPath
+from compiler.model.frozen import frozen
 from compiler.model.objects import Secret, thaw
 from compiler.model.secrets import looks_secret
 from compiler.review.changes import REDACTED, FieldChange, ObjectChange, ObjectKey, Write
@@ -54,7 +54,7 @@ from compiler.sync.values import concrete
 ENV = "env."  # a secret environment variable's fingerprint path in the Deployment's marker
 
 
-@dataclass(frozen=True)
+@frozen
 class DesiredSettings:
     """One Deployment's settings as the repository says; `present` names the sections it sets
     (`astro` keys are present when written)."""
@@ -77,11 +77,11 @@ class DesiredSettings:
         return section in self.present
 
 
-@dataclass
 class SettingsPlan:
-    changes: list[ObjectChange] = field(default_factory=list)
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    secrets: bool = False  # a secret environment variable was compared or sent
+    def __init__(self) -> None:
+        self.changes: list[ObjectChange] = []
+        self.diagnostics: list[Diagnostic] = []
+        self.secrets = False  # a secret environment variable was compared or sent
 
 
 def plan_settings(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import random
 from pathlib import Path
@@ -13,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from compiler.load.sources import SourceFile
+from compiler.model.frozen import replace
 from compiler.model.secrets import SecretValues
 from compiler.render import texts
 from compiler.render.pipeline import Selection, render_files, resolve_selection, view_of
@@ -173,7 +173,7 @@ def test_environment_objects_is_the_json_dumps_text_of_the_requests(example_repo
     resolved = resolve_selection(project, example_repo, Selection(all=True), {})
     view = view_of(project, resolved)
     if kept is not None:
-        view = dataclasses.replace(view, objects=view.objects[:kept])
+        view = replace(view, objects=view.objects[:kept])
     requests = [texts._request(o, SecretValues()) for o in view.objects]
     assert texts.environment_objects(view, SecretValues()) == json.dumps(requests, indent=2, ensure_ascii=False) + "\n"
 

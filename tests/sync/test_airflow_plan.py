@@ -6,10 +6,10 @@ than 2.7, Airflow 2's write-only passwords, and masks on names our own rules do 
 
 from __future__ import annotations
 
-import dataclasses
 from types import MappingProxyType
 from typing import Any
 
+from compiler.model.frozen import replace
 from compiler.model.objects import Secret
 from compiler.model.secrets import SecretValues
 from compiler.review.changes import ObjectKey
@@ -26,9 +26,7 @@ KEY = b"k"
 def plan(*args: Any) -> Any:
     """The plan without the ownership ledger's change (tests/sync/test_ledger.py has it)."""
     made = airflow_plan.plan(*args)
-    return dataclasses.replace(
-        made, changes=tuple(c for c in made.changes if not c.key.startswith("astro_gitops_ledger"))
-    )
+    return replace(made, changes=tuple(c for c in made.changes if not c.key.startswith("astro_gitops_ledger")))
 
 
 def live(version: str, *objects: LiveObject) -> LiveAirflow:

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypeAlias
 
 from compiler.diagnostics import Diagnostic, Location, did_you_mean, error, warning
 from compiler.load import documents
+from compiler.model.frozen import frozen
 
 YPath: TypeAlias = documents.YPath
 Raw: TypeAlias = "Mapping[str, tuple[str, Any]]"  # an entry: {lower-case key: (key as written, value)}
@@ -31,7 +31,7 @@ SECTIONS = {
 _CLI_DROPS = "the Astro CLI loads nothing from a file with this"
 
 
-@dataclass(frozen=True)
+@frozen
 class Entry:
     """One connection, variable or pool as the CLI would apply it: fields in our format."""
 

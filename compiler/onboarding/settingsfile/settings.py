@@ -10,10 +10,10 @@ later of two entries with one key wins. One module per kind: connections, variab
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from compiler.diagnostics import Diagnostic
 from compiler.load import documents
+from compiler.model.frozen import frozen
 from compiler.onboarding.settingsfile.connections import connection
 from compiler.onboarding.settingsfile.pools import pool
 from compiler.onboarding.settingsfile.reader import SECTIONS, Entry, Raw, Reader, YPath
@@ -28,7 +28,7 @@ _KINDS: dict[str, tuple[str, Callable[[Reader, tuple[YPath, Raw]], Entry | None]
 }
 
 
-@dataclass(frozen=True)
+@frozen
 class Settings:
     """The entries to import, per section, and every problem found (warnings and errors)."""
 
