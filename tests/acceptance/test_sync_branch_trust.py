@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from conftest import Run, commit_files, edit_file, git, run_cli
-from support.astro_fake import FakeAstro
+from support.astro_fake import FakeAstro, applied_on_main
 
 from acceptance.test_reviewer_plan import DEPLOYMENT, KEY, WORKSPACE  # the shared repository of users3.md
 
@@ -33,10 +33,7 @@ def cli(server: FakeAstro, root: Path, *args: str, **env: str) -> Run:
 
 @pytest.fixture
 def applied(astro: FakeAstro, make_repo: Callable[[Mapping[str, str]], Path]) -> Path:
-    astro.seed("Data Platform", ["development", "production"])
-    root = make_repo(FILES)
-    done = cli(astro, root, "apply", "--auto-approve")
-    assert done.code == 0, done.out + done.err
+    root = applied_on_main(astro, make_repo(FILES), cli)
     astro.admin("clear-log", {})
     return root
 
