@@ -1,18 +1,16 @@
 """`apply PLAN` applies exactly the saved plan (SPEC 7.5): a planning flag the plan does not hold
 is a usage error naming the flag, never silently dropped (as terraform's "Can't set variables
 when applying a saved plan"); a flag that repeats what the plan holds is accepted. Through the
-installed command, against the local Astro API server and a real Airflow."""
+installed command, against the local Astro API server (the Airflow target's in
+test_apply_airflow.py)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
 from support.astro_fake import FakeAstro
-from support.realairflow import AirflowServer
 
-from acceptance.test_apply_airflow import env_for, plan
 from acceptance.test_sync_apply import cli
 
 
@@ -50,25 +48,3 @@ def test_a_flag_that_repeats_the_plan_is_accepted(
     done = cli(seeded, repo, example_secrets, "apply", str(saved), "--adopt", "--branch", "main", "--auto-approve")
     assert done.code == 0, done.out + done.err
     assert "Apply complete" in done.out
-
-
-@pytest.mark.airflow3_only
-def test_a_flag_the_airflow_plan_does_not_hold_is_a_usage_error(
-    repo: Path, airflow: AirflowServer, example_secrets: dict[str, str], tmp_path: Path
-) -> None:
-    env = env_for(airflow, example_secrets)
-    saved = tmp_path / "plan.json"
-    assert plan(repo, airflow, env, "sandbox", "--out", str(saved)).code == 0
-    held = {kind: airflow.list(kind) for kind in ("connections", "variables", "pools")}
-    for flags, message in (
-        (("--adopt",), "--adopt: PLAN was made without --adopt"),
-        (("--airflow", "http://127.0.0.1:1"), "--airflow: PLAN was made for another Airflow"),
-    ):
-        refused = run_cli("apply", str(saved), *flags, cwd=repo, env=env)
-        assert refused.code == 2 and message in refused.err, refused.out + refused.err
-        assert "plan again" in refused.err and not refused.out
-    assert {kind: airflow.list(kind) for kind in held} == held
-    # The same URL, spelled with its API path, is what the plan holds: accepted.
-    same = run_cli("apply", str(saved), "--airflow", f"{airflow.url}/api/v2/", cwd=repo, env=env)
-    assert same.code == 0, same.out + same.err
-    assert "Apply complete" in same.out
