@@ -100,6 +100,9 @@ class _Console:
 
     s: Session
     plan: Callable[[Any], None]  # shows the plan, in the command's format
+    # Set when there is no terminal to ask on and no --auto-approve: confirm (reached only after
+    # the plan was shown, and only when there is something to do) is this usage error (exit 2).
+    unasked: str | None = None
 
     def project(self, *, resolved: bool = False) -> Project:
         return self.s.valid_project("text", keep_resolved=resolved)
@@ -108,6 +111,8 @@ class _Console:
         self.s.show(Output(err=DIAGNOSTICS.report(found, "text", self.s.style).out))
 
     def confirm(self, question: str) -> bool:
+        if self.unasked is not None:
+            raise UsageError(self.unasked)
         return _confirmed(question)
 
     def step(self, step: Step, planned: Any) -> None:
@@ -307,8 +312,8 @@ def _sync_request(args: argparse.Namespace) -> Request:
     )
 
 
-def _text_console(s: Session) -> _Console:
-    return _Console(s, lambda planned: s.show(SYNC_PLAN.report(planned, "text", s.style)))
+def _text_console(s: Session, unasked: str | None = None) -> _Console:
+    return _Console(s, lambda planned: s.show(SYNC_PLAN.report(planned, "text", s.style)), unasked)
 
 
 def _confirmed(question: str = "Apply these changes?") -> bool:
@@ -321,9 +326,12 @@ def _preview(args: argparse.Namespace, s: Session) -> int:
 
     if (args.action == "destroy") != (args.branch is not None):
         raise UsageError("preview destroy needs --branch B; preview prune takes no --branch")
+    # Off a terminal without --auto-approve: refused (exit 2), but after the list of what it would
+    # delete (each preview with its branch), as terraform destroy shows its plan before it asks.
+    unasked = None
     if not args.auto_approve and not sys.stdin.isatty():
-        raise UsageError("preview asks for confirmation on a terminal: pass --auto-approve to delete without one")
-    console = _text_console(s)
+        unasked = "preview asks for confirmation on a terminal: pass --auto-approve to delete the above without one"
+    console = _text_console(s, unasked)
     done = preview(s.root, s.environ, console, branch=args.branch, remote=args.remote, auto_approve=args.auto_approve)
     if done.applied is not None:
         s.show(APPLY.report((done.applied, done.planned), "outcome", s.style))

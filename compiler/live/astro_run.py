@@ -155,7 +155,9 @@ def _confirm_sync_branch(project: Project, found: Target, environ: Mapping[str, 
     which any branch can edit, names it: a feature branch that names itself the sync branch
     would change production. Refused (exit 1, before any request): a sync branch whose rule
     makes a preview (previews are never in that scope), and a branch other than the one CI
-    names as the sync branch or the repository's default branch (load/ci.py), where it names one."""
+    names as the sync branch or the repository's default branch (load/ci.py), where it names one;
+    and, in a CI run that names none (a GitHub `schedule` event's payload), every branch unless
+    ASTRO_GITOPS_SYNC_BRANCH names it: a check that cannot be made does not pass."""
     workspace = project.model.workspace
     assert workspace is not None
     document = project.document(workspace.path)
@@ -168,6 +170,13 @@ def _confirm_sync_branch(project: Project, found: Target, environ: Mapping[str, 
         )
         raise InvalidEnvironments([error(where, "sync-branch-preview", message)])
     trusted = ci.sync_branch(environ)
+    if trusted is not None and trusted.name is None:
+        message = (
+            f"this checkout's workspace.yaml makes '{found.branch}' the sync branch, which applies every Deployment, "
+            f"but this CI run cannot confirm it: {trusted.source}; set ASTRO_GITOPS_SYNC_BRANCH to the sync branch "
+            "in CI (the reusable workflow's sync-branch input)"
+        )
+        raise InvalidEnvironments([error(where, "sync-branch-unconfirmed", message)])
     if trusted is not None and trusted.name != found.branch:
         message = (
             f"this checkout's workspace.yaml makes '{found.branch}' the sync branch, which applies every Deployment, "

@@ -21,6 +21,8 @@ def plan(request: Request, root: Path, environ: Mapping[str, str], console: Cons
 def apply(request: Request, root: Path, environ: Mapping[str, str], console: Console) -> Outcome:
     """Plan again (checked against a saved plan, if given) and write the changes once approved."""
     saved = saved_plans.read(request.plan_file) if request.plan_file is not None else None
+    if saved is not None:
+        saved_plans.refuse_unheld_flags(saved, request.adopt, request.airflow)
     if request.airflow or (saved is not None and "airflow" in saved):
         from compiler.live import airflow_run
 

@@ -173,6 +173,34 @@ def chosen(
     return found, bool(entry.get("adopt"))
 
 
+def refuse_unheld_flags(saved: Mapping[str, Any], adopt: bool, airflow: str | None) -> None:
+    """`apply PLAN` applies exactly that plan: a planning flag the plan does not hold (as
+    terraform's "Can't set variables when applying a saved plan") is a usage error naming it,
+    never dropped. `--adopt` and `--airflow URL` are checked here; the scope flags by `chosen`.
+    A flag that repeats what the plan holds is accepted. (`--secrets MODE` is where apply reads
+    the values the plan does not hold: it is used, and a changed value makes the plan stale.)"""
+    entry = saved.get("selection") or {}
+    if adopt and not entry.get("adopt"):
+        raise UsageError(
+            "--adopt: PLAN was made without --adopt, and apply PLAN applies exactly that plan: "
+            "plan again with it (plan --adopt --out PLAN), or apply PLAN without --adopt"
+        )
+    if airflow:
+        made_for = saved.get("airflow")
+        if made_for is None:
+            raise UsageError(
+                "--airflow: PLAN was made for Astro, and apply PLAN applies exactly that plan: "
+                "plan again with it (plan --deployment D --airflow URL --out PLAN), or apply PLAN without --airflow"
+            )
+        from compiler.remote.airflow import api_root
+
+        if api_root(airflow) != made_for:
+            raise UsageError(
+                f"--airflow: PLAN was made for another Airflow ({made_for}), and apply PLAN applies exactly that "
+                "plan: plan again with this URL (plan --deployment D --airflow URL --out PLAN), or apply PLAN without --airflow"
+            )
+
+
 def _scope_named(selection: Selection) -> str:
     if selection.all:
         return "--all"

@@ -281,6 +281,13 @@ def test_a_saved_plan_is_applied_exactly_or_refused_when_airflow_moved(
     saved = tmp_path / "plan.json"
     assert plan(repo, airflow, env, "sandbox", "--out", str(saved)).code == 0
     assert not any(s in saved.read_text() for s in example_secrets.values())
+    # A planning flag the plan does not hold is a usage error naming it, never dropped.
+    for flags, message in (
+        (("--adopt",), "--adopt: PLAN was made without --adopt"),
+        (("--airflow", "http://127.0.0.1:1"), "--airflow: PLAN was made for another Airflow"),
+    ):
+        refused = run_cli("apply", str(saved), *flags, cwd=repo, env=env)
+        assert refused.code == 2 and message in refused.err and "plan again" in refused.err, refused.err
     done = run_cli("apply", str(saved), cwd=repo, env=env)
     assert done.code == 0, done.out + done.err
     assert "Apply complete" in done.out
@@ -300,6 +307,7 @@ def test_a_saved_plan_is_applied_exactly_or_refused_when_airflow_moved(
         )
     else:
         airflow.request("PATCH", f"{pool}?update_mask=slots", {"name": "partner_api_pool", "slots": 9})
-    stale = run_cli("apply", str(saved), cwd=repo, env=env)
+    # --airflow repeating the plan's URL (spelled with its API path) is accepted: the plan is checked.
+    stale = run_cli("apply", str(saved), "--airflow", f"{airflow.url}/api/v2/", cwd=repo, env=env)
     assert stale.code == 1 and "stale-plan" in stale.out + stale.err, stale.out + stale.err
     assert airflow.request("GET", pool)["slots"] == 9

@@ -22,7 +22,7 @@ from conftest import git, run_cli
 from support.astro_fake import ORG, FakeAstro
 from support.handmade import WORKSPACE, seed_handmade
 
-from acceptance.test_workflows import DRIFT, output_file, run_step
+from acceptance.test_workflows import DRIFT, SCHEDULE_EVENT, output_file, run_step
 
 KEY = "k3y-for-the-drift-tests"
 VALUES = {
@@ -90,7 +90,8 @@ def ui_edit(astro: FakeAstro, key: str, **fields: Any) -> None:
 
 def plan_step(astro: FakeAstro, root: Path) -> tuple[Any, dict[str, str], str]:
     secrets = {"${{ secrets.ASTRO_API_TOKEN }}": astro.token, "${{ secrets.ASTRO_GITOPS_FINGERPRINT_KEY }}": KEY}
-    proc, runner = run_step(*PLAN_STEP, root, astro.env(), secrets, DRIFT)
+    # Its caller runs on a schedule, whose payload names no default branch: `plan --all` needs none.
+    proc, runner = run_step(*PLAN_STEP, root, astro.env(), secrets, DRIFT, SCHEDULE_EVENT)
     return proc, output_file(runner / "output"), (runner / "summary").read_text(encoding="utf-8")
 
 

@@ -134,8 +134,12 @@ def test_a_preview_is_created_updated_and_destroyed(
     [sent] = deployment_updates(live)
     assert {"key": "SLACK_WEBHOOK_URL", "isSecret": True} in sent["body"]["environmentVariables"]
 
+    # Without --auto-approve off a terminal: refused (exit 2), after listing what it would delete.
+    live.admin("clear-log", {})
     refused = cli(live, repo, example_secrets, "preview", "destroy", "--branch", "feature/x")
-    assert refused.code == 2 and deployment(live, "dev-feature-x") is not None
+    assert refused.code == 2 and "pass --auto-approve" in refused.err, refused.out + refused.err
+    assert "- preview dev-feature-x  (branch feature/x)" in refused.out
+    assert deployment(live, "dev-feature-x") is not None and not live.writes()
     destroyed = cli(live, repo, example_secrets, "preview", "destroy", "--branch", "feature/x", "--auto-approve")
     assert destroyed.code == 0, destroyed.err
     assert "- preview dev-feature-x  (branch feature/x)" in destroyed.out
@@ -143,6 +147,8 @@ def test_a_preview_is_created_updated_and_destroyed(
     assert deployment(live, "dev-feature-x") is None
     assert all(o["scopeEntityId"] != preview["id"] for o in state["objects"])
     assert {d["name"] for d in state["deployments"]} == set(DEPLOYMENTS)
+    gone = cli(live, repo, example_secrets, "preview", "destroy", "--branch", "feature/x")  # nothing to ask
+    assert gone.code == 0 and "Plan: 0 to add, 0 to change, 0 to replace, 0 to destroy." in gone.out
     # The sync branch converges without the preview (its links are not re-sent).
     git(repo, "checkout", "-q", "main")
     assert cli(live, repo, example_secrets, "plan", "--exit-code").code == 0
@@ -199,7 +205,13 @@ def test_prune_deletes_previews_whose_branch_left_the_remote(
     # A shallow, single-branch clone (as CI checks out) still sees the remote's branches.
     clone = tmp_path / "ci"
     git(tmp_path, "clone", "-q", "--depth", "1", "--single-branch", "--branch", "main", f"file://{remote}", str(clone))
-    assert cli(live, clone, example_secrets, "preview", "prune").code == 2
+    # Without --auto-approve off a terminal: refused (exit 2), after listing what it would delete.
+    live.admin("clear-log", {})
+    refused = cli(live, clone, example_secrets, "preview", "prune")
+    assert refused.code == 2 and "--auto-approve" in refused.err, refused.out + refused.err
+    assert "- preview dev-feature-a  (branch feature/a)" in refused.out and "dev-feature-b" not in refused.out
+    assert "Plan: 0 to add, 0 to change, 0 to replace, 2 to destroy." in refused.out  # and its variable
+    assert deployment(live, "dev-feature-a") is not None and not live.writes()
     pruned = cli(live, clone, example_secrets, "preview", "prune", "--auto-approve")
     assert pruned.code == 0, pruned.err
     assert "- preview dev-feature-a  (branch feature/a)" in pruned.out and "dev-feature-b" not in pruned.out

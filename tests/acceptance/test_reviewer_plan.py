@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from conftest import Run, commit_files, edit_file, git, run_cli
-from support.astro_fake import FakeAstro
+from support.astro_fake import FakeAstro, applied_on_main
 
 KEY = "fingerprint-key-for-tests"
 SECRETS = {"SF_PW": "sf-pw-Q9x", "ORDERS_DEV_PW": "orders-dev-Q9x", "ORDERS_PROD_PW": "orders-prod-Q9x"}
@@ -84,11 +84,7 @@ def cli(server: FakeAstro, root: Path, *args: str) -> Run:
 @pytest.fixture
 def shared(astro: FakeAstro, make_repo: Callable[[Mapping[str, str]], Path]) -> Path:
     """The shared repository of users3.md, applied on main to a workspace holding both Deployments."""
-    astro.seed("Data Platform", ["development", "production"])
-    root = make_repo(SHARED)
-    done = cli(astro, root, "apply", "--auto-approve")
-    assert done.code == 0, done.out + done.err
-    return root
+    return applied_on_main(astro, make_repo(SHARED), cli)
 
 
 def plan_json(server: FakeAstro, root: Path, *args: str) -> dict[str, object]:

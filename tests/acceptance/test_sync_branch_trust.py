@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from conftest import Run, commit_files, edit_file, git, run_cli
-from support.astro_fake import FakeAstro
+from support.astro_fake import FakeAstro, applied_on_main
 
 from acceptance.test_reviewer_plan import DEPLOYMENT, KEY, WORKSPACE  # the shared repository of users3.md
 
@@ -33,10 +33,7 @@ def cli(server: FakeAstro, root: Path, *args: str, **env: str) -> Run:
 
 @pytest.fixture
 def applied(astro: FakeAstro, make_repo: Callable[[Mapping[str, str]], Path]) -> Path:
-    astro.seed("Data Platform", ["development", "production"])
-    root = make_repo(FILES)
-    done = cli(astro, root, "apply", "--auto-approve")
-    assert done.code == 0, done.out + done.err
+    root = applied_on_main(astro, make_repo(FILES), cli)
     astro.admin("clear-log", {})
     return root
 
@@ -134,3 +131,53 @@ def test_an_unreadable_event_payload_is_an_error_not_a_pass(
     assert result.code == 1, result.out + result.err
     assert "GITHUB_EVENT_PATH" in result.err and "Traceback" not in result.err
     assert not astro.writes()
+
+
+NO_DEFAULT_BRANCH = {
+    # GitHub's schedule event: its payload has no repository (github/codeql-action#1211).
+    "schedule": {"schedule": "17 3 * * *", "workflow": ".github/workflows/astro.yml"},
+    "no default_branch": {"ref": "refs/heads/main", "repository": {"full_name": "acme/data"}},
+    "empty default_branch": {"ref": "refs/heads/main", "repository": {"default_branch": ""}},
+    "no payload": None,  # GITHUB_ACTIONS without GITHUB_EVENT_PATH
+    "gitlab": "gitlab",  # GITLAB_CI without CI_DEFAULT_BRANCH
+}
+
+
+def ci_naming_no_default_branch(tmp_path: Path, case: str) -> dict[str, str]:
+    payload = NO_DEFAULT_BRANCH[case]
+    if payload == "gitlab":
+        return {"GITLAB_CI": "true"}
+    if payload is None:
+        return {"GITHUB_ACTIONS": "true"}
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps(payload))
+    return {"GITHUB_ACTIONS": "true", "GITHUB_EVENT_PATH": str(event)}
+
+
+@pytest.mark.parametrize("case", list(NO_DEFAULT_BRANCH))
+def test_a_ci_run_that_names_no_default_branch_fails_closed(
+    astro: FakeAstro, applied: Path, tmp_path: Path, case: str
+) -> None:
+    """Where CI cannot say which branch is the default, the sync scope is refused (it was taken
+    as unchecked: any branch naming itself the sync branch got it), unless ASTRO_GITOPS_SYNC_BRANCH
+    names the branch. A branch's own scope and `--all` (a flag of the CI configuration) go on."""
+    feature_branch_naming_itself_sync(applied, mapped_to_development=True)
+    env = ci_naming_no_default_branch(tmp_path, case)
+    for command in (("apply", "--auto-approve"), ("plan",)):
+        result = cli(astro, applied, *command, **env)
+        assert result.code == 1, result.out + result.err
+        assert "sync-branch-unconfirmed" in result.err and "'feature/evil'" in result.err, result.err
+        assert "ASTRO_GITOPS_SYNC_BRANCH" in result.err and "sync-branch input" in result.err
+        assert not astro.writes() and "Traceback" not in result.err
+    named = cli(astro, applied, "plan", **env, ASTRO_GITOPS_SYNC_BRANCH="main")
+    assert named.code == 1 and "sync-branch-unconfirmed" in named.err and "'main'" in named.err
+    git(applied, "checkout", "-q", "main")
+    assert cli(astro, applied, "plan", **env).code == 1  # main too: CI does not say it is the default
+    for allowed in (("plan", "--all"), ("plan", "--branch", "dev")):
+        done = cli(astro, applied, *allowed, **env)
+        assert done.code == 0, done.err
+    edit_file(applied, "environments/deployments/production.yaml", *PRODUCTION_CHANGE)
+    commit_files(applied, {}, "production")
+    done = cli(astro, applied, "apply", "--auto-approve", **env, ASTRO_GITOPS_SYNC_BRANCH="main")
+    assert done.code == 0, done.err
+    assert any("/deployments/" in e["path"] for e in astro.writes())

@@ -15,7 +15,7 @@ import pytest
 from conftest import git, push_branch, push_to_a_remote
 from support.astro_fake import FakeAstro
 
-from acceptance.test_workflows import NO_TOKEN, run_step
+from acceptance.test_workflows import NO_TOKEN, SCHEDULE_EVENT, run_step
 
 KEY = "fingerprint-key-for-tests"
 MARKER = "<!-- astro-gitops-plan -->"
@@ -80,7 +80,8 @@ def test_destroy_step_deletes_the_branch_preview_and_prune_step_sweeps_gone_bran
     git(repo, "push", "-q", "origin", "--delete", "feature/b")
     prune = {"${{ inputs.remote }}": "origin", "${{ secrets.ASTRO_API_TOKEN }}": seeded.env()["ASTRO_API_TOKEN"],
              "${{ secrets.ASTRO_GITOPS_FINGERPRINT_KEY }}": KEY, "${{ github.token }}": "ghs-test", "${{ github.server_url }}": "https://github.com"}  # fmt: skip
-    proc, _ = run_step("preview-prune", "Prune previews whose branch is gone", repo, server_env(seeded), prune)
+    step = ("preview-prune", "Prune previews whose branch is gone")
+    proc, _ = run_step(*step, repo, server_env(seeded), prune, event=SCHEDULE_EVENT)  # its event: no default branch
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "dev-feature-b" not in names() and "dev-feature-c" in names()
     assert "ghs-test" not in proc.stdout + proc.stderr

@@ -33,6 +33,10 @@ BIN = Path(sys.executable).parent
 # The reusable workflow's inputs a step reads, at the defaults it declares (a test may set them).
 INPUT_DEFAULTS = {"${{ inputs.sync-branch }}": ""}
 NO_TOKEN = "${{ (inputs.deploy || inputs.plan-live) && secrets.ASTRO_API_TOKEN || '' }}"
+# The event payload the runner writes for every job (GITHUB_EVENT_PATH): a push's or a pull
+# request's names the repository's default branch; a schedule's has no repository at all.
+PUSH_EVENT = {"ref": "refs/heads/main", "repository": {"default_branch": "main"}}
+SCHEDULE_EVENT = {"schedule": "17 3 * * *", "workflow": ".github/workflows/astro.yml"}
 
 
 def load(path: Path) -> dict[str, Any]:
@@ -246,13 +250,16 @@ def run_step(
     env: Mapping[str, str],
     expressions: Mapping[str, str],
     workflow: Path = REUSABLE,
+    event: Mapping[str, Any] = PUSH_EVENT,
 ) -> tuple[subprocess.CompletedProcess[str], Path]:
-    """Run one step's script of `workflow` as the runner would (bash -e -o pipefail), with its env resolved."""
+    """Run one step's script of `workflow` as the runner would (bash -e -o pipefail), with its
+    env resolved and `event` as the event payload."""
     s = step(load(workflow), job_id, name)
     runner = cwd.parent / "runner"
     runner.mkdir(exist_ok=True)
     for file in ("output", "summary"):
         (runner / file).write_text("")
+    (runner / "event.json").write_text(json.dumps(event))
     expressions = {**INPUT_DEFAULTS, **expressions}
     resolved = {key: expressions[value] for key, value in s.get("env", {}).items()}
     full = clean_env(
@@ -261,6 +268,7 @@ def run_step(
             **env,
             "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
             "GITHUB_ACTIONS": "true",
+            "GITHUB_EVENT_PATH": str(runner / "event.json"),
             "RUNNER_TEMP": str(runner),
             "GITHUB_OUTPUT": str(runner / "output"),
             "GITHUB_STEP_SUMMARY": str(runner / "summary"),

@@ -11,7 +11,7 @@ import json
 import subprocess
 import sys
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -113,6 +113,16 @@ class FakeAstro:
 
     def env(self, **extra: str) -> dict[str, str]:
         return {"ASTRO_API_TOKEN": self.token, "ASTRO_API_URL": self.url, "ASTRO_ORGANIZATION_ID": ORG, **extra}
+
+
+def applied_on_main(server: FakeAstro, root: Path, cli: Callable[..., Any]) -> Path:
+    """`root` (a repository on main) applied, auto-approved, through `cli(server, root, *args)` to
+    `server` seeded with workspace "Data Platform" and its development and production Deployments:
+    the start of a test that changes something after a first apply."""
+    server.seed("Data Platform", ["development", "production"])
+    done = cli(server, root, "apply", "--auto-approve")
+    assert done.code == 0, done.out + done.err
+    return root
 
 
 # --- fixtures (conftest.py registers them for every test module) --------------------------------
