@@ -41,8 +41,10 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote, quote_plus
 
+from compiler.word_index import START, Words
+
 MASK = "***"
-MIN_LENGTH = 3  # a value this long is masked wherever it occurs; a SHORT one only where it stands alone
+MIN_LENGTH = START  # a value this long is masked wherever it occurs; a SHORT one only where it stands alone
 REVEALED = 8  # a value this long (normalised) is also looked for decoded (`reveals`)
 PREFIX = 12  # a longer value is also found by its start (`needle`)
 WITHHELD = "(withheld: it held a credential or secret value)"
@@ -92,8 +94,8 @@ class Redactor:
         # Made when first needed after a registration (a plan registers 1,000 values in bulk):
         # one pattern for every form (a trie: one pass over a text, whatever their number) and
         # the needles `reveals` looks for (`views`).
-        self._words = _Words(())
-        self._needles = _Words(())
+        self._words = Words(())
+        self._needles = Words(())
         self._stale = False
 
     def __bool__(self) -> bool:
@@ -116,15 +118,15 @@ class Redactor:
             self._alone = _alone(self._short_forms)
             self._stale = True
 
-    def _compiled(self) -> tuple[_Words, _Words]:
+    def _compiled(self) -> tuple[Words, Words]:
         with self._lock:
             if self._stale:
-                self._words = _Words(self._forms)
+                self._words = Words(self._forms)
                 # A value that holds another (`user:password`, registered beside `password`)
                 # is looked for whole: its start may be no secret at all (the user name).
                 held = (v for v in self._values if any(span != (0, len(v)) for span in self._words.spans(v)))
                 whole = set(held)
-                self._needles = _Words(n for v in self._values if (n := needle(v, whole=v in whole)))
+                self._needles = Words(n for v in self._values if (n := needle(v, whole=v in whole)))
                 self._stale = False
             return self._words, self._needles
 
@@ -158,57 +160,6 @@ def needle(value: str, *, whole: bool = False) -> str:
     if len(text) < REVEALED:
         return ""
     return text if whole or len(text) <= PREFIX else text[: max(PREFIX, (len(text) + 1) // 2)]
-
-
-class _Words:
-    """Finds any of many words in a text in one pass: a pattern of their distinct starts (a
-    trie of MIN_LENGTH characters: small to compile, read once whatever the number of words),
-    each hit then checked against the words with that start, longest first."""
-
-    def __init__(self, words: Iterable[str]) -> None:
-        self._by_start: dict[str, list[str]] = {}
-        for word in sorted(set(words), key=lambda w: (-len(w), w)):
-            self._by_start.setdefault(word[:MIN_LENGTH], []).append(word)
-        self._starts = _trie(self._by_start)
-        self._every = re.compile(f"(?=({self._starts.pattern}))") if self._starts else None
-
-    def spans(self, text: str) -> list[tuple[int, int]]:
-        """Where the words are in `text`, the longest at each offset (overlapping ones too)."""
-        if self._every is None or self._starts is None or not self._starts.search(text):
-            return []
-        found = []
-        for match in self._every.finditer(text):
-            at = match.start()
-            word = next((w for w in self._by_start[match.group(1)] if text.startswith(w, at)), None)
-            if word is not None:
-                found.append((at, at + len(word)))
-        return found
-
-    def search(self, text: str) -> bool:
-        if self._every is None or self._starts is None or not self._starts.search(text):
-            return False
-        return any(
-            text.startswith(w, m.start()) for m in self._every.finditer(text) for w in self._by_start[m.group(1)]
-        )
-
-
-def _trie(words: Iterable[str]) -> re.Pattern[str] | None:
-    """One pattern matching any of `words` (none a prefix of another): a trie."""
-    root: dict[str, Any] = {}
-    for word in words:
-        node = root
-        for char in word:
-            node = node.setdefault(char, {})
-    if not root:
-        return None
-
-    def build(node: dict[str, Any]) -> str:
-        branches = [re.escape(char) + build(child) for char, child in sorted(node.items())]
-        if len(branches) <= 1:
-            return "".join(branches)
-        return "(?:" + "|".join(branches) + ")"
-
-    return re.compile(build(root))
 
 
 def _masked(text: str, spans: list[tuple[int, int]]) -> str:
@@ -287,7 +238,13 @@ def _withheld(lines: list[str], flagged: set[int]) -> str:
 def guarded_data(data: Any) -> Any:
     """A JSON value with each text in it (keys too) `guarded`; `data` itself when none changes.
     The check reads the value as JSON text (one C pass; every form `forms` lists includes the
-    JSON-escaped one, and `views` undoes JSON's escapes); only a hit walks the value."""
+    JSON-escaped one, and `views` undoes JSON's escapes); only a hit walks the value.
+
+    A number, a boolean or a null is guarded as the text JSON writes for it (a PIN `83920417`
+    read as a number is the secret `83920417`): one that shows a value becomes the guarded text,
+    a JSON string. Keys are guarded the same way, and two that would then read the same (two
+    withheld keys, `***` twice) are numbered in their order, `*** (1)`, `*** (2)`: no entry
+    overwrites another, and the numbers tell nothing but that order, which the output shows anyway."""
     if not REDACTOR:
         return data
     whole = json.dumps(data, ensure_ascii=False, default=str)
@@ -300,10 +257,46 @@ def _mapped(value: Any) -> Any:
     if isinstance(value, str):
         return guarded(value)
     if isinstance(value, dict):
-        return {guarded(k) if isinstance(k, str) else k: _mapped(v) for k, v in value.items()}
+        return _keyed([(k, _mapped(v)) for k, v in value.items()])
     if isinstance(value, (list, tuple)):
         return [_mapped(item) for item in value]
-    return value
+    text = _scalar_text(value)
+    shown = text if text is None else guarded(text)
+    return value if shown == text else shown
+
+
+def _scalar_text(value: Any) -> str | None:
+    """The text JSON writes for a number, boolean or null (or a key of one), `str` of anything
+    else `json.dumps(default=str)` would write so; None for what JSON cannot hold."""
+    if isinstance(value, (bool, int, float)) or value is None:
+        return json.dumps(value)
+    return None if isinstance(value, (dict, list, tuple)) else str(value)
+
+
+def _keyed(pairs: list[tuple[Any, Any]]) -> dict[str, Any]:
+    """The pairs as a JSON object: each key as JSON writes it (a number's or a boolean's text),
+    guarded; keys the guard changed (or that were no text) and that then read like another
+    key are numbered, `KEY (1)`, `KEY (2)`, ..., skipping a text any key already has."""
+    texts = [k if isinstance(k, str) else (_scalar_text(k) or "") for k, _ in pairs]
+    shown = [guarded(t) for t in texts]
+    moved = [not isinstance(k, str) or s != t for (k, _), t, s in zip(pairs, texts, shown, strict=True)]
+    plain = {s for s, m in zip(shown, moved, strict=True) if not m}
+    counts: dict[str, int] = {}
+    for s in shown:
+        counts[s] = counts.get(s, 0) + 1
+    taken = set(shown)
+    numbers: dict[str, int] = {}
+    out: dict[str, Any] = {}
+    for (_, value), s, m in zip(pairs, shown, moved, strict=True):
+        if m and (counts[s] > 1 or s in plain):
+            name = s
+            while name in taken:
+                numbers[s] = numbers.get(s, 0) + 1
+                name = f"{s} ({numbers[s]})"
+            taken.add(name)
+            s = name
+        out[s] = value
+    return out
 
 
 def cut(text: str, limit: int, sent: Any = None) -> str:
