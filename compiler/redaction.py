@@ -34,17 +34,18 @@ The registry is process-wide (a command is one process); it only grows.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import re
 import threading
+from collections import Counter
 from collections.abc import Iterable
+from itertools import product
 from typing import Any
 from urllib.parse import quote, quote_plus
 
-from compiler.word_index import START, Words
-
 MASK = "***"
-MIN_LENGTH = START  # a value this long is masked wherever it occurs; a SHORT one only where it stands alone
+MIN_LENGTH = 3  # a value this long is masked wherever it occurs; a SHORT one only where it stands alone
 REVEALED = 8  # a value this long (normalised) is also looked for decoded (`reveals`)
 PREFIX = 12  # a longer value is also found by its start (`needle`)
 WITHHELD = "(withheld: it held a credential or secret value)"
@@ -92,8 +93,7 @@ class Redactor:
         self._values: set[str] = set()
         self._lock = threading.Lock()
         # Made when first needed after a registration (a plan registers 1,000 values in bulk):
-        # one pattern for every form (a trie: one pass over a text, whatever their number) and
-        # the needles `reveals` looks for (`views`).
+        # the forms and the needles `reveals` looks for (`views`), each found in one pass.
         self._words = Words(())
         self._needles = Words(())
         self._stale = False
@@ -162,6 +162,52 @@ def needle(value: str, *, whole: bool = False) -> str:
     return text if whole or len(text) <= PREFIX else text[: max(PREFIX, (len(text) + 1) // 2)]
 
 
+class Words:
+    """Finds any of many words (each MIN_LENGTH or longer) in a text in one pass: a pattern of
+    their distinct starts (a trie of MIN_LENGTH characters: small to compile, read once), then at
+    each hit a slice and a set lookup per distinct length of the words with that start, longest
+    first (trying each such word cost a hit their number: 2,000 `postgresql://` secrets)."""
+
+    def __init__(self, words: Iterable[str]) -> None:
+        by_start: dict[str, dict[int, set[str]]] = {}
+        for word in set(words):
+            by_start.setdefault(word[:MIN_LENGTH], {}).setdefault(len(word), set()).add(word)
+        self._by_start = {start: sorted(lengths.items(), reverse=True) for start, lengths in by_start.items()}
+        self._starts = _trie(self._by_start)
+        self._every = re.compile(f"(?=({self._starts.pattern}))") if self._starts else None
+
+    def _hits(self, text: str) -> Iterable[tuple[int, int]]:
+        """(offset, length of the longest word there: 0 for none) at each start found."""
+        if self._every is None or self._starts is None or not self._starts.search(text):
+            return
+        for match in self._every.finditer(text):
+            at = match.start()
+            lengths = self._by_start[match.group(1)]
+            yield at, next((n for n, words in lengths if text[at : at + n] in words), 0)
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """Where the words are in `text`, the longest at each offset (overlapping ones too)."""
+        return [(at, at + length) for at, length in self._hits(text) if length]
+
+    def search(self, text: str) -> bool:
+        return any(length for _, length in self._hits(text))
+
+
+def _trie(words: Iterable[str]) -> re.Pattern[str] | None:
+    """One pattern matching any of `words` (none a prefix of another): a trie."""
+    root: dict[str, Any] = {}
+    for word in words:
+        node = root
+        for char in word:
+            node = node.setdefault(char, {})
+
+    def build(node: dict[str, Any]) -> str:
+        branches = [re.escape(char) + build(child) for char, child in sorted(node.items())]
+        return "".join(branches) if len(branches) <= 1 else "(?:" + "|".join(branches) + ")"
+
+    return re.compile(build(root)) if root else None
+
+
 def _masked(text: str, spans: list[tuple[int, int]]) -> str:
     """`text` with each run of overlapping spans ((start, end) character offsets) made one `***`."""
     spans.sort()
@@ -184,16 +230,6 @@ REDACTOR = Redactor()
 def register(*values: str) -> None:
     """Register credentials or secret values with the process's redactor."""
     REDACTOR.register(values)
-
-
-def redact(text: str) -> str:
-    """`text` with every registered value masked, in every form (see the module's docstring)."""
-    return REDACTOR.redact(text)
-
-
-def reveals(text: str) -> bool:
-    """Whether `text`, once masked, still shows a registered value in some encoding."""
-    return REDACTOR.reveals(text)
 
 
 def guarded(text: str) -> str:
@@ -238,13 +274,10 @@ def _withheld(lines: list[str], flagged: set[int]) -> str:
 def guarded_data(data: Any) -> Any:
     """A JSON value with each text in it (keys too) `guarded`; `data` itself when none changes.
     The check reads the value as JSON text (one C pass; every form `forms` lists includes the
-    JSON-escaped one, and `views` undoes JSON's escapes); only a hit walks the value.
-
-    A number, a boolean or a null is guarded as the text JSON writes for it (a PIN `83920417`
-    read as a number is the secret `83920417`): one that shows a value becomes the guarded text,
-    a JSON string. Keys are guarded the same way, and two that would then read the same (two
-    withheld keys, `***` twice) are numbered in their order, `*** (1)`, `*** (2)`: no entry
-    overwrites another, and the numbers tell nothing but that order, which the output shows anyway."""
+    JSON-escaped one, and `views` undoes JSON's escapes); only a hit walks the value. A number,
+    boolean or null is guarded as the text JSON writes (a PIN `83920417` read as a number), a
+    JSON string if it shows a value. Keys that read the same once guarded are numbered in order,
+    `*** (1)`, `*** (2)`: none overwrites another; the numbers tell only the order shown anyway."""
     if not REDACTOR:
         return data
     whole = json.dumps(data, ensure_ascii=False, default=str)
@@ -254,48 +287,28 @@ def guarded_data(data: Any) -> Any:
 
 
 def _mapped(value: Any) -> Any:
-    if isinstance(value, str):
-        return guarded(value)
     if isinstance(value, dict):
         return _keyed([(k, _mapped(v)) for k, v in value.items()])
     if isinstance(value, (list, tuple)):
         return [_mapped(item) for item in value]
-    text = _scalar_text(value)
-    shown = text if text is None else guarded(text)
-    return value if shown == text else shown
-
-
-def _scalar_text(value: Any) -> str | None:
-    """The text JSON writes for a number, boolean or null (or a key of one), `str` of anything
-    else `json.dumps(default=str)` would write so; None for what JSON cannot hold."""
-    if isinstance(value, (bool, int, float)) or value is None:
-        return json.dumps(value)
-    return None if isinstance(value, (dict, list, tuple)) else str(value)
+    text = value if isinstance(value, str) else json.dumps(value, default=str)
+    return value if guarded(text) == text else guarded(text)
 
 
 def _keyed(pairs: list[tuple[Any, Any]]) -> dict[str, Any]:
-    """The pairs as a JSON object: each key as JSON writes it (a number's or a boolean's text),
-    guarded; keys the guard changed (or that were no text) and that then read like another
-    key are numbered, `KEY (1)`, `KEY (2)`, ..., skipping a text any key already has."""
-    texts = [k if isinstance(k, str) else (_scalar_text(k) or "") for k, _ in pairs]
+    """The pairs as a JSON object, each key as JSON writes it, guarded; a key the guard changed
+    (or that was no text) and that then reads like another is numbered, skipping taken texts."""
+    texts = [k if isinstance(k, str) else json.dumps(k, default=str).strip('"') for k, _ in pairs]
     shown = [guarded(t) for t in texts]
-    moved = [not isinstance(k, str) or s != t for (k, _), t, s in zip(pairs, texts, shown, strict=True)]
-    plain = {s for s, m in zip(shown, moved, strict=True) if not m}
-    counts: dict[str, int] = {}
-    for s in shown:
-        counts[s] = counts.get(s, 0) + 1
-    taken = set(shown)
-    numbers: dict[str, int] = {}
-    out: dict[str, Any] = {}
-    for (_, value), s, m in zip(pairs, shown, moved, strict=True):
-        if m and (counts[s] > 1 or s in plain):
-            name = s
+    counts, taken, out = Counter(shown), set(shown), {}
+    for (key, value), text, name in zip(pairs, texts, shown, strict=True):
+        if (name != text or not isinstance(key, str)) and counts[name] > 1:
+            number, base = 0, name
             while name in taken:
-                numbers[s] = numbers.get(s, 0) + 1
-                name = f"{s} ({numbers[s]})"
+                number += 1
+                name = f"{base} ({number})"
             taken.add(name)
-            s = name
-        out[s] = value
+        out[name] = value
     return out
 
 
@@ -344,13 +357,9 @@ def _serializations(body: Any) -> set[str]:
     if isinstance(body, (str, int, float, bool)) or body is None:
         return set()
     found = {repr(body)}
-    for separators in ((",", ":"), (", ", ": ")):
-        for sort_keys in (False, True):
-            for ascii_only in (False, True):
-                try:
-                    found.add(json.dumps(body, separators=separators, sort_keys=sort_keys, ensure_ascii=ascii_only))
-                except (TypeError, ValueError, RecursionError):
-                    continue
+    for separators, sort_keys, ascii_only in product(((",", ":"), (", ", ": ")), (False, True), (False, True)):
+        with contextlib.suppress(TypeError, ValueError, RecursionError):
+            found.add(json.dumps(body, separators=separators, sort_keys=sort_keys, ensure_ascii=ascii_only))
     return found
 
 

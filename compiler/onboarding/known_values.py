@@ -52,11 +52,7 @@ def held(value: Any) -> bool:
     redaction = sys.modules.get("compiler.redaction")
     if redaction is None or not redaction.REDACTOR:
         return False
-    return any(_shows(redaction, text) for text in _texts(value))
-
-
-def _shows(redaction: Any, text: str) -> bool:
-    return bool(redaction.redact(text) != text or redaction.reveals(text))
+    return any(redaction.guarded(text) != text for text in _texts(value))  # masked, or withheld
 
 
 def _texts(value: Any) -> Iterator[str]:

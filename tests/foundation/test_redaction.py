@@ -11,8 +11,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from compiler.redaction import MASK, Redactor, cut, guarded, guarded_data, register, without_sent
-from compiler.word_index import Words
+from compiler.redaction import MASK, Redactor, Words, cut, guarded, guarded_data, register, without_sent
 
 ENCODINGS = (
     lambda v: v,
@@ -233,7 +232,7 @@ def test_withheld_keys_stay_distinct_and_numbered_in_order(fresh_redactor: Redac
     st.lists(st.sampled_from(["pos", "postgres", "://", "1", "x", " "]), max_size=12),
 )
 def test_the_word_index_finds_the_longest_word_at_each_offset(words: list[str], noise: list[str]) -> None:
-    """Many words sharing a start (compiler/word_index.py) are found as a search for each finds them."""
+    """Many words sharing a start (redaction.Words) are found as a search for each finds them."""
     text = "".join(n + w for n, w in zip(noise + [""] * len(words), words, strict=False)) + "".join(noise)
     expected = []
     for at in range(len(text)):
