@@ -34,10 +34,13 @@ The registry is process-wide (a command is one process); it only grows.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import re
 import threading
+from collections import Counter
 from collections.abc import Iterable
+from itertools import product
 from typing import Any
 from urllib.parse import quote, quote_plus
 
@@ -90,10 +93,9 @@ class Redactor:
         self._values: set[str] = set()
         self._lock = threading.Lock()
         # Made when first needed after a registration (a plan registers 1,000 values in bulk):
-        # one pattern for every form (a trie: one pass over a text, whatever their number) and
-        # the needles `reveals` looks for (`views`).
-        self._words = _Words(())
-        self._needles = _Words(())
+        # the forms and the needles `reveals` looks for (`views`), each found in one pass.
+        self._words = Words(())
+        self._needles = Words(())
         self._stale = False
 
     def __bool__(self) -> bool:
@@ -116,15 +118,15 @@ class Redactor:
             self._alone = _alone(self._short_forms)
             self._stale = True
 
-    def _compiled(self) -> tuple[_Words, _Words]:
+    def _compiled(self) -> tuple[Words, Words]:
         with self._lock:
             if self._stale:
-                self._words = _Words(self._forms)
+                self._words = Words(self._forms)
                 # A value that holds another (`user:password`, registered beside `password`)
                 # is looked for whole: its start may be no secret at all (the user name).
                 held = (v for v in self._values if any(span != (0, len(v)) for span in self._words.spans(v)))
                 whole = set(held)
-                self._needles = _Words(n for v in self._values if (n := needle(v, whole=v in whole)))
+                self._needles = Words(n for v in self._values if (n := needle(v, whole=v in whole)))
                 self._stale = False
             return self._words, self._needles
 
@@ -160,36 +162,35 @@ def needle(value: str, *, whole: bool = False) -> str:
     return text if whole or len(text) <= PREFIX else text[: max(PREFIX, (len(text) + 1) // 2)]
 
 
-class _Words:
-    """Finds any of many words in a text in one pass: a pattern of their distinct starts (a
-    trie of MIN_LENGTH characters: small to compile, read once whatever the number of words),
-    each hit then checked against the words with that start, longest first."""
+class Words:
+    """Finds any of many words (each MIN_LENGTH or longer) in a text in one pass: a pattern of
+    their distinct starts (a trie of MIN_LENGTH characters: small to compile, read once), then at
+    each hit a slice and a set lookup per distinct length of the words with that start, longest
+    first (trying each such word cost a hit their number: 2,000 `postgresql://` secrets)."""
 
     def __init__(self, words: Iterable[str]) -> None:
-        self._by_start: dict[str, list[str]] = {}
-        for word in sorted(set(words), key=lambda w: (-len(w), w)):
-            self._by_start.setdefault(word[:MIN_LENGTH], []).append(word)
+        by_start: dict[str, dict[int, set[str]]] = {}
+        for word in set(words):
+            by_start.setdefault(word[:MIN_LENGTH], {}).setdefault(len(word), set()).add(word)
+        self._by_start = {start: sorted(lengths.items(), reverse=True) for start, lengths in by_start.items()}
         self._starts = _trie(self._by_start)
         self._every = re.compile(f"(?=({self._starts.pattern}))") if self._starts else None
 
-    def spans(self, text: str) -> list[tuple[int, int]]:
-        """Where the words are in `text`, the longest at each offset (overlapping ones too)."""
+    def _hits(self, text: str) -> Iterable[tuple[int, int]]:
+        """(offset, length of the longest word there: 0 for none) at each start found."""
         if self._every is None or self._starts is None or not self._starts.search(text):
-            return []
-        found = []
+            return
         for match in self._every.finditer(text):
             at = match.start()
-            word = next((w for w in self._by_start[match.group(1)] if text.startswith(w, at)), None)
-            if word is not None:
-                found.append((at, at + len(word)))
-        return found
+            lengths = self._by_start[match.group(1)]
+            yield at, next((n for n, words in lengths if text[at : at + n] in words), 0)
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """Where the words are in `text`, the longest at each offset (overlapping ones too)."""
+        return [(at, at + length) for at, length in self._hits(text) if length]
 
     def search(self, text: str) -> bool:
-        if self._every is None or self._starts is None or not self._starts.search(text):
-            return False
-        return any(
-            text.startswith(w, m.start()) for m in self._every.finditer(text) for w in self._by_start[m.group(1)]
-        )
+        return any(length for _, length in self._hits(text))
 
 
 def _trie(words: Iterable[str]) -> re.Pattern[str] | None:
@@ -199,16 +200,12 @@ def _trie(words: Iterable[str]) -> re.Pattern[str] | None:
         node = root
         for char in word:
             node = node.setdefault(char, {})
-    if not root:
-        return None
 
     def build(node: dict[str, Any]) -> str:
         branches = [re.escape(char) + build(child) for char, child in sorted(node.items())]
-        if len(branches) <= 1:
-            return "".join(branches)
-        return "(?:" + "|".join(branches) + ")"
+        return "".join(branches) if len(branches) <= 1 else "(?:" + "|".join(branches) + ")"
 
-    return re.compile(build(root))
+    return re.compile(build(root)) if root else None
 
 
 def _masked(text: str, spans: list[tuple[int, int]]) -> str:
@@ -233,16 +230,6 @@ REDACTOR = Redactor()
 def register(*values: str) -> None:
     """Register credentials or secret values with the process's redactor."""
     REDACTOR.register(values)
-
-
-def redact(text: str) -> str:
-    """`text` with every registered value masked, in every form (see the module's docstring)."""
-    return REDACTOR.redact(text)
-
-
-def reveals(text: str) -> bool:
-    """Whether `text`, once masked, still shows a registered value in some encoding."""
-    return REDACTOR.reveals(text)
 
 
 def guarded(text: str) -> str:
@@ -287,7 +274,10 @@ def _withheld(lines: list[str], flagged: set[int]) -> str:
 def guarded_data(data: Any) -> Any:
     """A JSON value with each text in it (keys too) `guarded`; `data` itself when none changes.
     The check reads the value as JSON text (one C pass; every form `forms` lists includes the
-    JSON-escaped one, and `views` undoes JSON's escapes); only a hit walks the value."""
+    JSON-escaped one, and `views` undoes JSON's escapes); only a hit walks the value. A number,
+    boolean or null is guarded as the text JSON writes (a PIN `83920417` read as a number), a
+    JSON string if it shows a value. Keys that read the same once guarded are numbered in order,
+    `*** (1)`, `*** (2)`: none overwrites another; the numbers tell only the order shown anyway."""
     if not REDACTOR:
         return data
     whole = json.dumps(data, ensure_ascii=False, default=str)
@@ -297,13 +287,29 @@ def guarded_data(data: Any) -> Any:
 
 
 def _mapped(value: Any) -> Any:
-    if isinstance(value, str):
-        return guarded(value)
     if isinstance(value, dict):
-        return {guarded(k) if isinstance(k, str) else k: _mapped(v) for k, v in value.items()}
+        return _keyed([(k, _mapped(v)) for k, v in value.items()])
     if isinstance(value, (list, tuple)):
         return [_mapped(item) for item in value]
-    return value
+    text = value if isinstance(value, str) else json.dumps(value, default=str)
+    return value if guarded(text) == text else guarded(text)
+
+
+def _keyed(pairs: list[tuple[Any, Any]]) -> dict[str, Any]:
+    """The pairs as a JSON object, each key as JSON writes it, guarded; a key the guard changed
+    (or that was no text) and that then reads like another is numbered, skipping taken texts."""
+    texts = [k if isinstance(k, str) else json.dumps(k, default=str).strip('"') for k, _ in pairs]
+    shown = [guarded(t) for t in texts]
+    counts, taken, out = Counter(shown), set(shown), {}
+    for (key, value), text, name in zip(pairs, texts, shown, strict=True):
+        if (name != text or not isinstance(key, str)) and counts[name] > 1:
+            number, base = 0, name
+            while name in taken:
+                number += 1
+                name = f"{base} ({number})"
+            taken.add(name)
+        out[name] = value
+    return out
 
 
 def cut(text: str, limit: int, sent: Any = None) -> str:
@@ -351,13 +357,9 @@ def _serializations(body: Any) -> set[str]:
     if isinstance(body, (str, int, float, bool)) or body is None:
         return set()
     found = {repr(body)}
-    for separators in ((",", ":"), (", ", ": ")):
-        for sort_keys in (False, True):
-            for ascii_only in (False, True):
-                try:
-                    found.add(json.dumps(body, separators=separators, sort_keys=sort_keys, ensure_ascii=ascii_only))
-                except (TypeError, ValueError, RecursionError):
-                    continue
+    for separators, sort_keys, ascii_only in product(((",", ":"), (", ", ": ")), (False, True), (False, True)):
+        with contextlib.suppress(TypeError, ValueError, RecursionError):
+            found.add(json.dumps(body, separators=separators, sort_keys=sort_keys, ensure_ascii=ascii_only))
     return found
 
 

@@ -24,6 +24,7 @@ from compiler.model.frozen import replace
 from compiler.model.secrets import looks_secret
 from compiler.onboarding.adoption import SETTINGS_ORDER, Adopted, write_adopted
 from compiler.onboarding.found import FoundDeployment, FoundObject, FoundWorkspace
+from compiler.onboarding.known_values import register_environ
 from compiler.sync import marker as markers
 from compiler.sync.airflow_state import MASKED, LiveAirflow, LiveObject
 from compiler.sync.ledger import PREFIX as LEDGER_PREFIX
@@ -40,6 +41,7 @@ def import_airflow(
 
     if dotenv is not None:
         refuse_unless_ignored(dotenv, root)  # before anything is written
+    register_environ(root, environ)  # a secret value in a live field is never written (known_values.py)
     with AirflowClient(url, Credentials.from_env(environ)) as client:
         live = client.read()
     found = found_airflow(live, deployment, _existing(root, deployment), found_workspace_name(root))

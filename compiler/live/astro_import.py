@@ -18,6 +18,7 @@ from compiler.errors import OperationError
 from compiler.model.frozen import replace
 from compiler.onboarding.adoption import Adopted, write_adopted
 from compiler.onboarding.found import FoundDeployment, FoundObject, FoundOverride, FoundWorkspace
+from compiler.onboarding.known_values import register_environ
 from compiler.sync import marker as markers
 from compiler.sync.astro_state import LiveDeployment, LiveLink, LiveObject, LiveState
 
@@ -38,6 +39,7 @@ def import_astro(
             f"workspace.yaml names the workspace '{named}', not '{workspace}': import that one, or change the file"
         )
     name = workspace or found_workspace_name(root)
+    register_environ(root, environ)  # a secret value in a live field is never written (known_values.py)
     api = connect(environ)
     try:
         found = found_workspace(api, name)

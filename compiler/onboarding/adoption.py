@@ -2,7 +2,8 @@
 
 Input is found.py's FoundWorkspace (live/ reads it); output is the files' texts, the secret
 names a user must provide (and where each came from), and nothing else: a masked value is
-never a value, so no secret value is ever written into environments/. The files say the
+never a value, so no secret value is ever written into environments/; nor is a credential or
+a known secret value a person put in a field that is no secret (known_values.py). The files say the
 workspace exactly as it is live, so that `plan --adopt` right after shows no field change:
 
 - `environments/objects/connections.yaml`, `environments/objects/variables.yaml`: the workspace
@@ -37,6 +38,7 @@ from compiler.model.objects import Secret
 from compiler.model.secrets import SECRET_NAME, looks_secret
 from compiler.onboarding.found import FoundDeployment, FoundObject, FoundWorkspace
 from compiler.onboarding.importer import referenced_secret_names
+from compiler.onboarding.known_values import held, refuse_known, register_known
 from compiler.onboarding.objectsfile import literal, mapping_text, plain, secret_name, verify
 from compiler.onboarding.scaffold import schema_comment
 
@@ -75,6 +77,13 @@ class _Names:
         self.taken = taken
         self.needed: list[NeededSecret] = []
         self.values: dict[str, str] = {}
+        self.held: list[str] = []  # where a field held a known value (known_values.py): made a reference
+
+    def known(self, base: str, where: str) -> Secret:
+        """A reference for a field that held a credential or a known secret value: its value is
+        kept nowhere, not even for --dotenv (it may be the API token)."""
+        self.held.append(where)
+        return self.take(base, where)
 
     def take(self, base: str, where: str, value: Any = None) -> Secret:
         name, n = base, 2
@@ -94,19 +103,22 @@ def write_adopted(root: Path, found: FoundWorkspace, *, source: str, force: bool
     sync.owner of a workspace.yaml written here (None: workspace.yaml must exist)."""
     paths = _deployment_paths(root, [d.name for d in found.deployments] + sorted(found.pools))
     targets = {f"{OBJECTS_FOLDER}/connections.yaml", f"{OBJECTS_FOLDER}/variables.yaml", *paths.values()}
-    names = _Names(referenced_secret_names(root, ignore=targets))
-    files = _object_files(found, names, source)
-    deployments = {d.name: d for d in found.deployments}
-    for name in sorted({*deployments, *found.pools} - {""}):
-        dep = deployments.get(name) or FoundDeployment(name)
-        files[paths[name]] = _deployment_file(paths[name], dep, found, names, source)
+    taken = referenced_secret_names(root, ignore=targets)
+    files, names = _files(found, paths, _Names(set(taken)), source)
+    if names.values:
+        # A value an Airflow returned in clear in a secret place is known from now on: written
+        # into no other field either (the files are made again, each such field a reference).
+        register_known(names.values.values())
+        files, names = _files(found, paths, _Names(set(taken)), source)
     notes = list(_lossy_notes(found))
+    notes += [f"{where} held a credential or a secret value: written as a secret reference" for where in names.held]
     if not (root / WORKSPACE_FILE).exists():
         if owner is None:
             raise OperationError(f"{WORKSPACE_FILE} does not exist: run `astro-gitops init` first")
         files[WORKSPACE_FILE] = _workspace_file(found, owner)
         notes.append(f"wrote {WORKSPACE_FILE} with one branch rule: review its `branches:`")
     _refuse_defined(root, found, ignore={*targets, WORKSPACE_FILE})
+    refuse_known(files)
     written = write_new(root, files, force=force)
     counts = {
         "connections": sum(o.kind == "connection" for o in found.objects),
@@ -115,6 +127,18 @@ def write_adopted(root: Path, found: FoundWorkspace, *, source: str, force: bool
         "deployments": len(found.deployments),
     }
     return Adopted(source, files, tuple(names.needed), names.values, counts, tuple(notes), tuple(written))
+
+
+def _files(
+    found: FoundWorkspace, paths: Mapping[str, str], names: _Names, source: str
+) -> tuple[dict[str, str], _Names]:
+    """The objects files and each Deployment's file (path -> text), and the names they took."""
+    files = _object_files(found, names, source)
+    deployments = {d.name: d for d in found.deployments}
+    for name in sorted({*deployments, *found.pools} - {""}):
+        dep = deployments.get(name) or FoundDeployment(name)
+        files[paths[name]] = _deployment_file(paths[name], dep, found, names, source)
+    return files, names
 
 
 # --- objects -------------------------------------------------------------------------------
@@ -170,16 +194,21 @@ def _fields(
         base, where = naming.name(path, kind)
         return names.take(base, where, value)
 
+    def known(path: str) -> Secret:
+        return names.known(*naming.name(path, kind))
+
     if kind == "variable":
         value = fields.get("value")
         if "value" in masked:
             return {"value": secret("value", value)}
+        if held(value):
+            return {"value": known("value")}
         return {"value": literal(value) if isinstance(value, str) else ("" if value is None else value)}
     out: dict[str, Any] = {}
     for name in CONNECTION_FIELDS:
         value = fields.get(name)
         if name == "extra":
-            extra = _extra(value if isinstance(value, Mapping) else {}, masked, secret)
+            extra = _extra(value if isinstance(value, Mapping) else {}, masked, secret, known)
             if extra:
                 out["extra"] = extra
         elif name in masked or (name == "password" and value not in (None, "")):
@@ -189,9 +218,12 @@ def _fields(
     return out
 
 
-def _extra(extra: Mapping[str, Any], masked: frozenset[str], secret: Any, path: str = "extra") -> dict[str, Any]:
+def _extra(
+    extra: Mapping[str, Any], masked: frozenset[str], secret: Any, known: Any, path: str = "extra"
+) -> dict[str, Any]:
     """Extra keys as read, and masked keys the read left out; a masked or secret-looking key (at
-    any depth: validate's plaintext rule) a reference."""
+    any depth: validate's plaintext rule) a reference, and one whose value (not a mapping) holds
+    a known value (known_values.py)."""
     hidden = [p.removeprefix(f"{path}.") for p in sorted(masked) if p.startswith(f"{path}.")]
     hidden = [h for h in hidden if "." not in h]
     out: dict[str, Any] = {}
@@ -200,7 +232,9 @@ def _extra(extra: Mapping[str, Any], masked: frozenset[str], secret: Any, path: 
         if key in hidden or (looks_secret(key) and value not in (None, "") and not isinstance(value, Mapping)):
             out[key] = secret(f"{path}.{key}", value)
         elif isinstance(value, Mapping):
-            out[key] = _extra(value, masked, secret, f"{path}.{key}")
+            out[key] = _extra(value, masked, secret, known, f"{path}.{key}")
+        elif held(value):
+            out[key] = known(f"{path}.{key}")
         else:
             out[key] = _literals(value)
     return out
@@ -246,9 +280,14 @@ def _settings_section(section: str, dep: FoundDeployment, names: _Names) -> Any:
         return _literals(value)
     out: dict[str, Any] = {}
     for key, text in value.items():
+        base, where = (
+            f"{secret_name(key)}__{secret_name(dep.name)}",
+            f"environment variable {key} (Deployment {dep.name})",
+        )
         if key in dep.masked_env:
-            base = f"{secret_name(key)}__{secret_name(dep.name)}"
-            out[key] = names.take(base, f"environment variable {key} (Deployment {dep.name})")
+            out[key] = names.take(base, where)
+        elif held(text):
+            out[key] = names.known(base, where)
         else:
             out[key] = literal(text) if isinstance(text, str) else text
     return out

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import threading
+import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from conftest import run_cli
 from support.astro_fake import FakeAstro
 
 from acceptance.test_secret_safety_echoes import ENVIRONMENT_OBJECTS, _failed_line
-from acceptance.test_sync_apply import cli
+from acceptance.test_sync_apply import applied, cli
 
 
 def test_two_secret_values_that_overlap_in_an_echo_are_both_masked_whole(
@@ -86,3 +87,48 @@ def test_an_echoed_basic_authorization_header_never_shows_the_password(
     assert result.code == 1 and "refused Authorization" in printed, printed
     basic = base64.b64encode(b"airflow:hunter2-airflow").decode()
     assert basic not in printed and basic.rstrip("=") not in printed, printed
+
+
+def _edit_connection(server: FakeAstro, key: str, extra: dict[str, object]) -> None:
+    """Set a live workspace connection's extra through the API, as a person in the Astro UI would."""
+    env = server.env()
+    base = f"{env['ASTRO_API_URL']}/organizations/{env['ASTRO_ORGANIZATION_ID']}/environment-objects"
+    obj = next(o for o in server.state()["objects"] if o["objectKey"] == key and o["scope"] == "WORKSPACE")
+    body = {
+        "connection": {"type": obj["connection"]["type"], "extra": extra},
+        "description": obj["description"],
+        "autoLinkDeployments": obj["autoLinkDeployments"],
+        "links": [{"scope": link["scope"], "scopeEntityId": link["scopeEntityId"]} for link in obj["links"]],
+        "excludeLinks": [{"scope": e["scope"], "scopeEntityId": e["scopeEntityId"]} for e in obj["excludeLinks"]],
+    }
+    headers = {"Authorization": f"Bearer {env['ASTRO_API_TOKEN']}", "Content-Type": "application/json"}
+    request = urllib.request.Request(f"{base}/{obj['id']}", json.dumps(body).encode(), headers, method="POST")
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        assert answer.status == 200
+
+
+def test_a_numeric_secret_read_back_as_a_json_number_never_prints(
+    seeded: FakeAstro, repo: Path, tmp_path: Path, example_secrets: dict[str, str]
+) -> None:
+    # A PIN or a numeric password, hand-edited into the live extra as JSON numbers: the plan's
+    # JSON guard looked at strings only, and printed them as numbers.
+    secrets = {**example_secrets, "SNOWFLAKE_PROD_PASSWORD": "83920417", "PARTNER_API_DEV_TOKEN": "4471.25"}
+    applied(seeded, repo, secrets)
+    extra = {"account": "ab12345.us-east-1", "warehouse": 4471.25, "database": 83920417, "role": [183920417]}
+    _edit_connection(seeded, "snowflake_default", extra)
+    saved = tmp_path / "plan.json"
+    runs = {
+        "json": cli(seeded, repo, secrets, "plan", "--format", "json"),
+        "out": cli(seeded, repo, secrets, "plan", "--out", str(saved)),
+        "text": cli(seeded, repo, secrets, "plan"),
+    }
+    for name, run in runs.items():
+        assert run.code == 0 and "snowflake_default" in run.out, (name, run)
+    printed = [run.out + run.err for run in runs.values()] + [saved.read_text()]
+    for text in printed:
+        assert "83920417" not in text and "4471" not in text, text
+    for document in (json.loads(runs["json"].out), json.loads(saved.read_text())):  # still JSON
+        fields = {f["path"]: f for c in document["changes"] for f in c["fields"]}
+        assert (fields["extra.database"]["before"], fields["extra.database"]["after"]) == ("***", "DEV")
+        assert fields["extra.warehouse"]["before"] == "***"
+    assert cli(seeded, repo, secrets, "apply", str(saved), "--auto-approve").code == 0  # the saved plan applies

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Iterator
 from urllib.parse import quote, quote_plus
 
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from compiler.redaction import MASK, Redactor, cut, register, without_sent
+from compiler.redaction import MASK, Redactor, Words, cut, guarded, guarded_data, register, without_sent
 
 ENCODINGS = (
     lambda v: v,
@@ -149,3 +150,95 @@ def test_a_value_split_over_two_lines_beside_a_withheld_one_is_withheld_too() ->
         redaction.REDACTOR = before
     assert "ZEBRA" not in shown.upper() and "PASSW0RD" not in shown.upper(), shown
     assert shown.endswith("c: ok\n"), shown
+
+
+@pytest.fixture
+def fresh_redactor() -> Iterator[Redactor]:
+    """The process's redactor replaced by an empty one for the test (guarded_data reads it)."""
+    import compiler.redaction as redaction
+
+    before = redaction.REDACTOR
+    redaction.REDACTOR = Redactor()
+    try:
+        yield redaction.REDACTOR
+    finally:
+        redaction.REDACTOR = before
+
+
+def _texts(value: object) -> list[str]:
+    """Every key and scalar of a JSON value as JSON writes it."""
+    if isinstance(value, dict):
+        return [t for k, v in value.items() for t in (str(k), *_texts(v))]
+    if isinstance(value, list):
+        return [t for item in value for t in _texts(item)]
+    return [value if isinstance(value, str) else json.dumps(value)]
+
+
+@pytest.mark.parametrize(
+    ("secret", "scalar"),
+    [
+        ("83920417", 83920417),  # a PIN read as a number
+        ("83920417", 183920417),  # inside a longer number
+        ("4471.25", 4471.25),
+        ("83920417", 83920417.0),
+        ("true", True),  # a value JSON writes as a boolean or a null
+        ("false", False),
+        ("null", None),
+        ("12", 12),  # a SHORT value, standing alone
+    ],
+)
+def test_a_number_boolean_or_null_showing_a_secret_is_guarded_as_text(
+    fresh_redactor: Redactor, secret: str, scalar: object
+) -> None:
+    fresh_redactor.register([secret])
+    data = {"extra": {"pin": scalar, "nested": [1000, {"deep": [scalar]}]}, "port": scalar}
+    shown = guarded_data(data)
+    text = json.dumps(shown)
+    assert secret not in _texts(json.loads(text)) and secret not in text.replace(MASK, ""), text
+    assert json.loads(text)["extra"]["nested"][0] == 1000  # what shows nothing is kept as it was
+    assert shown["port"] == guarded(json.dumps(scalar))
+
+
+def test_withheld_keys_stay_distinct_and_numbered_in_order(fresh_redactor: Redactor) -> None:
+    fresh_redactor.register(["first-Zq43kv7w", "second-Zq43kv7w", "83920417"])
+    data = {
+        "first-Zq43kv7w": 1,
+        "kept": 2,
+        "second-Zq43kv7w": 3,
+        f"{MASK} (1)": 4,  # a key already written like a numbered one
+        MASK: 5,
+        "x-83920417": 6,
+        "x-first-Zq43kv7w": 7,
+        83920417: 8,  # a key JSON writes as text
+    }
+    shown = guarded_data(data)
+    assert list(shown.values()) == [1, 2, 3, 4, 5, 6, 7, 8]  # no entry lost
+    assert list(shown) == [
+        f"{MASK} (2)",
+        "kept",
+        f"{MASK} (3)",
+        f"{MASK} (1)",
+        MASK,
+        "x-*** (1)",
+        "x-*** (2)",
+        f"{MASK} (4)",
+    ]
+    assert guarded_data(data) == shown  # the same every time
+    assert not [k for k in shown if "Zq43" in k or "8392" in k]
+
+
+@given(
+    st.lists(st.from_regex(r"pos[a-z:/]{0,4}[0-9]{0,3}", fullmatch=True), min_size=1, max_size=40),
+    st.lists(st.sampled_from(["pos", "postgres", "://", "1", "x", " "]), max_size=12),
+)
+def test_the_word_index_finds_the_longest_word_at_each_offset(words: list[str], noise: list[str]) -> None:
+    """Many words sharing a start (redaction.Words) are found as a search for each finds them."""
+    text = "".join(n + w for n, w in zip(noise + [""] * len(words), words, strict=False)) + "".join(noise)
+    expected = []
+    for at in range(len(text)):
+        found = [w for w in words if text.startswith(w, at)]
+        if found:
+            expected.append((at, at + max(map(len, found))))
+    index = Words(words)
+    assert index.spans(text) == expected
+    assert index.search(text) == bool(expected)
