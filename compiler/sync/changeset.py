@@ -62,19 +62,19 @@ def document(plan: Plan, workspace: str) -> dict[str, Any]:
     values as `json_value` holds them, so a secret appears only as `<secret:NAME>`; every text
     guarded (compiler/redaction.py): a live value, a name or a note that holds a credential or a
     secret value in any form is masked or withheld (SPEC 7.4, 7.5)."""
-    data = {
-        "workspace": workspace,
-        "scope": plan.scope,
-        "changes": [_change_data(c) for c in plan.changes],
-        "summary": {a: plan.count(a) for a in ("create", "update", "replace", "delete")},
-        # Not applied by this scope; each says which branch applies it (`applied_by`).
-        "deferred": [_change_data(c) for c in plan.deferred],
-        "secrets_compared": not plan.secrets_sent_blind,
-    }
     from compiler.redaction import guarded_data
 
-    guarded: dict[str, Any] = guarded_data(data)
-    return guarded
+    # The keys, the counts and the flag are the plan's own, never a value: not guarded, so a
+    # secret such as `1` or `true` cannot turn them into text (`--exit-code` and CI scripts read them).
+    return {
+        "workspace": guarded_data(workspace),
+        "scope": guarded_data(plan.scope),
+        "changes": guarded_data([_change_data(c) for c in plan.changes]),
+        "summary": {a: plan.count(a) for a in ("create", "update", "replace", "delete")},
+        # Not applied by this scope; each says which branch applies it (`applied_by`).
+        "deferred": guarded_data([_change_data(c) for c in plan.deferred]),
+        "secrets_compared": not plan.secrets_sent_blind,
+    }
 
 
 def _change_data(c: ObjectChange) -> dict[str, Any]:

@@ -132,3 +132,21 @@ def test_a_numeric_secret_read_back_as_a_json_number_never_prints(
         assert (fields["extra.database"]["before"], fields["extra.database"]["after"]) == ("***", "DEV")
         assert fields["extra.warehouse"]["before"] == "***"
     assert cli(seeded, repo, secrets, "apply", str(saved), "--auto-approve").code == 0  # the saved plan applies
+
+
+def test_a_short_or_word_like_secret_leaves_the_plan_jsons_counts_and_flag_as_json(
+    seeded: FakeAstro, repo: Path, tmp_path: Path, example_secrets: dict[str, str]
+) -> None:
+    # Secrets `1` and `true`: the guard of numbers and booleans turned `"update": 1` and
+    # `"secrets_compared": true` into "***", which `--exit-code` scripts and SPEC 7.5 read as numbers.
+    secrets = {**example_secrets, "SNOWFLAKE_PROD_PASSWORD": "1", "PARTNER_API_DEV_TOKEN": "true"}
+    applied(seeded, repo, secrets)
+    _edit_connection(seeded, "snowflake_default", {"account": "ab12345.us-east-1", "warehouse": 1, "role": True})
+    saved = tmp_path / "plan.json"
+    printed = cli(seeded, repo, secrets, "plan", "--format", "json")
+    assert cli(seeded, repo, secrets, "plan", "--out", str(saved)).code == 0
+    for document in (json.loads(printed.out), json.loads(saved.read_text())):
+        assert document["summary"] == {"create": 0, "update": 1, "replace": 0, "delete": 0}, document["summary"]
+        assert document["secrets_compared"] is True
+        fields = {f["path"]: f for c in document["changes"] for f in c["fields"]}
+        assert fields["extra.warehouse"]["before"] == "***" and fields["extra.role"]["before"] == "***"
