@@ -101,6 +101,11 @@ class Redactor:
     def __bool__(self) -> bool:
         return bool(self._values)
 
+    def known(self) -> frozenset[str]:
+        """The values registered so far (for a caller that weighs each: onboarding/known_values.py)."""
+        with self._lock:
+            return frozenset(self._values)
+
     def register(self, values: Iterable[str]) -> None:
         """Remember each value (an empty one is ignored) in all its forms."""
         with self._lock:

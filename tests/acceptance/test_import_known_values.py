@@ -121,6 +121,24 @@ def test_a_description_key_host_or_login_holding_the_token_refuses_the_import(
     assert not _leaks(repo, done.out + done.err, [token])
 
 
+def test_a_short_known_value_refuses_only_a_field_that_is_it(astro_server: FakeAstro, repo: Path) -> None:
+    # A secret value `airflow` (the docker-compose default password) refused every host,
+    # login or key that held the word: only a field that is the value is refused now.
+    member = {"type": "http", "host": "airflow.example.com", "login": "airflow_reader", "extra": {"airflow_env": "x"}}
+    _seed(astro_server, _conn("airflow_api", member, description="the airflow API"))
+    env = astro_server.env(KEPT_DB_PASSWORD="airflow")
+    done = run_cli("import", "--from-astro", "--workspace", WORKSPACE, cwd=repo, env=env)
+    assert done.code == 0, done.err
+    written = YAML(typ="safe", pure=True).load((repo / "environments/objects/connections.yaml").read_text())
+    assert written["connections"]["airflow_api"]["host"] == "airflow.example.com"
+    assert written["connections"]["airflow_api"]["login"] == "airflow_reader"
+    _seed(astro_server, _conn("airflow_api", {**member, "login": "airflow"}))
+    refused = run_cli("import", "--from-astro", "--workspace", WORKSPACE, "--force", cwd=repo, env=env)
+    # The key prints as `***_api`: every printed line is masked for each known value, wherever it occurs.
+    assert refused.code == 1 and "connections.***_api.login holds a credential" in refused.err, refused.err
+    assert "host holds" not in refused.err and "connections.yaml:" in refused.err
+
+
 @pytest.mark.slow
 def test_an_airflow_value_holding_its_password_or_a_clear_secret_is_a_reference_or_refused(
     airflow: AirflowServer,
