@@ -297,7 +297,8 @@ def _mapped(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_mapped(item) for item in value]
     text = value if isinstance(value, str) else json.dumps(value, default=str)
-    return value if guarded(text) == text else guarded(text)
+    shown = guarded(text)
+    return value if shown == text else shown
 
 
 def _keyed(pairs: list[tuple[Any, Any]]) -> dict[str, Any]:

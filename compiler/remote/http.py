@@ -425,7 +425,7 @@ def _tls_context(base_url: str) -> Any:
     SSL_CERT_DIR) for an https URL; for a plain http one (loopback only: urls.service_url) a
     context that trusts no certificate. Such a client sends every request to `base_url`
     (relative paths, redirects not followed), so it never makes a TLS connection; loading the
-    CA bundle for it cost about 25 ms of CPU (issue 26). Were it ever asked for one, the
+    CA bundle for it cost about 20 ms of CPU (issue 26). Were it ever asked for one, the
     connection would fail verification: never a connection left unverified."""
     if not base_url.startswith("http://"):
         return True
